@@ -1,0 +1,11 @@
+export { openDatabase } from './open.js';
+export { DatabaseConnectionError, InvalidStateError, MigrationError } from './errors.js';
+export { MIGRATIONS_TABLE } from './migrate.js';
+export type {
+  Database,
+  DatabaseHandle,
+  DbLogger,
+  OpenDatabaseOptions,
+  Transaction,
+  TransactionConfig,
+} from './types.js';

@@ -1,0 +1,227 @@
+import { SpanKind, SpanStatusCode, context as otelContext, trace, type Context, type Span } from '@opentelemetry/api';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { acceptRequestId, runWithRequestContext } from './context.js';
+import { AppError, ErrorCode, toAppError, toProblem, type FieldViolation } from './errors.js';
+import type { Logger } from './logger.js';
+import type { ServiceMetrics } from './metrics.js';
+import { extractContext, tracer } from './tracing.js';
+
+export interface ReadinessCheck {
+  name: string;
+  /** Resolves when the dependency answers; rejects (or times out) when it does not. */
+  check: () => Promise<void>;
+}
+
+export interface HttpServiceOptions {
+  service: string;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  readiness?: ReadinessCheck[];
+  /** Largest accepted request body in bytes (default 1 MiB). */
+  bodyLimit?: number;
+  /** Trust X-Forwarded-* from a proxy in front (the gateway, an ingress). */
+  trustProxy?: boolean;
+  /** Time a readiness check may take before it counts as failed. */
+  readinessTimeoutMs?: number;
+}
+
+export interface HttpService {
+  app: FastifyInstance;
+  /** Marks the service as draining: /health/ready answers 503 so load balancers stop sending work. */
+  setDraining(): void;
+  listen(port: number, host?: string): Promise<{ port: number; url: string }>;
+  /** Stops accepting, lets requests in flight finish, closes idle keep-alive sockets. */
+  close(): Promise<void>;
+}
+
+interface RequestState {
+  requestId: string;
+  span: Span;
+  spanContext: Context;
+  startedAt: bigint;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    origo: RequestState;
+  }
+}
+
+const PROBLEM_TYPE = 'application/problem+json';
+
+/**
+ * Every Origo HTTP listener: request ids, W3C trace context, latency metrics, problem+json errors, and
+ * the `/health/live`, `/health/ready` and `/metrics` endpoints.
+ */
+export function createHttpService(options: HttpServiceOptions): HttpService {
+  const { logger, metrics } = options;
+  const readiness = options.readiness ?? [];
+  const readinessTimeoutMs = options.readinessTimeoutMs ?? 2000;
+  let draining = false;
+
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    trustProxy: options.trustProxy ?? false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    genReqId: (req) => acceptRequestId(req.headers['x-request-id']),
+    requestIdHeader: false,
+  });
+
+  app.decorateRequest('origo', null as unknown as RequestState);
+
+  app.addHook('onRequest', (request, reply, done) => {
+    const parent = extractContext(request.headers);
+    const span = tracer.startSpan(
+      `HTTP ${request.method}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'origo.service': options.service } },
+      parent,
+    );
+    request.origo = {
+      requestId: request.id,
+      span,
+      spanContext: trace.setSpan(parent, span),
+      startedAt: process.hrtime.bigint(),
+    };
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+
+  // Body parsing runs outside the request's async context, so the context is entered right before the
+  // handler: everything the handler awaits (logs, gRPC calls) sees the request id and the span.
+  app.addHook('preHandler', (request, _reply, done) => {
+    runWithRequestContext({ requestId: request.origo.requestId }, () =>
+      otelContext.with(request.origo.spanContext, done),
+    );
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const state = request.origo;
+    const route = request.routeOptions.url ?? 'unmatched';
+    const seconds = Number(process.hrtime.bigint() - state.startedAt) / 1e9;
+    metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, seconds);
+    state.span.setAttribute('http.route', route);
+    state.span.setAttribute('http.response.status_code', reply.statusCode);
+    if (reply.statusCode >= 500) state.span.setStatus({ code: SpanStatusCode.ERROR });
+    state.span.end();
+    const quiet = route.startsWith('/health') || route === '/metrics';
+    const line = {
+      request_id: state.requestId,
+      trace_id: state.span.spanContext().traceId,
+      method: request.method,
+      route,
+      status: reply.statusCode,
+      duration_ms: Math.round(seconds * 1e4) / 10,
+    };
+    if (!quiet) logger.info(line, 'http request');
+    done();
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const appError = fromFastifyError(error);
+    if (appError.code === ErrorCode.INTERNAL || appError.code === ErrorCode.UNKNOWN) {
+      logger.error({ err: error, request_id: request.id }, 'unhandled error in request');
+    }
+    return sendProblem(reply, appError, request);
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, new AppError(ErrorCode.NOT_FOUND, `No route for ${request.method} ${request.url.split('?')[0]}`), request),
+  );
+
+  app.get('/health/live', async () => ({ status: 'ok' }));
+
+  app.get('/health/ready', async (_request, reply) => {
+    const results: Record<string, string> = {};
+    let ok = !draining;
+    if (draining) results['lifecycle'] = 'draining';
+    await Promise.all(
+      readiness.map(async ({ name, check }) => {
+        try {
+          await withTimeout(check(), readinessTimeoutMs, `${name} did not answer within ${readinessTimeoutMs} ms`);
+          results[name] = 'ok';
+        } catch (err) {
+          ok = false;
+          results[name] = err instanceof Error ? err.message : String(err);
+        }
+      }),
+    );
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks: results });
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const body = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(body);
+  });
+
+  return {
+    app,
+    setDraining() {
+      draining = true;
+    },
+    async listen(port, host = '127.0.0.1') {
+      await app.listen({ port, host });
+      const address = app.server.address();
+      const bound = typeof address === 'object' && address ? address.port : port;
+      const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+      return { port: bound, url: `http://${shownHost}:${bound}` };
+    },
+    async close() {
+      draining = true;
+      await app.close();
+    },
+  };
+}
+
+export function sendProblem(reply: FastifyReply, error: AppError, request?: FastifyRequest): FastifyReply {
+  const doc = toProblem(error, {
+    ...(request ? { instance: request.url.split('?')[0] ?? request.url, requestId: request.id } : {}),
+  });
+  if (error.code === ErrorCode.UNAUTHENTICATED) void reply.header('www-authenticate', 'Bearer');
+  return reply.code(doc.status).type(PROBLEM_TYPE).send(doc);
+}
+
+function fromFastifyError(error: FastifyError): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof z.ZodError) return zodToAppError(error);
+  if (error.validation) {
+    const violations: FieldViolation[] = error.validation.map((v) => ({
+      field: v.instancePath ? v.instancePath.replace(/^\//, '').replaceAll('/', '.') : String(v.params?.['missingProperty'] ?? ''),
+      message: v.message ?? 'is invalid',
+    }));
+    return AppError.invalid(`Invalid request ${error.validationContext ?? ''}`.trim(), violations);
+  }
+  const status = error.statusCode ?? 500;
+  if (status === 413) return new AppError(ErrorCode.RESOURCE_EXHAUSTED, 'Request body is too large');
+  if (status === 415) return new AppError(ErrorCode.INVALID_ARGUMENT, 'Unsupported content type');
+  if (status === 429) return new AppError(ErrorCode.RESOURCE_EXHAUSTED, error.message);
+  if (status >= 400 && status < 500) return new AppError(ErrorCode.INVALID_ARGUMENT, error.message);
+  return toAppError(error);
+}
+
+export function zodToAppError(error: z.ZodError, message = 'Invalid request'): AppError {
+  return AppError.invalid(
+    message,
+    error.issues.map((issue) => ({ field: issue.path.map(String).join('.'), message: issue.message })),
+  );
+}
+
+/** Parses with a zod schema and throws INVALID_ARGUMENT with per-field violations on failure. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, message?: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw zodToAppError(result.error, message);
+  return result.data;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(message)), ms);
+      timer.unref();
+    }),
+  ]);
+}

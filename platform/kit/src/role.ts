@@ -1,0 +1,69 @@
+import type { CommonConfig } from './config.js';
+import type { Logger } from './logger.js';
+import type { SecretStore } from './secrets.js';
+
+/**
+ * In-process service discovery for single-machine mode: roles publish the addresses they bound (often
+ * port 0) and others wait for them. In distributed mode the same names come from environment variables.
+ */
+export class AddressBook {
+  private readonly entries = new Map<string, string>();
+  private readonly waiters = new Map<string, Array<(address: string) => void>>();
+
+  set(name: string, address: string): void {
+    this.entries.set(name, address);
+    const waiting = this.waiters.get(name) ?? [];
+    this.waiters.delete(name);
+    for (const resolve of waiting) resolve(address);
+  }
+
+  get(name: string): string | undefined {
+    return this.entries.get(name);
+  }
+
+  all(): Record<string, string> {
+    return Object.fromEntries(this.entries);
+  }
+
+  wait(name: string, timeoutMs = 30_000): Promise<string> {
+    const known = this.entries.get(name);
+    if (known) return Promise.resolve(known);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`No address for ${name} after ${timeoutMs} ms`)), timeoutMs);
+      timer.unref();
+      const list = this.waiters.get(name) ?? [];
+      list.push((address) => {
+        clearTimeout(timer);
+        resolve(address);
+      });
+      this.waiters.set(name, list);
+    });
+  }
+}
+
+export interface RoleContext {
+  common: CommonConfig;
+  env: Record<string, string | undefined>;
+  /** True when every role runs in this process (`origo start` without `--role`). */
+  allInOne: boolean;
+  addresses: AddressBook;
+  secrets: SecretStore;
+  /** The launcher's own logger, for start-up messages; roles create their own service loggers. */
+  logger: Logger;
+}
+
+export interface RunningRole {
+  name: string;
+  /** Listeners this role opened, e.g. `{ http: 'http://127.0.0.1:8080', grpc: '127.0.0.1:9090' }`. */
+  endpoints: Record<string, string>;
+  /** Step 1 of shutdown: stop taking new work and report not-ready. */
+  drain?(): void;
+  /** Step 2: finish work in flight and release everything. Must be idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface RoleDefinition {
+  name: string;
+  description: string;
+  start(ctx: RoleContext): Promise<RunningRole>;
+}

@@ -1,0 +1,110 @@
+import { Writable } from 'node:stream';
+
+/** A pino destination that keeps the JSON lines, for tests that assert on logs. */
+export function captureLogs(): { destination: Writable; lines: () => Array<Record<string, unknown>> } {
+  const chunks: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      chunks.push(chunk.toString());
+      callback();
+    },
+  });
+  return {
+    destination,
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter((line) => line.trim().length > 0)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
+
+export interface PromSample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
+const SAMPLE = new RegExp(`^(${NAME})(\\{(.*)\\})? (\\S+)( -?\\d+)?$`);
+const LABEL = /^([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"$/;
+
+/**
+ * Parses the Prometheus text exposition format (version 0.0.4) strictly, throwing on the first line that
+ * does not conform; used to prove `/metrics` is valid, not merely non-empty.
+ */
+export function parsePrometheusText(text: string): { samples: PromSample[]; types: Map<string, string> } {
+  const types = new Map<string, string>();
+  const samples: PromSample[] = [];
+  const lines = text.split('\n');
+  lines.forEach((line, index) => {
+    const where = `line ${index + 1}: ${line}`;
+    if (line === '') return;
+    if (line.startsWith('# HELP ')) {
+      if (!new RegExp(`^# HELP ${NAME} .*$`).test(line)) throw new Error(`bad HELP ${where}`);
+      return;
+    }
+    if (line.startsWith('# TYPE ')) {
+      const m = new RegExp(`^# TYPE (${NAME}) (counter|gauge|histogram|summary|untyped)$`).exec(line);
+      if (!m?.[1] || !m[2]) throw new Error(`bad TYPE ${where}`);
+      if (types.has(m[1])) throw new Error(`duplicate TYPE ${where}`);
+      types.set(m[1], m[2]);
+      return;
+    }
+    if (line.startsWith('#')) return;
+    const m = SAMPLE.exec(line);
+    if (!m?.[1] || m[4] === undefined) throw new Error(`bad sample ${where}`);
+    const value = m[4] === '+Inf' ? Infinity : m[4] === '-Inf' ? -Infinity : Number(m[4]);
+    if (Number.isNaN(value) && m[4] !== 'NaN') throw new Error(`bad value ${where}`);
+    const labels: Record<string, string> = {};
+    if (m[3]) {
+      for (const pair of splitLabels(m[3])) {
+        const lm = LABEL.exec(pair);
+        if (!lm?.[1] || lm[2] === undefined) throw new Error(`bad label ${pair} in ${where}`);
+        labels[lm[1]] = lm[2];
+      }
+    }
+    const family = m[1].replace(/_(bucket|sum|count|total|created)$/, '');
+    if (!types.has(m[1]) && !types.has(family)) throw new Error(`sample before its TYPE ${where}`);
+    samples.push({ name: m[1], labels, value });
+  });
+  return { samples, types };
+}
+
+function splitLabels(body: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i];
+    if (ch === '\\' && quoted) {
+      current += ch + (body[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (ch === '"') quoted = !quoted;
+    if (ch === ',' && !quoted) {
+      if (current) parts.push(current);
+      current = '';
+      continue;
+    }
+    current += ch;
+  }
+  if (current) parts.push(current);
+  return parts;
+}
+
+/** Polls `predicate` until it holds or the deadline passes; the deadline is generous by design. */
+export async function waitFor<T>(
+  predicate: () => T | undefined | false | Promise<T | undefined | false>,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  for (;;) {
+    const value = await predicate();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${options.what ?? 'condition'}`);
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 25));
+  }
+}
