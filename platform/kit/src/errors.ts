@@ -139,7 +139,9 @@ interface GrpcStatusLike {
 }
 
 function isGrpcStatusError(err: unknown): err is Error & GrpcStatusLike {
-  return err instanceof Error && typeof (err as Partial<GrpcStatusLike>).code === 'number' && 'details' in err;
+  return (
+    err instanceof Error && typeof (err as Partial<GrpcStatusLike>).code === 'number' && 'details' in err
+  );
 }
 
 /** Turns a gRPC client error back into the AppError the remote service threw. */
@@ -163,7 +165,10 @@ export interface ProblemDocument {
   errors?: FieldViolation[];
 }
 
-export function toProblem(err: AppError, context: { instance?: string; requestId?: string } = {}): ProblemDocument {
+export function toProblem(
+  err: AppError,
+  context: { instance?: string; requestId?: string } = {},
+): ProblemDocument {
   const mapping = ERROR_CODE_MAP[err.code];
   const doc: ProblemDocument = {
     type: `https://origo.dev/problems/${err.code.toLowerCase().replaceAll('_', '-')}`,

@@ -30,7 +30,10 @@ const ERROR_REASON_METADATA = 'x-error-reason';
 /** A unary handler: returns the response or throws (preferably an AppError). */
 export type UnaryHandler<Req, Res> = (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>;
 /** A server-streaming handler: writes to `call` and resolves when the stream should end. */
-export type StreamHandler<Req, Res> = (request: Req, call: ServerWritableStream<Req, Res>) => Promise<void> | void;
+export type StreamHandler<Req, Res> = (
+  request: Req,
+  call: ServerWritableStream<Req, Res>,
+) => Promise<void> | void;
 
 /** Maps each method of a generated service definition to a handler of the matching shape. */
 export type ServiceHandlers<D extends ServiceDefinition> = {
@@ -107,12 +110,18 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     const parent = extractContext(metadataHeaders(metadata));
     const span = tracer.startSpan(
       method,
-      { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.method': method, 'origo.service': options.service } },
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'rpc.system': 'grpc', 'rpc.method': method, 'origo.service': options.service },
+      },
       parent,
     );
     const started = process.hrtime.bigint();
     const finish = (code: string) => {
-      metrics.grpcDuration.observe({ method, code, side: 'server' }, Number(process.hrtime.bigint() - started) / 1e9);
+      metrics.grpcDuration.observe(
+        { method, code, side: 'server' },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
       if (code !== 'OK') span.setStatus({ code: SpanStatusCode.ERROR, message: code });
       span.end();
     };
@@ -152,7 +161,10 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
             );
           };
         } else {
-          implementation[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+          implementation[name] = (
+            call: ServerUnaryCall<unknown, unknown>,
+            callback: sendUnaryData<unknown>,
+          ) => {
             enter(method, call.metadata, () => Promise.resolve(handler(call.request, call))).then(
               (response) => callback(null, response),
               (err: unknown) => callback(toGrpcError(err, logger, method)),
@@ -165,7 +177,10 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     listen(host, port) {
       return new Promise((resolve, reject) => {
         server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) => {
-          if (err) reject(new AppError(ErrorCode.UNAVAILABLE, `gRPC listen on ${host}:${port} failed: ${err.message}`));
+          if (err)
+            reject(
+              new AppError(ErrorCode.UNAVAILABLE, `gRPC listen on ${host}:${port} failed: ${err.message}`),
+            );
           else resolve(bound);
         });
       });
@@ -209,13 +224,18 @@ export function contextInterceptor(options: GrpcClientOptions = {}): Interceptor
     return new InterceptingCall(nextCall(callOptions), {
       start(metadata, _listener, next) {
         const requestId = currentRequestContext()?.requestId;
-        if (requestId && metadata.get(REQUEST_ID_METADATA).length === 0) metadata.set(REQUEST_ID_METADATA, requestId);
+        if (requestId && metadata.get(REQUEST_ID_METADATA).length === 0)
+          metadata.set(REQUEST_ID_METADATA, requestId);
         for (const [key, value] of Object.entries(injectContext())) metadata.set(key, value);
         // Only the status is observed; grpc-js fills the other listener methods with pass-throughs.
         next(metadata, {
           onReceiveStatus(status, nextStatus) {
             options.metrics?.grpcDuration.observe(
-              { method: definition.path, code: GrpcStatus[status.code] ?? String(status.code), side: 'client' },
+              {
+                method: definition.path,
+                code: GrpcStatus[status.code] ?? String(status.code),
+                side: 'client',
+              },
               Number(process.hrtime.bigint() - started) / 1e9,
             );
             nextStatus(status);
@@ -226,9 +246,17 @@ export function contextInterceptor(options: GrpcClientOptions = {}): Interceptor
   };
 }
 
-type ClientConstructor<C extends Client> = new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options?: ChannelOptions) => C;
+type ClientConstructor<C extends Client> = new (
+  address: string,
+  creds: ReturnType<typeof credentials.createInsecure>,
+  options?: ChannelOptions,
+) => C;
 
-export function createGrpcClient<C extends Client>(Ctor: ClientConstructor<C>, address: string, options: GrpcClientOptions = {}): C {
+export function createGrpcClient<C extends Client>(
+  Ctor: ClientConstructor<C>,
+  address: string,
+  options: GrpcClientOptions = {},
+): C {
   return new Ctor(address, credentials.createInsecure(), {
     ...options.channelOptions,
     interceptors: [contextInterceptor(options)],
@@ -249,7 +277,9 @@ export function unary<Req, Res>(
   options: { deadlineMs?: number; metadata?: Metadata } = {},
 ): Promise<Res> {
   return new Promise((resolve, reject) => {
-    const callOptions: Partial<CallOptions> = options.deadlineMs ? { deadline: Date.now() + options.deadlineMs } : {};
+    const callOptions: Partial<CallOptions> = options.deadlineMs
+      ? { deadline: Date.now() + options.deadlineMs }
+      : {};
     method(request, options.metadata ?? new Metadata(), callOptions, (error, response) => {
       if (error) reject(fromGrpcError(error));
       else resolve(response);

@@ -1,5 +1,17 @@
-import { SpanKind, SpanStatusCode, context as otelContext, trace, type Context, type Span } from '@opentelemetry/api';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  SpanKind,
+  SpanStatusCode,
+  context as otelContext,
+  trace,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { z } from 'zod';
 import { acceptRequestId, runWithRequestContext } from './context.js';
 import { AppError, ErrorCode, toAppError, toProblem, type FieldViolation } from './errors.js';
@@ -76,7 +88,10 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     const parent = extractContext(request.headers);
     const span = tracer.startSpan(
       `HTTP ${request.method}`,
-      { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'origo.service': options.service } },
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': request.method, 'origo.service': options.service },
+      },
       parent,
     );
     request.origo = {
@@ -101,7 +116,10 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     const state = request.origo;
     const route = request.routeOptions.url ?? 'unmatched';
     const seconds = Number(process.hrtime.bigint() - state.startedAt) / 1e9;
-    metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, seconds);
+    metrics.httpDuration.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      seconds,
+    );
     state.span.setAttribute('http.route', route);
     state.span.setAttribute('http.response.status_code', reply.statusCode);
     if (reply.statusCode >= 500) state.span.setStatus({ code: SpanStatusCode.ERROR });
@@ -128,7 +146,11 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
   });
 
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, new AppError(ErrorCode.NOT_FOUND, `No route for ${request.method} ${request.url.split('?')[0]}`), request),
+    sendProblem(
+      reply,
+      new AppError(ErrorCode.NOT_FOUND, `No route for ${request.method} ${request.url.split('?')[0]}`),
+      request,
+    ),
   );
 
   app.get('/health/live', async () => ({ status: 'ok' }));
@@ -140,7 +162,11 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     await Promise.all(
       readiness.map(async ({ name, check }) => {
         try {
-          await withTimeout(check(), readinessTimeoutMs, `${name} did not answer within ${readinessTimeoutMs} ms`);
+          await withTimeout(
+            check(),
+            readinessTimeoutMs,
+            `${name} did not answer within ${readinessTimeoutMs} ms`,
+          );
           results[name] = 'ok';
         } catch (err) {
           ok = false;
@@ -188,7 +214,9 @@ function fromFastifyError(error: FastifyError): AppError {
   if (error instanceof z.ZodError) return zodToAppError(error);
   if (error.validation) {
     const violations: FieldViolation[] = error.validation.map((v) => ({
-      field: v.instancePath ? v.instancePath.replace(/^\//, '').replaceAll('/', '.') : String(v.params?.['missingProperty'] ?? ''),
+      field: v.instancePath
+        ? v.instancePath.replace(/^\//, '').replaceAll('/', '.')
+        : String(v.params?.['missingProperty'] ?? ''),
       message: v.message ?? 'is invalid',
     }));
     return AppError.invalid(`Invalid request ${error.validationContext ?? ''}`.trim(), violations);

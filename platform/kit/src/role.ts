@@ -29,7 +29,10 @@ export class AddressBook {
     const known = this.entries.get(name);
     if (known) return Promise.resolve(known);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`No address for ${name} after ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`No address for ${name} after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       timer.unref();
       const list = this.waiters.get(name) ?? [];
       list.push((address) => {

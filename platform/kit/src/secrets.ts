@@ -48,7 +48,8 @@ export class SecretStore {
     // A secret readable by others was copied or restored carelessly; tighten it rather than refuse to start.
     if ((info.mode & 0o077) !== 0) await chmod(path, 0o600);
     const value = (await readFile(path, 'utf8')).trim();
-    if (value.length === 0) throw new Error(`Secret file ${path} is empty; delete it to regenerate or set ${spec.env}`);
+    if (value.length === 0)
+      throw new Error(`Secret file ${path} is empty; delete it to regenerate or set ${spec.env}`);
     return value;
   }
 }

@@ -41,7 +41,10 @@ let active: { handle: TracingHandle; refs: number } | undefined;
  * Starts OpenTelemetry once per process. Several roles may share a process in single-machine mode, so the
  * SDK is reference-counted and the first caller names the resource.
  */
-export function startTracing(options: { serviceName: string; otlpEndpoint?: string | undefined }): TracingHandle {
+export function startTracing(options: {
+  serviceName: string;
+  otlpEndpoint?: string | undefined;
+}): TracingHandle {
   if (active) {
     active.refs += 1;
     return releaseHandle(active.handle);
@@ -103,7 +106,10 @@ export function extractContext(headers: Record<string, string | string[] | undef
 }
 
 /** Writes the active trace context into a plain record (HTTP headers, gRPC metadata, a WebSocket message). */
-export function injectContext(carrier: Record<string, string> = {}, ctx: Context = context.active()): Record<string, string> {
+export function injectContext(
+  carrier: Record<string, string> = {},
+  ctx: Context = context.active(),
+): Record<string, string> {
   propagation.inject(ctx, carrier, recordSetter);
   return carrier;
 }
@@ -115,7 +121,11 @@ export async function withSpan<T>(
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
   const parent = options.parent ?? context.active();
-  const span = tracer.startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes ?? {} }, parent);
+  const span = tracer.startSpan(
+    name,
+    { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes ?? {} },
+    parent,
+  );
   try {
     return await context.with(trace.setSpan(parent, span), () => fn(span));
   } catch (err) {

@@ -23,7 +23,9 @@ describe('loadConfig', () => {
     expect(() => loadConfig(schema, { SIGNALING_URL: 'ws://x', PORT: '70000' })).toThrowError(
       'Invalid configuration: PORT is invalid: must be between 0 and 65535 (got "70000")',
     );
-    expect(() => loadConfig(schema, { SIGNALING_URL: 'ws://x', WORKERS: '0' })).toThrowError(/WORKERS is invalid: must be at least 1/);
+    expect(() => loadConfig(schema, { SIGNALING_URL: 'ws://x', WORKERS: '0' })).toThrowError(
+      /WORKERS is invalid: must be at least 1/,
+    );
   });
 
   it('names a missing required variable', () => {
@@ -53,8 +55,17 @@ describe('loadConfig', () => {
   });
 
   it('reads the common variables', () => {
-    const common = loadConfig(commonConfigSchema, { LOG_LEVEL: 'debug', REDIS_URL: 'redis://127.0.0.1:6379' });
-    expect(common).toMatchObject({ ORIGO_DATA: './data', LOG_LEVEL: 'debug', REDIS_URL: 'redis://127.0.0.1:6379' });
-    expect(() => loadConfig(commonConfigSchema, { LOG_LEVEL: 'loud' })).toThrowError(/^Invalid configuration: LOG_LEVEL is invalid/);
+    const common = loadConfig(commonConfigSchema, {
+      LOG_LEVEL: 'debug',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    });
+    expect(common).toMatchObject({
+      ORIGO_DATA: './data',
+      LOG_LEVEL: 'debug',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    });
+    expect(() => loadConfig(commonConfigSchema, { LOG_LEVEL: 'loud' })).toThrowError(
+      /^Invalid configuration: LOG_LEVEL is invalid/,
+    );
   });
 });

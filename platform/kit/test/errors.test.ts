@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import type { ErrorCode} from '../src/errors.js';
+import type { ErrorCode } from '../src/errors.js';
 import { AppError, ERROR_CODE_MAP, fromGrpcError, toAppError, toProblem } from '../src/errors.js';
 
 const expected: Record<ErrorCode, [number, number]> = {

@@ -89,18 +89,31 @@ describe('HTTP edge -> gRPC service', () => {
       service: 'edge',
       logger: createLogger({ service: 'edge', destination: httpLogs.destination }),
       metrics,
-      readiness: [{ name: 'echo', check: async () => void (await unary(client.echo.bind(client), { text: 'ping' })) }],
+      readiness: [
+        { name: 'echo', check: async () => void (await unary(client.echo.bind(client), { text: 'ping' })) },
+      ],
     });
-    http.app.get<{ Params: { text: string }; Querystring: { fail?: ErrorCode } }>('/echo/:text', async (request) => {
-      const reply = await unary(client.echo.bind(client), {
-        text: request.params.text,
-        ...(request.query.fail ? { failWith: request.query.fail } : {}),
-      });
-      return { text: reply.text };
-    });
+    http.app.get<{ Params: { text: string }; Querystring: { fail?: ErrorCode } }>(
+      '/echo/:text',
+      async (request) => {
+        const reply = await unary(client.echo.bind(client), {
+          text: request.params.text,
+          ...(request.query.fail ? { failWith: request.query.fail } : {}),
+        });
+        return { text: reply.text };
+      },
+    );
     http.app.post(
       '/items',
-      { schema: { body: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 } } } } },
+      {
+        schema: {
+          body: {
+            type: 'object',
+            required: ['name'],
+            properties: { name: { type: 'string', minLength: 1 } },
+          },
+        },
+      },
       async () => ({ ok: true }),
     );
     baseUrl = (await http.listen(0)).url;
@@ -123,7 +136,9 @@ describe('HTTP edge -> gRPC service', () => {
     expect(response.headers.get('x-request-id')).toBe('req-trace-1');
     const line = grpcLogs.lines().find((l) => l['msg'] === 'echo handled' && l['text'] === 'hello');
     expect(line).toMatchObject({ service: 'echo', request_id: 'req-trace-1', trace_id: traceId });
-    const edgeLine = httpLogs.lines().find((l) => l['msg'] === 'http request' && l['route'] === '/echo/:text');
+    const edgeLine = httpLogs
+      .lines()
+      .find((l) => l['msg'] === 'http request' && l['route'] === '/echo/:text');
     expect(edgeLine).toMatchObject({ request_id: 'req-trace-1', trace_id: traceId, status: 200 });
   });
 
@@ -137,11 +152,18 @@ describe('HTTP edge -> gRPC service', () => {
     'maps %s thrown in a gRPC handler to its HTTP status and a problem document',
     async (code) => {
       const error = new AppError(code, 'x');
-      const response = await fetch(`${baseUrl}/echo/x?fail=${code}`, { headers: { 'x-request-id': `req-${code}` } });
+      const response = await fetch(`${baseUrl}/echo/x?fail=${code}`, {
+        headers: { 'x-request-id': `req-${code}` },
+      });
       expect(response.status).toBe(error.httpStatus);
       expect(response.headers.get('content-type')).toContain('application/problem+json');
       const body = (await response.json()) as Record<string, unknown>;
-      expect(body).toMatchObject({ status: error.httpStatus, code, detail: `asked to fail with ${code}`, request_id: `req-${code}` });
+      expect(body).toMatchObject({
+        status: error.httpStatus,
+        code,
+        detail: `asked to fail with ${code}`,
+        request_id: `req-${code}`,
+      });
     },
   );
 
@@ -160,7 +182,11 @@ describe('HTTP edge -> gRPC service', () => {
     expect(invalid.status).toBe(400);
     expect(await invalid.json()).toMatchObject({ code: 'INVALID_ARGUMENT', errors: [{ field: 'name' }] });
 
-    const malformed = await fetch(`${baseUrl}/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":' });
+    const malformed = await fetch(`${baseUrl}/items`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"name":',
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.headers.get('content-type')).toContain('application/problem+json');
 
@@ -181,7 +207,10 @@ describe('HTTP edge -> gRPC service', () => {
     expect(types.get('origo_http_request_duration_seconds')).toBe('histogram');
     expect(types.get('origo_process_cpu_user_seconds_total')).toBe('counter');
     const count = samples.find(
-      (s) => s.name === 'origo_http_request_duration_seconds_count' && s.labels['route'] === '/echo/:text' && s.labels['status'] === '200',
+      (s) =>
+        s.name === 'origo_http_request_duration_seconds_count' &&
+        s.labels['route'] === '/echo/:text' &&
+        s.labels['status'] === '200',
     );
     expect(count?.value).toBeGreaterThanOrEqual(1);
     expect(count?.labels['service']).toBe('edge');

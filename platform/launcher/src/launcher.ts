@@ -35,7 +35,8 @@ export interface ParsedArgs {
 
 export function parseArgs(argv: string[], known: string[]): ParsedArgs {
   const [command = 'help', ...rest] = argv;
-  if (command === 'help' || command === '--help' || command === '-h') return { command: 'help', roles: undefined };
+  if (command === 'help' || command === '--help' || command === '-h')
+    return { command: 'help', roles: undefined };
   if (command === 'roles') return { command: 'roles', roles: undefined };
   if (command !== 'start') throw new UsageError(`Unknown command "${command}"`);
   let roles: string[] | undefined;
@@ -46,10 +47,17 @@ export function parseArgs(argv: string[], known: string[]): ParsedArgs {
     else if (arg === '--role') value = rest[++i];
     else throw new UsageError(`Unknown option "${arg}"`);
     if (!value) throw new UsageError('--role needs a role name');
-    roles = [...(roles ?? []), ...value.split(',').map((r) => r.trim()).filter(Boolean)];
+    roles = [
+      ...(roles ?? []),
+      ...value
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
+    ];
   }
   for (const role of roles ?? []) {
-    if (!known.includes(role)) throw new UsageError(`Unknown role "${role}"; known roles: ${known.join(', ')}`);
+    if (!known.includes(role))
+      throw new UsageError(`Unknown role "${role}"; known roles: ${known.join(', ')}`);
   }
   return { command: 'start', roles };
 }
@@ -73,7 +81,9 @@ function usage(roles: RoleDefinition[]): string {
  * Runs the `origo` command. Returns once the roles are up (or the command finished); shutdown happens on
  * SIGINT/SIGTERM and ends with `exit`.
  */
-export async function runLauncher(options: LauncherOptions): Promise<{ running: RunningRole[]; stop: () => Promise<number> } | undefined> {
+export async function runLauncher(
+  options: LauncherOptions,
+): Promise<{ running: RunningRole[]; stop: () => Promise<number> } | undefined> {
   const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const err = options.err ?? ((line: string) => process.stderr.write(`${line}\n`));
   const exit = options.exit ?? ((code: number) => process.exit(code));
@@ -156,7 +166,8 @@ export async function runLauncher(options: LauncherOptions): Promise<{ running: 
       running.push(started);
       logger.info({ role: role.name, endpoints: started.endpoints }, 'role started');
     } catch (e) {
-      const message = e instanceof ConfigError ? e.message : `role ${role.name} failed to start: ${(e as Error).message}`;
+      const message =
+        e instanceof ConfigError ? e.message : `role ${role.name} failed to start: ${(e as Error).message}`;
       logger.error({ err: e, role: role.name }, 'role failed to start');
       err(message);
       await stop();
@@ -168,7 +179,8 @@ export async function runLauncher(options: LauncherOptions): Promise<{ running: 
   out('');
   out(`Origo is running (${running.map((r) => r.name).join(', ')}).`);
   for (const role of running) {
-    for (const [name, address] of Object.entries(role.endpoints)) out(`  ${role.name.padEnd(12)} ${name.padEnd(8)} ${address}`);
+    for (const [name, address] of Object.entries(role.endpoints))
+      out(`  ${role.name.padEnd(12)} ${name.padEnd(8)} ${address}`);
   }
   const entry = running.find((r) => r.endpoints['url'])?.endpoints['url'];
   if (entry) {
@@ -202,10 +214,13 @@ async function shutdown(running: RunningRole[], logger: Logger): Promise<number>
           return 'failed' as const;
         },
       ),
-      new Promise<'timeout'>((resolveTimeout) => setTimeout(() => resolveTimeout('timeout'), Math.max(remaining, 0)).unref()),
+      new Promise<'timeout'>((resolveTimeout) =>
+        setTimeout(() => resolveTimeout('timeout'), Math.max(remaining, 0)).unref(),
+      ),
     ]);
     if (outcome !== 'stopped') code = 1;
-    if (outcome === 'timeout') logger.error({ role: role.name }, 'role did not stop within the shutdown budget');
+    if (outcome === 'timeout')
+      logger.error({ role: role.name }, 'role did not stop within the shutdown budget');
     else logger.info({ role: role.name }, 'role stopped');
   }
   return code;

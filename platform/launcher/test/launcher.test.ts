@@ -3,7 +3,13 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PLATFORM_SECRETS, createHttpService, createLogger, createMetrics, type RoleDefinition } from '@origo/kit';
+import {
+  PLATFORM_SECRETS,
+  createHttpService,
+  createLogger,
+  createMetrics,
+  type RoleDefinition,
+} from '@origo/kit';
 import { parseArgs, runLauncher } from '../src/launcher.js';
 
 let dataDir: string | undefined;
@@ -45,8 +51,13 @@ describe('origo launcher', () => {
   it('parses roles and rejects unknown ones', () => {
     expect(parseArgs(['start'], ['sfu'])).toEqual({ command: 'start', roles: undefined });
     expect(parseArgs(['start', '--role=sfu'], ['sfu', 'auth'])).toEqual({ command: 'start', roles: ['sfu'] });
-    expect(parseArgs(['start', '--role', 'sfu,auth'], ['sfu', 'auth'])).toEqual({ command: 'start', roles: ['sfu', 'auth'] });
-    expect(() => parseArgs(['start', '--role=nope'], ['sfu'])).toThrow('Unknown role "nope"; known roles: sfu');
+    expect(parseArgs(['start', '--role', 'sfu,auth'], ['sfu', 'auth'])).toEqual({
+      command: 'start',
+      roles: ['sfu', 'auth'],
+    });
+    expect(() => parseArgs(['start', '--role=nope'], ['sfu'])).toThrow(
+      'Unknown role "nope"; known roles: sfu',
+    );
     expect(() => parseArgs(['serve'], ['sfu'])).toThrow('Unknown command "serve"');
   });
 
