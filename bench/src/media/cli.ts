@@ -1,0 +1,128 @@
+// npm run bench:media -- --publishers N --subscribers M --duration S [--find-max] [options]
+// Writes bench/results/<date>-<name>.json and prints a table. --help lists the options.
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BENCH_ROOT } from './sfuProcess.js';
+import { reportTable, runMediaBench, writeReport, type MediaBenchOptions } from './run.js';
+import { DEFAULT_AUDIO, DEFAULT_VIDEO } from './synthetic.js';
+
+const HELP = `Usage: npm run bench:media -- [options]
+  --publishers N        publishing peers (default 1; 2 with --find-max)
+  --subscribers M       subscribing peers, each receives every publisher (default 4; the first step with --find-max)
+  --duration S          measurement window in seconds (default 10; 5 per step with --find-max)
+  --warmup S            seconds between joining and measuring (default 3; 2 with --find-max)
+  --find-max            ramp subscribers until loss > --max-loss % or added p99 > --max-added-p99 ms
+  --step K              find-max: subscribers added per step once the SFU is past half a core (default 6)
+  --max-subscribers N   find-max: upper bound (default 150)
+  --max-minutes N       find-max: time bound (default 8)
+  --max-loss P          find-max limit, percent (default 1)
+  --max-added-p99 MS    find-max limit (default 50)
+  --video-kbps K        video bitrate per publisher (default 1000); --fps F (default 30)
+  --no-video, --no-audio
+  --no-ceiling          skip the bare Node relay ceiling run
+  --no-pin              do not pin (SFU on CPU 1, generator on CPU 0)
+  --cpu-prof            write a V8 CPU profile of the SFU child to bench/results/raw/
+  --join-concurrency N  subscribers joining at once (default 4)
+  --name NAME           result file name part (default derived from the options)
+  --out DIR             output directory (default bench/results)
+  --quiet               no progress lines`;
+
+function int(v: string | undefined, d: number, min: number, max: number): number {
+  const n = v === undefined ? d : Number(v);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new RangeError(`expected a number in [${min}, ${max}], got ${v}`);
+  return n;
+}
+
+export function parseMediaArgs(argv: string[]): MediaBenchOptions | null {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      publishers: { type: 'string' },
+      subscribers: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      'find-max': { type: 'boolean', default: false },
+      step: { type: 'string' },
+      'max-subscribers': { type: 'string' },
+      'max-minutes': { type: 'string' },
+      'max-loss': { type: 'string' },
+      'max-added-p99': { type: 'string' },
+      'video-kbps': { type: 'string' },
+      fps: { type: 'string' },
+      'no-video': { type: 'boolean', default: false },
+      'no-audio': { type: 'boolean', default: false },
+      'no-ceiling': { type: 'boolean', default: false },
+      'no-pin': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'boolean', default: false },
+      'join-concurrency': { type: 'string' },
+      name: { type: 'string' },
+      out: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return null;
+  const findMax = values['find-max'];
+  const publishers = int(values.publishers, findMax ? 2 : 1, 1, 20);
+  const subscribers = int(values.subscribers, findMax ? 4 : 4, 0, 500);
+  const outDir = values.out ?? join(BENCH_ROOT, 'results');
+  const video = values['no-video']
+    ? null
+    : {
+        ...DEFAULT_VIDEO,
+        bitrateBps: int(values['video-kbps'], 1000, 50, 8000) * 1000,
+        fps: int(values.fps, 30, 1, 60),
+      };
+  const audio = values['no-audio'] ? null : { ...DEFAULT_AUDIO };
+  if (!video && !audio) throw new RangeError('--no-video and --no-audio leave nothing to send');
+  const quiet = values.quiet;
+  const opts: MediaBenchOptions = {
+    name: values.name ?? (findMax ? `media-find-max-p${publishers}` : `media-p${publishers}-s${subscribers}`),
+    publishers,
+    subscribers,
+    durationS: int(values.duration, findMax ? 5 : 10, 1, 600),
+    warmupS: int(values.warmup, findMax ? 2 : 3, 0, 120),
+    findMax,
+    step: int(values.step, 6, 1, 100),
+    maxSubscribers: int(values['max-subscribers'], 150, 1, 500),
+    maxMinutes: int(values['max-minutes'], 8, 1, 60),
+    maxLossPercent: int(values['max-loss'], 1, 0, 100),
+    maxAddedP99Ms: int(values['max-added-p99'], 50, 0, 10_000),
+    video,
+    audio,
+    pin: !values['no-pin'],
+    joinConcurrency: int(values['join-concurrency'], 4, 1, 64),
+    ceiling: values['no-ceiling'] ? null : {},
+    outDir,
+    log: quiet ? () => undefined : (line) => console.error(`[bench] ${line}`),
+  };
+  if (values['cpu-prof']) opts.cpuProfDir = join(outDir, 'raw');
+  return opts;
+}
+
+async function main(): Promise<void> {
+  const opts = parseMediaArgs(process.argv.slice(2));
+  if (!opts) {
+    console.log(HELP);
+    return;
+  }
+  // A hard stop, so no load loop can outlive its budget.
+  const budgetMs = (opts.findMax ? opts.maxMinutes * 60 + 180 : opts.durationS + opts.warmupS + 240) * 1000;
+  const guard = setTimeout(() => {
+    console.error(`bench:media: exceeded its ${Math.round(budgetMs / 1000)} s budget, exiting`);
+    process.exit(3);
+  }, budgetMs);
+  guard.unref();
+  const report = await runMediaBench(opts);
+  const file = writeReport(report, opts.outDir);
+  console.log(reportTable(report));
+  console.log(`\nwritten: ${file}`);
+  // werift leaves timers behind after close; the run is over.
+  process.exit(0);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
