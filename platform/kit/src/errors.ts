@@ -67,6 +67,8 @@ export interface AppErrorOptions {
   violations?: FieldViolation[];
   /** A stable machine-readable reason, e.g. `meeting_locked`, for clients to branch on. */
   reason?: string;
+  /** A more specific HTTP status than the code's default, e.g. 413 for an oversize body. */
+  httpStatus?: number;
   cause?: unknown;
 }
 
@@ -75,6 +77,7 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly violations: FieldViolation[];
   readonly reason: string | undefined;
+  private readonly httpStatusOverride: number | undefined;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -82,10 +85,11 @@ export class AppError extends Error {
     this.code = code;
     this.violations = options.violations ?? [];
     this.reason = options.reason;
+    this.httpStatusOverride = options.httpStatus;
   }
 
   get httpStatus(): number {
-    return ERROR_CODE_MAP[this.code].http;
+    return this.httpStatusOverride ?? ERROR_CODE_MAP[this.code].http;
   }
 
   get grpcStatus(): GrpcStatus {
@@ -173,7 +177,7 @@ export function toProblem(
   const doc: ProblemDocument = {
     type: `https://origo.dev/problems/${err.code.toLowerCase().replaceAll('_', '-')}`,
     title: mapping.title,
-    status: mapping.http,
+    status: err.httpStatus,
     detail: err.message,
     code: err.code,
   };

@@ -222,8 +222,10 @@ function fromFastifyError(error: FastifyError): AppError {
     return AppError.invalid(`Invalid request ${error.validationContext ?? ''}`.trim(), violations);
   }
   const status = error.statusCode ?? 500;
-  if (status === 413) return new AppError(ErrorCode.RESOURCE_EXHAUSTED, 'Request body is too large');
-  if (status === 415) return new AppError(ErrorCode.INVALID_ARGUMENT, 'Unsupported content type');
+  if (status === 413)
+    return new AppError(ErrorCode.INVALID_ARGUMENT, 'Request body is too large', { httpStatus: 413 });
+  if (status === 415)
+    return new AppError(ErrorCode.INVALID_ARGUMENT, 'Unsupported content type', { httpStatus: 415 });
   if (status === 429) return new AppError(ErrorCode.RESOURCE_EXHAUSTED, error.message);
   if (status >= 400 && status < 500) return new AppError(ErrorCode.INVALID_ARGUMENT, error.message);
   return toAppError(error);

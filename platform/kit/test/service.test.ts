@@ -190,6 +190,18 @@ describe('HTTP edge -> gRPC service', () => {
     expect(malformed.status).toBe(400);
     expect(malformed.headers.get('content-type')).toContain('application/problem+json');
 
+    const oversize = await fetch(`${baseUrl}/items`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }),
+    });
+    expect(oversize.status).toBe(413);
+    expect(await oversize.json()).toMatchObject({
+      status: 413,
+      code: 'INVALID_ARGUMENT',
+      detail: 'Request body is too large',
+    });
+
     const missing = await fetch(`${baseUrl}/nope`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ code: 'NOT_FOUND' });

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { ORG_ROLES } from '../rbac.js';
+import { MAX_PAGE_SIZE } from '../pagination.js';
+
+export const email = z
+  .string({ error: 'must be a string' })
+  .max(254, 'must be at most 254 characters')
+  .trim()
+  .pipe(z.email({ error: 'must be an e-mail address' }));
+
+// The policy (length in code points, common passwords) is checked by the domain; this bound only keeps
+// absurd inputs away from argon2.
+export const password = z
+  .string({ error: 'must be a string' })
+  .min(1, 'is required')
+  .max(1024, 'is too long');
+export const displayName = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .min(1, 'is required')
+  .max(100, 'must be at most 100 characters');
+export const orgName = displayName;
+export const token = z.string({ error: 'must be a string' }).min(1, 'is required').max(128, 'is too long');
+export const orgRole = z.enum(ORG_ROLES, { error: `must be one of ${ORG_ROLES.join(', ')}` });
+
+export const signUpBody = z.strictObject({
+  email,
+  password,
+  displayName,
+  organizationName: orgName.optional(),
+});
+export const signInBody = z.strictObject({ email, password });
+export const tokenBody = z.strictObject({ token });
+export const resetRequestBody = z.strictObject({ email });
+export const resetConfirmBody = z.strictObject({ token, password });
+export const changePasswordBody = z.strictObject({ currentPassword: password, newPassword: password });
+export const createOrgBody = z.strictObject({ name: orgName });
+export const updateOrgBody = z.strictObject({ name: orgName });
+export const addMemberBody = z.strictObject({ email, role: orgRole });
+export const changeRoleBody = z.strictObject({ role: orgRole });
+
+export const pageQuery = z.object({
+  limit: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be an integer')
+    .min(1, 'must be at least 1')
+    .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
+    .default(50),
+  cursor: z.string().max(512, 'is too long').optional(),
+});
+export const searchQuery = pageQuery.extend({
+  q: z.string().max(100, 'must be at most 100 characters').optional(),
+});
