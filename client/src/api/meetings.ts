@@ -1,0 +1,135 @@
+// Routes of platform/control (src/http/routes.ts; snake_case on the wire).
+import { qs } from './auth.js';
+import { api } from './http.js';
+
+export type MeetingState = 'scheduled' | 'live' | 'ended' | 'cancelled';
+
+export interface Meeting {
+  id: string;
+  org_id: string;
+  title: string;
+  description: string;
+  kind: 'instant' | 'scheduled';
+  state: MeetingState;
+  host_id: string;
+  starts_at: string | null;
+  duration_minutes: number;
+  time_zone: string;
+  recurrence: { rrule: string } | null;
+  has_passcode: boolean;
+  lobby_enabled: boolean;
+  join_before_host: boolean;
+  participant_cap: number;
+  locked: boolean;
+  participant_count: number;
+  started_at: string | null;
+  ended_at: string | null;
+  cancelled_at: string | null;
+  join_url: string;
+  created_at: string;
+}
+
+export interface CreateMeeting {
+  org_id?: string;
+  title: string;
+  description?: string;
+  kind?: 'instant' | 'scheduled';
+  starts_at?: string;
+  duration_minutes?: number;
+  time_zone?: string;
+  recurrence?: { rrule: string } | null;
+  passcode?: string | null;
+  lobby_enabled?: boolean;
+  join_before_host?: boolean;
+}
+
+export interface JoinReady {
+  status: 'ready';
+  token: string;
+  expires_at: string;
+  signaling_url: string;
+  room: string;
+  identity: string;
+  name: string;
+  grants: { publish: boolean; subscribe: boolean; host: boolean };
+  meeting: { id: string; title: string };
+}
+
+export interface JoinWaiting {
+  status: 'waiting';
+  lobby_ticket: string;
+  lobby_entry_id: string;
+  poll_interval_ms: number;
+  meeting: { id: string; title: string };
+}
+
+export interface LobbyEntry {
+  id: string;
+  identity: string;
+  display_name: string;
+  status: 'waiting' | 'admitted' | 'denied';
+  created_at: string;
+}
+
+export interface MeetingAuditEvent {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  entity: string;
+  entity_id: string;
+  org_id: string;
+  before: unknown;
+  after: unknown;
+  request_id: string | null;
+}
+
+const m = (id: string): string => `/api/meetings/${encodeURIComponent(id)}`;
+
+export const meetingsApi = {
+  list: (orgId: string | undefined, state?: MeetingState, cursor?: string) =>
+    api<{ items: Meeting[]; next_cursor: string | null }>(
+      'GET',
+      `/api/meetings${qs({ org_id: orgId, state, cursor, limit: 50 })}`,
+    ),
+  get: (id: string) => api<Meeting>('GET', m(id)),
+  create: (body: CreateMeeting) =>
+    api<Meeting>('POST', '/api/meetings', body, { 'idempotency-key': crypto.randomUUID() }),
+  cancel: (id: string) => api<Meeting>('POST', `${m(id)}/cancel`),
+  occurrences: (id: string) =>
+    api<{ time_zone: string; items: { starts_at: string; ends_at: string }[] }>(
+      'GET',
+      `${m(id)}/occurrences?count=3`,
+    ),
+  join: (id: string, body: { name?: string; passcode?: string; invite_token?: string }) =>
+    api<JoinReady | JoinWaiting>('POST', `${m(id)}/join`, body),
+  pollLobby: (id: string, ticket: string) =>
+    api<JoinReady | { status: 'waiting'; poll_interval_ms: number }>(
+      'GET',
+      `${m(id)}/lobby/${encodeURIComponent(ticket)}`,
+    ),
+  lobby: (id: string) => api<LobbyEntry[]>('GET', `${m(id)}/lobby`),
+  admit: (id: string, entryId: string) =>
+    api<LobbyEntry>('POST', `${m(id)}/lobby/${encodeURIComponent(entryId)}/admit`),
+  deny: (id: string, entryId: string) =>
+    api<LobbyEntry>('POST', `${m(id)}/lobby/${encodeURIComponent(entryId)}/deny`),
+  mute: (id: string, identity: string) =>
+    api<unknown>('POST', `${m(id)}/participants/${encodeURIComponent(identity)}/mute`, {}),
+  remove: (id: string, identity: string) =>
+    api<unknown>('POST', `${m(id)}/participants/${encodeURIComponent(identity)}/remove`),
+  lock: (id: string, locked: boolean) => api<Meeting>('POST', `${m(id)}/lock`, { locked }),
+  end: (id: string) => api<Meeting>('POST', `${m(id)}/end`),
+  audit: (orgId: string | undefined, cursor?: string) =>
+    api<{ items: MeetingAuditEvent[]; next_cursor: string | null }>(
+      'GET',
+      `/api/audit${qs({ org_id: orgId, cursor, limit: 50 })}`,
+    ),
+};
+
+/** The signaling WebSocket URL: the join reply's, made absolute against this page. */
+export function wsUrlFrom(signalingUrl: string): string {
+  const u = new URL(signalingUrl || '/ws', location.href);
+  if (u.protocol === 'http:') u.protocol = 'ws:';
+  else if (u.protocol === 'https:') u.protocol = 'wss:';
+  return u.href;
+}

@@ -1,0 +1,96 @@
+// Wall-clock date and time in an IANA zone to an instant, and recurrence choices to RRULEs. Pure.
+
+function offsetMinutes(instant: Date, zone: string): number {
+  const parts: Record<string, number> = {};
+  const f = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+  for (const p of f.formatToParts(instant)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  const asUtc = Date.UTC(
+    parts['year'] ?? 1970,
+    (parts['month'] ?? 1) - 1,
+    parts['day'] ?? 1,
+    parts['hour'] ?? 0,
+    parts['minute'] ?? 0,
+    parts['second'] ?? 0,
+  );
+  return Math.round((asUtc - instant.getTime()) / 60_000);
+}
+
+/**
+ * `2025-03-30` + `09:30` in `Europe/Berlin` -> the instant. Two passes settle the offset across a DST
+ * change; a time inside a spring-forward gap lands after the gap.
+ */
+export function zonedToInstant(date: string, time: string, zone: string): Date {
+  const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  const t = /^(\d{2}):(\d{2})$/.exec(time);
+  if (d === null || t === null) throw new RangeError('date must be YYYY-MM-DD and time HH:MM');
+  const wall = Date.UTC(Number(d[1]), Number(d[2]) - 1, Number(d[3]), Number(t[1]), Number(t[2]));
+  let guess = wall - offsetMinutes(new Date(wall), zone) * 60_000;
+  guess = wall - offsetMinutes(new Date(guess), zone) * 60_000;
+  return new Date(guess);
+}
+
+export type Repeat = 'none' | 'daily' | 'weekdays' | 'weekly' | 'monthly';
+
+const DAYS = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'] as const;
+
+/** The RRULE for a repeat choice; weekly repeats on the weekday of the first date. */
+export function rruleFor(repeat: Repeat, date: string, count: number): string | null {
+  const n = Math.max(2, Math.min(100, Math.floor(count)));
+  switch (repeat) {
+    case 'none':
+      return null;
+    case 'daily':
+      return `FREQ=DAILY;COUNT=${n}`;
+    case 'weekdays':
+      return `FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;COUNT=${n}`;
+    case 'weekly': {
+      const day = new Date(`${date}T12:00:00Z`).getUTCDay();
+      return `FREQ=WEEKLY;BYDAY=${DAYS[day] ?? 'MO'};COUNT=${n}`;
+    }
+    case 'monthly':
+      return `FREQ=MONTHLY;COUNT=${n}`;
+  }
+}
+
+/** Short human text of an RRULE this client writes. */
+export function describeRrule(rrule: string | null | undefined): string {
+  if (!rrule) return '';
+  const freq = /FREQ=(\w+)/.exec(rrule)?.[1];
+  const count = /COUNT=(\d+)/.exec(rrule)?.[1];
+  const byday = /BYDAY=([\w,]+)/.exec(rrule)?.[1];
+  let text =
+    freq === 'DAILY'
+      ? 'Every day'
+      : freq === 'WEEKLY' && byday === 'MO,TU,WE,TH,FR'
+        ? 'Every weekday'
+        : freq === 'WEEKLY'
+          ? 'Every week'
+          : freq === 'MONTHLY'
+            ? 'Every month'
+            : 'Repeats';
+  if (count) text += `, ${count} times`;
+  return text;
+}
+
+export function formatWhen(iso: string | null, zone: string): string {
+  if (iso === null) return 'Now';
+  const d = new Date(iso);
+  return new Intl.DateTimeFormat(undefined, {
+    weekday: 'short',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone: zone,
+    timeZoneName: 'short',
+  }).format(d);
+}

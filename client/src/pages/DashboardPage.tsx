@@ -1,0 +1,305 @@
+import { useNavigate } from '@solidjs/router';
+import { createResource, createSignal, For, Show, type JSX } from 'solid-js';
+import { errorText } from '../api/http.js';
+import { meetingsApi, type Meeting } from '../api/meetings.js';
+import { Field, FormError } from '../components/Field.js';
+import { describeRrule, formatWhen, rruleFor, zonedToInstant, type Repeat } from '../lib/time.js';
+import { useSession } from '../session.js';
+
+function localDate(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+function timeZones(): string[] {
+  const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] };
+  const list = intl.supportedValuesOf?.('timeZone') ?? [];
+  return list.includes('UTC') ? list : ['UTC', ...list];
+}
+
+export function DashboardPage(): JSX.Element {
+  const { orgId } = useSession();
+  const navigate = useNavigate();
+  const [meetings, { refetch }] = createResource(orgId, async (org) => {
+    const [scheduled, live] = await Promise.all([
+      meetingsApi.list(org, 'scheduled'),
+      meetingsApi.list(org, 'live'),
+    ]);
+    const all = [...live.items, ...scheduled.items];
+    const key = (m: Meeting) => (m.state === 'live' ? 0 : Date.parse(m.starts_at ?? m.created_at));
+    return all.sort((a, b) => key(a) - key(b));
+  });
+  const [error, setError] = createSignal<string | null>(null);
+  const [showForm, setShowForm] = createSignal(false);
+  const [copied, setCopied] = createSignal<string | null>(null);
+
+  const startInstant = async () => {
+    setError(null);
+    try {
+      const m = await meetingsApi.create({
+        title: 'Instant meeting',
+        kind: 'instant',
+        ...(orgId() ? { org_id: orgId() } : {}),
+      });
+      navigate(`/join/${m.id}`);
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+
+  const copy = async (m: Meeting) => {
+    try {
+      await navigator.clipboard.writeText(m.join_url);
+      setCopied(m.id);
+    } catch {
+      // Clipboard blocked (insecure origin, permissions): the link stays selectable on screen.
+      setCopied(`manual:${m.id}`);
+    }
+  };
+
+  const cancel = async (m: Meeting) => {
+    if (!confirm(`Cancel "${m.title}"? Invited people can no longer join.`)) return;
+    try {
+      await meetingsApi.cancel(m.id);
+      await refetch();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+
+  return (
+    <section>
+      <div class="row between wrap">
+        <h1>Meetings</h1>
+        <div class="row gap">
+          <button type="button" class="primary" onClick={() => void startInstant()}>
+            Start an instant meeting
+          </button>
+          <button type="button" onClick={() => setShowForm(!showForm())} aria-expanded={showForm()}>
+            Schedule a meeting
+          </button>
+        </div>
+      </div>
+      <FormError message={error()} />
+      <Show when={showForm()}>
+        <ScheduleForm
+          onCreated={async () => {
+            setShowForm(false);
+            await refetch();
+          }}
+          onCancel={() => setShowForm(false)}
+        />
+      </Show>
+      <h2>Upcoming</h2>
+      <Show when={!meetings.loading} fallback={<p class="muted">Loading meetings</p>}>
+        <Show when={!meetings.error} fallback={<p class="alert">{errorText(meetings.error)}</p>}>
+          <Show
+            when={(meetings() ?? []).length > 0}
+            fallback={<p class="muted">No upcoming meetings. Start one now or schedule one.</p>}
+          >
+            <ul class="meetings">
+              <For each={meetings()}>
+                {(m) => (
+                  <li class="meeting card" data-meeting-id={m.id}>
+                    <div class="meeting-main">
+                      <h3>{m.title}</h3>
+                      <p class="muted">
+                        <Show when={m.state === 'live'} fallback={formatWhen(m.starts_at, m.time_zone)}>
+                          <span class="badge live">Live now</span> {m.participant_count} in the room
+                        </Show>
+                        <Show when={m.recurrence}>{(r) => <> . {describeRrule(r().rrule)}</>}</Show>
+                      </p>
+                      <p class="muted small">
+                        {m.has_passcode ? 'Passcode required' : 'No passcode'} .{' '}
+                        {m.lobby_enabled ? 'Lobby on' : 'Lobby off'}
+                      </p>
+                      <label class="sr-only" for={`link-${m.id}`}>
+                        Invite link for {m.title}
+                      </label>
+                      <input
+                        id={`link-${m.id}`}
+                        class="invite-link"
+                        readonly
+                        value={m.join_url}
+                        onFocus={(e) => e.currentTarget.select()}
+                      />
+                    </div>
+                    <div class="meeting-actions">
+                      <button type="button" class="primary" onClick={() => navigate(`/join/${m.id}`)}>
+                        {m.state === 'live' ? 'Join' : 'Start'}
+                      </button>
+                      <button type="button" onClick={() => void copy(m)}>
+                        {copied() === m.id ? 'Link copied' : 'Copy invite link'}
+                      </button>
+                      <button type="button" class="danger-text" onClick={() => void cancel(m)}>
+                        Cancel meeting
+                      </button>
+                    </div>
+                  </li>
+                )}
+              </For>
+            </ul>
+          </Show>
+        </Show>
+      </Show>
+    </section>
+  );
+}
+
+function ScheduleForm(props: { onCreated: () => void | Promise<void>; onCancel: () => void }): JSX.Element {
+  const { orgId } = useSession();
+  const zones = timeZones();
+  const inAnHour = new Date(Date.now() + 60 * 60_000);
+  const [title, setTitle] = createSignal('');
+  const [date, setDate] = createSignal(localDate(inAnHour));
+  const [time, setTime] = createSignal(`${String(inAnHour.getHours()).padStart(2, '0')}:00`);
+  const [zone, setZone] = createSignal(Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
+  const [duration, setDuration] = createSignal('60');
+  const [repeat, setRepeat] = createSignal<Repeat>('none');
+  const [count, setCount] = createSignal('10');
+  const [passcode, setPasscode] = createSignal('');
+  const [lobby, setLobby] = createSignal(true);
+  const [error, setError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+
+  const submit = async (e: SubmitEvent) => {
+    e.preventDefault();
+    setError(null);
+    setBusy(true);
+    try {
+      const starts = zonedToInstant(date(), time(), zone());
+      const rrule = rruleFor(repeat(), date(), Number(count()));
+      await meetingsApi.create({
+        ...(orgId() ? { org_id: orgId() } : {}),
+        title: title().trim(),
+        kind: 'scheduled',
+        starts_at: starts.toISOString(),
+        duration_minutes: Number(duration()),
+        time_zone: zone(),
+        recurrence: rrule === null ? null : { rrule },
+        passcode: passcode().trim() === '' ? null : passcode().trim(),
+        lobby_enabled: lobby(),
+      });
+      await props.onCreated();
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="card schedule" onSubmit={(e) => void submit(e)} aria-label="Schedule a meeting">
+      <h2>Schedule a meeting</h2>
+      <FormError message={error()} />
+      <Field
+        label="Title"
+        name="title"
+        required
+        maxLength={200}
+        value={title()}
+        onInput={(e) => setTitle(e.currentTarget.value)}
+      />
+      <div class="grid2">
+        <Field
+          label="Date"
+          type="date"
+          name="date"
+          required
+          value={date()}
+          onInput={(e) => setDate(e.currentTarget.value)}
+        />
+        <Field
+          label="Time"
+          type="time"
+          name="time"
+          required
+          value={time()}
+          onInput={(e) => setTime(e.currentTarget.value)}
+        />
+      </div>
+      <div class="grid2">
+        <div class="field">
+          <label for="sched-zone">Time zone</label>
+          <select
+            id="sched-zone"
+            name="timeZone"
+            value={zone()}
+            onChange={(e) => setZone(e.currentTarget.value)}
+          >
+            <For each={zones}>{(z) => <option value={z}>{z}</option>}</For>
+          </select>
+        </div>
+        <div class="field">
+          <label for="sched-duration">Duration</label>
+          <select
+            id="sched-duration"
+            name="duration"
+            value={duration()}
+            onChange={(e) => setDuration(e.currentTarget.value)}
+          >
+            <option value="15">15 minutes</option>
+            <option value="30">30 minutes</option>
+            <option value="45">45 minutes</option>
+            <option value="60">1 hour</option>
+            <option value="90">1.5 hours</option>
+            <option value="120">2 hours</option>
+          </select>
+        </div>
+      </div>
+      <div class="grid2">
+        <div class="field">
+          <label for="sched-repeat">Repeats</label>
+          <select
+            id="sched-repeat"
+            name="repeat"
+            value={repeat()}
+            onChange={(e) => setRepeat(e.currentTarget.value as Repeat)}
+          >
+            <option value="none">Does not repeat</option>
+            <option value="daily">Every day</option>
+            <option value="weekdays">Every weekday</option>
+            <option value="weekly">Every week</option>
+            <option value="monthly">Every month</option>
+          </select>
+        </div>
+        <Show when={repeat() !== 'none'}>
+          <Field
+            label="Number of meetings"
+            type="number"
+            min="2"
+            max="100"
+            value={count()}
+            onInput={(e) => setCount(e.currentTarget.value)}
+          />
+        </Show>
+      </div>
+      <Field
+        label="Passcode (optional)"
+        name="passcode"
+        autocomplete="off"
+        pattern="[A-Za-z0-9]{4,32}"
+        hint="4 to 32 letters or digits. Guests without an invitation enter it to join."
+        value={passcode()}
+        onInput={(e) => setPasscode(e.currentTarget.value)}
+      />
+      <label class="check">
+        <input
+          type="checkbox"
+          name="lobby"
+          checked={lobby()}
+          onChange={(e) => setLobby(e.currentTarget.checked)}
+        />
+        Guests wait in a lobby until a host admits them
+      </label>
+      <div class="row gap">
+        <button type="submit" class="primary" disabled={busy()}>
+          {busy() ? 'Scheduling' : 'Schedule'}
+        </button>
+        <button type="button" onClick={() => props.onCancel()}>
+          Close
+        </button>
+      </div>
+    </form>
+  );
+}

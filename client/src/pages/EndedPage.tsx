@@ -1,0 +1,46 @@
+import { A, useSearchParams } from '@solidjs/router';
+import { Show, type JSX } from 'solid-js';
+import { useSession } from '../session.js';
+
+const TEXT: Record<string, { title: string; detail: string }> = {
+  room_ended: { title: 'The meeting has ended', detail: 'The host ended the meeting for everyone.' },
+  left: {
+    title: 'You left the meeting',
+    detail: 'You can rejoin with the same link while the meeting is running.',
+  },
+  left_lobby: { title: 'You left the lobby', detail: 'You can come back with the same link.' },
+  removed: { title: 'You were removed from the meeting', detail: 'A host removed you from this meeting.' },
+  duplicate: {
+    title: 'You joined from another window',
+    detail: 'This window was disconnected because you joined elsewhere.',
+  },
+  gave_up: {
+    title: 'The connection was lost',
+    detail: 'We could not reconnect. Check your network and rejoin.',
+  },
+  unauthenticated: { title: 'Your access expired', detail: 'Open the meeting link again to rejoin.' },
+  room_full: { title: 'The meeting is full', detail: 'Try again later.' },
+};
+
+export function EndedPage(): JSX.Element {
+  const [params] = useSearchParams();
+  const { me } = useSession();
+  const reason = () => (Array.isArray(params.reason) ? params.reason[0] : params.reason) ?? 'room_ended';
+  const meeting = () => (Array.isArray(params.meeting) ? params.meeting[0] : params.meeting) ?? '';
+  const text = () =>
+    TEXT[reason()] ?? { title: 'The meeting has ended', detail: 'The connection to the meeting closed.' };
+  return (
+    <section class="card narrow center ended" data-ended-reason={reason()}>
+      <h1>{text().title}</h1>
+      <p>{text().detail}</p>
+      <p class="links">
+        <Show when={meeting() !== '' && reason() !== 'room_ended' && reason() !== 'removed'}>
+          <A href={`/join/${meeting()}`}>Rejoin</A>
+        </Show>
+        <Show when={me()} fallback={<A href="/sign-in">Sign in</A>}>
+          <A href="/dashboard">Back to meetings</A>
+        </Show>
+      </p>
+    </section>
+  );
+}

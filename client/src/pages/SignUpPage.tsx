@@ -1,0 +1,95 @@
+import { A, useNavigate, useSearchParams } from '@solidjs/router';
+import { createSignal, type JSX } from 'solid-js';
+import { authApi } from '../api/auth.js';
+import { ApiError, errorText } from '../api/http.js';
+import { Field, FormError } from '../components/Field.js';
+import { useSession } from '../session.js';
+import { safeNext } from './SignInPage.js';
+
+export function SignUpPage(): JSX.Element {
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const { refresh } = useSession();
+  const [name, setName] = createSignal('');
+  const [email, setEmail] = createSignal('');
+  const [password, setPassword] = createSignal('');
+  const [org, setOrg] = createSignal('');
+  const [error, setError] = createSignal<string | null>(null);
+  const [fieldErrors, setFieldErrors] = createSignal<ApiError | null>(null);
+  const [busy, setBusy] = createSignal(false);
+
+  const submit = async (e: SubmitEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setFieldErrors(null);
+    try {
+      await authApi.signUp({
+        email: email(),
+        password: password(),
+        displayName: name(),
+        ...(org().trim() ? { organizationName: org().trim() } : {}),
+      });
+      await refresh();
+      navigate(safeNext(params.next), { replace: true });
+    } catch (err) {
+      if (err instanceof ApiError) setFieldErrors(err);
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const fe = (f: string) => fieldErrors()?.fieldMessage(f);
+
+  return (
+    <section class="card narrow">
+      <h1>Create your account</h1>
+      <form onSubmit={(e) => void submit(e)} novalidate>
+        <FormError message={error()} />
+        <Field
+          label="Your name"
+          name="displayName"
+          autocomplete="name"
+          required
+          value={name()}
+          error={fe('displayName')}
+          onInput={(e) => setName(e.currentTarget.value)}
+        />
+        <Field
+          label="E-mail"
+          type="email"
+          name="email"
+          autocomplete="email"
+          required
+          value={email()}
+          error={fe('email')}
+          onInput={(e) => setEmail(e.currentTarget.value)}
+        />
+        <Field
+          label="Password"
+          type="password"
+          name="password"
+          autocomplete="new-password"
+          required
+          hint="At least 12 characters."
+          value={password()}
+          error={fe('password')}
+          onInput={(e) => setPassword(e.currentTarget.value)}
+        />
+        <Field
+          label="Organization (optional)"
+          name="organizationName"
+          autocomplete="organization"
+          value={org()}
+          onInput={(e) => setOrg(e.currentTarget.value)}
+        />
+        <button type="submit" class="primary wide" disabled={busy()}>
+          {busy() ? 'Creating account' : 'Create account'}
+        </button>
+      </form>
+      <p class="links">
+        <A href="/sign-in">I already have an account</A>
+      </p>
+    </section>
+  );
+}

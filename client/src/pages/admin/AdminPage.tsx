@@ -1,0 +1,384 @@
+import { createResource, createSignal, For, Match, Show, Switch, type JSX } from 'solid-js';
+import { adminApi, type AuditEvent, type OrgRole, type PublicUser } from '../../api/auth.js';
+import { errorText } from '../../api/http.js';
+import { meetingsApi } from '../../api/meetings.js';
+import { FormError } from '../../components/Field.js';
+import { useSession } from '../../session.js';
+
+type Tab = 'users' | 'rooms' | 'audit';
+
+/** `/admin`: org admins manage their organization; superadmins also see every account. */
+export function AdminPage(): JSX.Element {
+  const { isAdmin } = useSession();
+  const [tab, setTab] = createSignal<Tab>('users');
+  return (
+    <Show when={isAdmin()} fallback={<p class="alert">The admin area is for administrators.</p>}>
+      <section>
+        <h1>Administration</h1>
+        <div class="tabs" role="tablist" aria-label="Admin sections">
+          <For
+            each={
+              [
+                ['users', 'Users'],
+                ['rooms', 'Live rooms'],
+                ['audit', 'Audit log'],
+              ] as const
+            }
+          >
+            {([id, label]) => (
+              <button
+                type="button"
+                role="tab"
+                aria-selected={tab() === id}
+                classList={{ active: tab() === id }}
+                onClick={() => setTab(id)}
+              >
+                {label}
+              </button>
+            )}
+          </For>
+        </div>
+        <div role="tabpanel">
+          <Switch>
+            <Match when={tab() === 'users'}>
+              <UsersTab />
+            </Match>
+            <Match when={tab() === 'rooms'}>
+              <RoomsTab />
+            </Match>
+            <Match when={tab() === 'audit'}>
+              <AuditTab />
+            </Match>
+          </Switch>
+        </div>
+      </section>
+    </Show>
+  );
+}
+
+function UsersTab(): JSX.Element {
+  const { me, orgId } = useSession();
+  const superadmin = () => me()?.user.superadmin === true;
+  const adminOrg = () => me()?.memberships.find((m) => m.role === 'admin')?.orgId ?? orgId();
+  const [q, setQ] = createSignal('');
+  const [query, setQuery] = createSignal('');
+  const [error, setError] = createSignal<string | null>(null);
+  const [members, { refetch: refetchMembers }] = createResource(
+    () => ({ org: adminOrg(), q: query() }),
+    ({ org, q }) => (org ? adminApi.members(org, q) : Promise.resolve({ items: [], nextCursor: null })),
+  );
+  const [users, { refetch: refetchUsers }] = createResource(
+    () => (superadmin() ? query() : undefined),
+    (q) => adminApi.users(q),
+  );
+  const run = async (fn: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await fn();
+      await Promise.all([refetchMembers(), superadmin() ? refetchUsers() : undefined]);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  const toggleDisabled = (u: PublicUser, viaOrg: boolean) =>
+    run(() => {
+      const org = adminOrg();
+      if (viaOrg && org)
+        return u.disabled ? adminApi.enableMember(org, u.id) : adminApi.disableMember(org, u.id);
+      return u.disabled ? adminApi.enableUser(u.id) : adminApi.disableUser(u.id);
+    });
+
+  return (
+    <div>
+      <form
+        class="row gap wrap"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setQuery(q());
+        }}
+      >
+        <label class="sr-only" for="user-search">
+          Search users
+        </label>
+        <input
+          id="user-search"
+          type="search"
+          placeholder="Name or e-mail"
+          value={q()}
+          onInput={(e) => setQ(e.currentTarget.value)}
+        />
+        <button type="submit">Search</button>
+      </form>
+      <FormError message={error()} />
+      <h2>Members of your organization</h2>
+      <Show when={!members.error} fallback={<p class="alert">{errorText(members.error)}</p>}>
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">E-mail</th>
+                <th scope="col">Role</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              <For
+                each={members()?.items ?? []}
+                fallback={
+                  <tr>
+                    <td colspan="5" class="muted">
+                      No members found.
+                    </td>
+                  </tr>
+                }
+              >
+                {(m) => (
+                  <tr>
+                    <td>{m.user.displayName}</td>
+                    <td>{m.user.email}</td>
+                    <td>
+                      <label class="sr-only" for={`role-${m.user.id}`}>
+                        Role of {m.user.displayName}
+                      </label>
+                      <select
+                        id={`role-${m.user.id}`}
+                        value={m.role}
+                        onChange={(e) => {
+                          const org = adminOrg();
+                          const role = e.currentTarget.value as OrgRole;
+                          if (org) void run(() => adminApi.changeRole(org, m.user.id, role));
+                        }}
+                      >
+                        <option value="admin">Admin</option>
+                        <option value="host">Host</option>
+                        <option value="member">Member</option>
+                      </select>
+                    </td>
+                    <td>{m.user.disabled ? 'Disabled' : 'Active'}</td>
+                    <td>
+                      <button
+                        type="button"
+                        class="small"
+                        disabled={m.user.id === me()?.user.id}
+                        onClick={() => void toggleDisabled(m.user, true)}
+                      >
+                        {m.user.disabled ? 'Enable' : 'Disable'}
+                        <span class="sr-only"> {m.user.displayName}</span>
+                      </button>
+                    </td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </div>
+      </Show>
+      <Show when={superadmin()}>
+        <h2>All accounts</h2>
+        <Show when={!users.error} fallback={<p class="alert">{errorText(users.error)}</p>}>
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">E-mail</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">
+                    <span class="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={users()?.items ?? []}>
+                  {(u) => (
+                    <tr>
+                      <td>
+                        {u.displayName}
+                        {u.superadmin ? ' (superadmin)' : ''}
+                      </td>
+                      <td>{u.email}</td>
+                      <td>{u.disabled ? 'Disabled' : 'Active'}</td>
+                      <td>
+                        <button
+                          type="button"
+                          class="small"
+                          disabled={u.id === me()?.user.id}
+                          onClick={() => void toggleDisabled(u, false)}
+                        >
+                          {u.disabled ? 'Enable' : 'Disable'}
+                          <span class="sr-only"> {u.displayName}</span>
+                        </button>
+                      </td>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+            </table>
+          </div>
+        </Show>
+      </Show>
+    </div>
+  );
+}
+
+function RoomsTab(): JSX.Element {
+  const { orgId } = useSession();
+  const [error, setError] = createSignal<string | null>(null);
+  const [rooms, { refetch }] = createResource(orgId, (org) => meetingsApi.list(org, 'live'));
+  const end = async (id: string, title: string) => {
+    if (!confirm(`End "${title}" for everyone?`)) return;
+    setError(null);
+    try {
+      await meetingsApi.end(id);
+      await refetch();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  return (
+    <div>
+      <div class="row between">
+        <h2>Live rooms</h2>
+        <button type="button" class="small" onClick={() => void refetch()}>
+          Refresh
+        </button>
+      </div>
+      <FormError message={error()} />
+      <Show when={!rooms.error} fallback={<p class="alert">{errorText(rooms.error)}</p>}>
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Meeting</th>
+                <th scope="col">Participants</th>
+                <th scope="col">Started</th>
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              <For
+                each={rooms()?.items ?? []}
+                fallback={
+                  <tr>
+                    <td colspan="4" class="muted">
+                      No meeting is live right now.
+                    </td>
+                  </tr>
+                }
+              >
+                {(m) => (
+                  <tr>
+                    <td>{m.title}</td>
+                    <td>{m.participant_count}</td>
+                    <td>{m.started_at ? new Date(m.started_at).toLocaleTimeString() : ''}</td>
+                    <td>
+                      <button type="button" class="small danger" onClick={() => void end(m.id, m.title)}>
+                        End<span class="sr-only"> {m.title}</span>
+                      </button>
+                    </td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </div>
+      </Show>
+    </div>
+  );
+}
+
+function AuditTab(): JSX.Element {
+  const { me, orgId } = useSession();
+  const [source, setSource] = createSignal<'meetings' | 'accounts' | 'platform'>('meetings');
+  const [events] = createResource(
+    () => ({ source: source(), org: orgId() }),
+    async ({ source, org }): Promise<AuditEvent[]> => {
+      if (source === 'meetings') {
+        const page = await meetingsApi.audit(org);
+        return page.items.map((e) => ({
+          ...e,
+          entityId: e.entity_id,
+          orgId: e.org_id,
+          requestId: e.request_id,
+        }));
+      }
+      if (source === 'platform') return (await adminApi.platformAudit()).items;
+      return org ? (await adminApi.orgAudit(org)).items : [];
+    },
+  );
+  return (
+    <div>
+      <div class="row gap wrap">
+        <label for="audit-source">Log</label>
+        <select
+          id="audit-source"
+          value={source()}
+          onChange={(e) => setSource(e.currentTarget.value as 'meetings' | 'accounts' | 'platform')}
+        >
+          <option value="meetings">Meetings</option>
+          <option value="accounts">Accounts and members</option>
+          <Show when={me()?.user.superadmin}>
+            <option value="platform">Whole platform</option>
+          </Show>
+        </select>
+      </div>
+      <Show when={!events.error} fallback={<p class="alert">{errorText(events.error)}</p>}>
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Actor</th>
+                <th scope="col">Action</th>
+                <th scope="col">Entity</th>
+                <th scope="col">Details</th>
+              </tr>
+            </thead>
+            <tbody>
+              <For
+                each={events() ?? []}
+                fallback={
+                  <tr>
+                    <td colspan="5" class="muted">
+                      No events.
+                    </td>
+                  </tr>
+                }
+              >
+                {(e) => (
+                  <tr>
+                    <td>{new Date(e.at).toLocaleString()}</td>
+                    <td>{e.actor}</td>
+                    <td>{e.action}</td>
+                    <td>
+                      {e.entity} {e.entityId}
+                    </td>
+                    <td>
+                      <details>
+                        <summary>Show</summary>
+                        <pre>
+                          {JSON.stringify(
+                            { before: e.before, after: e.after, requestId: e.requestId },
+                            null,
+                            2,
+                          )}
+                        </pre>
+                      </details>
+                    </td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </div>
+      </Show>
+    </div>
+  );
+}

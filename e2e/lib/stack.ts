@@ -1,0 +1,77 @@
+// The whole platform in this process, as `npm start` runs it: sfu (one in-process worker), auth,
+// control, signaling and the gateway serving the built web client, on a free port with a fresh data
+// folder. The launcher's catalogue is the lead's to wire; the roles are started here the same way.
+import { EventEmitter } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { authRole } from '@origo/auth';
+import { controlRole } from '@origo/control';
+import { gatewayRole } from '@origo/gateway';
+import { runLauncher } from '@origo/launcher';
+import { sfuRole } from '@origo/sfu';
+import { signalingRole } from '@origo/signaling';
+
+export interface Stack {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export const CLIENT_DIST = fileURLToPath(new URL('../../client/dist', import.meta.url));
+
+export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
+  const data = await mkdtemp(join(tmpdir(), 'origo-e2e-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    ORIGO_DATA: data,
+    LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ORIGO_PUBLIC_URL: url,
+    CLIENT_DIST,
+    SFU_WORKERS: '0',
+    // Two browsers on one machine share an address: the per-IP limits are for the public internet.
+    RATE_LIMIT_PER_IP: '100000',
+    RATE_LIMIT_PER_USER: '100000',
+    ...extraEnv,
+  };
+  const lines: string[] = [];
+  const result = await runLauncher({
+    roles: [sfuRole, authRole, controlRole, signalingRole, gatewayRole],
+    argv: ['start'],
+    env,
+    out: (l) => lines.push(l),
+    err: (l) => lines.push(l),
+    exit: (code) => {
+      if (code !== 0) lines.push(`launcher exit ${code}`);
+    },
+    signals: new EventEmitter(),
+  });
+  if (result === undefined) {
+    await rm(data, { recursive: true, force: true });
+    throw new Error(`platform did not start:\n${lines.join('\n')}`);
+  }
+  return {
+    url,
+    stop: async () => {
+      await result.stop();
+      await rm(data, { recursive: true, force: true });
+    },
+  };
+}
