@@ -1,0 +1,81 @@
+// Access control comes from @origo/auth (one permission map for every service); this module is the one
+// place control imports it from, plus the resolver that turns a request into a principal.
+import type { FastifyRequest } from 'fastify';
+import { AppError, ErrorCode } from '@origo/kit';
+import type { AccessTokenVerifier, AuthClient, Principal, PrincipalResolver } from '@origo/auth';
+
+export {
+  hasPermission,
+  installAccessControl,
+  publicRoute,
+  requirePermission,
+  roleIn,
+  type Principal,
+  type PrincipalResolver,
+} from '@origo/auth';
+
+/** Looks a session cookie up with the auth service; null when the cookie names no live session. */
+export type SessionLookup = (cookieHeader: string, request: FastifyRequest) => Promise<Principal | null>;
+
+/**
+ * Resolves the caller from `Authorization: Bearer <access JWT>` (verified against auth's JWKS) or, when
+ * a session lookup is configured, from the session cookie. A credential that is present but invalid is
+ * a 401, never a silent anonymous request.
+ */
+export function createPrincipalResolver(options: {
+  verifier: AccessTokenVerifier;
+  sessionLookup?: SessionLookup;
+}): PrincipalResolver {
+  return async (request) => {
+    const authorization = request.headers.authorization;
+    if (authorization !== undefined) {
+      const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization);
+      if (match?.[1] === undefined) throw AppError.unauthenticated('Malformed Authorization header');
+      return options.verifier.verifyPrincipal(match[1]);
+    }
+    const cookie = request.headers.cookie;
+    if (cookie !== undefined && options.sessionLookup !== undefined)
+      return options.sessionLookup(cookie, request);
+    return null;
+  };
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Session cookies belong to the auth service: control asks it who the cookie belongs to (an
+ * `AuthClient`: in-process or `GET /api/auth/principal` over HTTP), on every request, so a revoked
+ * session stops working here at once.
+ *
+ * Cookie-authenticated state changes must come from our own origin when the browser names one
+ * (defence in depth on top of SameSite=Lax), as auth itself checks.
+ */
+export function createAuthSessionLookup(options: {
+  client: () => Promise<AuthClient>;
+  publicUrl: string;
+}): SessionLookup {
+  const trustedOrigin = new URL(options.publicUrl).origin;
+  return async (cookieHeader, request) => {
+    if (!SAFE_METHODS.has(request.method)) assertSameOrigin(request, trustedOrigin);
+    const client = await options.client();
+    return client.resolve({ cookie: cookieHeader });
+  };
+}
+
+function assertSameOrigin(request: FastifyRequest, trustedOrigin: string): void {
+  const refuse = () =>
+    new AppError(ErrorCode.PERMISSION_DENIED, 'Cross-origin request refused', { reason: 'cross_origin' });
+  if (request.headers['sec-fetch-site'] === 'cross-site') throw refuse();
+  const origin = request.headers.origin;
+  if (origin === undefined || origin === '') return;
+  if (origin === trustedOrigin) return;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    throw refuse();
+  }
+  const forwarded = request.headers['x-forwarded-host'];
+  const requestHost = (Array.isArray(forwarded) ? forwarded[0] : forwarded) ?? request.headers.host;
+  if (host !== requestHost) throw refuse();
+}

@@ -1,0 +1,99 @@
+// Contracts between control and signaling that do not travel over gRPC. Kept free of heavy imports
+// (zod only) so signaling can import `@origo/control/contracts` without pulling in the database.
+//
+// Direction control -> signaling: host controls are published on the kit bus channel `room-commands`
+// (memory hub in single-machine mode, Redis pub/sub when REDIS_URL is set). Every signaling node
+// subscribes; the node that holds the room named in `room` carries the command out, the others ignore
+// it. Delivery is at most once: control records the intent (audit row, lock flag, meeting state) before
+// publishing, and join checks in control do not depend on signaling having seen the command.
+//
+// Direction signaling -> control: room lifecycle events go over gRPC, `ControlService.ReportRoomEvent`
+// (proto/origo/rpc/control/v1/control.proto), idempotent by event_id, so they survive a control restart
+// (signaling retries) and are applied once even with several control replicas.
+import { z } from 'zod';
+
+/** Kit bus channel of host controls, control -> signaling. */
+export const ROOM_COMMANDS_CHANNEL = 'room-commands';
+
+/** Audience of join tokens; signaling verifies it. */
+export const JOIN_TOKEN_AUDIENCE = 'origo-signaling';
+/** Issuer of join tokens. */
+export const JOIN_TOKEN_ISSUER = 'origo-control';
+
+/** What a join token allows (the `grants` claim). */
+export const joinGrantsSchema = z.object({
+  publish: z.boolean(),
+  subscribe: z.boolean(),
+  /** Host actions: mute others, remove, lock, end for all. */
+  host: z.boolean(),
+});
+export type JoinGrants = z.infer<typeof joinGrantsSchema>;
+
+/** Claims of a join token (JWT, EdDSA, header `kid`), signed with PLATFORM_SECRETS.joinTokenKey. */
+export const joinTokenClaimsSchema = z.object({
+  iss: z.literal(JOIN_TOKEN_ISSUER),
+  aud: z.literal(JOIN_TOKEN_AUDIENCE),
+  /** Stable identity of the participant: a user id (`usr_...`) or a guest identity (`gst_...`). */
+  sub: z.string().min(1),
+  /** Display name. */
+  name: z.string().min(1),
+  /** The meeting id; signaling uses it as the room name. */
+  room: z.string().min(1),
+  grants: joinGrantsSchema,
+  /** Participant cap of the meeting, so signaling can refuse the join that would exceed it. */
+  max_participants: z.number().int().positive(),
+  iat: z.number().int(),
+  nbf: z.number().int(),
+  exp: z.number().int(),
+  jti: z.string().min(1),
+});
+export type JoinTokenClaims = z.infer<typeof joinTokenClaimsSchema>;
+
+const commandBase = {
+  /** Version of this contract; a consumer ignores versions it does not know. */
+  v: z.literal(1),
+  /** Unique id (UUID); consumers may use it to drop duplicates. */
+  command_id: z.string().min(1),
+  /** The meeting id (room name). */
+  room: z.string().min(1),
+  /** User id of the host who asked. */
+  issued_by: z.string().min(1),
+  /** When control published it, ms since the epoch. */
+  issued_at_ms: z.number().int(),
+  /** Request id of the REST call, for correlating logs. */
+  request_id: z.string().optional(),
+};
+
+/**
+ * A host control for signaling to carry out. Participants are named by `identity` (the join token's
+ * `sub`), since control does not know signaling's participant sids; every session of that identity in
+ * the room is affected.
+ */
+export const roomCommandSchema = z.discriminatedUnion('type', [
+  z.object({
+    ...commandBase,
+    type: z.literal('mute_participant'),
+    identity: z.string().min(1),
+    /** Mute only this track; absent mutes all of the participant's audio tracks. */
+    track_sid: z.string().min(1).optional(),
+  }),
+  z.object({
+    ...commandBase,
+    type: z.literal('remove_participant'),
+    identity: z.string().min(1),
+  }),
+  z.object({
+    ...commandBase,
+    type: z.literal('set_room_lock'),
+    /** While locked, signaling refuses new joins to the room even with an unexpired token. */
+    locked: z.boolean(),
+  }),
+  z.object({
+    ...commandBase,
+    type: z.literal('end_room'),
+    /** `host_ended` (a host ended it for all) or `meeting_cancelled`. */
+    reason: z.enum(['host_ended', 'meeting_cancelled']),
+  }),
+]);
+export type RoomCommand = z.infer<typeof roomCommandSchema>;
+export type RoomCommandType = RoomCommand['type'];

@@ -1,0 +1,174 @@
+// Drizzle schema of the control service. Migrations are generated from this file by drizzle-kit
+// (`npm run db:generate`) into ../../drizzle and committed; they are forward-only.
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import type { InvitationId, LobbyEntryId, MeetingId, OrgId } from '../ids.js';
+
+// Millisecond precision so timestamps round-trip through JS Date and keyset cursors stay exact.
+const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+
+/** Who made and last changed a row: a user id, `anonymous`, a guest identity or `service:<name>`. */
+const auditColumns = {
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+  createdBy: text('created_by').notNull(),
+  updatedBy: text('updated_by').notNull(),
+};
+
+export const meetingKind = pgEnum('meeting_kind', ['instant', 'scheduled']);
+export const meetingState = pgEnum('meeting_state', ['scheduled', 'live', 'ended', 'cancelled']);
+
+export const meetings = pgTable(
+  'meetings',
+  {
+    id: text('id').$type<MeetingId>().primaryKey(),
+    orgId: text('org_id').$type<OrgId>().notNull(),
+    title: text('title').notNull(),
+    description: text('description').notNull().default(''),
+    kind: meetingKind('kind').notNull(),
+    state: meetingState('state').notNull(),
+    /** The user who runs the meeting (host grants at join); defaults to the creator. */
+    hostId: text('host_id').notNull(),
+    /** First (or only) occurrence; null for instant meetings. */
+    startsAt: ts('starts_at'),
+    durationMinutes: integer('duration_minutes').notNull(),
+    /** IANA zone the recurrence is expanded in (wall-clock times stay put across DST changes). */
+    timeZone: text('time_zone').notNull(),
+    /** RFC 5545 RRULE without DTSTART (starts_at and time_zone supply it); null when not recurring. */
+    rrule: text('rrule'),
+    /** scrypt hash of the passcode; null when the meeting has none. */
+    passcodeHash: text('passcode_hash'),
+    lobbyEnabled: boolean('lobby_enabled').notNull().default(false),
+    joinBeforeHost: boolean('join_before_host').notNull().default(true),
+    participantCap: integer('participant_cap').notNull(),
+    locked: boolean('locked').notNull().default(false),
+    /** Participants in the room, as signaling last reported. */
+    participantCount: integer('participant_count').notNull().default(0),
+    /** Server id of the current (or last) room instance, from signaling. */
+    roomSid: text('room_sid'),
+    startedAt: ts('started_at'),
+    endedAt: ts('ended_at'),
+    cancelledAt: ts('cancelled_at'),
+    ...auditColumns,
+  },
+  (t) => [index('meetings_org_created_idx').on(t.orgId, t.createdAt, t.id)],
+);
+
+export const invitationStatus = pgEnum('invitation_status', ['pending', 'revoked']);
+
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: text('id').$type<InvitationId>().primaryKey(),
+    meetingId: text('meeting_id')
+      .$type<MeetingId>()
+      .notNull()
+      .references(() => meetings.id, { onDelete: 'cascade' }),
+    orgId: text('org_id').$type<OrgId>().notNull(),
+    /** Lower-cased; a signed-in user with this address joins as a guest without a passcode. */
+    email: text('email').notNull(),
+    /** SHA-256 of the invite link token (base64url). */
+    tokenHash: text('token_hash').notNull(),
+    status: invitationStatus('status').notNull().default('pending'),
+    /** When the e-mail went out; null until notification delivers it. */
+    sentAt: ts('sent_at'),
+    ...auditColumns,
+  },
+  (t) => [
+    uniqueIndex('invitations_token_idx').on(t.tokenHash),
+    uniqueIndex('invitations_meeting_email_idx').on(t.meetingId, t.email),
+  ],
+);
+
+export const lobbyStatus = pgEnum('lobby_status', ['waiting', 'admitted', 'denied']);
+
+export const lobbyEntries = pgTable(
+  'lobby_entries',
+  {
+    id: text('id').$type<LobbyEntryId>().primaryKey(),
+    meetingId: text('meeting_id')
+      .$type<MeetingId>()
+      .notNull()
+      .references(() => meetings.id, { onDelete: 'cascade' }),
+    orgId: text('org_id').$type<OrgId>().notNull(),
+    /** SHA-256 of the ticket the waiting participant polls with. */
+    ticketHash: text('ticket_hash').notNull(),
+    /** The identity the join token will carry (user id or guest identity). */
+    identity: text('identity').notNull(),
+    displayName: text('display_name').notNull(),
+    status: lobbyStatus('status').notNull().default('waiting'),
+    expiresAt: ts('expires_at').notNull(),
+    decidedBy: text('decided_by'),
+    decidedAt: ts('decided_at'),
+    ...auditColumns,
+  },
+  (t) => [
+    uniqueIndex('lobby_entries_ticket_idx').on(t.ticketHash),
+    index('lobby_entries_meeting_idx').on(t.meetingId, t.status),
+  ],
+);
+
+/** Room events already applied, so a retried ReportRoomEvent is acknowledged without effect. */
+export const roomEvents = pgTable('room_events', {
+  eventId: text('event_id').primaryKey(),
+  meetingId: text('meeting_id').notNull(),
+  type: text('type').notNull(),
+  occurredAt: ts('occurred_at').notNull(),
+  receivedAt: ts('received_at').notNull().defaultNow(),
+});
+
+/** Responses of creating POSTs by Idempotency-Key, kept 24 h. Infrastructure, so not audited. */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    /** Who sent the key (user id): keys of different callers never collide. */
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    /** Method and route template the key was used on. */
+    operation: text('operation').notNull(),
+    /** SHA-256 of the canonical request body. */
+    requestHash: text('request_hash').notNull(),
+    statusCode: integer('status_code').notNull(),
+    response: jsonb('response').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] }), index('idempotency_keys_expires_idx').on(t.expiresAt)],
+);
+
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: ts('at').notNull().defaultNow(),
+    /** A user id, a guest identity, `anonymous`, or `service:<name>` for service callers. */
+    actor: text('actor').notNull(),
+    /** `<entity>.<verb>`, e.g. `meeting.create`, `meeting.participant_muted`. */
+    action: text('action').notNull(),
+    entity: text('entity').notNull(),
+    entityId: text('entity_id').notNull(),
+    /** The organization the event belongs to, so org admins read their own log. */
+    orgId: text('org_id').$type<OrgId>().notNull(),
+    before: jsonb('before'),
+    after: jsonb('after'),
+    requestId: text('request_id'),
+  },
+  (t) => [index('audit_events_org_idx').on(t.orgId, t.id)],
+);
+
+export type MeetingRow = typeof meetings.$inferSelect;
+export type InvitationRow = typeof invitations.$inferSelect;
+export type LobbyEntryRow = typeof lobbyEntries.$inferSelect;
+export type AuditEventRow = typeof auditEvents.$inferSelect;
+export type MeetingState = (typeof meetingState.enumValues)[number];

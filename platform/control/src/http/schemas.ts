@@ -1,0 +1,222 @@
+// Request and response shapes of the REST API (snake_case on the wire). Request objects are strict:
+// an unknown field is a 400, so a typo never silently does nothing.
+import { z } from 'zod';
+import { isValidTimeZone } from '../recurrence.js';
+
+const ID = /^[a-z]{3,4}_[A-Za-z0-9_-]{22}$/;
+export const idParam = (prefix: string, what: string) =>
+  z
+    .string()
+    .regex(ID, `must be a ${what} id`)
+    .refine((v) => v.startsWith(`${prefix}_`), `must be a ${what} id`);
+
+export const orgIdSchema = z.string().min(1).max(64).describe('Organization id');
+const timeZone = z
+  .string()
+  .refine(isValidTimeZone, 'must be an IANA time zone name such as Europe/Berlin')
+  .describe('IANA time zone');
+const instant = z.iso.datetime({
+  offset: true,
+  error: 'must be an ISO 8601 date-time with a time zone offset or Z',
+});
+const passcode = z
+  .string()
+  .regex(/^[A-Za-z0-9]{4,32}$/, 'must be 4 to 32 letters or digits')
+  .describe('Passcode guests must give; stored hashed');
+const recurrence = z
+  .strictObject({
+    rrule: z
+      .string()
+      .min(1)
+      .max(500)
+      .describe('RFC 5545 RRULE without DTSTART, e.g. FREQ=WEEKLY;BYDAY=MO;COUNT=10'),
+  })
+  .describe('Recurrence, expanded in time_zone from starts_at');
+
+export const meetingIdParams = z.strictObject({ id: idParam('mtg', 'meeting') });
+
+export const createMeetingBody = z.strictObject({
+  org_id: orgIdSchema
+    .optional()
+    .describe('Owning organization; optional when the caller belongs to exactly one'),
+  title: z.string().trim().min(1).max(200),
+  description: z.string().max(2000).optional(),
+  kind: z
+    .enum(['instant', 'scheduled'])
+    .optional()
+    .describe('Defaults to scheduled when starts_at is given, else instant'),
+  starts_at: instant.optional(),
+  duration_minutes: z.int().min(1).max(1440).optional(),
+  time_zone: timeZone.optional(),
+  recurrence: recurrence.nullable().optional(),
+  passcode: passcode.nullable().optional(),
+  lobby_enabled: z.boolean().optional(),
+  join_before_host: z.boolean().optional(),
+  participant_cap: z.int().min(2).max(1000).optional(),
+});
+export type CreateMeetingBody = z.infer<typeof createMeetingBody>;
+
+export const updateMeetingBody = z
+  .strictObject({
+    title: z.string().trim().min(1).max(200).optional(),
+    description: z.string().max(2000).optional(),
+    starts_at: instant.optional(),
+    duration_minutes: z.int().min(1).max(1440).optional(),
+    time_zone: timeZone.optional(),
+    recurrence: recurrence.nullable().optional(),
+    passcode: passcode.nullable().optional(),
+    lobby_enabled: z.boolean().optional(),
+    join_before_host: z.boolean().optional(),
+    participant_cap: z.int().min(2).max(1000).optional(),
+  })
+  .refine((v) => Object.keys(v).length > 0, 'must change at least one field');
+export type UpdateMeetingBody = z.infer<typeof updateMeetingBody>;
+
+export const listMeetingsQuery = z.strictObject({
+  org_id: orgIdSchema.optional(),
+  state: z.enum(['scheduled', 'live', 'ended', 'cancelled']).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional().describe('next_cursor of the previous page'),
+});
+
+export const occurrencesQuery = z.strictObject({
+  count: z.coerce.number().int().min(1).max(100).default(10),
+  after: instant.optional().describe('Occurrences that have not ended by this instant; default now'),
+});
+
+export const meetingSchema = z.object({
+  id: z.string(),
+  org_id: z.string(),
+  title: z.string(),
+  description: z.string(),
+  kind: z.enum(['instant', 'scheduled']),
+  state: z.enum(['scheduled', 'live', 'ended', 'cancelled']),
+  host_id: z.string(),
+  starts_at: z.string().nullable(),
+  duration_minutes: z.int(),
+  time_zone: z.string(),
+  recurrence: z.object({ rrule: z.string() }).nullable(),
+  has_passcode: z.boolean(),
+  lobby_enabled: z.boolean(),
+  join_before_host: z.boolean(),
+  participant_cap: z.int(),
+  locked: z.boolean(),
+  participant_count: z.int(),
+  started_at: z.string().nullable(),
+  ended_at: z.string().nullable(),
+  cancelled_at: z.string().nullable(),
+  join_url: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  created_by: z.string(),
+  updated_by: z.string(),
+});
+
+export const meetingPage = z.object({ items: z.array(meetingSchema), next_cursor: z.string().nullable() });
+
+export const occurrencesSchema = z.object({
+  time_zone: z.string(),
+  items: z.array(z.object({ starts_at: z.string(), ends_at: z.string() })),
+});
+
+export const inviteBody = z.strictObject({
+  emails: z.array(z.email().max(254)).min(1).max(50),
+});
+
+export const invitationSchema = z.object({
+  id: z.string(),
+  meeting_id: z.string(),
+  email: z.string(),
+  status: z.enum(['pending', 'revoked']),
+  sent_at: z.string().nullable(),
+  created_at: z.string(),
+  created_by: z.string(),
+});
+export const issuedInvitationSchema = invitationSchema.extend({
+  invite_token: z.string().describe('Shown once; the guest gives it to POST /join'),
+  invite_url: z.string(),
+});
+
+export const invitationParams = z.strictObject({
+  id: idParam('mtg', 'meeting'),
+  invitation_id: idParam('inv', 'invitation'),
+});
+
+export const joinBody = z.strictObject({
+  name: z.string().trim().min(1).max(100).optional().describe('Display name; required without an account'),
+  passcode: z.string().min(1).max(64).optional(),
+  invite_token: z.string().min(1).max(200).optional(),
+});
+
+export const joinGrantsOut = z.object({ publish: z.boolean(), subscribe: z.boolean(), host: z.boolean() });
+
+export const joinReadySchema = z.object({
+  status: z.literal('ready'),
+  token: z.string().describe('Join token (JWT, audience origo-signaling); send it in the first /ws message'),
+  expires_at: z.string(),
+  signaling_url: z.string(),
+  room: z.string(),
+  identity: z.string(),
+  name: z.string(),
+  grants: joinGrantsOut,
+  meeting: z.object({ id: z.string(), title: z.string() }),
+});
+
+export const joinWaitingSchema = z.object({
+  status: z.literal('waiting'),
+  lobby_ticket: z.string().describe('Poll GET /api/meetings/{id}/lobby/{ticket} with it'),
+  lobby_entry_id: z.string(),
+  poll_interval_ms: z.int(),
+  meeting: z.object({ id: z.string(), title: z.string() }),
+});
+
+export const lobbyTicketParams = z.strictObject({
+  id: idParam('mtg', 'meeting'),
+  ticket: z.string().min(20).max(100),
+});
+export const lobbyEntryParams = z.strictObject({
+  id: idParam('mtg', 'meeting'),
+  entry_id: idParam('lby', 'lobby entry'),
+});
+
+export const lobbyEntrySchema = z.object({
+  id: z.string(),
+  identity: z.string(),
+  display_name: z.string(),
+  status: z.enum(['waiting', 'admitted', 'denied']),
+  created_at: z.string(),
+});
+
+export const participantParams = z.strictObject({
+  id: idParam('mtg', 'meeting'),
+  identity: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a participant identity'),
+});
+export const muteBody = z.strictObject({ track_sid: z.string().min(1).max(64).optional() });
+export const lockBody = z.strictObject({ locked: z.boolean() });
+
+export const commandAccepted = z.object({
+  command_id: z.string(),
+  type: z.string(),
+  status: z.literal('sent'),
+});
+
+export const auditQuery = z.strictObject({
+  org_id: orgIdSchema.optional(),
+  entity_id: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(40).optional().describe('next_cursor of the previous page'),
+});
+
+export const auditEventSchema = z.object({
+  id: z.int(),
+  at: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  entity: z.string(),
+  entity_id: z.string(),
+  org_id: z.string(),
+  before: z.unknown(),
+  after: z.unknown(),
+  request_id: z.string().nullable(),
+});
+export const auditPage = z.object({ items: z.array(auditEventSchema), next_cursor: z.string().nullable() });

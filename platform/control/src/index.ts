@@ -1,0 +1,12 @@
+export { createControlService, openControlDatabase, CONTROL_MIGRATIONS } from './service.js';
+export type { ControlService, ControlServiceDeps, ControlDatabase } from './service.js';
+export { controlRole } from './role.js';
+export { controlConfigSchema, defaultSettings, settingsFromEnv } from './config.js';
+export type { ControlEnvConfig, ControlSettings } from './config.js';
+export { createPrincipalResolver, createAuthSessionLookup } from './access.js';
+export type { SessionLookup } from './access.js';
+export { MeetingStore } from './meetings.js';
+export { nextOccurrences, parseRule, isValidTimeZone, zonedToInstant } from './recurrence.js';
+export * from './contracts.js';
+export * from './ids.js';
+export * as controlSchema from './db/schema.js';

@@ -1,0 +1,99 @@
+import {
+  createLogger,
+  createMetrics,
+  loadConfig,
+  PLATFORM_SECRETS,
+  commonConfigSchema,
+  type RoleDefinition,
+} from '@origo/kit';
+import { createBusKv } from '@origo/kit/bus';
+import { join } from 'node:path';
+import { createAccessTokenVerifier, createHttpAuthClient, type AuthClient } from '@origo/auth';
+import { createAuthSessionLookup, createPrincipalResolver } from './access.js';
+import { controlConfigSchema, settingsFromEnv } from './config.js';
+import { createControlService, openControlDatabase } from './service.js';
+
+/**
+ * The control role: meetings REST (behind the gateway) and the ControlService gRPC API for signaling.
+ * Publishes `control.http` and `control.grpc` in the AddressBook.
+ */
+export const controlRole: RoleDefinition = {
+  name: 'control',
+  description: 'Meetings, invitations, lobby, host controls, join tokens and the audit log',
+  async start(ctx) {
+    const config = loadConfig(controlConfigSchema, ctx.env);
+    const common = loadConfig(commonConfigSchema, ctx.env);
+    const settings = settingsFromEnv(config);
+    const logger = createLogger({ service: 'control', level: common.LOG_LEVEL });
+    const metrics = createMetrics('control');
+
+    const authUrl = async (): Promise<string> => {
+      if (config.AUTH_URL !== undefined) return config.AUTH_URL;
+      if (ctx.allInOne) return ctx.addresses.wait('auth.http');
+      throw new Error('Invalid configuration: AUTH_URL is required but not set');
+    };
+    if (!ctx.allInOne && config.AUTH_URL === undefined)
+      throw new Error('Invalid configuration: AUTH_URL is required but not set');
+    const verifier = createAccessTokenVerifier({
+      keySource: async () => {
+        const response = await fetch(new URL('/.well-known/jwks.json', await authUrl()), {
+          signal: AbortSignal.timeout(5000),
+        });
+        if (!response.ok) throw new Error(`JWKS fetch failed with HTTP ${response.status}`);
+        return (await response.json()) as { keys: never[] };
+      },
+      issuer: config.AUTH_JWT_ISSUER,
+      audience: config.AUTH_JWT_AUDIENCE,
+    });
+    let client: Promise<AuthClient> | undefined;
+    const authClient = () => (client ??= authUrl().then((baseUrl) => createHttpAuthClient({ baseUrl })));
+    const resolvePrincipal = createPrincipalResolver({
+      verifier,
+      sessionLookup: createAuthSessionLookup({ client: authClient, publicUrl: settings.publicUrl }),
+    });
+
+    const database = await openControlDatabase({
+      databaseUrl: common.DATABASE_URL,
+      dataDir: join(common.ORIGO_DATA, 'control'),
+      logger,
+    });
+    const busKv = await createBusKv({ redisUrl: common.REDIS_URL, logger }).catch(async (err: unknown) => {
+      await database.close();
+      throw err;
+    });
+    const joinTokenKey = await ctx.secrets.get(PLATFORM_SECRETS.joinTokenKey);
+    const service = await createControlService({
+      database,
+      busKv,
+      joinTokenKey,
+      resolvePrincipal,
+      settings,
+      logger,
+      metrics,
+    });
+    const host = config.CONTROL_HOST ?? (ctx.allInOne ? '127.0.0.1' : '0.0.0.0');
+    const bound = await service.listen({
+      host,
+      httpPort: config.CONTROL_HTTP_PORT ?? (ctx.allInOne ? 0 : 8080),
+      grpcPort: config.CONTROL_GRPC_PORT ?? (ctx.allInOne ? 0 : 9090),
+    });
+    ctx.addresses.set('control.http', bound.http);
+    ctx.addresses.set('control.grpc', bound.grpc);
+    logger.info({ http: bound.http, grpc: bound.grpc }, 'control listening');
+
+    let stopping: Promise<void> | undefined;
+    return {
+      name: 'control',
+      endpoints: { http: bound.http, grpc: bound.grpc },
+      drain: () => service.setDraining(),
+      stop() {
+        stopping ??= (async () => {
+          await service.close();
+          await busKv.close();
+          await database.close();
+        })();
+        return stopping;
+      },
+    };
+  },
+};

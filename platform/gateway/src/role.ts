@@ -1,0 +1,96 @@
+import {
+  commonConfigSchema,
+  createLogger,
+  createMetrics,
+  loadConfig,
+  ConfigError,
+  type RoleDefinition,
+} from '@origo/kit';
+import { createBusKv } from '@origo/kit/bus';
+import { gatewayConfigSchema } from './config.js';
+import { createGateway, type UpstreamSource } from './gateway.js';
+import { findClientDist } from './static.js';
+
+const UPSTREAM_WAIT_MS = 30_000;
+
+/**
+ * The gateway role: the one HTTP entry (APIs, /ws, the web client). In one process the upstreams come
+ * from the AddressBook (`auth.http`, `control.http`, `signaling.ws` or `signaling.http`); otherwise
+ * AUTH_URL, CONTROL_URL and SIGNALING_URL are required. Its endpoint `url` is the address to open.
+ */
+export const gatewayRole: RoleDefinition = {
+  name: 'gateway',
+  description: 'HTTP entry: routes /api to services, /ws to signaling, serves the web client',
+  async start(ctx) {
+    const config = loadConfig(gatewayConfigSchema, ctx.env);
+    const common = loadConfig(commonConfigSchema, ctx.env);
+    const logger = createLogger({ service: 'gateway', level: common.LOG_LEVEL });
+
+    const fromBook =
+      (...names: string[]): (() => Promise<string>) =>
+      async () => {
+        for (const name of names) {
+          const known = ctx.addresses.get(name);
+          if (known !== undefined) return known;
+        }
+        return Promise.any(names.map((name) => ctx.addresses.wait(name, UPSTREAM_WAIT_MS)));
+      };
+    const pick = (
+      variable: 'AUTH_URL' | 'CONTROL_URL' | 'SIGNALING_URL',
+      ...names: string[]
+    ): UpstreamSource => {
+      const value = config[variable];
+      if (value !== undefined) return value;
+      if (ctx.allInOne) return fromBook(...names);
+      throw new ConfigError(variable, 'is required but not set');
+    };
+    const upstreams = {
+      auth: pick('AUTH_URL', 'auth.http'),
+      control: pick('CONTROL_URL', 'control.http'),
+      signaling: pick('SIGNALING_URL', 'signaling.ws', 'signaling.http'),
+    };
+
+    const busKv = await createBusKv({ redisUrl: common.REDIS_URL, logger });
+    const gateway = createGateway({
+      upstreams,
+      kv: busKv.kv,
+      logger,
+      metrics: createMetrics('gateway'),
+      settings: {
+        corsOrigins: config.CORS_ORIGINS,
+        rateLimitWindowMs: config.RATE_LIMIT_WINDOW_SECONDS * 1000,
+        rateLimitPerIp: config.RATE_LIMIT_PER_IP,
+        rateLimitPerUser: config.RATE_LIMIT_PER_USER,
+        bodyLimitBytes: config.BODY_LIMIT_BYTES,
+        trustProxy: config.TRUST_PROXY,
+        hsts: config.HSTS,
+        clientDist: config.CLIENT_DIST ?? findClientDist(),
+        upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      },
+    });
+    const host = config.HOST ?? (ctx.allInOne ? '127.0.0.1' : '0.0.0.0');
+    let bound: { port: number; url: string };
+    try {
+      bound = await gateway.listen(config.PORT, host);
+    } catch (err) {
+      await busKv.close();
+      throw err;
+    }
+    ctx.addresses.set('gateway.http', bound.url);
+    logger.info({ url: bound.url }, 'gateway listening');
+
+    let stopping: Promise<void> | undefined;
+    return {
+      name: 'gateway',
+      endpoints: { url: bound.url, http: bound.url },
+      drain: () => gateway.setDraining(),
+      stop() {
+        stopping ??= (async () => {
+          await gateway.close();
+          await busKv.close();
+        })();
+        return stopping;
+      },
+    };
+  },
+};
