@@ -462,22 +462,24 @@ export class WeriftSubscriberTransport extends WeriftBase implements SubscriberT
     this.onBandwidthEstimate?.(bps);
   }
 
-  addTrack(kind: MediaKind, codec: CodecInfo, streamId: string, _trackId: string): OutboundTrack {
-    let tr = this.spare.findIndex((t) => t.kind === kind);
+  addTrack(kind: MediaKind, codec: CodecInfo, streamId: string, trackId: string): OutboundTrack {
+    const spareIndex = this.spare.findIndex((t) => t.kind === kind);
     let transceiver: RTCRtpTransceiver;
-    if (tr >= 0) {
-      transceiver = this.spare.splice(tr, 1)[0]!;
+    if (spareIndex >= 0) {
+      transceiver = this.spare.splice(spareIndex, 1)[0]!;
       transceiver.setDirection('sendonly');
     } else {
       transceiver = this.pc.addTransceiver(kind, { direction: 'sendonly' });
     }
     transceiver.sender.streamId = streamId;
+    // a=msid carries "<participant> <track>" so a browser can tell a camera from a screen share on the
+    // first negotiation of a transceiver; reused transceivers rely on the mid map signaling sends.
+    (transceiver.sender as { trackId: string }).trackId = trackId;
     const t = new WeriftOutboundTrack(kind, streamId, transceiver, this, codec.clockRate);
     this.listen(transceiver.sender.onRtcp, (p: RtcpPacket) => {
       if (t.active) t.handleRtcp(p);
     });
     this.tracks.add(t);
-    tr = -1;
     return t;
   }
 

@@ -582,7 +582,11 @@ export interface RestartIceRequest {
   participantId: string;
   /** Connection to restart. */
   target: PeerTarget;
-  /** For PUBLISHER: the browser's ICE-restart offer. Empty for SUBSCRIBER. */
+  /**
+   * For PUBLISHER: the browser's ICE-restart offer, answered in answer_sdp. When empty, the SFU only
+   * prepares for the restart and the browser's next Publish offer (with new ICE credentials) completes
+   * it. Empty for SUBSCRIBER.
+   */
   offerSdp: string;
 }
 
@@ -590,9 +594,13 @@ export interface RestartIceRequest {
 export interface RestartIceResponse {
   /** For PUBLISHER: the SFU's answer to offer_sdp. Empty for SUBSCRIBER. */
   answerSdp: string;
-  /** For SUBSCRIBER: the SFU's new offer with fresh ICE credentials. Empty for PUBLISHER. */
+  /**
+   * Unused today and always empty: for SUBSCRIBER the new offer with fresh ICE credentials follows as a
+   * subscriber_offer event (after any answer still outstanding), so it travels the one path every other
+   * subscriber offer takes. Empty for PUBLISHER.
+   */
   offerSdp: string;
-  /** For SUBSCRIBER: id of that offer, to be echoed in SetSubscriberAnswer. */
+  /** Unused today and always 0; the subscriber_offer event carries the offer id. */
   offerId: number;
 }
 

@@ -1,0 +1,134 @@
+// The contract with the control service: host controls arriving on the bus (`room-commands`), the
+// participant cap of the join token, and room lifecycle reports over gRPC (ControlService).
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createGrpcServer, createMetrics } from '@origo/kit';
+import { waitFor } from '@origo/kit/testing';
+import { ROOM_COMMANDS_CHANNEL } from '@origo/control/contracts';
+import { ControlServiceService, RoomEventType, type ReportRoomEventRequest } from '@origo/proto/control-rpc';
+import { grpcRoomEventReporter } from '../src/index.js';
+import { SignalClient, type Json } from './helpers/client.js';
+import { logger, startStack, type Stack } from './helpers/harness.js';
+
+let stack: Stack | undefined;
+let sockets: SignalClient[] = [];
+let stopControl: (() => Promise<void>) | undefined;
+
+afterEach(async () => {
+  for (const s of sockets) s.close();
+  sockets = [];
+  await stack?.close();
+  stack = undefined;
+  await stopControl?.();
+  stopControl = undefined;
+});
+
+async function join(
+  s: Stack,
+  identity: string,
+  room = 'mtg_1',
+  maxParticipants?: number,
+): Promise<{ c: SignalClient; reply: Json }> {
+  const c = await SignalClient.open(s.nodes[0]!.wsUrl);
+  sockets.push(c);
+  const reply = await c.request({
+    join: { token: await s.token(identity, { room, ...(maxParticipants ? { maxParticipants } : {}) }) },
+  });
+  return { c, reply };
+}
+
+const command = (body: Record<string, unknown>): Record<string, unknown> => ({
+  v: 1,
+  command_id: randomUUID(),
+  room: 'mtg_1',
+  issued_by: 'usr_host',
+  issued_at_ms: Date.now(),
+  ...body,
+});
+
+describe('control service contract', () => {
+  it('carries out lock, remove and end commands from the bus and ignores malformed ones', async () => {
+    stack = await startStack();
+    const bus = stack.nodes[0]!.busKv.bus;
+    const alice = await join(stack, 'usr_alice');
+    expect(alice.reply).toHaveProperty('joinResponse');
+    const bob = await join(stack, 'usr_bob');
+
+    await bus.publish(ROOM_COMMANDS_CHANNEL, { v: 1, type: 'end_room', room: 'mtg_1' });
+    await bus.publish(ROOM_COMMANDS_CHANNEL, command({ type: 'set_room_lock', locked: true }));
+    await waitFor(
+      async () => {
+        const late = await join(stack!, 'usr_late');
+        return (late.reply['error'] as Json | undefined)?.['code'] === 'ERROR_CODE_PERMISSION_DENIED';
+      },
+      { timeoutMs: 10_000, what: 'join refused while locked' },
+    );
+    await bus.publish(ROOM_COMMANDS_CHANNEL, command({ type: 'set_room_lock', locked: false }));
+    await waitFor(async () => 'joinResponse' in (await join(stack!, 'usr_carol')).reply, {
+      timeoutMs: 10_000,
+      what: 'join after unlock',
+    });
+
+    await bus.publish(ROOM_COMMANDS_CHANNEL, command({ type: 'remove_participant', identity: 'usr_bob' }));
+    const notice = await bob.c.next((m) => 'leave' in m);
+    expect((notice['leave'] as Json)['reason']).toBe('DISCONNECT_REASON_REMOVED_BY_HOST');
+
+    await bus.publish(ROOM_COMMANDS_CHANNEL, command({ type: 'end_room', reason: 'meeting_cancelled' }));
+    const ended = await alice.c.next((m) => 'roomEnded' in m);
+    expect(ended['roomEnded']).toEqual({ reason: 'ROOM_END_REASON_ADMIN' });
+    await alice.c.closed;
+  });
+
+  it('refuses the join beyond max_participants with ROOM_FULL, but lets a rejoin of the same identity in', async () => {
+    stack = await startStack();
+    expect((await join(stack, 'usr_a', 'mtg_cap', 2)).reply).toHaveProperty('joinResponse');
+    expect((await join(stack, 'usr_b', 'mtg_cap', 2)).reply).toHaveProperty('joinResponse');
+    const third = await join(stack, 'usr_c', 'mtg_cap', 2);
+    expect((third.reply['error'] as Json)['code']).toBe('ERROR_CODE_ROOM_FULL');
+    await third.c.ping();
+    expect((await join(stack, 'usr_a', 'mtg_cap', 2)).reply).toHaveProperty('joinResponse');
+  });
+
+  it('reports room started, participants and room ended to ControlService over gRPC', async () => {
+    const events: ReportRoomEventRequest[] = [];
+    const server = createGrpcServer({
+      service: 'control-fake',
+      logger,
+      metrics: createMetrics('control-fake', { defaultMetrics: false }),
+    });
+    server.add(ControlServiceService, {
+      reportRoomEvent: async (request) => {
+        events.push(request);
+        return { applied: true, meetingState: 'live' };
+      },
+    });
+    const port = await server.listen('127.0.0.1', 0);
+    stopControl = () => server.shutdown(500);
+    const reporter = grpcRoomEventReporter(() => `127.0.0.1:${port}`, logger);
+    stack = await startStack({ reporter });
+    const a = await join(stack, 'usr_a', 'mtg_report');
+    const b = await join(stack, 'usr_b', 'mtg_report');
+    b.c.send({ leave: {} });
+    await b.c.closed;
+    a.c.send({ leave: {} });
+    await a.c.closed;
+    await waitFor(() => events.some((e) => e.type === RoomEventType.ROOM_EVENT_TYPE_ROOM_ENDED), {
+      timeoutMs: 10_000,
+      what: 'room ended report',
+    });
+    reporter.close();
+    const kinds = events.map((e) => [RoomEventType[e.type], e.participantIdentity, e.participantCount]);
+    expect(kinds).toEqual([
+      ['ROOM_EVENT_TYPE_ROOM_STARTED', '', 0],
+      ['ROOM_EVENT_TYPE_PARTICIPANT_JOINED', 'usr_a', 1],
+      ['ROOM_EVENT_TYPE_PARTICIPANT_JOINED', 'usr_b', 2],
+      ['ROOM_EVENT_TYPE_PARTICIPANT_LEFT', 'usr_b', 1],
+      ['ROOM_EVENT_TYPE_PARTICIPANT_LEFT', 'usr_a', 0],
+      ['ROOM_EVENT_TYPE_ROOM_ENDED', '', 0],
+    ]);
+    expect(new Set(events.map((e) => e.roomSid)).size).toBe(1);
+    expect(new Set(events.map((e) => e.eventId)).size).toBe(events.length);
+    expect(events.every((e) => e.roomName === 'mtg_report')).toBe(true);
+    expect(events.at(-1)?.reason).toBe('empty');
+  });
+});
