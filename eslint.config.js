@@ -4,7 +4,14 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/gen/**', '**/node_modules/**', '**/coverage/**', '**/data/**', 'bench/results/**'],
+    ignores: [
+      '**/dist/**',
+      '**/gen/**',
+      '**/node_modules/**',
+      '**/coverage/**',
+      '**/data/**',
+      'bench/results/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
