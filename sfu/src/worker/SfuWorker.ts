@@ -98,6 +98,8 @@ interface PeerRecord {
    * transceiver shares the bundled one. Remove once the media core sets max-bundle on subscribers.
    */
   deferred: Set<string>;
+  /** A subscription was applied, so the first subscriber offer is on its way. */
+  negotiationStarted: boolean;
 }
 
 const EARLY_CANDIDATE_LIMIT = 64;
@@ -451,6 +453,7 @@ export class SfuWorker {
       publisherReady: false,
       early: { publisher: [], subscriber: [] },
       deferred: new Set(),
+      negotiationStarted: false,
     };
     room.peers.set(req.participantId, rec);
     const base = { roomId: room.roomId, participantId: req.participantId };
@@ -669,6 +672,7 @@ export class SfuWorker {
     const room = this.room(req.roomId);
     if (req.subscribe && !rec.canSubscribe) throw AppError.forbidden('participant may not subscribe');
     const unknown: string[] = [];
+    let startsNegotiation = false;
     for (const trackId of req.trackIds) {
       const track = room.tracks.get(trackId);
       const producer = track?.producer;
@@ -682,18 +686,26 @@ export class SfuWorker {
         rec.settings.delete(trackId);
         continue;
       }
-      if (rec.offerId > 0 && rec.answeredOfferId === 0) {
+      // The first subscriptions start the first negotiation; later ones wait for its answer (the
+      // offer event itself comes a tick later, so offerId cannot tell).
+      if (
+        rec.answeredOfferId === 0 &&
+        rec.negotiationStarted &&
+        rec.peer.getConsumer(producer.id) === undefined
+      ) {
         rec.deferred.add(trackId);
         continue;
       }
       try {
         const had = rec.peer.getConsumer(producer.id) !== undefined;
         rec.peer.subscribe(producer.id);
+        startsNegotiation = true;
         if (!had && (track.muted || rec.settings.has(trackId))) this.applySettings(rec, track);
       } catch (err) {
         throw mediaToAppError(err);
       }
     }
+    if (startsNegotiation) rec.negotiationStarted = true;
     return { unknownTrackIds: unknown };
   }
 
