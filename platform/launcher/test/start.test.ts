@@ -40,7 +40,7 @@ describe('origo start (built, all roles)', () => {
     const exited = new Promise<number | null>((resolve) => child?.on('exit', (code) => resolve(code)));
 
     await expect
-      .poll(() => /Open (\S+) in your browser/.exec(output)?.[1], { timeout: 90_000, interval: 100 })
+      .poll(() => /Open (\S+) in your browser/.exec(output)?.[1], { timeout: 240_000, interval: 100 })
       .toBeTruthy();
     const url = /Open (\S+) in your browser/.exec(output)?.[1] ?? '';
     for (const role of ['auth', 'control', 'sfu', 'signaling', 'gateway']) {
@@ -71,5 +71,5 @@ describe('origo start (built, all roles)', () => {
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-  });
+  }, 300_000);
 });

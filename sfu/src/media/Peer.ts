@@ -218,8 +218,12 @@ export class Peer extends SafeEmitter<PeerEvents> {
     this.scheduleNegotiation();
   }
 
-  /** Starts forwarding a producer of another peer to this one; renegotiates the subscriber. */
-  subscribe(producerId: string): Consumer {
+  /**
+   * Starts forwarding a producer of another peer to this one; renegotiates the subscriber. `label` is the
+   * track id the subscriber sees in a=msid (default: the producer id), so a client can tell which
+   * published track an incoming one is.
+   */
+  subscribe(producerId: string, label?: string): Consumer {
     if (this.closed) throw new InvalidStateError('peer closed');
     const existing = this.consumers.get(producerId);
     if (existing) return existing;
@@ -227,7 +231,12 @@ export class Peer extends SafeEmitter<PeerEvents> {
     if (!producer || producer.isClosed) throw new NotFoundError(`producer ${producerId} not found`);
     if (producer.peerId === this.participantId)
       throw new InvalidArgumentError('cannot subscribe to own producer');
-    const track = this.subscriber.addTrack(producer.kind, producer.codec, producer.peerId, producer.id);
+    const track = this.subscriber.addTrack(
+      producer.kind,
+      producer.codec,
+      producer.peerId,
+      label ?? producer.id,
+    );
     const consumer = new Consumer(
       producer,
       this.participantId,

@@ -94,6 +94,9 @@ function baseConfig(
           audio: [useSdesMid(), useAudioLevelIndication()],
         }
       : { video: [useSdesMid(), useAbsSendTime()], audio: [useSdesMid()] },
+    // Subscriber connections are ours to shape: one transport for every m-line, so a track added while
+    // an offer is still unanswered never gets an ICE transport of its own that the client won't connect.
+    ...(publisher ? {} : { bundlePolicy: 'max-bundle' as const }),
     iceUseIpv4: true,
     iceUseIpv6: !(opts.ipv4Only ?? true),
     ...(opts.icePortRange ? { icePortRange: opts.icePortRange } : {}),

@@ -698,7 +698,7 @@ export class SfuWorker {
       }
       try {
         const had = rec.peer.getConsumer(producer.id) !== undefined;
-        rec.peer.subscribe(producer.id);
+        rec.peer.subscribe(producer.id, trackId);
         startsNegotiation = true;
         if (!had && (track.muted || rec.settings.has(trackId))) this.applySettings(rec, track);
       } catch (err) {
