@@ -82,7 +82,7 @@ describe('web client end to end', () => {
     await form.getByLabel('Repeats').selectOption('weekly');
     await form.getByLabel('Passcode (optional)').fill('e2e1234');
     await form.getByRole('button', { name: 'Schedule' }).click();
-    const item = a.locator('li.meeting', { hasText: 'Weekly sync' });
+    const item = a.locator('li.meeting-card', { hasText: 'Weekly sync' });
     await item.waitFor();
     const invite = await item.locator('input.invite-link').inputValue();
     const invitePath = new URL(invite).pathname;

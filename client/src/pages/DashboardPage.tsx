@@ -100,7 +100,7 @@ export function DashboardPage(): JSX.Element {
             <ul class="meetings">
               <For each={meetings()}>
                 {(m) => (
-                  <li class="meeting card" data-meeting-id={m.id}>
+                  <li class="meeting-card card" data-meeting-id={m.id}>
                     <div class="meeting-main">
                       <h3>{m.title}</h3>
                       <p class="muted">
