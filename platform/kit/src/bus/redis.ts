@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { checkName, checkTtl, checkValue, deliver, encodeMessage, errorText } from './common.js';
 import { BusConnectionError, InvalidStateError } from './errors.js';
-import { redactUrl, scrubPassword } from './redact.js';
+import { redactUrl, scrubPassword } from '../redact-url.js';
 import type { Bus, BusLogger, Kv, MessageHandler, SetOptions, Unsubscribe } from './types.js';
 
 // Applies the TTL only when the key has none, i.e. when this INCR created it (a fixed window).

@@ -4,7 +4,7 @@ import postgres from 'postgres';
 import type { PgTransactionConfig } from 'drizzle-orm/pg-core';
 import { DatabaseConnectionError, InvalidStateError } from './errors.js';
 import { applyMigrations, loadMigrations } from './migrate.js';
-import { redactUrl, scrubPassword } from './redact.js';
+import { redactUrl, scrubPassword } from '../redact-url.js';
 import type { Database, DatabaseHandle, DbLogger, OpenDatabaseOptions, Transaction } from './types.js';
 
 const SERVICE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
