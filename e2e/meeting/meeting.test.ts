@@ -109,7 +109,12 @@ describe('web client end to end', () => {
 
     // Both decode each other's camera.
     await waitDecoded(a, "A decodes B's camera", (d) => (d.byName['Bea Guest'] ?? 0) > 10);
-    await waitDecoded(b, "B decodes A's camera", (d) => (d.byName['Ann Host'] ?? 0) > 10);
+    await waitDecoded(b, "B decodes A's camera", (d) => (d.byName['Ann Host'] ?? 0) > 10).catch(
+      async (e: unknown) => {
+        const stateOfA = await a.evaluate(() => window.__origoRoom?.state()).catch(() => null);
+        throw new Error(`${(e as Error).message}; A's room ${JSON.stringify(stateOfA)}`);
+      },
+    );
 
     // B shares the screen; B sees that it is presenting; A decodes the share.
     await b.getByRole('button', { name: 'Share screen' }).click();

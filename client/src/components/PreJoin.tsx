@@ -34,10 +34,25 @@ export function PreJoin(props: {
   const [passcode, setPasscode] = createSignal('');
   const [level, setLevel] = createSignal(0);
   let handedOver = false;
+  // Device opens in flight. Join waits for them, or a quick click would join without camera or mic.
+  let cameraOpening: Promise<void> = Promise.resolve();
+  let micOpening: Promise<void> = Promise.resolve();
   let audioCtx: AudioContext | null = null;
   let raf = 0;
 
-  const openCamera = async (id: string | null) => {
+  const openCamera = (id: string | null): Promise<void> => {
+    const opening = cameraOpening.then(() => openCameraNow(id));
+    cameraOpening = opening;
+    return opening;
+  };
+
+  const openMic = (id: string | null): Promise<void> => {
+    const opening = micOpening.then(() => openMicNow(id));
+    micOpening = opening;
+    return opening;
+  };
+
+  const openCameraNow = async (id: string | null) => {
     camera()?.stop();
     setCamera(null);
     if (!camOn()) return;
@@ -51,7 +66,7 @@ export function PreJoin(props: {
     }
   };
 
-  const openMic = async (id: string | null) => {
+  const openMicNow = async (id: string | null) => {
     mic()?.stop();
     setMic(null);
     try {
@@ -103,15 +118,17 @@ export function PreJoin(props: {
   const join = (e: SubmitEvent) => {
     e.preventDefault();
     handedOver = true;
-    const m = mic();
-    if (m) m.enabled = micOn();
-    props.onJoin({
-      camera: camOn() ? camera() : null,
-      microphone: m,
-      name: name().trim(),
-      passcode: passcode().trim(),
-      cameraId: cameraId(),
-      microphoneId: micId(),
+    void Promise.all([cameraOpening, micOpening]).then(() => {
+      const m = mic();
+      if (m) m.enabled = micOn();
+      props.onJoin({
+        camera: camOn() ? camera() : null,
+        microphone: m,
+        name: name().trim(),
+        passcode: passcode().trim(),
+        cameraId: cameraId(),
+        microphoneId: micId(),
+      });
     });
   };
 
