@@ -44,6 +44,7 @@ import type {
   TransportFactory,
 } from './transport.js';
 
+const MDNS_CANDIDATE = /^\S*candidate:\S+ \d+ \S+ \d+ \S+\.local /i;
 const URI_MID = 'urn:ietf:params:rtp-hdrext:sdes:mid';
 const URI_ABS_SEND_TIME = 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time';
 const URI_AUDIO_LEVEL = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
@@ -174,6 +175,10 @@ abstract class WeriftBase {
       await this.pc.addIceCandidate(undefined);
       return;
     }
+    // A browser hides its host addresses behind mDNS names (RFC 8828). An SFU is never on the browser's
+    // link, so a lookup can only time out (werift waits 10 s and multicasts the query); the browser's
+    // checks against our candidates give us its address as peer-reflexive anyway.
+    if (MDNS_CANDIDATE.test(candidate.candidate ?? '')) return;
     await this.pc.addIceCandidate(candidate as Parameters<RTCPeerConnection['addIceCandidate']>[0]);
   }
 
