@@ -25,6 +25,9 @@ const HELP = `Usage: npm run bench:media -- [options]
   --join-concurrency N  subscribers joining at once (default 4)
   --name NAME           result file name part (default derived from the options)
   --out DIR             output directory (default bench/results)
+  --via MODE            signaling (default): peers join a real room through the signaling WebSocket,
+                        which drives an SFU worker over gRPC (same child); ipc: peers join a Router
+                        over IPC (no signaling, isolates the media plane)
   --quiet               no progress lines`;
 
 function int(v: string | undefined, d: number, min: number, max: number): number {
@@ -59,6 +62,7 @@ export function parseMediaArgs(argv: string[]): MediaBenchOptions | null {
       name: { type: 'string' },
       out: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      via: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -77,8 +81,14 @@ export function parseMediaArgs(argv: string[]): MediaBenchOptions | null {
   const audio = values['no-audio'] ? null : { ...DEFAULT_AUDIO };
   if (!video && !audio) throw new RangeError('--no-video and --no-audio leave nothing to send');
   const quiet = values.quiet;
+  const via = values.via ?? 'signaling';
+  if (via !== 'ipc' && via !== 'signaling')
+    throw new RangeError(`--via expects ipc or signaling, got ${via}`);
+  const suffix = via === 'signaling' ? '-signaling' : '';
   const opts: MediaBenchOptions = {
-    name: values.name ?? (findMax ? `media-find-max-p${publishers}` : `media-p${publishers}-s${subscribers}`),
+    name:
+      values.name ??
+      (findMax ? `media-find-max-p${publishers}` : `media-p${publishers}-s${subscribers}`) + suffix,
     publishers,
     subscribers,
     durationS: int(values.duration, findMax ? 5 : 10, 1, 600),
@@ -97,6 +107,7 @@ export function parseMediaArgs(argv: string[]): MediaBenchOptions | null {
     outDir,
     log: quiet ? () => undefined : (line) => console.error(`[bench] ${line}`),
   };
+  if (via === 'signaling') opts.via = via;
   if (values['cpu-prof']) opts.cpuProfDir = join(outDir, 'raw');
   return opts;
 }

@@ -31,6 +31,8 @@ export interface MediaBenchOptions {
   cpuProfDir?: string;
   outDir: string;
   log: (line: string) => void;
+  /** 'ipc' (default): peers join a Router over IPC; 'signaling': real rooms through signaling. */
+  via?: 'ipc' | 'signaling';
 }
 
 export interface FindMaxStep {
@@ -62,6 +64,8 @@ export interface MediaReport {
   machine: MachineInfo;
   machineAtEnd: { loadavg: number[]; cpuAvailablePercent: number[] };
   setup: {
+    /** How peers joined: 'ipc' (Router over IPC) or 'signaling' (WebSocket, gRPC, SFU worker). */
+    via: 'ipc' | 'signaling';
     sfu: string;
     signaling: string;
     sfuPinnedToCpu: number | null;
@@ -124,6 +128,7 @@ export async function runMediaBench(o: MediaBenchOptions): Promise<MediaReport> 
     joinConcurrency: o.joinConcurrency,
     firstMediaTimeoutMs: 15_000,
     log: o.log,
+    via: o.via ?? 'ipc',
     ...(o.cpuProfDir ? { cpuProfDir: o.cpuProfDir } : {}),
   });
   let window: WindowResult;
@@ -220,10 +225,17 @@ export async function runMediaBench(o: MediaBenchOptions): Promise<MediaReport> 
     steps === null ? null : Math.max(0, ...steps.filter((s) => s.pass).map((s) => s.forwardedPacketsPerSec));
   const end = machineInfo();
   if (!machine.taskset) notes.push('taskset not found: SFU and generator ran unpinned');
-  notes.push(
-    'Signaling and the SFU worker are not usable yet: peers join a media Router in a child process over IPC ' +
-      '(SDP and ICE relayed as signaling would), not real rooms through signaling.',
-  );
+  const via = o.via ?? 'ipc';
+  if (via === 'signaling')
+    notes.push(
+      'via signaling: peers join a real room over the signaling WebSocket (JSON protocol), signaling drives an ' +
+        'SFU worker over gRPC; both run in the pinned child, so SFU CPU includes signaling and gRPC.',
+    );
+  else
+    notes.push(
+      'Signaling and the SFU worker are not usable yet: peers join a media Router in a child process over IPC ' +
+        '(SDP and ICE relayed as signaling would), not real rooms through signaling.',
+    );
   if (w.generator.cpuPercentOfOneCore > 80)
     notes.push(
       `generator used ${fmt(w.generator.cpuPercentOfOneCore, 0)}% of its core: figures may be generator-bound`,
@@ -302,8 +314,15 @@ export async function runMediaBench(o: MediaBenchOptions): Promise<MediaReport> 
     machine,
     machineAtEnd: { loadavg: end.loadavg, cpuAvailablePercent: end.cpuAvailablePercent },
     setup: {
-      sfu: `${session.sfu.source}: Router in a child process (werift transport)`,
-      signaling: 'none yet: SDP and ICE relayed over IPC',
+      via,
+      sfu:
+        via === 'signaling'
+          ? `${session.sfu.source}: SFU worker (gRPC) in a child process with signaling`
+          : `${session.sfu.source}: Router in a child process (werift transport)`,
+      signaling:
+        via === 'signaling'
+          ? 'createSignalingService (uWS WebSocket, JSON protocol) in the SFU child'
+          : 'none yet: SDP and ICE relayed over IPC',
       sfuPinnedToCpu: session.sfu.pinned ? 1 : null,
       generatorPinnedToCpu: session.generatorPinned ? 0 : null,
       publishers: w.publishers,
@@ -335,6 +354,7 @@ export function reportTable(r: MediaReport): string {
   const s = r.summary;
   const rows: string[][] = [
     ['figure', 'value'],
+    ['mode (--via)', r.setup.via],
     ['publishers / subscribers', `${r.setup.publishers} / ${r.setup.subscribers}`],
     ['forwarded packets/s', fmt(s.forwardedPacketsPerSec, 0)],
     [

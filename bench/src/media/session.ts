@@ -6,6 +6,7 @@ import { percentile } from '../stats.js';
 import { Pacer, Recorder, SynthPublisher, SynthSubscriber, waitConnected } from './peers.js';
 import type { SfuMeasure } from './protocol.js';
 import { pinProcess, SfuProcess } from './sfuProcess.js';
+import { SignalingSfu } from './signalingSfu.js';
 import { udpDrops } from '../udpDrops.js';
 import type { AudioProfile, VideoProfile } from './synthetic.js';
 
@@ -20,6 +21,8 @@ export interface SessionOptions {
   /** Per-join time limit for the first video packet, ms. */
   firstMediaTimeoutMs: number;
   log: (line: string) => void;
+  /** 'ipc' (default): a bare Router over IPC; 'signaling': real rooms through signaling and a worker. */
+  via?: 'ipc' | 'signaling';
 }
 
 export interface WindowResult {
@@ -78,7 +81,7 @@ export interface JoinTimes {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class MediaSession {
-  readonly sfu: SfuProcess;
+  readonly sfu: SfuProcess | SignalingSfu;
   readonly recorder = new Recorder();
   readonly pacer = new Pacer(5);
   readonly publishers: SynthPublisher[] = [];
@@ -95,7 +98,7 @@ export class MediaSession {
     if (opts.pin) this.generatorPinned = pinProcess(process.pid, 0);
     const sfuOpts: { cpu: number | null; cpuProfDir?: string } = { cpu: opts.pin ? 1 : null };
     if (opts.cpuProfDir) sfuOpts.cpuProfDir = opts.cpuProfDir;
-    this.sfu = new SfuProcess(sfuOpts);
+    this.sfu = opts.via === 'signaling' ? new SignalingSfu(sfuOpts) : new SfuProcess(sfuOpts);
     this.sfu.on('subscriberOffer', (id, sdp) => {
       const sub = this.subsById.get(id);
       if (!sub) return;

@@ -1,0 +1,248 @@
+// Parent side of --via signaling: spawns signalingChild.ts (pinned like the IPC child) and joins each
+// synthetic peer to a real room through the signaling WebSocket (JSON protocol: join with a token,
+// publishOffer / publisherAnswer, subscriberOffer / subscriberAnswer, trickle). It offers the same
+// surface MediaSession uses from SfuProcess, so the rest of the bench is unchanged.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import type { IceCandidateInit, SfuMeasure, TrackMetaMsg, TransportTarget } from './protocol.js';
+import type { FromSignalingChild, ToSignalingChild } from './signalingChild.js';
+import { BENCH_ROOT, hasTaskset, type SfuEvents, type SfuProcessOptions } from './sfuProcess.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOM = 'bench-room';
+type Json = Record<string, unknown>;
+
+/** One participant's signaling socket. */
+class SignalPeer {
+  private seq = 0;
+  private readonly waiting = new Map<string, (m: Json) => void>();
+
+  constructor(
+    readonly ws: WebSocket,
+    onPush: (m: Json) => void,
+  ) {
+    ws.on('message', (data) => {
+      const m = JSON.parse(String(data)) as Json;
+      const rid = m['requestId'];
+      if (typeof rid === 'string' && rid !== '' && this.waiting.has(rid)) {
+        const w = this.waiting.get(rid)!;
+        this.waiting.delete(rid);
+        w(m);
+      } else onPush(m);
+    });
+    ws.on('error', () => undefined);
+  }
+
+  static open(url: string, onPush: (m: Json) => void): Promise<SignalPeer> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url);
+      const p = new SignalPeer(ws, onPush);
+      ws.once('open', () => resolve(p));
+      ws.once('error', reject);
+    });
+  }
+
+  send(m: Json): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(m));
+  }
+
+  request(body: Json, timeoutMs = 20_000): Promise<Json> {
+    const requestId = `r${++this.seq}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(requestId);
+        reject(new Error(`signaling: no reply to ${Object.keys(body).join(',')} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiting.set(requestId, (m) => {
+        clearTimeout(timer);
+        if ('error' in m) reject(new Error(`signaling error: ${JSON.stringify(m['error'])}`));
+        else resolve(m);
+      });
+      this.send({ requestId, ...body });
+    });
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+const TARGETS: Record<string, TransportTarget> = {
+  SIGNAL_TARGET_PUBLISHER: 'publisher',
+  SIGNAL_TARGET_SUBSCRIBER: 'subscriber',
+};
+
+export class SignalingSfu extends EventEmitter<SfuEvents> {
+  readonly child: ChildProcess;
+  readonly pinned: boolean;
+  pid = 0;
+  source = '';
+  wsUrl = '';
+  private reqId = 0;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly peers = new Map<string, SignalPeer>();
+  private readonly offerIds = new Map<string, number>();
+  private readonly ready: Promise<void>;
+  private exited = false;
+
+  constructor(opts: SfuProcessOptions) {
+    super();
+    const nodeArgs = ['--conditions=source', '--import', 'tsx'];
+    if (opts.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
+    const script = join(HERE, 'signalingChild.ts');
+    const pin = opts.cpu !== null && hasTaskset();
+    const [cmd, args] = pin
+      ? ['taskset', ['-c', String(opts.cpu), process.execPath, ...nodeArgs, script]]
+      : [process.execPath, [...nodeArgs, script]];
+    this.pinned = pin;
+    this.child = spawn(cmd, args as string[], {
+      cwd: BENCH_ROOT,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('signaling child did not start within 30 s')), 30_000);
+      this.child.on('message', (m: FromSignalingChild) => {
+        if (m.ev === 'ready') {
+          clearTimeout(timer);
+          this.pid = m.pid;
+          this.source = m.source;
+          this.wsUrl = m.wsUrl;
+          resolve();
+        } else {
+          const p = this.pending.get(m.reqId);
+          this.pending.delete(m.reqId);
+          if (m.ok) p?.resolve(m.value);
+          else p?.reject(new Error(m.error ?? 'signaling child request failed'));
+        }
+      });
+      this.child.on('exit', (code, signal) => {
+        this.exited = true;
+        clearTimeout(timer);
+        const err = new Error(`signaling child exited (code ${code}, signal ${signal})`);
+        reject(err);
+        for (const p of this.pending.values()) p.reject(err);
+        this.pending.clear();
+      });
+    });
+  }
+
+  start(): Promise<void> {
+    return this.ready;
+  }
+
+  private request<T>(msg: Record<string, unknown> & { op: ToSignalingChild['op'] }): Promise<T> {
+    if (this.exited) return Promise.reject(new Error('signaling child has exited'));
+    const id = ++this.reqId;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`signaling child request ${msg.op} timed out`));
+      }, 30_000);
+      this.pending.set(id, {
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v as T);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      this.child.send({ ...msg, reqId: id });
+    });
+  }
+
+  private onPush(id: string, m: Json): void {
+    if ('subscriberOffer' in m) {
+      const o = m['subscriberOffer'] as { sdp: string; id?: number };
+      this.offerIds.set(id, o.id ?? 0);
+      this.emit('subscriberOffer', id, o.sdp);
+    } else if ('trickle' in m) {
+      const t = m['trickle'] as {
+        target: string;
+        candidate: string;
+        sdpMid?: string;
+        sdpMlineIndex?: number;
+      };
+      const target = TARGETS[t.target];
+      if (!target) return;
+      const c: IceCandidateInit | null =
+        typeof t.candidate !== 'string' || t.candidate === ''
+          ? null
+          : { candidate: t.candidate, sdpMid: t.sdpMid ?? null, sdpMLineIndex: t.sdpMlineIndex ?? null };
+      this.emit('iceCandidate', id, target, c);
+    } else if ('leave' in m) {
+      this.emit('peerClosed', id, JSON.stringify(m['leave']));
+    }
+  }
+
+  /** Opens a socket and joins the room; publishers get publish-only grants, subscribers subscribe-only. */
+  async createPeer(id: string, subscribeAll: boolean): Promise<void> {
+    const token = await this.request<string>({
+      op: 'token',
+      identity: id,
+      room: ROOM,
+      publish: !subscribeAll,
+      subscribe: subscribeAll,
+    });
+    const peer = await SignalPeer.open(this.wsUrl, (m) => this.onPush(id, m));
+    this.peers.set(id, peer);
+    const reply = await peer.request({ join: { token } });
+    if (!('joinResponse' in reply)) throw new Error(`join failed: ${JSON.stringify(reply)}`);
+  }
+
+  async publisherOffer(id: string, sdp: string, _meta: TrackMetaMsg[]): Promise<string> {
+    const peer = this.peers.get(id);
+    if (!peer) throw new Error(`no peer ${id}`);
+    const reply = await peer.request({ publishOffer: { sdp, id: 1 } });
+    const answer = reply['publisherAnswer'] as { sdp: string } | undefined;
+    if (!answer) throw new Error(`publish failed: ${JSON.stringify(reply)}`);
+    return answer.sdp;
+  }
+
+  async subscriberAnswer(id: string, sdp: string): Promise<void> {
+    const peer = this.peers.get(id);
+    if (!peer) throw new Error(`no peer ${id}`);
+    await peer.request({ subscriberAnswer: { sdp, id: this.offerIds.get(id) ?? 0 } });
+  }
+
+  ice(id: string, target: TransportTarget, candidate: IceCandidateInit | null): void {
+    if (!candidate) return;
+    this.peers.get(id)?.send({
+      trickle: {
+        target: target === 'publisher' ? 'SIGNAL_TARGET_PUBLISHER' : 'SIGNAL_TARGET_SUBSCRIBER',
+        candidate: candidate.candidate,
+        ...(candidate.sdpMid ? { sdpMid: candidate.sdpMid } : {}),
+        ...(typeof candidate.sdpMLineIndex === 'number' ? { sdpMlineIndex: candidate.sdpMLineIndex } : {}),
+      },
+    });
+  }
+
+  closePeer(id: string): Promise<void> {
+    this.peers.get(id)?.close();
+    this.peers.delete(id);
+    return Promise.resolve();
+  }
+
+  measure(): Promise<SfuMeasure> {
+    return this.request({ op: 'measure' });
+  }
+
+  async stop(graceMs = 5000): Promise<void> {
+    for (const p of this.peers.values()) p.close();
+    this.peers.clear();
+    if (this.exited) return;
+    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
+    try {
+      this.child.send({ op: 'exit' } satisfies ToSignalingChild);
+    } catch {
+      // Channel already closed.
+    }
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}
