@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   AppError,
+  assertSameOrigin,
   ErrorCode,
   createHttpService,
   createLogger,
@@ -190,7 +191,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       const live = await sessions.validate(token);
       if (live === null) return null;
       if (request !== undefined && !SAFE_METHODS.has(request.method))
-        assertSameOrigin(request, trustedOrigin, deps.trustProxy ?? false);
+        assertSameOrigin(request, { trustedOrigin, trustForwardedHost: deps.trustProxy ?? false });
       return accounts.principalFor(live.user, live.session.id, 'session');
     };
 
@@ -254,32 +255,4 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
     if (ownsDatabase) await database.close();
     throw err;
   }
-}
-
-/**
- * Defence in depth against cross-site request forgery on top of SameSite=Lax: a state-changing request
- * authenticated by the cookie must come from our own origin when the browser says where it comes from.
- * Requests without Origin (curl, server-to-server) pass; browsers always send it on cross-site POSTs.
- */
-function assertSameOrigin(request: FastifyRequest, trustedOrigin: string, trustProxy: boolean): void {
-  const site = request.headers['sec-fetch-site'];
-  if (site === 'cross-site')
-    throw new AppError(ErrorCode.PERMISSION_DENIED, 'Cross-site request refused', { reason: 'cross_origin' });
-  const origin = request.headers.origin;
-  if (origin === undefined || origin === '') return;
-  if (origin === trustedOrigin) return;
-  let host: string;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    throw new AppError(ErrorCode.PERMISSION_DENIED, 'Cross-origin request refused', {
-      reason: 'cross_origin',
-    });
-  }
-  const forwarded = request.headers['x-forwarded-host'];
-  const requestHost = typeof forwarded === 'string' && trustProxy ? forwarded : request.headers.host;
-  if (host !== requestHost)
-    throw new AppError(ErrorCode.PERMISSION_DENIED, 'Cross-origin request refused', {
-      reason: 'cross_origin',
-    });
 }

@@ -1,7 +1,7 @@
 // Access control comes from @origo/auth (one permission map for every service); this module is the one
 // place control imports it from, plus the resolver that turns a request into a principal.
 import type { FastifyRequest } from 'fastify';
-import { AppError, ErrorCode } from '@origo/kit';
+import { AppError, assertSameOrigin } from '@origo/kit';
 import type { AccessTokenVerifier, AuthClient, Principal, PrincipalResolver } from '@origo/auth';
 
 export {
@@ -56,26 +56,9 @@ export function createAuthSessionLookup(options: {
 }): SessionLookup {
   const trustedOrigin = new URL(options.publicUrl).origin;
   return async (cookieHeader, request) => {
-    if (!SAFE_METHODS.has(request.method)) assertSameOrigin(request, trustedOrigin);
+    if (!SAFE_METHODS.has(request.method))
+      assertSameOrigin(request, { trustedOrigin, trustForwardedHost: true });
     const client = await options.client();
     return client.resolve({ cookie: cookieHeader });
   };
-}
-
-function assertSameOrigin(request: FastifyRequest, trustedOrigin: string): void {
-  const refuse = () =>
-    new AppError(ErrorCode.PERMISSION_DENIED, 'Cross-origin request refused', { reason: 'cross_origin' });
-  if (request.headers['sec-fetch-site'] === 'cross-site') throw refuse();
-  const origin = request.headers.origin;
-  if (origin === undefined || origin === '') return;
-  if (origin === trustedOrigin) return;
-  let host: string;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    throw refuse();
-  }
-  const forwarded = request.headers['x-forwarded-host'];
-  const requestHost = (Array.isArray(forwarded) ? forwarded[0] : forwarded) ?? request.headers.host;
-  if (host !== requestHost) throw refuse();
 }

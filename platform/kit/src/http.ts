@@ -238,6 +238,33 @@ export function zodToAppError(error: z.ZodError, message = 'Invalid request'): A
   );
 }
 
+/**
+ * Defence in depth against cross-site request forgery on top of SameSite=Lax: a state-changing request
+ * authenticated by a cookie must come from our own origin when the browser says where it comes from.
+ * Requests without Origin (curl, server-to-server) pass; browsers always send it on cross-site POSTs.
+ * `trustForwardedHost` compares against X-Forwarded-Host, for services behind the gateway.
+ */
+export function assertSameOrigin(
+  request: FastifyRequest,
+  options: { trustedOrigin: string; trustForwardedHost: boolean },
+): void {
+  const refuse = (message: string) =>
+    new AppError(ErrorCode.PERMISSION_DENIED, message, { reason: 'cross_origin' });
+  if (request.headers['sec-fetch-site'] === 'cross-site') throw refuse('Cross-site request refused');
+  const origin = request.headers.origin;
+  if (origin === undefined || origin === '' || origin === options.trustedOrigin) return;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    throw refuse('Cross-origin request refused');
+  }
+  const forwarded = request.headers['x-forwarded-host'];
+  const forwardedHost = Array.isArray(forwarded) ? forwarded[0] : forwarded;
+  const requestHost = options.trustForwardedHost && forwardedHost ? forwardedHost : request.headers.host;
+  if (host !== requestHost) throw refuse('Cross-origin request refused');
+}
+
 /** Parses with a zod schema and throws INVALID_ARGUMENT with per-field violations on failure. */
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, message?: string): z.infer<S> {
   const result = schema.safeParse(value);
