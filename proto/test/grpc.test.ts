@@ -3,14 +3,14 @@ import { credentials, Server, ServerCredentials, status } from '@grpc/grpc-js';
 import type { ServerWritableStream, ServiceError } from '@grpc/grpc-js';
 import {
   PeerConnectionState,
-  PeerTarget,
+  SignalTarget,
   PublishResponse,
   SfuServiceClient,
   SfuServiceService,
   TrackKind,
   TrackSource,
-} from '../src/gen/origo/rpc/sfu/v1/sfu.js';
-import type { EventsRequest, SfuEvent, SfuServiceServer } from '../src/gen/origo/rpc/sfu/v1/sfu.js';
+} from '../src/sfu-rpc.js';
+import type { EventsRequest, SfuEvent, SfuServiceServer } from '../src/sfu-rpc.js';
 
 describe('SfuService definition', () => {
   it('has the expected method paths and streaming flags', () => {
@@ -31,6 +31,9 @@ describe('SfuService definition', () => {
       setTrackMuted: '/origo.rpc.sfu.v1.SfuService/SetTrackMuted',
       getStats: '/origo.rpc.sfu.v1.SfuService/GetStats',
       getLoad: '/origo.rpc.sfu.v1.SfuService/GetLoad',
+      startRtpForward: '/origo.rpc.sfu.v1.SfuService/StartRtpForward',
+      requestRtpForwardKeyframe: '/origo.rpc.sfu.v1.SfuService/RequestRtpForwardKeyframe',
+      stopRtpForward: '/origo.rpc.sfu.v1.SfuService/StopRtpForward',
       events: '/origo.rpc.sfu.v1.SfuService/Events',
     });
     expect(SfuServiceService.events.responseStream).toBe(true);
@@ -73,6 +76,9 @@ describe('SfuService over a real grpc-js channel', () => {
       setTrackMuted: unimplemented,
       getStats: unimplemented,
       getLoad: unimplemented,
+      startRtpForward: unimplemented,
+      requestRtpForwardKeyframe: unimplemented,
+      stopRtpForward: unimplemented,
       events: (call: ServerWritableStream<EventsRequest, SfuEvent>) => {
         const roomId = call.request.roomId ?? 'all';
         call.write({
@@ -81,7 +87,7 @@ describe('SfuService over a real grpc-js channel', () => {
           event: {
             $case: 'peerState',
             value: {
-              target: PeerTarget.PEER_TARGET_PUBLISHER,
+              target: SignalTarget.SIGNAL_TARGET_PUBLISHER,
               state: PeerConnectionState.PEER_CONNECTION_STATE_CONNECTED,
             },
           },

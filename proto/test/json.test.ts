@@ -8,7 +8,7 @@ import {
   TrackKind,
   TrackSource,
   VideoQuality,
-} from '../src/gen/origo/signal/v1/signal.js';
+} from '../src/signal.js';
 
 function decodeOk(text: string) {
   const res = decodeSignalRequest(text);
@@ -124,12 +124,12 @@ describe('SignalRequest JSON', () => {
   it('rejects enum values that are not defined, by name or by number', () => {
     expect(decodeErr('{"addTrack":{"kind":"TRACK_KIND_HOLOGRAM"}}').error).toMatch(/TrackKind/);
     expect(decodeErr('{"addTrack":{"kind":9}}').error).toBe(
-      'addTrack.kind: 9 is not a value of origo.signal.v1.TrackKind',
+      'addTrack.kind: 9 is not a value of origo.media.v1.TrackKind',
     );
     expect(
       decodeErr('{"addTrack":{"layers":[{"rid":"q","quality":"VIDEO_QUALITY_LOW"},{"rid":"f","quality":7}]}}')
         .error,
-    ).toBe('addTrack.layers[1].quality: 7 is not a value of origo.signal.v1.VideoQuality');
+    ).toBe('addTrack.layers[1].quality: 7 is not a value of origo.media.v1.VideoQuality');
     expect(decodeOk('{"addTrack":{"kind":1}}').message).toMatchObject({
       value: { kind: TrackKind.TRACK_KIND_AUDIO },
     });

@@ -1,4 +1,5 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { isDatabaseUnavailable } from './db/unavailable.js';
 
 /**
  * The canonical error codes of every Origo service (the gRPC code set, as Google APIs and LiveKit use).
@@ -69,6 +70,8 @@ export interface AppErrorOptions {
   reason?: string;
   /** A more specific HTTP status than the code's default, e.g. 413 for an oversize body. */
   httpStatus?: number;
+  /** When the caller may try again, sent as Retry-After (503 problems get a default when unset). */
+  retryAfterSeconds?: number;
   cause?: unknown;
 }
 
@@ -77,6 +80,7 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly violations: FieldViolation[];
   readonly reason: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
   private readonly httpStatusOverride: number | undefined;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
@@ -85,6 +89,7 @@ export class AppError extends Error {
     this.code = code;
     this.violations = options.violations ?? [];
     this.reason = options.reason;
+    this.retryAfterSeconds = options.retryAfterSeconds;
     this.httpStatusOverride = options.httpStatus;
   }
 
@@ -126,13 +131,25 @@ export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;
 }
 
+/** How long a caller is told to wait before retrying after the database was unreachable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
 /**
- * Anything thrown becomes an AppError; unknown errors become INTERNAL with a generic message so
- * internals never leak to callers (the original stays as `cause` for the logs).
+ * Anything thrown becomes an AppError. A database that cannot be reached (down, restarting, a connection
+ * cut, a timeout) becomes UNAVAILABLE with `reason: database_unavailable`, so callers get 503 and may
+ * retry; other unknown errors become INTERNAL with a generic message so internals never leak to callers
+ * (the original stays as `cause` for the logs).
  */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (isGrpcStatusError(err)) return fromGrpcError(err);
+  if (isDatabaseUnavailable(err)) {
+    return new AppError(ErrorCode.UNAVAILABLE, 'The database is unavailable; try again shortly', {
+      reason: 'database_unavailable',
+      retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+      cause: err,
+    });
+  }
   return AppError.internal('Internal error', err);
 }
 

@@ -20,6 +20,7 @@ import {
 } from '@grpc/grpc-js';
 import { acceptRequestId, currentRequestContext, runWithRequestContext } from './context.js';
 import { AppError, ErrorCode, fromGrpcError, toAppError } from './errors.js';
+import { findControlCharacters } from './input.js';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
 import { extractContext, injectContext, tracer } from './tracing.js';
@@ -76,6 +77,19 @@ function metadataHeaders(metadata: Metadata): Record<string, string> {
     if (typeof value === 'string') headers[key] = value;
   }
   return headers;
+}
+
+/**
+ * gRPC requests reach the same databases as HTTP ones: no NUL or other control character (text fields
+ * may hold tab and line breaks), refused with INVALID_ARGUMENT naming the field.
+ */
+function assertCleanMessage(request: unknown): void {
+  const violations = findControlCharacters(request, { multiline: true });
+  if (violations.length > 0) {
+    // gRPC carries no field list: the names go into the message.
+    const fields = violations.map((v) => v.field).join(', ');
+    throw AppError.invalid(`Invalid characters in the request: ${fields}`, violations);
+  }
 }
 
 /** Converts anything thrown in a handler to the status the client sees; internals stay in the logs. */
@@ -150,6 +164,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         if (methodDef.responseStream) {
           implementation[name] = (call: ServerWritableStream<unknown, unknown>) => {
             enter(method, call.metadata, async () => {
+              assertCleanMessage(call.request);
               await handler(call.request, call);
             }).then(
               () => {
@@ -165,7 +180,10 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
             call: ServerUnaryCall<unknown, unknown>,
             callback: sendUnaryData<unknown>,
           ) => {
-            enter(method, call.metadata, () => Promise.resolve(handler(call.request, call))).then(
+            enter(method, call.metadata, async () => {
+              assertCleanMessage(call.request);
+              return handler(call.request, call);
+            }).then(
               (response) => callback(null, response),
               (err: unknown) => callback(toGrpcError(err, logger, method)),
             );

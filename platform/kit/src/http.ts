@@ -15,8 +15,10 @@ import Fastify, {
 import { z } from 'zod';
 import { acceptRequestId, runWithRequestContext } from './context.js';
 import { AppError, ErrorCode, toAppError, toProblem, type FieldViolation } from './errors.js';
+import { assertCleanRequest } from './input.js';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
+import { zodViolations } from './violations.js';
 import { extractContext, tracer } from './tracing.js';
 
 export interface ReadinessCheck {
@@ -42,6 +44,8 @@ export interface HttpService {
   app: FastifyInstance;
   /** Marks the service as draining: /health/ready answers 503 so load balancers stop sending work. */
   setDraining(): void;
+  /** Every route registered on `app` (method and fastify path), for tests that walk them all. */
+  routes(): ReadonlyArray<{ method: string; url: string }>;
   listen(port: number, host?: string): Promise<{ port: number; url: string }>;
   /** Stops accepting, lets requests in flight finish, closes idle keep-alive sockets. */
   close(): Promise<void>;
@@ -84,6 +88,12 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
 
   app.decorateRequest('origo', null as unknown as RequestState);
 
+  const registered: Array<{ method: string; url: string }> = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of Array.isArray(route.method) ? route.method : [route.method])
+      if (method !== 'HEAD') registered.push({ method, url: route.url });
+  });
+
   app.addHook('onRequest', (request, reply, done) => {
     const parent = extractContext(request.headers);
     const span = tracer.startSpan(
@@ -102,6 +112,17 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     };
     void reply.header('x-request-id', request.id);
     done();
+  });
+
+  // Before any handler or guard reads them: path parameters, query and body carry no character the
+  // database refuses or no field means (NUL, other controls), whatever schema the route uses.
+  app.addHook('preValidation', (request, _reply, done) => {
+    try {
+      assertCleanRequest(request);
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
   });
 
   // Body parsing runs outside the request's async context, so the context is entered right before the
@@ -187,6 +208,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     setDraining() {
       draining = true;
     },
+    routes: () => registered,
     async listen(port, host = '127.0.0.1') {
       await app.listen({ port, host });
       const address = app.server.address();
@@ -201,11 +223,17 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
   };
 }
 
+/** Retry-After on a 503 problem whose error names no time of its own (RFC 9110, section 10.2.3). */
+export const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
 export function sendProblem(reply: FastifyReply, error: AppError, request?: FastifyRequest): FastifyReply {
   const doc = toProblem(error, {
     ...(request ? { instance: request.url.split('?')[0] ?? request.url, requestId: request.id } : {}),
   });
   if (error.code === ErrorCode.UNAUTHENTICATED) void reply.header('www-authenticate', 'Bearer');
+  const retryAfter =
+    error.retryAfterSeconds ?? (doc.status === 503 ? DEFAULT_RETRY_AFTER_SECONDS : undefined);
+  if (retryAfter !== undefined) void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
   return reply.code(doc.status).type(PROBLEM_TYPE).send(doc);
 }
 
@@ -231,11 +259,9 @@ function fromFastifyError(error: FastifyError): AppError {
   return toAppError(error);
 }
 
-export function zodToAppError(error: z.ZodError, message = 'Invalid request'): AppError {
-  return AppError.invalid(
-    message,
-    error.issues.map((issue) => ({ field: issue.path.map(String).join('.'), message: issue.message })),
-  );
+/** A 400 naming each bad field once; with `schema`, a number field's message gives its accepted range. */
+export function zodToAppError(error: z.ZodError, message = 'Invalid request', schema?: z.ZodType): AppError {
+  return AppError.invalid(message, zodViolations(error, schema));
 }
 
 /**
@@ -268,7 +294,7 @@ export function assertSameOrigin(
 /** Parses with a zod schema and throws INVALID_ARGUMENT with per-field violations on failure. */
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, message?: string): z.infer<S> {
   const result = schema.safeParse(value);
-  if (!result.success) throw zodToAppError(result.error, message);
+  if (!result.success) throw zodToAppError(result.error, message, schema);
   return result.data;
 }
 

@@ -1,3 +1,4 @@
+import type { AddressName } from './addresses.js';
 import type { CommonConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { SecretStore } from './secrets.js';
@@ -7,17 +8,17 @@ import type { SecretStore } from './secrets.js';
  * port 0) and others wait for them. In distributed mode the same names come from environment variables.
  */
 export class AddressBook {
-  private readonly entries = new Map<string, string>();
-  private readonly waiters = new Map<string, Array<(address: string) => void>>();
+  private readonly entries = new Map<AddressName, string>();
+  private readonly waiters = new Map<AddressName, Array<(address: string) => void>>();
 
-  set(name: string, address: string): void {
+  set(name: AddressName, address: string): void {
     this.entries.set(name, address);
     const waiting = this.waiters.get(name) ?? [];
     this.waiters.delete(name);
     for (const resolve of waiting) resolve(address);
   }
 
-  get(name: string): string | undefined {
+  get(name: AddressName): string | undefined {
     return this.entries.get(name);
   }
 
@@ -25,7 +26,7 @@ export class AddressBook {
     return Object.fromEntries(this.entries);
   }
 
-  wait(name: string, timeoutMs = 30_000): Promise<string> {
+  wait(name: AddressName, timeoutMs = 30_000): Promise<string> {
     const known = this.entries.get(name);
     if (known) return Promise.resolve(known);
     return new Promise((resolve, reject) => {

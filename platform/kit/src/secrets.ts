@@ -34,6 +34,22 @@ export class SecretStore {
     return pending;
   }
 
+  /**
+   * An optional secret (never generated): from the environment or its file when either is there,
+   * undefined otherwise. For values an operator supplies only sometimes, like the key before a rotation.
+   */
+  async find(spec: Pick<SecretSpec, 'name' | 'env'>): Promise<string | undefined> {
+    const fromEnv = this.env[spec.env];
+    if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+    try {
+      const value = (await readFile(join(this.dir, spec.name), 'utf8')).trim();
+      return value.length > 0 ? value : undefined;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
   private async load(spec: SecretSpec): Promise<string> {
     const fromEnv = this.env[spec.env];
     if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
@@ -71,3 +87,11 @@ export const PLATFORM_SECRETS = {
   turnSecret: { name: 'turn-secret', env: 'TURN_SECRET', generate: () => randomSecret(32) },
   cookieSecret: { name: 'cookie-secret', env: 'ORIGO_COOKIE_SECRET', generate: () => randomSecret(32) },
 } satisfies Record<string, SecretSpec>;
+
+/**
+ * Secrets an operator supplies only for a while, never generated. The join-token key before the last
+ * rotation: control still serves its public half and accepts it, so tokens signed just before stay valid.
+ */
+export const OPTIONAL_PLATFORM_SECRETS = {
+  joinTokenKeyPrevious: { name: 'join-token-key.previous.jwk', env: 'ORIGO_JOIN_TOKEN_KEY_PREVIOUS' },
+} satisfies Record<string, Pick<SecretSpec, 'name' | 'env'>>;

@@ -167,6 +167,18 @@ describe('HTTP edge -> gRPC service', () => {
     },
   );
 
+  it('refuses control characters in a gRPC request before the handler runs', async () => {
+    const before = grpcLogs.lines().filter((l) => l['msg'] === 'echo handled').length;
+    await expect(unary(client.echo.bind(client), { text: 'a\u0000b' })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'Invalid characters in the request: text',
+    });
+    await expect(unary(client.echo.bind(client), { text: 'line\r\nbreak' })).resolves.toEqual({
+      text: 'LINE\r\nBREAK',
+    });
+    expect(grpcLogs.lines().filter((l) => l['msg'] === 'echo handled').length).toBe(before + 1);
+  });
+
   it('hides internal errors from callers', async () => {
     const response = await fetch(`${baseUrl}/echo/x?fail=INTERNAL`);
     expect(response.status).toBe(500);

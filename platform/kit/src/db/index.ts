@@ -1,6 +1,7 @@
 export { openDatabase } from './open.js';
 export { DatabaseConnectionError, InvalidStateError, MigrationError } from './errors.js';
 export { MIGRATIONS_TABLE } from './migrate.js';
+export { isDatabaseUnavailable } from './unavailable.js';
 export type {
   Database,
   DatabaseHandle,

@@ -10,6 +10,21 @@ import type { Database, DatabaseHandle, DbLogger, OpenDatabaseOptions, Transacti
 const SERVICE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_CONNECTIONS = 10;
+/** Longest wait between two connection attempts of a pooled connection (seconds, before jitter). */
+const RECONNECT_BACKOFF_MAX_SECONDS = 1;
+
+/**
+ * postgres.js waits `backoff(failures)` seconds after a failed connection before trying it again, and a
+ * query sent meanwhile waits with it. Its default grows to 10-20 s after seven failures in a row (shared
+ * by the pool, reset only by a success), so in an outage requests hung that long before failing, and
+ * after PostgreSQL came back the pool took as long again to notice. Capped at 1 s: requests fail within
+ * about a second while the database is down and the pool reconnects within about a second of it coming
+ * back; a pool tries at most `max` connections per second, which a recovering server bears.
+ */
+export function reconnectBackoffSeconds(failures: number): number {
+  const base = Math.min(0.05 * 2 ** Math.max(0, failures - 1), RECONNECT_BACKOFF_MAX_SECONDS);
+  return base * (0.5 + Math.random() / 2);
+}
 
 const fallbackLogger: DbLogger = {
   warn: (obj, msg) => console.error(msg ?? 'db warning', obj),
@@ -92,6 +107,7 @@ async function openPostgres(
   const client = postgres(databaseUrl, {
     max: maxConnections,
     connect_timeout: connectTimeoutMs / 1000,
+    backoff: reconnectBackoffSeconds,
     // A startup parameter, so every pooled connection resolves tables in the service's own schema.
     connection: { search_path: schemaName, application_name: `origo-${service}` },
     // "schema already exists, skipping" and similar notices are expected at every start.

@@ -108,3 +108,7 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 25));
   }
 }
+export * from './fuzz.js';
+
+export * from './ports.js';
+export * from './pg-cluster.js';

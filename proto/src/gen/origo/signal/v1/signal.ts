@@ -6,6 +6,21 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import {
+  SignalTarget,
+  signalTargetFromJSON,
+  signalTargetToJSON,
+  TrackKind,
+  trackKindFromJSON,
+  trackKindToJSON,
+  TrackSource,
+  trackSourceFromJSON,
+  trackSourceToJSON,
+  VideoLayer,
+  VideoQuality,
+  videoQualityFromJSON,
+  videoQualityToJSON,
+} from "../../media/v1/media.js";
 
 export const protobufPackage = "origo.signal.v1";
 
@@ -26,194 +41,65 @@ export const protobufFileName = "origo/signal/v1/signal.proto";
  * - Times are milliseconds since the Unix epoch in int64 fields ending in `_ms` or `_at`.
  */
 
-/** Kind of media of a track. */
-export enum TrackKind {
-  /** TRACK_KIND_UNSPECIFIED - Not set. */
-  TRACK_KIND_UNSPECIFIED = 0,
-  /** TRACK_KIND_AUDIO - Audio track. */
-  TRACK_KIND_AUDIO = 1,
-  /** TRACK_KIND_VIDEO - Video track. */
-  TRACK_KIND_VIDEO = 2,
+/** Reactions the product offers; clients show them with text labels or their own icons. */
+export enum ReactionKind {
+  /** REACTION_KIND_UNSPECIFIED - Not set; refused. */
+  REACTION_KIND_UNSPECIFIED = 0,
+  /** REACTION_KIND_APPLAUSE - Applause. */
+  REACTION_KIND_APPLAUSE = 1,
+  /** REACTION_KIND_AGREE - Agreement (thumbs up). */
+  REACTION_KIND_AGREE = 2,
+  /** REACTION_KIND_LAUGH - Laughter. */
+  REACTION_KIND_LAUGH = 3,
+  /** REACTION_KIND_SURPRISE - Surprise. */
+  REACTION_KIND_SURPRISE = 4,
+  /** REACTION_KIND_CELEBRATE - Celebration. */
+  REACTION_KIND_CELEBRATE = 5,
   UNRECOGNIZED = -1,
 }
 
-export function trackKindFromJSON(object: any): TrackKind {
+export function reactionKindFromJSON(object: any): ReactionKind {
   switch (object) {
     case 0:
-    case "TRACK_KIND_UNSPECIFIED":
-      return TrackKind.TRACK_KIND_UNSPECIFIED;
+    case "REACTION_KIND_UNSPECIFIED":
+      return ReactionKind.REACTION_KIND_UNSPECIFIED;
     case 1:
-    case "TRACK_KIND_AUDIO":
-      return TrackKind.TRACK_KIND_AUDIO;
+    case "REACTION_KIND_APPLAUSE":
+      return ReactionKind.REACTION_KIND_APPLAUSE;
     case 2:
-    case "TRACK_KIND_VIDEO":
-      return TrackKind.TRACK_KIND_VIDEO;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return TrackKind.UNRECOGNIZED;
-  }
-}
-
-export function trackKindToJSON(object: TrackKind): string {
-  switch (object) {
-    case TrackKind.TRACK_KIND_UNSPECIFIED:
-      return "TRACK_KIND_UNSPECIFIED";
-    case TrackKind.TRACK_KIND_AUDIO:
-      return "TRACK_KIND_AUDIO";
-    case TrackKind.TRACK_KIND_VIDEO:
-      return "TRACK_KIND_VIDEO";
-    case TrackKind.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
-/** What a track captures. */
-export enum TrackSource {
-  /** TRACK_SOURCE_UNSPECIFIED - Not set. */
-  TRACK_SOURCE_UNSPECIFIED = 0,
-  /** TRACK_SOURCE_CAMERA - Camera video. */
-  TRACK_SOURCE_CAMERA = 1,
-  /** TRACK_SOURCE_MICROPHONE - Microphone audio. */
-  TRACK_SOURCE_MICROPHONE = 2,
-  /** TRACK_SOURCE_SCREEN_SHARE - Screen share video. */
-  TRACK_SOURCE_SCREEN_SHARE = 3,
-  /** TRACK_SOURCE_SCREEN_SHARE_AUDIO - Audio captured with a screen share (tab or system audio). */
-  TRACK_SOURCE_SCREEN_SHARE_AUDIO = 4,
-  UNRECOGNIZED = -1,
-}
-
-export function trackSourceFromJSON(object: any): TrackSource {
-  switch (object) {
-    case 0:
-    case "TRACK_SOURCE_UNSPECIFIED":
-      return TrackSource.TRACK_SOURCE_UNSPECIFIED;
-    case 1:
-    case "TRACK_SOURCE_CAMERA":
-      return TrackSource.TRACK_SOURCE_CAMERA;
-    case 2:
-    case "TRACK_SOURCE_MICROPHONE":
-      return TrackSource.TRACK_SOURCE_MICROPHONE;
+    case "REACTION_KIND_AGREE":
+      return ReactionKind.REACTION_KIND_AGREE;
     case 3:
-    case "TRACK_SOURCE_SCREEN_SHARE":
-      return TrackSource.TRACK_SOURCE_SCREEN_SHARE;
+    case "REACTION_KIND_LAUGH":
+      return ReactionKind.REACTION_KIND_LAUGH;
     case 4:
-    case "TRACK_SOURCE_SCREEN_SHARE_AUDIO":
-      return TrackSource.TRACK_SOURCE_SCREEN_SHARE_AUDIO;
+    case "REACTION_KIND_SURPRISE":
+      return ReactionKind.REACTION_KIND_SURPRISE;
+    case 5:
+    case "REACTION_KIND_CELEBRATE":
+      return ReactionKind.REACTION_KIND_CELEBRATE;
     case -1:
     case "UNRECOGNIZED":
     default:
-      return TrackSource.UNRECOGNIZED;
+      return ReactionKind.UNRECOGNIZED;
   }
 }
 
-export function trackSourceToJSON(object: TrackSource): string {
+export function reactionKindToJSON(object: ReactionKind): string {
   switch (object) {
-    case TrackSource.TRACK_SOURCE_UNSPECIFIED:
-      return "TRACK_SOURCE_UNSPECIFIED";
-    case TrackSource.TRACK_SOURCE_CAMERA:
-      return "TRACK_SOURCE_CAMERA";
-    case TrackSource.TRACK_SOURCE_MICROPHONE:
-      return "TRACK_SOURCE_MICROPHONE";
-    case TrackSource.TRACK_SOURCE_SCREEN_SHARE:
-      return "TRACK_SOURCE_SCREEN_SHARE";
-    case TrackSource.TRACK_SOURCE_SCREEN_SHARE_AUDIO:
-      return "TRACK_SOURCE_SCREEN_SHARE_AUDIO";
-    case TrackSource.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
-/** Quality of a video layer. */
-export enum VideoQuality {
-  /** VIDEO_QUALITY_UNSPECIFIED - Not set; the SFU chooses. */
-  VIDEO_QUALITY_UNSPECIFIED = 0,
-  /** VIDEO_QUALITY_LOW - Lowest layer. */
-  VIDEO_QUALITY_LOW = 1,
-  /** VIDEO_QUALITY_MEDIUM - Middle layer. */
-  VIDEO_QUALITY_MEDIUM = 2,
-  /** VIDEO_QUALITY_HIGH - Highest layer. */
-  VIDEO_QUALITY_HIGH = 3,
-  UNRECOGNIZED = -1,
-}
-
-export function videoQualityFromJSON(object: any): VideoQuality {
-  switch (object) {
-    case 0:
-    case "VIDEO_QUALITY_UNSPECIFIED":
-      return VideoQuality.VIDEO_QUALITY_UNSPECIFIED;
-    case 1:
-    case "VIDEO_QUALITY_LOW":
-      return VideoQuality.VIDEO_QUALITY_LOW;
-    case 2:
-    case "VIDEO_QUALITY_MEDIUM":
-      return VideoQuality.VIDEO_QUALITY_MEDIUM;
-    case 3:
-    case "VIDEO_QUALITY_HIGH":
-      return VideoQuality.VIDEO_QUALITY_HIGH;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return VideoQuality.UNRECOGNIZED;
-  }
-}
-
-export function videoQualityToJSON(object: VideoQuality): string {
-  switch (object) {
-    case VideoQuality.VIDEO_QUALITY_UNSPECIFIED:
-      return "VIDEO_QUALITY_UNSPECIFIED";
-    case VideoQuality.VIDEO_QUALITY_LOW:
-      return "VIDEO_QUALITY_LOW";
-    case VideoQuality.VIDEO_QUALITY_MEDIUM:
-      return "VIDEO_QUALITY_MEDIUM";
-    case VideoQuality.VIDEO_QUALITY_HIGH:
-      return "VIDEO_QUALITY_HIGH";
-    case VideoQuality.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
-/** Which of a participant's two peer connections a message is about. */
-export enum SignalTarget {
-  /** SIGNAL_TARGET_UNSPECIFIED - Not set. */
-  SIGNAL_TARGET_UNSPECIFIED = 0,
-  /** SIGNAL_TARGET_PUBLISHER - The publisher connection (browser offers, SFU answers). */
-  SIGNAL_TARGET_PUBLISHER = 1,
-  /** SIGNAL_TARGET_SUBSCRIBER - The subscriber connection (SFU offers, browser answers). */
-  SIGNAL_TARGET_SUBSCRIBER = 2,
-  UNRECOGNIZED = -1,
-}
-
-export function signalTargetFromJSON(object: any): SignalTarget {
-  switch (object) {
-    case 0:
-    case "SIGNAL_TARGET_UNSPECIFIED":
-      return SignalTarget.SIGNAL_TARGET_UNSPECIFIED;
-    case 1:
-    case "SIGNAL_TARGET_PUBLISHER":
-      return SignalTarget.SIGNAL_TARGET_PUBLISHER;
-    case 2:
-    case "SIGNAL_TARGET_SUBSCRIBER":
-      return SignalTarget.SIGNAL_TARGET_SUBSCRIBER;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return SignalTarget.UNRECOGNIZED;
-  }
-}
-
-export function signalTargetToJSON(object: SignalTarget): string {
-  switch (object) {
-    case SignalTarget.SIGNAL_TARGET_UNSPECIFIED:
-      return "SIGNAL_TARGET_UNSPECIFIED";
-    case SignalTarget.SIGNAL_TARGET_PUBLISHER:
-      return "SIGNAL_TARGET_PUBLISHER";
-    case SignalTarget.SIGNAL_TARGET_SUBSCRIBER:
-      return "SIGNAL_TARGET_SUBSCRIBER";
-    case SignalTarget.UNRECOGNIZED:
+    case ReactionKind.REACTION_KIND_UNSPECIFIED:
+      return "REACTION_KIND_UNSPECIFIED";
+    case ReactionKind.REACTION_KIND_APPLAUSE:
+      return "REACTION_KIND_APPLAUSE";
+    case ReactionKind.REACTION_KIND_AGREE:
+      return "REACTION_KIND_AGREE";
+    case ReactionKind.REACTION_KIND_LAUGH:
+      return "REACTION_KIND_LAUGH";
+    case ReactionKind.REACTION_KIND_SURPRISE:
+      return "REACTION_KIND_SURPRISE";
+    case ReactionKind.REACTION_KIND_CELEBRATE:
+      return "REACTION_KIND_CELEBRATE";
+    case ReactionKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
   }
@@ -551,6 +437,12 @@ export enum ErrorCode {
   ERROR_CODE_UNAVAILABLE = 10,
   /** ERROR_CODE_INTERNAL - An unexpected server error. */
   ERROR_CODE_INTERNAL = 11,
+  /** ERROR_CODE_ROOM_ENDED - The meeting has ended (or was cancelled) after the join token was issued: get a new token. */
+  ERROR_CODE_ROOM_ENDED = 12,
+  /** ERROR_CODE_REMOVED - A host removed this participant from the meeting; joining again needs a host's permission. */
+  ERROR_CODE_REMOVED = 13,
+  /** ERROR_CODE_ROOM_LOCKED - A host locked the meeting: nobody new may join until it is unlocked. */
+  ERROR_CODE_ROOM_LOCKED = 14,
   UNRECOGNIZED = -1,
 }
 
@@ -592,6 +484,15 @@ export function errorCodeFromJSON(object: any): ErrorCode {
     case 11:
     case "ERROR_CODE_INTERNAL":
       return ErrorCode.ERROR_CODE_INTERNAL;
+    case 12:
+    case "ERROR_CODE_ROOM_ENDED":
+      return ErrorCode.ERROR_CODE_ROOM_ENDED;
+    case 13:
+    case "ERROR_CODE_REMOVED":
+      return ErrorCode.ERROR_CODE_REMOVED;
+    case 14:
+    case "ERROR_CODE_ROOM_LOCKED":
+      return ErrorCode.ERROR_CODE_ROOM_LOCKED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -625,6 +526,12 @@ export function errorCodeToJSON(object: ErrorCode): string {
       return "ERROR_CODE_UNAVAILABLE";
     case ErrorCode.ERROR_CODE_INTERNAL:
       return "ERROR_CODE_INTERNAL";
+    case ErrorCode.ERROR_CODE_ROOM_ENDED:
+      return "ERROR_CODE_ROOM_ENDED";
+    case ErrorCode.ERROR_CODE_REMOVED:
+      return "ERROR_CODE_REMOVED";
+    case ErrorCode.ERROR_CODE_ROOM_LOCKED:
+      return "ERROR_CODE_ROOM_LOCKED";
     case ErrorCode.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -682,6 +589,45 @@ export interface SignalRequest {
     | //
     /** Host action: end the room for everyone. */
     { $case: "endRoom"; value: EndRoomRequest }
+    | //
+    /** Sends a chat message to everyone or privately to one participant; answered with chat_message. */
+    { $case: "sendChat"; value: SendChatRequest }
+    | //
+    /** Changes the text of one of the sender's own chat messages; answered with chat_edited. */
+    { $case: "editChat"; value: EditChatRequest }
+    | //
+    /** Deletes a chat message (the author's own, or any as host); answered with chat_deleted. */
+    { $case: "deleteChat"; value: DeleteChatRequest }
+    | //
+    /**
+     * Reads chat history before a cursor; answered with chat_history. The first page (before_seq 0)
+     * is followed by hands_changed with the raised hands, so a joining client learns both at once.
+     */
+    { $case: "chatHistory"; value: ChatHistoryRequest }
+    | //
+    /** Shows a reaction to everyone in the room (not stored). */
+    { $case: "sendReaction"; value: SendReactionRequest }
+    | //
+    /** Raises the sender's hand; everyone gets hands_changed. */
+    { $case: "raiseHand"; value: RaiseHandRequest }
+    | //
+    /** Lowers the sender's hand, or (host) another participant's; everyone gets hands_changed. */
+    { $case: "lowerHand"; value: LowerHandRequest }
+    | //
+    /** The sender started or stopped typing a chat message (not stored). */
+    { $case: "typing"; value: TypingRequest }
+    | //
+    /**
+     * The chat panel showed messages up to this seq: stored per participant by the chat role, so the
+     * unread count survives a reload or rejoin; answered with ack.
+     */
+    { $case: "markChatRead"; value: MarkChatReadRequest }
+    | //
+    /**
+     * The page was hidden for a while (or is shown again): the participant's presence reads away while
+     * set; answered with ack.
+     */
+    { $case: "setAway"; value: SetAwayRequest }
     | undefined;
 }
 
@@ -751,6 +697,33 @@ export interface SignalResponse {
      * so the client can settle the pending request.
      */
     { $case: "ack"; value: Ack }
+    | //
+    /**
+     * A fresh join token for this session; the client uses it for its next join (a rejoin after a media
+     * server or node loss), so that never depends on the first token still being valid.
+     */
+    { $case: "tokenRefresh"; value: TokenRefresh }
+    | //
+    /** A new chat message (pushed to everyone it is for, and the reply to send_chat). */
+    { $case: "chatMessage"; value: ChatMessage }
+    | //
+    /** A chat message's text changed (pushed to everyone who can see it, and the reply to edit_chat). */
+    { $case: "chatEdited"; value: ChatMessage }
+    | //
+    /** A chat message was deleted (pushed to everyone who can see it, and the reply to delete_chat). */
+    { $case: "chatDeleted"; value: ChatDeleted }
+    | //
+    /** Reply to chat_history: one page of messages. */
+    { $case: "chatHistory"; value: ChatHistory }
+    | //
+    /** Someone reacted. */
+    { $case: "reaction"; value: Reaction }
+    | //
+    /** The raised hands changed; the full list in the order they were raised. */
+    { $case: "handsChanged"; value: HandsChanged }
+    | //
+    /** Someone started or stopped typing. */
+    { $case: "typing"; value: Typing }
     | undefined;
 }
 
@@ -885,6 +858,73 @@ export interface RemoveParticipantRequest {
 
 /** Host action: end the room for everyone. */
 export interface EndRoomRequest {
+}
+
+/** Sends a chat message. */
+export interface SendChatRequest {
+  /** The text as typed (plain text; clients never render it as HTML). At most 4096 bytes of UTF-8. */
+  text: string;
+  /** Sid of the one participant the message is for; empty sends it to everyone. */
+  toParticipantSid: string;
+}
+
+/** Changes the text of one of the sender's own chat messages. */
+export interface EditChatRequest {
+  /** Server id of the message. */
+  messageId: string;
+  /** The new text (same limits as SendChatRequest.text). */
+  text: string;
+}
+
+/** Deletes a chat message: the author's own, or any message when the sender is a host. */
+export interface DeleteChatRequest {
+  /** Server id of the message. */
+  messageId: string;
+}
+
+/** Reads one page of chat history the sender may see. */
+export interface ChatHistoryRequest {
+  /** Return messages with seq below this; 0 starts from the newest. */
+  beforeSeq: number;
+  /** Most messages to return (1-100); 0 means 50. */
+  limit: number;
+}
+
+/** A reaction shown briefly to everyone. */
+export interface SendReactionRequest {
+  /** Which reaction. */
+  kind: ReactionKind;
+}
+
+/** Raises the sender's hand. */
+export interface RaiseHandRequest {
+}
+
+/** Lowers a raised hand. */
+export interface LowerHandRequest {
+  /**
+   * Sid of the participant whose hand to lower; empty lowers the sender's own. Lowering someone else's
+   * hand needs the host grant.
+   */
+  participantSid: string;
+}
+
+/** Typing indicator of the sender. */
+export interface TypingRequest {
+  /** True while typing, false when stopped (or sent). */
+  typing: boolean;
+}
+
+/** The newest chat message the participant has seen. */
+export interface MarkChatReadRequest {
+  /** Seq of the newest message shown; a marker never moves back (a lower seq is ignored). */
+  seq: number;
+}
+
+/** Whether the participant is away from the meeting page (hidden tab or window). */
+export interface SetAwayRequest {
+  /** True while away, false once back. */
+  away: boolean;
 }
 
 /** Reply to a successful fresh join. */
@@ -1083,6 +1123,104 @@ export interface Pong {
 export interface Ack {
 }
 
+/** A newer join token with the same grants, sent before the current one expires. */
+export interface TokenRefresh {
+  /** The join token (JWT); same room, identity and grants, later expiry. */
+  token: string;
+}
+
+/** One chat message. */
+export interface ChatMessage {
+  /** Server id of the message. */
+  id: string;
+  /** Position in the meeting's chat, assigned by the server; increases by one per message. */
+  seq: number;
+  /** Stable identity of the author. */
+  senderIdentity: string;
+  /** Display name of the author when sent. */
+  senderName: string;
+  /** Sid of the author's participant when sent; empty when sent outside the room (REST). */
+  senderSid: string;
+  /** The text, verbatim; empty when deleted. */
+  text: string;
+  /** Identity of the one recipient of a private message; empty for a message to everyone. */
+  toIdentity: string;
+  /** Display name of the recipient of a private message. */
+  toName: string;
+  /** When sent, in ms since the epoch. */
+  sentAt: number;
+  /** When last edited, in ms since the epoch; 0 when never edited. */
+  editedAt: number;
+  /** True when the message was deleted (text is empty then). */
+  deleted: boolean;
+}
+
+/** A chat message was deleted. */
+export interface ChatDeleted {
+  /** Server id of the message. */
+  messageId: string;
+  /** Its seq. */
+  seq: number;
+  /** Identity of who deleted it (the author or a host). */
+  deletedBy: string;
+}
+
+/** One page of chat history. */
+export interface ChatHistory {
+  /** Messages, oldest first. */
+  messages: ChatMessage[];
+  /** True when older messages exist (ask again with before_seq = the first message's seq). */
+  hasMore: boolean;
+  /**
+   * Seq of the newest message this participant marked read (mark_chat_read); 0 when none. Set on the
+   * first page (before_seq 0) only.
+   */
+  lastReadSeq: number;
+  /**
+   * Messages from others after last_read_seq that this participant may see and that are not deleted.
+   * Set on the first page (before_seq 0) only.
+   */
+  unreadCount: number;
+}
+
+/** Someone reacted. */
+export interface Reaction {
+  /** Sid of the participant who reacted. */
+  participantSid: string;
+  /** Their display name. */
+  name: string;
+  /** Which reaction. */
+  kind: ReactionKind;
+}
+
+/** The raised hands of the room. */
+export interface HandsChanged {
+  /** Raised hands, earliest first. */
+  hands: RaisedHand[];
+}
+
+/** One raised hand. */
+export interface RaisedHand {
+  /** Sid of the participant. */
+  participantSid: string;
+  /** Stable identity of the participant. */
+  identity: string;
+  /** Display name. */
+  name: string;
+  /** When raised, in ms since the epoch. */
+  raisedAt: number;
+}
+
+/** Someone started or stopped typing. */
+export interface Typing {
+  /** Sid of the participant. */
+  participantSid: string;
+  /** Display name. */
+  name: string;
+  /** True while typing. */
+  typing: boolean;
+}
+
 /** A participant of a room. */
 export interface ParticipantInfo {
   /** Server id of the participant (one per join; a rejoin gets a new sid). */
@@ -1139,20 +1277,6 @@ export interface TrackInfo {
   mimeType: string;
 }
 
-/** One simulcast layer of a video track. */
-export interface VideoLayer {
-  /** RTP stream id of the layer in the SDP (`a=rid`), e.g. `q`, `h`, `f`. */
-  rid: string;
-  /** Quality this layer stands for. */
-  quality: VideoQuality;
-  /** Maximum width in pixels. */
-  maxWidth: number;
-  /** Maximum height in pixels. */
-  maxHeight: number;
-  /** Maximum bitrate in bits per second. */
-  maxBitrate: number;
-}
-
 function createBaseSignalRequest(): SignalRequest {
   return { requestId: "", message: undefined };
 }
@@ -1204,6 +1328,36 @@ export const SignalRequest: MessageFns<SignalRequest> = {
         break;
       case "endRoom":
         EndRoomRequest.encode(message.message.value, writer.uint32(186).fork()).join();
+        break;
+      case "sendChat":
+        SendChatRequest.encode(message.message.value, writer.uint32(194).fork()).join();
+        break;
+      case "editChat":
+        EditChatRequest.encode(message.message.value, writer.uint32(202).fork()).join();
+        break;
+      case "deleteChat":
+        DeleteChatRequest.encode(message.message.value, writer.uint32(210).fork()).join();
+        break;
+      case "chatHistory":
+        ChatHistoryRequest.encode(message.message.value, writer.uint32(218).fork()).join();
+        break;
+      case "sendReaction":
+        SendReactionRequest.encode(message.message.value, writer.uint32(226).fork()).join();
+        break;
+      case "raiseHand":
+        RaiseHandRequest.encode(message.message.value, writer.uint32(234).fork()).join();
+        break;
+      case "lowerHand":
+        LowerHandRequest.encode(message.message.value, writer.uint32(242).fork()).join();
+        break;
+      case "typing":
+        TypingRequest.encode(message.message.value, writer.uint32(250).fork()).join();
+        break;
+      case "markChatRead":
+        MarkChatReadRequest.encode(message.message.value, writer.uint32(258).fork()).join();
+        break;
+      case "setAway":
+        SetAwayRequest.encode(message.message.value, writer.uint32(266).fork()).join();
         break;
     }
     return writer;
@@ -1354,6 +1508,86 @@ export const SignalRequest: MessageFns<SignalRequest> = {
             message.message = { $case: "endRoom", value: EndRoomRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.message = { $case: "sendChat", value: SendChatRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 25: {
+            if (tag !== 202) {
+              break;
+            }
+
+            message.message = { $case: "editChat", value: EditChatRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 26: {
+            if (tag !== 210) {
+              break;
+            }
+
+            message.message = { $case: "deleteChat", value: DeleteChatRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 27: {
+            if (tag !== 218) {
+              break;
+            }
+
+            message.message = { $case: "chatHistory", value: ChatHistoryRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 28: {
+            if (tag !== 226) {
+              break;
+            }
+
+            message.message = { $case: "sendReaction", value: SendReactionRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 29: {
+            if (tag !== 234) {
+              break;
+            }
+
+            message.message = { $case: "raiseHand", value: RaiseHandRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 30: {
+            if (tag !== 242) {
+              break;
+            }
+
+            message.message = { $case: "lowerHand", value: LowerHandRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 31: {
+            if (tag !== 250) {
+              break;
+            }
+
+            message.message = { $case: "typing", value: TypingRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 32: {
+            if (tag !== 258) {
+              break;
+            }
+
+            message.message = { $case: "markChatRead", value: MarkChatReadRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 33: {
+            if (tag !== 266) {
+              break;
+            }
+
+            message.message = { $case: "setAway", value: SetAwayRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1421,6 +1655,44 @@ export const SignalRequest: MessageFns<SignalRequest> = {
         ? { $case: "endRoom", value: EndRoomRequest.fromJSON(object.endRoom) }
         : isSet(object.end_room)
         ? { $case: "endRoom", value: EndRoomRequest.fromJSON(object.end_room) }
+        : isSet(object.sendChat)
+        ? { $case: "sendChat", value: SendChatRequest.fromJSON(object.sendChat) }
+        : isSet(object.send_chat)
+        ? { $case: "sendChat", value: SendChatRequest.fromJSON(object.send_chat) }
+        : isSet(object.editChat)
+        ? { $case: "editChat", value: EditChatRequest.fromJSON(object.editChat) }
+        : isSet(object.edit_chat)
+        ? { $case: "editChat", value: EditChatRequest.fromJSON(object.edit_chat) }
+        : isSet(object.deleteChat)
+        ? { $case: "deleteChat", value: DeleteChatRequest.fromJSON(object.deleteChat) }
+        : isSet(object.delete_chat)
+        ? { $case: "deleteChat", value: DeleteChatRequest.fromJSON(object.delete_chat) }
+        : isSet(object.chatHistory)
+        ? { $case: "chatHistory", value: ChatHistoryRequest.fromJSON(object.chatHistory) }
+        : isSet(object.chat_history)
+        ? { $case: "chatHistory", value: ChatHistoryRequest.fromJSON(object.chat_history) }
+        : isSet(object.sendReaction)
+        ? { $case: "sendReaction", value: SendReactionRequest.fromJSON(object.sendReaction) }
+        : isSet(object.send_reaction)
+        ? { $case: "sendReaction", value: SendReactionRequest.fromJSON(object.send_reaction) }
+        : isSet(object.raiseHand)
+        ? { $case: "raiseHand", value: RaiseHandRequest.fromJSON(object.raiseHand) }
+        : isSet(object.raise_hand)
+        ? { $case: "raiseHand", value: RaiseHandRequest.fromJSON(object.raise_hand) }
+        : isSet(object.lowerHand)
+        ? { $case: "lowerHand", value: LowerHandRequest.fromJSON(object.lowerHand) }
+        : isSet(object.lower_hand)
+        ? { $case: "lowerHand", value: LowerHandRequest.fromJSON(object.lower_hand) }
+        : isSet(object.typing)
+        ? { $case: "typing", value: TypingRequest.fromJSON(object.typing) }
+        : isSet(object.markChatRead)
+        ? { $case: "markChatRead", value: MarkChatReadRequest.fromJSON(object.markChatRead) }
+        : isSet(object.mark_chat_read)
+        ? { $case: "markChatRead", value: MarkChatReadRequest.fromJSON(object.mark_chat_read) }
+        : isSet(object.setAway)
+        ? { $case: "setAway", value: SetAwayRequest.fromJSON(object.setAway) }
+        : isSet(object.set_away)
+        ? { $case: "setAway", value: SetAwayRequest.fromJSON(object.set_away) }
         : undefined,
     };
   },
@@ -1458,6 +1730,26 @@ export const SignalRequest: MessageFns<SignalRequest> = {
       obj.removeParticipant = RemoveParticipantRequest.toJSON(message.message.value);
     } else if (message.message?.$case === "endRoom") {
       obj.endRoom = EndRoomRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "sendChat") {
+      obj.sendChat = SendChatRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "editChat") {
+      obj.editChat = EditChatRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "deleteChat") {
+      obj.deleteChat = DeleteChatRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "chatHistory") {
+      obj.chatHistory = ChatHistoryRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "sendReaction") {
+      obj.sendReaction = SendReactionRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "raiseHand") {
+      obj.raiseHand = RaiseHandRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "lowerHand") {
+      obj.lowerHand = LowerHandRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "typing") {
+      obj.typing = TypingRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "markChatRead") {
+      obj.markChatRead = MarkChatReadRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "setAway") {
+      obj.setAway = SetAwayRequest.toJSON(message.message.value);
     }
     return obj;
   },
@@ -1565,6 +1857,66 @@ export const SignalRequest: MessageFns<SignalRequest> = {
         }
         break;
       }
+      case "sendChat": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "sendChat", value: SendChatRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "editChat": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "editChat", value: EditChatRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "deleteChat": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "deleteChat", value: DeleteChatRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "chatHistory": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "chatHistory", value: ChatHistoryRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "sendReaction": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "sendReaction", value: SendReactionRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "raiseHand": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "raiseHand", value: RaiseHandRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "lowerHand": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "lowerHand", value: LowerHandRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "typing": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "typing", value: TypingRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "markChatRead": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "markChatRead", value: MarkChatReadRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "setAway": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "setAway", value: SetAwayRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -1636,6 +1988,30 @@ export const SignalResponse: MessageFns<SignalResponse> = {
         break;
       case "ack":
         Ack.encode(message.message.value, writer.uint32(226).fork()).join();
+        break;
+      case "tokenRefresh":
+        TokenRefresh.encode(message.message.value, writer.uint32(234).fork()).join();
+        break;
+      case "chatMessage":
+        ChatMessage.encode(message.message.value, writer.uint32(242).fork()).join();
+        break;
+      case "chatEdited":
+        ChatMessage.encode(message.message.value, writer.uint32(250).fork()).join();
+        break;
+      case "chatDeleted":
+        ChatDeleted.encode(message.message.value, writer.uint32(258).fork()).join();
+        break;
+      case "chatHistory":
+        ChatHistory.encode(message.message.value, writer.uint32(266).fork()).join();
+        break;
+      case "reaction":
+        Reaction.encode(message.message.value, writer.uint32(274).fork()).join();
+        break;
+      case "handsChanged":
+        HandsChanged.encode(message.message.value, writer.uint32(282).fork()).join();
+        break;
+      case "typing":
+        Typing.encode(message.message.value, writer.uint32(290).fork()).join();
         break;
     }
     return writer;
@@ -1823,6 +2199,70 @@ export const SignalResponse: MessageFns<SignalResponse> = {
             message.message = { $case: "ack", value: Ack.decode(reader, reader.uint32()) };
             continue;
           }
+          case 29: {
+            if (tag !== 234) {
+              break;
+            }
+
+            message.message = { $case: "tokenRefresh", value: TokenRefresh.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 30: {
+            if (tag !== 242) {
+              break;
+            }
+
+            message.message = { $case: "chatMessage", value: ChatMessage.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 31: {
+            if (tag !== 250) {
+              break;
+            }
+
+            message.message = { $case: "chatEdited", value: ChatMessage.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 32: {
+            if (tag !== 258) {
+              break;
+            }
+
+            message.message = { $case: "chatDeleted", value: ChatDeleted.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 33: {
+            if (tag !== 266) {
+              break;
+            }
+
+            message.message = { $case: "chatHistory", value: ChatHistory.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 34: {
+            if (tag !== 274) {
+              break;
+            }
+
+            message.message = { $case: "reaction", value: Reaction.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 35: {
+            if (tag !== 282) {
+              break;
+            }
+
+            message.message = { $case: "handsChanged", value: HandsChanged.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 36: {
+            if (tag !== 290) {
+              break;
+            }
+
+            message.message = { $case: "typing", value: Typing.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1909,6 +2349,34 @@ export const SignalResponse: MessageFns<SignalResponse> = {
         ? { $case: "pong", value: Pong.fromJSON(object.pong) }
         : isSet(object.ack)
         ? { $case: "ack", value: Ack.fromJSON(object.ack) }
+        : isSet(object.tokenRefresh)
+        ? { $case: "tokenRefresh", value: TokenRefresh.fromJSON(object.tokenRefresh) }
+        : isSet(object.token_refresh)
+        ? { $case: "tokenRefresh", value: TokenRefresh.fromJSON(object.token_refresh) }
+        : isSet(object.chatMessage)
+        ? { $case: "chatMessage", value: ChatMessage.fromJSON(object.chatMessage) }
+        : isSet(object.chat_message)
+        ? { $case: "chatMessage", value: ChatMessage.fromJSON(object.chat_message) }
+        : isSet(object.chatEdited)
+        ? { $case: "chatEdited", value: ChatMessage.fromJSON(object.chatEdited) }
+        : isSet(object.chat_edited)
+        ? { $case: "chatEdited", value: ChatMessage.fromJSON(object.chat_edited) }
+        : isSet(object.chatDeleted)
+        ? { $case: "chatDeleted", value: ChatDeleted.fromJSON(object.chatDeleted) }
+        : isSet(object.chat_deleted)
+        ? { $case: "chatDeleted", value: ChatDeleted.fromJSON(object.chat_deleted) }
+        : isSet(object.chatHistory)
+        ? { $case: "chatHistory", value: ChatHistory.fromJSON(object.chatHistory) }
+        : isSet(object.chat_history)
+        ? { $case: "chatHistory", value: ChatHistory.fromJSON(object.chat_history) }
+        : isSet(object.reaction)
+        ? { $case: "reaction", value: Reaction.fromJSON(object.reaction) }
+        : isSet(object.handsChanged)
+        ? { $case: "handsChanged", value: HandsChanged.fromJSON(object.handsChanged) }
+        : isSet(object.hands_changed)
+        ? { $case: "handsChanged", value: HandsChanged.fromJSON(object.hands_changed) }
+        : isSet(object.typing)
+        ? { $case: "typing", value: Typing.fromJSON(object.typing) }
         : undefined,
     };
   },
@@ -1956,6 +2424,22 @@ export const SignalResponse: MessageFns<SignalResponse> = {
       obj.pong = Pong.toJSON(message.message.value);
     } else if (message.message?.$case === "ack") {
       obj.ack = Ack.toJSON(message.message.value);
+    } else if (message.message?.$case === "tokenRefresh") {
+      obj.tokenRefresh = TokenRefresh.toJSON(message.message.value);
+    } else if (message.message?.$case === "chatMessage") {
+      obj.chatMessage = ChatMessage.toJSON(message.message.value);
+    } else if (message.message?.$case === "chatEdited") {
+      obj.chatEdited = ChatMessage.toJSON(message.message.value);
+    } else if (message.message?.$case === "chatDeleted") {
+      obj.chatDeleted = ChatDeleted.toJSON(message.message.value);
+    } else if (message.message?.$case === "chatHistory") {
+      obj.chatHistory = ChatHistory.toJSON(message.message.value);
+    } else if (message.message?.$case === "reaction") {
+      obj.reaction = Reaction.toJSON(message.message.value);
+    } else if (message.message?.$case === "handsChanged") {
+      obj.handsChanged = HandsChanged.toJSON(message.message.value);
+    } else if (message.message?.$case === "typing") {
+      obj.typing = Typing.toJSON(message.message.value);
     }
     return obj;
   },
@@ -2087,6 +2571,54 @@ export const SignalResponse: MessageFns<SignalResponse> = {
       case "ack": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "ack", value: Ack.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "tokenRefresh": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "tokenRefresh", value: TokenRefresh.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "chatMessage": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "chatMessage", value: ChatMessage.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "chatEdited": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "chatEdited", value: ChatMessage.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "chatDeleted": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "chatDeleted", value: ChatDeleted.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "chatHistory": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "chatHistory", value: ChatHistory.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "reaction": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "reaction", value: Reaction.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "handsChanged": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "handsChanged", value: HandsChanged.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "typing": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "typing", value: Typing.fromPartial(object.message.value) };
         }
         break;
       }
@@ -3391,6 +3923,739 @@ export const EndRoomRequest: MessageFns<EndRoomRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<EndRoomRequest>, I>>(_: I): EndRoomRequest {
     const message = createBaseEndRoomRequest();
+    return message;
+  },
+};
+
+function createBaseSendChatRequest(): SendChatRequest {
+  return { text: "", toParticipantSid: "" };
+}
+
+export const SendChatRequest: MessageFns<SendChatRequest> = {
+  encode(message: SendChatRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.text !== "") {
+      writer.uint32(10).string(message.text);
+    }
+    if (message.toParticipantSid !== "") {
+      writer.uint32(18).string(message.toParticipantSid);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendChatRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendChatRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.toParticipantSid = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendChatRequest {
+    return {
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+      toParticipantSid: isSet(object.toParticipantSid)
+        ? globalThis.String(object.toParticipantSid)
+        : isSet(object.to_participant_sid)
+        ? globalThis.String(object.to_participant_sid)
+        : "",
+    };
+  },
+
+  toJSON(message: SendChatRequest): unknown {
+    const obj: any = {};
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    if (message.toParticipantSid !== "") {
+      obj.toParticipantSid = message.toParticipantSid;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SendChatRequest>, I>>(base?: I): SendChatRequest {
+    return SendChatRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SendChatRequest>, I>>(object: I): SendChatRequest {
+    const message = createBaseSendChatRequest();
+    message.text = object.text ?? "";
+    message.toParticipantSid = object.toParticipantSid ?? "";
+    return message;
+  },
+};
+
+function createBaseEditChatRequest(): EditChatRequest {
+  return { messageId: "", text: "" };
+}
+
+export const EditChatRequest: MessageFns<EditChatRequest> = {
+  encode(message: EditChatRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.messageId !== "") {
+      writer.uint32(10).string(message.messageId);
+    }
+    if (message.text !== "") {
+      writer.uint32(18).string(message.text);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EditChatRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEditChatRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EditChatRequest {
+    return {
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+    };
+  },
+
+  toJSON(message: EditChatRequest): unknown {
+    const obj: any = {};
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EditChatRequest>, I>>(base?: I): EditChatRequest {
+    return EditChatRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EditChatRequest>, I>>(object: I): EditChatRequest {
+    const message = createBaseEditChatRequest();
+    message.messageId = object.messageId ?? "";
+    message.text = object.text ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteChatRequest(): DeleteChatRequest {
+  return { messageId: "" };
+}
+
+export const DeleteChatRequest: MessageFns<DeleteChatRequest> = {
+  encode(message: DeleteChatRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.messageId !== "") {
+      writer.uint32(10).string(message.messageId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteChatRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteChatRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteChatRequest {
+    return {
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DeleteChatRequest): unknown {
+    const obj: any = {};
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteChatRequest>, I>>(base?: I): DeleteChatRequest {
+    return DeleteChatRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteChatRequest>, I>>(object: I): DeleteChatRequest {
+    const message = createBaseDeleteChatRequest();
+    message.messageId = object.messageId ?? "";
+    return message;
+  },
+};
+
+function createBaseChatHistoryRequest(): ChatHistoryRequest {
+  return { beforeSeq: 0, limit: 0 };
+}
+
+export const ChatHistoryRequest: MessageFns<ChatHistoryRequest> = {
+  encode(message: ChatHistoryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.beforeSeq !== 0) {
+      writer.uint32(8).int64(message.beforeSeq);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).uint32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChatHistoryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChatHistoryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.beforeSeq = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChatHistoryRequest {
+    return {
+      beforeSeq: isSet(object.beforeSeq)
+        ? globalThis.Number(object.beforeSeq)
+        : isSet(object.before_seq)
+        ? globalThis.Number(object.before_seq)
+        : 0,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: ChatHistoryRequest): unknown {
+    const obj: any = {};
+    if (message.beforeSeq !== 0) {
+      obj.beforeSeq = Math.round(message.beforeSeq);
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ChatHistoryRequest>, I>>(base?: I): ChatHistoryRequest {
+    return ChatHistoryRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ChatHistoryRequest>, I>>(object: I): ChatHistoryRequest {
+    const message = createBaseChatHistoryRequest();
+    message.beforeSeq = object.beforeSeq ?? 0;
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseSendReactionRequest(): SendReactionRequest {
+  return { kind: 0 };
+}
+
+export const SendReactionRequest: MessageFns<SendReactionRequest> = {
+  encode(message: SendReactionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== 0) {
+      writer.uint32(8).int32(message.kind);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendReactionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendReactionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendReactionRequest {
+    return { kind: isSet(object.kind) ? reactionKindFromJSON(object.kind) : 0 };
+  },
+
+  toJSON(message: SendReactionRequest): unknown {
+    const obj: any = {};
+    if (message.kind !== 0) {
+      obj.kind = reactionKindToJSON(message.kind);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SendReactionRequest>, I>>(base?: I): SendReactionRequest {
+    return SendReactionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SendReactionRequest>, I>>(object: I): SendReactionRequest {
+    const message = createBaseSendReactionRequest();
+    message.kind = object.kind ?? 0;
+    return message;
+  },
+};
+
+function createBaseRaiseHandRequest(): RaiseHandRequest {
+  return {};
+}
+
+export const RaiseHandRequest: MessageFns<RaiseHandRequest> = {
+  encode(_: RaiseHandRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RaiseHandRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRaiseHandRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): RaiseHandRequest {
+    return {};
+  },
+
+  toJSON(_: RaiseHandRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RaiseHandRequest>, I>>(base?: I): RaiseHandRequest {
+    return RaiseHandRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RaiseHandRequest>, I>>(_: I): RaiseHandRequest {
+    const message = createBaseRaiseHandRequest();
+    return message;
+  },
+};
+
+function createBaseLowerHandRequest(): LowerHandRequest {
+  return { participantSid: "" };
+}
+
+export const LowerHandRequest: MessageFns<LowerHandRequest> = {
+  encode(message: LowerHandRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.participantSid !== "") {
+      writer.uint32(10).string(message.participantSid);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LowerHandRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLowerHandRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.participantSid = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LowerHandRequest {
+    return {
+      participantSid: isSet(object.participantSid)
+        ? globalThis.String(object.participantSid)
+        : isSet(object.participant_sid)
+        ? globalThis.String(object.participant_sid)
+        : "",
+    };
+  },
+
+  toJSON(message: LowerHandRequest): unknown {
+    const obj: any = {};
+    if (message.participantSid !== "") {
+      obj.participantSid = message.participantSid;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LowerHandRequest>, I>>(base?: I): LowerHandRequest {
+    return LowerHandRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LowerHandRequest>, I>>(object: I): LowerHandRequest {
+    const message = createBaseLowerHandRequest();
+    message.participantSid = object.participantSid ?? "";
+    return message;
+  },
+};
+
+function createBaseTypingRequest(): TypingRequest {
+  return { typing: false };
+}
+
+export const TypingRequest: MessageFns<TypingRequest> = {
+  encode(message: TypingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.typing !== false) {
+      writer.uint32(8).bool(message.typing);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TypingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTypingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.typing = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TypingRequest {
+    return { typing: isSet(object.typing) ? globalThis.Boolean(object.typing) : false };
+  },
+
+  toJSON(message: TypingRequest): unknown {
+    const obj: any = {};
+    if (message.typing !== false) {
+      obj.typing = message.typing;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TypingRequest>, I>>(base?: I): TypingRequest {
+    return TypingRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TypingRequest>, I>>(object: I): TypingRequest {
+    const message = createBaseTypingRequest();
+    message.typing = object.typing ?? false;
+    return message;
+  },
+};
+
+function createBaseMarkChatReadRequest(): MarkChatReadRequest {
+  return { seq: 0 };
+}
+
+export const MarkChatReadRequest: MessageFns<MarkChatReadRequest> = {
+  encode(message: MarkChatReadRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.seq !== 0) {
+      writer.uint32(8).int64(message.seq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MarkChatReadRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMarkChatReadRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MarkChatReadRequest {
+    return { seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0 };
+  },
+
+  toJSON(message: MarkChatReadRequest): unknown {
+    const obj: any = {};
+    if (message.seq !== 0) {
+      obj.seq = Math.round(message.seq);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MarkChatReadRequest>, I>>(base?: I): MarkChatReadRequest {
+    return MarkChatReadRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MarkChatReadRequest>, I>>(object: I): MarkChatReadRequest {
+    const message = createBaseMarkChatReadRequest();
+    message.seq = object.seq ?? 0;
+    return message;
+  },
+};
+
+function createBaseSetAwayRequest(): SetAwayRequest {
+  return { away: false };
+}
+
+export const SetAwayRequest: MessageFns<SetAwayRequest> = {
+  encode(message: SetAwayRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.away !== false) {
+      writer.uint32(8).bool(message.away);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetAwayRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetAwayRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.away = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetAwayRequest {
+    return { away: isSet(object.away) ? globalThis.Boolean(object.away) : false };
+  },
+
+  toJSON(message: SetAwayRequest): unknown {
+    const obj: any = {};
+    if (message.away !== false) {
+      obj.away = message.away;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetAwayRequest>, I>>(base?: I): SetAwayRequest {
+    return SetAwayRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetAwayRequest>, I>>(object: I): SetAwayRequest {
+    const message = createBaseSetAwayRequest();
+    message.away = object.away ?? false;
     return message;
   },
 };
@@ -5411,6 +6676,986 @@ export const Ack: MessageFns<Ack> = {
   },
 };
 
+function createBaseTokenRefresh(): TokenRefresh {
+  return { token: "" };
+}
+
+export const TokenRefresh: MessageFns<TokenRefresh> = {
+  encode(message: TokenRefresh, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.token !== "") {
+      writer.uint32(10).string(message.token);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TokenRefresh {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTokenRefresh();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TokenRefresh {
+    return { token: isSet(object.token) ? globalThis.String(object.token) : "" };
+  },
+
+  toJSON(message: TokenRefresh): unknown {
+    const obj: any = {};
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TokenRefresh>, I>>(base?: I): TokenRefresh {
+    return TokenRefresh.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TokenRefresh>, I>>(object: I): TokenRefresh {
+    const message = createBaseTokenRefresh();
+    message.token = object.token ?? "";
+    return message;
+  },
+};
+
+function createBaseChatMessage(): ChatMessage {
+  return {
+    id: "",
+    seq: 0,
+    senderIdentity: "",
+    senderName: "",
+    senderSid: "",
+    text: "",
+    toIdentity: "",
+    toName: "",
+    sentAt: 0,
+    editedAt: 0,
+    deleted: false,
+  };
+}
+
+export const ChatMessage: MessageFns<ChatMessage> = {
+  encode(message: ChatMessage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.seq !== 0) {
+      writer.uint32(16).int64(message.seq);
+    }
+    if (message.senderIdentity !== "") {
+      writer.uint32(26).string(message.senderIdentity);
+    }
+    if (message.senderName !== "") {
+      writer.uint32(34).string(message.senderName);
+    }
+    if (message.senderSid !== "") {
+      writer.uint32(42).string(message.senderSid);
+    }
+    if (message.text !== "") {
+      writer.uint32(50).string(message.text);
+    }
+    if (message.toIdentity !== "") {
+      writer.uint32(58).string(message.toIdentity);
+    }
+    if (message.toName !== "") {
+      writer.uint32(66).string(message.toName);
+    }
+    if (message.sentAt !== 0) {
+      writer.uint32(72).int64(message.sentAt);
+    }
+    if (message.editedAt !== 0) {
+      writer.uint32(80).int64(message.editedAt);
+    }
+    if (message.deleted !== false) {
+      writer.uint32(88).bool(message.deleted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChatMessage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChatMessage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.senderIdentity = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.senderName = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.senderSid = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.toIdentity = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.toName = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.sentAt = longToNumber(reader.int64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.editedAt = longToNumber(reader.int64());
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.deleted = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChatMessage {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+      senderIdentity: isSet(object.senderIdentity)
+        ? globalThis.String(object.senderIdentity)
+        : isSet(object.sender_identity)
+        ? globalThis.String(object.sender_identity)
+        : "",
+      senderName: isSet(object.senderName)
+        ? globalThis.String(object.senderName)
+        : isSet(object.sender_name)
+        ? globalThis.String(object.sender_name)
+        : "",
+      senderSid: isSet(object.senderSid)
+        ? globalThis.String(object.senderSid)
+        : isSet(object.sender_sid)
+        ? globalThis.String(object.sender_sid)
+        : "",
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+      toIdentity: isSet(object.toIdentity)
+        ? globalThis.String(object.toIdentity)
+        : isSet(object.to_identity)
+        ? globalThis.String(object.to_identity)
+        : "",
+      toName: isSet(object.toName)
+        ? globalThis.String(object.toName)
+        : isSet(object.to_name)
+        ? globalThis.String(object.to_name)
+        : "",
+      sentAt: isSet(object.sentAt)
+        ? globalThis.Number(object.sentAt)
+        : isSet(object.sent_at)
+        ? globalThis.Number(object.sent_at)
+        : 0,
+      editedAt: isSet(object.editedAt)
+        ? globalThis.Number(object.editedAt)
+        : isSet(object.edited_at)
+        ? globalThis.Number(object.edited_at)
+        : 0,
+      deleted: isSet(object.deleted) ? globalThis.Boolean(object.deleted) : false,
+    };
+  },
+
+  toJSON(message: ChatMessage): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.seq !== 0) {
+      obj.seq = Math.round(message.seq);
+    }
+    if (message.senderIdentity !== "") {
+      obj.senderIdentity = message.senderIdentity;
+    }
+    if (message.senderName !== "") {
+      obj.senderName = message.senderName;
+    }
+    if (message.senderSid !== "") {
+      obj.senderSid = message.senderSid;
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    if (message.toIdentity !== "") {
+      obj.toIdentity = message.toIdentity;
+    }
+    if (message.toName !== "") {
+      obj.toName = message.toName;
+    }
+    if (message.sentAt !== 0) {
+      obj.sentAt = Math.round(message.sentAt);
+    }
+    if (message.editedAt !== 0) {
+      obj.editedAt = Math.round(message.editedAt);
+    }
+    if (message.deleted !== false) {
+      obj.deleted = message.deleted;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ChatMessage>, I>>(base?: I): ChatMessage {
+    return ChatMessage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ChatMessage>, I>>(object: I): ChatMessage {
+    const message = createBaseChatMessage();
+    message.id = object.id ?? "";
+    message.seq = object.seq ?? 0;
+    message.senderIdentity = object.senderIdentity ?? "";
+    message.senderName = object.senderName ?? "";
+    message.senderSid = object.senderSid ?? "";
+    message.text = object.text ?? "";
+    message.toIdentity = object.toIdentity ?? "";
+    message.toName = object.toName ?? "";
+    message.sentAt = object.sentAt ?? 0;
+    message.editedAt = object.editedAt ?? 0;
+    message.deleted = object.deleted ?? false;
+    return message;
+  },
+};
+
+function createBaseChatDeleted(): ChatDeleted {
+  return { messageId: "", seq: 0, deletedBy: "" };
+}
+
+export const ChatDeleted: MessageFns<ChatDeleted> = {
+  encode(message: ChatDeleted, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.messageId !== "") {
+      writer.uint32(10).string(message.messageId);
+    }
+    if (message.seq !== 0) {
+      writer.uint32(16).int64(message.seq);
+    }
+    if (message.deletedBy !== "") {
+      writer.uint32(26).string(message.deletedBy);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChatDeleted {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChatDeleted();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.deletedBy = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChatDeleted {
+    return {
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+      deletedBy: isSet(object.deletedBy)
+        ? globalThis.String(object.deletedBy)
+        : isSet(object.deleted_by)
+        ? globalThis.String(object.deleted_by)
+        : "",
+    };
+  },
+
+  toJSON(message: ChatDeleted): unknown {
+    const obj: any = {};
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    if (message.seq !== 0) {
+      obj.seq = Math.round(message.seq);
+    }
+    if (message.deletedBy !== "") {
+      obj.deletedBy = message.deletedBy;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ChatDeleted>, I>>(base?: I): ChatDeleted {
+    return ChatDeleted.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ChatDeleted>, I>>(object: I): ChatDeleted {
+    const message = createBaseChatDeleted();
+    message.messageId = object.messageId ?? "";
+    message.seq = object.seq ?? 0;
+    message.deletedBy = object.deletedBy ?? "";
+    return message;
+  },
+};
+
+function createBaseChatHistory(): ChatHistory {
+  return { messages: [], hasMore: false, lastReadSeq: 0, unreadCount: 0 };
+}
+
+export const ChatHistory: MessageFns<ChatHistory> = {
+  encode(message: ChatHistory, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.messages) {
+      ChatMessage.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.hasMore !== false) {
+      writer.uint32(16).bool(message.hasMore);
+    }
+    if (message.lastReadSeq !== 0) {
+      writer.uint32(24).int64(message.lastReadSeq);
+    }
+    if (message.unreadCount !== 0) {
+      writer.uint32(32).uint32(message.unreadCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChatHistory {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChatHistory();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messages.push(ChatMessage.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.hasMore = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.lastReadSeq = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.unreadCount = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChatHistory {
+    return {
+      messages: globalThis.Array.isArray(object?.messages)
+        ? object.messages.map((e: any) => ChatMessage.fromJSON(e))
+        : [],
+      hasMore: isSet(object.hasMore)
+        ? globalThis.Boolean(object.hasMore)
+        : isSet(object.has_more)
+        ? globalThis.Boolean(object.has_more)
+        : false,
+      lastReadSeq: isSet(object.lastReadSeq)
+        ? globalThis.Number(object.lastReadSeq)
+        : isSet(object.last_read_seq)
+        ? globalThis.Number(object.last_read_seq)
+        : 0,
+      unreadCount: isSet(object.unreadCount)
+        ? globalThis.Number(object.unreadCount)
+        : isSet(object.unread_count)
+        ? globalThis.Number(object.unread_count)
+        : 0,
+    };
+  },
+
+  toJSON(message: ChatHistory): unknown {
+    const obj: any = {};
+    if (message.messages?.length) {
+      obj.messages = message.messages.map((e) => ChatMessage.toJSON(e));
+    }
+    if (message.hasMore !== false) {
+      obj.hasMore = message.hasMore;
+    }
+    if (message.lastReadSeq !== 0) {
+      obj.lastReadSeq = Math.round(message.lastReadSeq);
+    }
+    if (message.unreadCount !== 0) {
+      obj.unreadCount = Math.round(message.unreadCount);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ChatHistory>, I>>(base?: I): ChatHistory {
+    return ChatHistory.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ChatHistory>, I>>(object: I): ChatHistory {
+    const message = createBaseChatHistory();
+    message.messages = object.messages?.map((e) => ChatMessage.fromPartial(e)) || [];
+    message.hasMore = object.hasMore ?? false;
+    message.lastReadSeq = object.lastReadSeq ?? 0;
+    message.unreadCount = object.unreadCount ?? 0;
+    return message;
+  },
+};
+
+function createBaseReaction(): Reaction {
+  return { participantSid: "", name: "", kind: 0 };
+}
+
+export const Reaction: MessageFns<Reaction> = {
+  encode(message: Reaction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.participantSid !== "") {
+      writer.uint32(10).string(message.participantSid);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(24).int32(message.kind);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Reaction {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReaction();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.participantSid = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Reaction {
+    return {
+      participantSid: isSet(object.participantSid)
+        ? globalThis.String(object.participantSid)
+        : isSet(object.participant_sid)
+        ? globalThis.String(object.participant_sid)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      kind: isSet(object.kind) ? reactionKindFromJSON(object.kind) : 0,
+    };
+  },
+
+  toJSON(message: Reaction): unknown {
+    const obj: any = {};
+    if (message.participantSid !== "") {
+      obj.participantSid = message.participantSid;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.kind !== 0) {
+      obj.kind = reactionKindToJSON(message.kind);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Reaction>, I>>(base?: I): Reaction {
+    return Reaction.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Reaction>, I>>(object: I): Reaction {
+    const message = createBaseReaction();
+    message.participantSid = object.participantSid ?? "";
+    message.name = object.name ?? "";
+    message.kind = object.kind ?? 0;
+    return message;
+  },
+};
+
+function createBaseHandsChanged(): HandsChanged {
+  return { hands: [] };
+}
+
+export const HandsChanged: MessageFns<HandsChanged> = {
+  encode(message: HandsChanged, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.hands) {
+      RaisedHand.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HandsChanged {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHandsChanged();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.hands.push(RaisedHand.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HandsChanged {
+    return {
+      hands: globalThis.Array.isArray(object?.hands) ? object.hands.map((e: any) => RaisedHand.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: HandsChanged): unknown {
+    const obj: any = {};
+    if (message.hands?.length) {
+      obj.hands = message.hands.map((e) => RaisedHand.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HandsChanged>, I>>(base?: I): HandsChanged {
+    return HandsChanged.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HandsChanged>, I>>(object: I): HandsChanged {
+    const message = createBaseHandsChanged();
+    message.hands = object.hands?.map((e) => RaisedHand.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRaisedHand(): RaisedHand {
+  return { participantSid: "", identity: "", name: "", raisedAt: 0 };
+}
+
+export const RaisedHand: MessageFns<RaisedHand> = {
+  encode(message: RaisedHand, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.participantSid !== "") {
+      writer.uint32(10).string(message.participantSid);
+    }
+    if (message.identity !== "") {
+      writer.uint32(18).string(message.identity);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    if (message.raisedAt !== 0) {
+      writer.uint32(32).int64(message.raisedAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RaisedHand {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRaisedHand();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.participantSid = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.raisedAt = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RaisedHand {
+    return {
+      participantSid: isSet(object.participantSid)
+        ? globalThis.String(object.participantSid)
+        : isSet(object.participant_sid)
+        ? globalThis.String(object.participant_sid)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      raisedAt: isSet(object.raisedAt)
+        ? globalThis.Number(object.raisedAt)
+        : isSet(object.raised_at)
+        ? globalThis.Number(object.raised_at)
+        : 0,
+    };
+  },
+
+  toJSON(message: RaisedHand): unknown {
+    const obj: any = {};
+    if (message.participantSid !== "") {
+      obj.participantSid = message.participantSid;
+    }
+    if (message.identity !== "") {
+      obj.identity = message.identity;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.raisedAt !== 0) {
+      obj.raisedAt = Math.round(message.raisedAt);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RaisedHand>, I>>(base?: I): RaisedHand {
+    return RaisedHand.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RaisedHand>, I>>(object: I): RaisedHand {
+    const message = createBaseRaisedHand();
+    message.participantSid = object.participantSid ?? "";
+    message.identity = object.identity ?? "";
+    message.name = object.name ?? "";
+    message.raisedAt = object.raisedAt ?? 0;
+    return message;
+  },
+};
+
+function createBaseTyping(): Typing {
+  return { participantSid: "", name: "", typing: false };
+}
+
+export const Typing: MessageFns<Typing> = {
+  encode(message: Typing, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.participantSid !== "") {
+      writer.uint32(10).string(message.participantSid);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.typing !== false) {
+      writer.uint32(24).bool(message.typing);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Typing {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTyping();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.participantSid = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.typing = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Typing {
+    return {
+      participantSid: isSet(object.participantSid)
+        ? globalThis.String(object.participantSid)
+        : isSet(object.participant_sid)
+        ? globalThis.String(object.participant_sid)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      typing: isSet(object.typing) ? globalThis.Boolean(object.typing) : false,
+    };
+  },
+
+  toJSON(message: Typing): unknown {
+    const obj: any = {};
+    if (message.participantSid !== "") {
+      obj.participantSid = message.participantSid;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.typing !== false) {
+      obj.typing = message.typing;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Typing>, I>>(base?: I): Typing {
+    return Typing.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Typing>, I>>(object: I): Typing {
+    const message = createBaseTyping();
+    message.participantSid = object.participantSid ?? "";
+    message.name = object.name ?? "";
+    message.typing = object.typing ?? false;
+    return message;
+  },
+};
+
 function createBaseParticipantInfo(): ParticipantInfo {
   return { sid: "", identity: "", name: "", state: 0, tracks: [], permission: undefined, joinedAt: 0, isHost: false };
 }
@@ -5960,151 +8205,6 @@ export const TrackInfo: MessageFns<TrackInfo> = {
     message.height = object.height ?? 0;
     message.layers = object.layers?.map((e) => VideoLayer.fromPartial(e)) || [];
     message.mimeType = object.mimeType ?? "";
-    return message;
-  },
-};
-
-function createBaseVideoLayer(): VideoLayer {
-  return { rid: "", quality: 0, maxWidth: 0, maxHeight: 0, maxBitrate: 0 };
-}
-
-export const VideoLayer: MessageFns<VideoLayer> = {
-  encode(message: VideoLayer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.rid !== "") {
-      writer.uint32(10).string(message.rid);
-    }
-    if (message.quality !== 0) {
-      writer.uint32(16).int32(message.quality);
-    }
-    if (message.maxWidth !== 0) {
-      writer.uint32(24).uint32(message.maxWidth);
-    }
-    if (message.maxHeight !== 0) {
-      writer.uint32(32).uint32(message.maxHeight);
-    }
-    if (message.maxBitrate !== 0) {
-      writer.uint32(40).uint32(message.maxBitrate);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): VideoLayer {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseVideoLayer();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.rid = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 16) {
-              break;
-            }
-
-            message.quality = reader.int32() as any;
-            continue;
-          }
-          case 3: {
-            if (tag !== 24) {
-              break;
-            }
-
-            message.maxWidth = reader.uint32();
-            continue;
-          }
-          case 4: {
-            if (tag !== 32) {
-              break;
-            }
-
-            message.maxHeight = reader.uint32();
-            continue;
-          }
-          case 5: {
-            if (tag !== 40) {
-              break;
-            }
-
-            message.maxBitrate = reader.uint32();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): VideoLayer {
-    return {
-      rid: isSet(object.rid) ? globalThis.String(object.rid) : "",
-      quality: isSet(object.quality) ? videoQualityFromJSON(object.quality) : 0,
-      maxWidth: isSet(object.maxWidth)
-        ? globalThis.Number(object.maxWidth)
-        : isSet(object.max_width)
-        ? globalThis.Number(object.max_width)
-        : 0,
-      maxHeight: isSet(object.maxHeight)
-        ? globalThis.Number(object.maxHeight)
-        : isSet(object.max_height)
-        ? globalThis.Number(object.max_height)
-        : 0,
-      maxBitrate: isSet(object.maxBitrate)
-        ? globalThis.Number(object.maxBitrate)
-        : isSet(object.max_bitrate)
-        ? globalThis.Number(object.max_bitrate)
-        : 0,
-    };
-  },
-
-  toJSON(message: VideoLayer): unknown {
-    const obj: any = {};
-    if (message.rid !== "") {
-      obj.rid = message.rid;
-    }
-    if (message.quality !== 0) {
-      obj.quality = videoQualityToJSON(message.quality);
-    }
-    if (message.maxWidth !== 0) {
-      obj.maxWidth = Math.round(message.maxWidth);
-    }
-    if (message.maxHeight !== 0) {
-      obj.maxHeight = Math.round(message.maxHeight);
-    }
-    if (message.maxBitrate !== 0) {
-      obj.maxBitrate = Math.round(message.maxBitrate);
-    }
-    return obj;
-  },
-
-  create<I extends Exact<DeepPartial<VideoLayer>, I>>(base?: I): VideoLayer {
-    return VideoLayer.fromPartial(base ?? ({} as any));
-  },
-  fromPartial<I extends Exact<DeepPartial<VideoLayer>, I>>(object: I): VideoLayer {
-    const message = createBaseVideoLayer();
-    message.rid = object.rid ?? "";
-    message.quality = object.quality ?? 0;
-    message.maxWidth = object.maxWidth ?? 0;
-    message.maxHeight = object.maxHeight ?? 0;
-    message.maxBitrate = object.maxBitrate ?? 0;
     return message;
   },
 };

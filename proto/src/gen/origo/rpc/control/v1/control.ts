@@ -127,6 +127,20 @@ export interface ReportRoomEventResponse {
   meetingState: string;
 }
 
+/** A join token to renew. */
+export interface RefreshJoinTokenRequest {
+  /** A join token control issued (its signature is checked); it may have expired up to an hour ago. */
+  token: string;
+}
+
+/** The renewed join token. */
+export interface RefreshJoinTokenResponse {
+  /** The new join token (JWT): same claims, new iat, nbf, exp and jti. */
+  token: string;
+  /** When the new token expires, in ms since the epoch. */
+  expiresAtMs: number;
+}
+
 function createBaseReportRoomEventRequest(): ReportRoomEventRequest {
   return {
     eventId: "",
@@ -430,6 +444,162 @@ export const ReportRoomEventResponse: MessageFns<ReportRoomEventResponse> = {
   },
 };
 
+function createBaseRefreshJoinTokenRequest(): RefreshJoinTokenRequest {
+  return { token: "" };
+}
+
+export const RefreshJoinTokenRequest: MessageFns<RefreshJoinTokenRequest> = {
+  encode(message: RefreshJoinTokenRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.token !== "") {
+      writer.uint32(10).string(message.token);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RefreshJoinTokenRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefreshJoinTokenRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RefreshJoinTokenRequest {
+    return { token: isSet(object.token) ? globalThis.String(object.token) : "" };
+  },
+
+  toJSON(message: RefreshJoinTokenRequest): unknown {
+    const obj: any = {};
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RefreshJoinTokenRequest>, I>>(base?: I): RefreshJoinTokenRequest {
+    return RefreshJoinTokenRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RefreshJoinTokenRequest>, I>>(object: I): RefreshJoinTokenRequest {
+    const message = createBaseRefreshJoinTokenRequest();
+    message.token = object.token ?? "";
+    return message;
+  },
+};
+
+function createBaseRefreshJoinTokenResponse(): RefreshJoinTokenResponse {
+  return { token: "", expiresAtMs: 0 };
+}
+
+export const RefreshJoinTokenResponse: MessageFns<RefreshJoinTokenResponse> = {
+  encode(message: RefreshJoinTokenResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.token !== "") {
+      writer.uint32(10).string(message.token);
+    }
+    if (message.expiresAtMs !== 0) {
+      writer.uint32(16).int64(message.expiresAtMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RefreshJoinTokenResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefreshJoinTokenResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.expiresAtMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RefreshJoinTokenResponse {
+    return {
+      token: isSet(object.token) ? globalThis.String(object.token) : "",
+      expiresAtMs: isSet(object.expiresAtMs)
+        ? globalThis.Number(object.expiresAtMs)
+        : isSet(object.expires_at_ms)
+        ? globalThis.Number(object.expires_at_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: RefreshJoinTokenResponse): unknown {
+    const obj: any = {};
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    if (message.expiresAtMs !== 0) {
+      obj.expiresAtMs = Math.round(message.expiresAtMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RefreshJoinTokenResponse>, I>>(base?: I): RefreshJoinTokenResponse {
+    return RefreshJoinTokenResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RefreshJoinTokenResponse>, I>>(object: I): RefreshJoinTokenResponse {
+    const message = createBaseRefreshJoinTokenResponse();
+    message.token = object.token ?? "";
+    message.expiresAtMs = object.expiresAtMs ?? 0;
+    return message;
+  },
+};
+
 /** Meeting lifecycle API used by signaling. */
 export type ControlServiceService = typeof ControlServiceService;
 export const ControlServiceService = {
@@ -448,6 +618,22 @@ export const ControlServiceService = {
       Buffer.from(ReportRoomEventResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReportRoomEventResponse => ReportRoomEventResponse.decode(value),
   },
+  /**
+   * Issues a join token with the same room, identity and grants as one control issued before, with a new
+   * lifetime, so a client that must rejoin (its media server or signaling node died) never depends on its
+   * first token still being valid. Refused when the meeting ended or was cancelled. Idempotent.
+   */
+  refreshJoinToken: {
+    path: "/origo.rpc.control.v1.ControlService/RefreshJoinToken" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RefreshJoinTokenRequest): Buffer =>
+      Buffer.from(RefreshJoinTokenRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RefreshJoinTokenRequest => RefreshJoinTokenRequest.decode(value),
+    responseSerialize: (value: RefreshJoinTokenResponse): Buffer =>
+      Buffer.from(RefreshJoinTokenResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RefreshJoinTokenResponse => RefreshJoinTokenResponse.decode(value),
+  },
 } as const;
 
 export interface ControlServiceServer extends UntypedServiceImplementation {
@@ -456,6 +642,12 @@ export interface ControlServiceServer extends UntypedServiceImplementation {
    * acknowledged again without being applied twice, so callers retry on UNAVAILABLE or a deadline.
    */
   reportRoomEvent: handleUnaryCall<ReportRoomEventRequest, ReportRoomEventResponse>;
+  /**
+   * Issues a join token with the same room, identity and grants as one control issued before, with a new
+   * lifetime, so a client that must rejoin (its media server or signaling node died) never depends on its
+   * first token still being valid. Refused when the meeting ended or was cancelled. Idempotent.
+   */
+  refreshJoinToken: handleUnaryCall<RefreshJoinTokenRequest, RefreshJoinTokenResponse>;
 }
 
 export interface ControlServiceClient extends Client {
@@ -477,6 +669,26 @@ export interface ControlServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReportRoomEventResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Issues a join token with the same room, identity and grants as one control issued before, with a new
+   * lifetime, so a client that must rejoin (its media server or signaling node died) never depends on its
+   * first token still being valid. Refused when the meeting ended or was cancelled. Idempotent.
+   */
+  refreshJoinToken(
+    request: RefreshJoinTokenRequest,
+    callback: (error: ServiceError | null, response: RefreshJoinTokenResponse) => void,
+  ): ClientUnaryCall;
+  refreshJoinToken(
+    request: RefreshJoinTokenRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RefreshJoinTokenResponse) => void,
+  ): ClientUnaryCall;
+  refreshJoinToken(
+    request: RefreshJoinTokenRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RefreshJoinTokenResponse) => void,
   ): ClientUnaryCall;
 }
 

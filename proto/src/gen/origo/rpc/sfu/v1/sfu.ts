@@ -20,6 +20,21 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import {
+  SignalTarget,
+  signalTargetFromJSON,
+  signalTargetToJSON,
+  TrackKind,
+  trackKindFromJSON,
+  trackKindToJSON,
+  TrackSource,
+  trackSourceFromJSON,
+  trackSourceToJSON,
+  VideoLayer,
+  VideoQuality,
+  videoQualityFromJSON,
+  videoQualityToJSON,
+} from "../../../media/v1/media.js";
 
 export const protobufPackage = "origo.rpc.sfu.v1";
 
@@ -28,8 +43,8 @@ export const protobufFileName = "origo/rpc/sfu/v1/sfu.proto";
 /**
  * Internal control API between the signaling service and the SFU, over gRPC.
  *
- * Not visible to browsers: it has its own enums instead of importing origo.signal.v1, so the public
- * protocol and this one can be versioned apart; signaling maps between them at its edge.
+ * Not visible to browsers. The media vocabulary (track kind, source, quality, layers, which connection)
+ * comes from origo.media.v1, shared with the public protocol; everything else is this API's own.
  *
  * Conventions:
  * - Every message, field, enum and enum value is commented (buf lint enforces it).
@@ -39,199 +54,6 @@ export const protobufFileName = "origo/rpc/sfu/v1/sfu.proto";
  * - All ids are opaque strings: room_id and participant_id are chosen by signaling, track_id by the SFU.
  * - Calls marked idempotent may be retried by the caller; the others must not be.
  */
-
-/** Which of a peer's two connections a call or event is about. */
-export enum PeerTarget {
-  /** PEER_TARGET_UNSPECIFIED - Not set. */
-  PEER_TARGET_UNSPECIFIED = 0,
-  /** PEER_TARGET_PUBLISHER - The publisher connection (browser offers). */
-  PEER_TARGET_PUBLISHER = 1,
-  /** PEER_TARGET_SUBSCRIBER - The subscriber connection (SFU offers). */
-  PEER_TARGET_SUBSCRIBER = 2,
-  UNRECOGNIZED = -1,
-}
-
-export function peerTargetFromJSON(object: any): PeerTarget {
-  switch (object) {
-    case 0:
-    case "PEER_TARGET_UNSPECIFIED":
-      return PeerTarget.PEER_TARGET_UNSPECIFIED;
-    case 1:
-    case "PEER_TARGET_PUBLISHER":
-      return PeerTarget.PEER_TARGET_PUBLISHER;
-    case 2:
-    case "PEER_TARGET_SUBSCRIBER":
-      return PeerTarget.PEER_TARGET_SUBSCRIBER;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return PeerTarget.UNRECOGNIZED;
-  }
-}
-
-export function peerTargetToJSON(object: PeerTarget): string {
-  switch (object) {
-    case PeerTarget.PEER_TARGET_UNSPECIFIED:
-      return "PEER_TARGET_UNSPECIFIED";
-    case PeerTarget.PEER_TARGET_PUBLISHER:
-      return "PEER_TARGET_PUBLISHER";
-    case PeerTarget.PEER_TARGET_SUBSCRIBER:
-      return "PEER_TARGET_SUBSCRIBER";
-    case PeerTarget.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
-/** Kind of media of a track. */
-export enum TrackKind {
-  /** TRACK_KIND_UNSPECIFIED - Not set. */
-  TRACK_KIND_UNSPECIFIED = 0,
-  /** TRACK_KIND_AUDIO - Audio. */
-  TRACK_KIND_AUDIO = 1,
-  /** TRACK_KIND_VIDEO - Video. */
-  TRACK_KIND_VIDEO = 2,
-  UNRECOGNIZED = -1,
-}
-
-export function trackKindFromJSON(object: any): TrackKind {
-  switch (object) {
-    case 0:
-    case "TRACK_KIND_UNSPECIFIED":
-      return TrackKind.TRACK_KIND_UNSPECIFIED;
-    case 1:
-    case "TRACK_KIND_AUDIO":
-      return TrackKind.TRACK_KIND_AUDIO;
-    case 2:
-    case "TRACK_KIND_VIDEO":
-      return TrackKind.TRACK_KIND_VIDEO;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return TrackKind.UNRECOGNIZED;
-  }
-}
-
-export function trackKindToJSON(object: TrackKind): string {
-  switch (object) {
-    case TrackKind.TRACK_KIND_UNSPECIFIED:
-      return "TRACK_KIND_UNSPECIFIED";
-    case TrackKind.TRACK_KIND_AUDIO:
-      return "TRACK_KIND_AUDIO";
-    case TrackKind.TRACK_KIND_VIDEO:
-      return "TRACK_KIND_VIDEO";
-    case TrackKind.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
-/** What a track captures (same numbering as origo.signal.v1.TrackSource). */
-export enum TrackSource {
-  /** TRACK_SOURCE_UNSPECIFIED - Not set. */
-  TRACK_SOURCE_UNSPECIFIED = 0,
-  /** TRACK_SOURCE_CAMERA - Camera video. */
-  TRACK_SOURCE_CAMERA = 1,
-  /** TRACK_SOURCE_MICROPHONE - Microphone audio. */
-  TRACK_SOURCE_MICROPHONE = 2,
-  /** TRACK_SOURCE_SCREEN_SHARE - Screen share video. */
-  TRACK_SOURCE_SCREEN_SHARE = 3,
-  /** TRACK_SOURCE_SCREEN_SHARE_AUDIO - Screen share audio. */
-  TRACK_SOURCE_SCREEN_SHARE_AUDIO = 4,
-  UNRECOGNIZED = -1,
-}
-
-export function trackSourceFromJSON(object: any): TrackSource {
-  switch (object) {
-    case 0:
-    case "TRACK_SOURCE_UNSPECIFIED":
-      return TrackSource.TRACK_SOURCE_UNSPECIFIED;
-    case 1:
-    case "TRACK_SOURCE_CAMERA":
-      return TrackSource.TRACK_SOURCE_CAMERA;
-    case 2:
-    case "TRACK_SOURCE_MICROPHONE":
-      return TrackSource.TRACK_SOURCE_MICROPHONE;
-    case 3:
-    case "TRACK_SOURCE_SCREEN_SHARE":
-      return TrackSource.TRACK_SOURCE_SCREEN_SHARE;
-    case 4:
-    case "TRACK_SOURCE_SCREEN_SHARE_AUDIO":
-      return TrackSource.TRACK_SOURCE_SCREEN_SHARE_AUDIO;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return TrackSource.UNRECOGNIZED;
-  }
-}
-
-export function trackSourceToJSON(object: TrackSource): string {
-  switch (object) {
-    case TrackSource.TRACK_SOURCE_UNSPECIFIED:
-      return "TRACK_SOURCE_UNSPECIFIED";
-    case TrackSource.TRACK_SOURCE_CAMERA:
-      return "TRACK_SOURCE_CAMERA";
-    case TrackSource.TRACK_SOURCE_MICROPHONE:
-      return "TRACK_SOURCE_MICROPHONE";
-    case TrackSource.TRACK_SOURCE_SCREEN_SHARE:
-      return "TRACK_SOURCE_SCREEN_SHARE";
-    case TrackSource.TRACK_SOURCE_SCREEN_SHARE_AUDIO:
-      return "TRACK_SOURCE_SCREEN_SHARE_AUDIO";
-    case TrackSource.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
-
-/** Quality of a video layer (same numbering as origo.signal.v1.VideoQuality). */
-export enum VideoQuality {
-  /** VIDEO_QUALITY_UNSPECIFIED - Not set. */
-  VIDEO_QUALITY_UNSPECIFIED = 0,
-  /** VIDEO_QUALITY_LOW - Lowest layer. */
-  VIDEO_QUALITY_LOW = 1,
-  /** VIDEO_QUALITY_MEDIUM - Middle layer. */
-  VIDEO_QUALITY_MEDIUM = 2,
-  /** VIDEO_QUALITY_HIGH - Highest layer. */
-  VIDEO_QUALITY_HIGH = 3,
-  UNRECOGNIZED = -1,
-}
-
-export function videoQualityFromJSON(object: any): VideoQuality {
-  switch (object) {
-    case 0:
-    case "VIDEO_QUALITY_UNSPECIFIED":
-      return VideoQuality.VIDEO_QUALITY_UNSPECIFIED;
-    case 1:
-    case "VIDEO_QUALITY_LOW":
-      return VideoQuality.VIDEO_QUALITY_LOW;
-    case 2:
-    case "VIDEO_QUALITY_MEDIUM":
-      return VideoQuality.VIDEO_QUALITY_MEDIUM;
-    case 3:
-    case "VIDEO_QUALITY_HIGH":
-      return VideoQuality.VIDEO_QUALITY_HIGH;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return VideoQuality.UNRECOGNIZED;
-  }
-}
-
-export function videoQualityToJSON(object: VideoQuality): string {
-  switch (object) {
-    case VideoQuality.VIDEO_QUALITY_UNSPECIFIED:
-      return "VIDEO_QUALITY_UNSPECIFIED";
-    case VideoQuality.VIDEO_QUALITY_LOW:
-      return "VIDEO_QUALITY_LOW";
-    case VideoQuality.VIDEO_QUALITY_MEDIUM:
-      return "VIDEO_QUALITY_MEDIUM";
-    case VideoQuality.VIDEO_QUALITY_HIGH:
-      return "VIDEO_QUALITY_HIGH";
-    case VideoQuality.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
 
 /** State of a peer connection (RTCPeerConnectionState). */
 export enum PeerConnectionState {
@@ -485,27 +307,13 @@ export interface TrackMetadata {
   /** What the track captures. */
   source: TrackSource;
   /** Simulcast layers the client sends, lowest first; empty when not simulcasting. */
-  layers: SimulcastLayer[];
+  layers: VideoLayer[];
   /** Whether the track starts muted. */
   muted: boolean;
   /** Width of the source video in pixels (0 for audio). */
   width: number;
   /** Height of the source video in pixels (0 for audio). */
   height: number;
-}
-
-/** One simulcast layer of a video track. */
-export interface SimulcastLayer {
-  /** RTP stream id of the layer (`a=rid`). */
-  rid: string;
-  /** Quality this layer stands for. */
-  quality: VideoQuality;
-  /** Maximum width in pixels. */
-  maxWidth: number;
-  /** Maximum height in pixels. */
-  maxHeight: number;
-  /** Maximum bitrate in bits per second. */
-  maxBitrate: number;
 }
 
 /** Response of Publish. */
@@ -549,7 +357,7 @@ export interface AddIceCandidateRequest {
   /** Participant the candidate comes from. */
   participantId: string;
   /** Connection the candidate belongs to. */
-  target: PeerTarget;
+  target: SignalTarget;
   /** The candidate. */
   candidate?: IceCandidate | undefined;
 }
@@ -581,7 +389,7 @@ export interface RestartIceRequest {
   /** Participant whose connection restarts. */
   participantId: string;
   /** Connection to restart. */
-  target: PeerTarget;
+  target: SignalTarget;
   /**
    * For PUBLISHER: the browser's ICE-restart offer, answered in answer_sdp. When empty, the SFU only
    * prepares for the restart and the browser's next Publish offer (with new ICE credentials) completes
@@ -658,6 +466,79 @@ export interface SetTrackMutedRequest {
 
 /** Response of SetTrackMuted. */
 export interface SetTrackMutedResponse {
+}
+
+/** Request of StartRtpForward. */
+export interface StartRtpForwardRequest {
+  /** Room whose tracks are forwarded. */
+  roomId: string;
+  /** Id of this forward, chosen by the caller (the recording id). */
+  forwardId: string;
+  /** IP address the RTP goes to (the recorder, on loopback or the pod network). */
+  host: string;
+  /**
+   * UDP ports the recorder listens on, one per track; live tracks beyond their number are not forwarded.
+   * Ports should be even with port + 1 free (RTCP), as RFC 3550 11 suggests and FFmpeg expects.
+   */
+  ports: number[];
+  /** Only these kinds; every kind when empty. */
+  kinds: TrackKind[];
+}
+
+/** Response of StartRtpForward. */
+export interface StartRtpForwardResponse {
+  /** One entry per forwarded track, in the order of the ports used. */
+  streams: RtpForwardStream[];
+}
+
+/** One track sent as plain RTP. */
+export interface RtpForwardStream {
+  /** Track forwarded. */
+  trackId: string;
+  /** Participant who publishes it. */
+  participantId: string;
+  /** Audio or video. */
+  kind: TrackKind;
+  /** Camera, microphone, screen... */
+  source: TrackSource;
+  /** Codec, e.g. "video/VP8", "audio/opus". */
+  mimeType: string;
+  /** RTP clock rate of the codec. */
+  clockRate: number;
+  /** Audio channels (0 for video). */
+  channels: number;
+  /** RTP payload type written into the packets. */
+  payloadType: number;
+  /** SSRC written into the packets. */
+  ssrc: number;
+  /** UDP port the stream goes to. */
+  port: number;
+}
+
+/** Request of RequestRtpForwardKeyframe. */
+export interface RequestRtpForwardKeyframeRequest {
+  /** Room of the forward. */
+  roomId: string;
+  /** Forward whose video tracks need a keyframe. */
+  forwardId: string;
+}
+
+/** Response of RequestRtpForwardKeyframe. */
+export interface RequestRtpForwardKeyframeResponse {
+}
+
+/** Request of StopRtpForward. */
+export interface StopRtpForwardRequest {
+  /** Room of the forward. */
+  roomId: string;
+  /** Forward to stop. */
+  forwardId: string;
+}
+
+/** Response of StopRtpForward. */
+export interface StopRtpForwardResponse {
+  /** False when no such forward existed (already stopped, or the room closed). */
+  stopped: boolean;
 }
 
 /** Request of GetStats. */
@@ -804,7 +685,7 @@ export interface SubscriberOffer {
 /** ICE candidate gathered by the SFU. */
 export interface IceCandidateEvent {
   /** Connection the candidate belongs to. */
-  target: PeerTarget;
+  target: SignalTarget;
   /** The candidate. */
   candidate?: IceCandidate | undefined;
 }
@@ -812,7 +693,7 @@ export interface IceCandidateEvent {
 /** State change of one peer connection. */
 export interface PeerStateChanged {
   /** Connection whose state changed. */
-  target: PeerTarget;
+  target: SignalTarget;
   /** New state. */
   state: PeerConnectionState;
 }
@@ -830,7 +711,13 @@ export interface TrackPublishedEvent {
   /** Negotiated codec, e.g. `video/VP8`. */
   mimeType: string;
   /** Simulcast layers actually received, lowest first. */
-  layers: SimulcastLayer[];
+  layers: VideoLayer[];
+  /** Whether the publisher has the track muted (announced at Publish, changed by SetTrackMuted). */
+  muted: boolean;
+  /** Width of the source video in pixels as announced at Publish (0 for audio or unknown). */
+  width: number;
+  /** Height of the source video in pixels as announced at Publish (0 for audio or unknown). */
+  height: number;
 }
 
 /** A published track closed. */
@@ -886,7 +773,7 @@ export interface SubscribedLayer {
 /** A connection failed for good. */
 export interface TransportFailure {
   /** Connection that failed. */
-  target: PeerTarget;
+  target: SignalTarget;
   /** Diagnostic text, for logs. */
   reason: string;
 }
@@ -1734,7 +1621,7 @@ export const TrackMetadata: MessageFns<TrackMetadata> = {
       writer.uint32(24).int32(message.source);
     }
     for (const v of message.layers) {
-      SimulcastLayer.encode(v!, writer.uint32(34).fork()).join();
+      VideoLayer.encode(v!, writer.uint32(34).fork()).join();
     }
     if (message.muted !== false) {
       writer.uint32(40).bool(message.muted);
@@ -1790,7 +1677,7 @@ export const TrackMetadata: MessageFns<TrackMetadata> = {
               break;
             }
 
-            message.layers.push(SimulcastLayer.decode(reader, reader.uint32()));
+            message.layers.push(VideoLayer.decode(reader, reader.uint32()));
             continue;
           }
           case 5: {
@@ -1834,7 +1721,7 @@ export const TrackMetadata: MessageFns<TrackMetadata> = {
       cid: isSet(object.cid) ? globalThis.String(object.cid) : "",
       kind: isSet(object.kind) ? trackKindFromJSON(object.kind) : 0,
       source: isSet(object.source) ? trackSourceFromJSON(object.source) : 0,
-      layers: globalThis.Array.isArray(object?.layers) ? object.layers.map((e: any) => SimulcastLayer.fromJSON(e)) : [],
+      layers: globalThis.Array.isArray(object?.layers) ? object.layers.map((e: any) => VideoLayer.fromJSON(e)) : [],
       muted: isSet(object.muted) ? globalThis.Boolean(object.muted) : false,
       width: isSet(object.width) ? globalThis.Number(object.width) : 0,
       height: isSet(object.height) ? globalThis.Number(object.height) : 0,
@@ -1853,7 +1740,7 @@ export const TrackMetadata: MessageFns<TrackMetadata> = {
       obj.source = trackSourceToJSON(message.source);
     }
     if (message.layers?.length) {
-      obj.layers = message.layers.map((e) => SimulcastLayer.toJSON(e));
+      obj.layers = message.layers.map((e) => VideoLayer.toJSON(e));
     }
     if (message.muted !== false) {
       obj.muted = message.muted;
@@ -1875,155 +1762,10 @@ export const TrackMetadata: MessageFns<TrackMetadata> = {
     message.cid = object.cid ?? "";
     message.kind = object.kind ?? 0;
     message.source = object.source ?? 0;
-    message.layers = object.layers?.map((e) => SimulcastLayer.fromPartial(e)) || [];
+    message.layers = object.layers?.map((e) => VideoLayer.fromPartial(e)) || [];
     message.muted = object.muted ?? false;
     message.width = object.width ?? 0;
     message.height = object.height ?? 0;
-    return message;
-  },
-};
-
-function createBaseSimulcastLayer(): SimulcastLayer {
-  return { rid: "", quality: 0, maxWidth: 0, maxHeight: 0, maxBitrate: 0 };
-}
-
-export const SimulcastLayer: MessageFns<SimulcastLayer> = {
-  encode(message: SimulcastLayer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.rid !== "") {
-      writer.uint32(10).string(message.rid);
-    }
-    if (message.quality !== 0) {
-      writer.uint32(16).int32(message.quality);
-    }
-    if (message.maxWidth !== 0) {
-      writer.uint32(24).uint32(message.maxWidth);
-    }
-    if (message.maxHeight !== 0) {
-      writer.uint32(32).uint32(message.maxHeight);
-    }
-    if (message.maxBitrate !== 0) {
-      writer.uint32(40).uint32(message.maxBitrate);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): SimulcastLayer {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseSimulcastLayer();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.rid = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 16) {
-              break;
-            }
-
-            message.quality = reader.int32() as any;
-            continue;
-          }
-          case 3: {
-            if (tag !== 24) {
-              break;
-            }
-
-            message.maxWidth = reader.uint32();
-            continue;
-          }
-          case 4: {
-            if (tag !== 32) {
-              break;
-            }
-
-            message.maxHeight = reader.uint32();
-            continue;
-          }
-          case 5: {
-            if (tag !== 40) {
-              break;
-            }
-
-            message.maxBitrate = reader.uint32();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): SimulcastLayer {
-    return {
-      rid: isSet(object.rid) ? globalThis.String(object.rid) : "",
-      quality: isSet(object.quality) ? videoQualityFromJSON(object.quality) : 0,
-      maxWidth: isSet(object.maxWidth)
-        ? globalThis.Number(object.maxWidth)
-        : isSet(object.max_width)
-        ? globalThis.Number(object.max_width)
-        : 0,
-      maxHeight: isSet(object.maxHeight)
-        ? globalThis.Number(object.maxHeight)
-        : isSet(object.max_height)
-        ? globalThis.Number(object.max_height)
-        : 0,
-      maxBitrate: isSet(object.maxBitrate)
-        ? globalThis.Number(object.maxBitrate)
-        : isSet(object.max_bitrate)
-        ? globalThis.Number(object.max_bitrate)
-        : 0,
-    };
-  },
-
-  toJSON(message: SimulcastLayer): unknown {
-    const obj: any = {};
-    if (message.rid !== "") {
-      obj.rid = message.rid;
-    }
-    if (message.quality !== 0) {
-      obj.quality = videoQualityToJSON(message.quality);
-    }
-    if (message.maxWidth !== 0) {
-      obj.maxWidth = Math.round(message.maxWidth);
-    }
-    if (message.maxHeight !== 0) {
-      obj.maxHeight = Math.round(message.maxHeight);
-    }
-    if (message.maxBitrate !== 0) {
-      obj.maxBitrate = Math.round(message.maxBitrate);
-    }
-    return obj;
-  },
-
-  create<I extends Exact<DeepPartial<SimulcastLayer>, I>>(base?: I): SimulcastLayer {
-    return SimulcastLayer.fromPartial(base ?? ({} as any));
-  },
-  fromPartial<I extends Exact<DeepPartial<SimulcastLayer>, I>>(object: I): SimulcastLayer {
-    const message = createBaseSimulcastLayer();
-    message.rid = object.rid ?? "";
-    message.quality = object.quality ?? 0;
-    message.maxWidth = object.maxWidth ?? 0;
-    message.maxHeight = object.maxHeight ?? 0;
-    message.maxBitrate = object.maxBitrate ?? 0;
     return message;
   },
 };
@@ -2497,7 +2239,7 @@ export const AddIceCandidateRequest: MessageFns<AddIceCandidateRequest> = {
         : isSet(object.participant_id)
         ? globalThis.String(object.participant_id)
         : "",
-      target: isSet(object.target) ? peerTargetFromJSON(object.target) : 0,
+      target: isSet(object.target) ? signalTargetFromJSON(object.target) : 0,
       candidate: isSet(object.candidate) ? IceCandidate.fromJSON(object.candidate) : undefined,
     };
   },
@@ -2511,7 +2253,7 @@ export const AddIceCandidateRequest: MessageFns<AddIceCandidateRequest> = {
       obj.participantId = message.participantId;
     }
     if (message.target !== 0) {
-      obj.target = peerTargetToJSON(message.target);
+      obj.target = signalTargetToJSON(message.target);
     }
     if (message.candidate !== undefined) {
       obj.candidate = IceCandidate.toJSON(message.candidate);
@@ -2805,7 +2547,7 @@ export const RestartIceRequest: MessageFns<RestartIceRequest> = {
         : isSet(object.participant_id)
         ? globalThis.String(object.participant_id)
         : "",
-      target: isSet(object.target) ? peerTargetFromJSON(object.target) : 0,
+      target: isSet(object.target) ? signalTargetFromJSON(object.target) : 0,
       offerSdp: isSet(object.offerSdp)
         ? globalThis.String(object.offerSdp)
         : isSet(object.offer_sdp)
@@ -2823,7 +2565,7 @@ export const RestartIceRequest: MessageFns<RestartIceRequest> = {
       obj.participantId = message.participantId;
     }
     if (message.target !== 0) {
-      obj.target = peerTargetToJSON(message.target);
+      obj.target = signalTargetToJSON(message.target);
     }
     if (message.offerSdp !== "") {
       obj.offerSdp = message.offerSdp;
@@ -3565,6 +3307,803 @@ export const SetTrackMutedResponse: MessageFns<SetTrackMutedResponse> = {
   },
   fromPartial<I extends Exact<DeepPartial<SetTrackMutedResponse>, I>>(_: I): SetTrackMutedResponse {
     const message = createBaseSetTrackMutedResponse();
+    return message;
+  },
+};
+
+function createBaseStartRtpForwardRequest(): StartRtpForwardRequest {
+  return { roomId: "", forwardId: "", host: "", ports: [], kinds: [] };
+}
+
+export const StartRtpForwardRequest: MessageFns<StartRtpForwardRequest> = {
+  encode(message: StartRtpForwardRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.forwardId !== "") {
+      writer.uint32(18).string(message.forwardId);
+    }
+    if (message.host !== "") {
+      writer.uint32(26).string(message.host);
+    }
+    if (message.ports.length !== 0) {
+      writer.uint32(34).fork();
+      for (const v of message.ports) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    if (message.kinds.length !== 0) {
+      writer.uint32(42).fork();
+      for (const v of message.kinds) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartRtpForwardRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartRtpForwardRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.forwardId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.host = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag === 32) {
+              message.ports.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 34) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.ports.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 5: {
+            if (tag === 40) {
+              message.kinds.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 42) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.kinds.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartRtpForwardRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      forwardId: isSet(object.forwardId)
+        ? globalThis.String(object.forwardId)
+        : isSet(object.forward_id)
+        ? globalThis.String(object.forward_id)
+        : "",
+      host: isSet(object.host) ? globalThis.String(object.host) : "",
+      ports: globalThis.Array.isArray(object?.ports) ? object.ports.map((e: any) => globalThis.Number(e)) : [],
+      kinds: globalThis.Array.isArray(object?.kinds) ? object.kinds.map((e: any) => trackKindFromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: StartRtpForwardRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.forwardId !== "") {
+      obj.forwardId = message.forwardId;
+    }
+    if (message.host !== "") {
+      obj.host = message.host;
+    }
+    if (message.ports?.length) {
+      obj.ports = message.ports.map((e) => Math.round(e));
+    }
+    if (message.kinds?.length) {
+      obj.kinds = message.kinds.map((e) => trackKindToJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StartRtpForwardRequest>, I>>(base?: I): StartRtpForwardRequest {
+    return StartRtpForwardRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StartRtpForwardRequest>, I>>(object: I): StartRtpForwardRequest {
+    const message = createBaseStartRtpForwardRequest();
+    message.roomId = object.roomId ?? "";
+    message.forwardId = object.forwardId ?? "";
+    message.host = object.host ?? "";
+    message.ports = object.ports?.map((e) => e) || [];
+    message.kinds = object.kinds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseStartRtpForwardResponse(): StartRtpForwardResponse {
+  return { streams: [] };
+}
+
+export const StartRtpForwardResponse: MessageFns<StartRtpForwardResponse> = {
+  encode(message: StartRtpForwardResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.streams) {
+      RtpForwardStream.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartRtpForwardResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartRtpForwardResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.streams.push(RtpForwardStream.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartRtpForwardResponse {
+    return {
+      streams: globalThis.Array.isArray(object?.streams)
+        ? object.streams.map((e: any) => RtpForwardStream.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: StartRtpForwardResponse): unknown {
+    const obj: any = {};
+    if (message.streams?.length) {
+      obj.streams = message.streams.map((e) => RtpForwardStream.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StartRtpForwardResponse>, I>>(base?: I): StartRtpForwardResponse {
+    return StartRtpForwardResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StartRtpForwardResponse>, I>>(object: I): StartRtpForwardResponse {
+    const message = createBaseStartRtpForwardResponse();
+    message.streams = object.streams?.map((e) => RtpForwardStream.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRtpForwardStream(): RtpForwardStream {
+  return {
+    trackId: "",
+    participantId: "",
+    kind: 0,
+    source: 0,
+    mimeType: "",
+    clockRate: 0,
+    channels: 0,
+    payloadType: 0,
+    ssrc: 0,
+    port: 0,
+  };
+}
+
+export const RtpForwardStream: MessageFns<RtpForwardStream> = {
+  encode(message: RtpForwardStream, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.trackId !== "") {
+      writer.uint32(10).string(message.trackId);
+    }
+    if (message.participantId !== "") {
+      writer.uint32(18).string(message.participantId);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(24).int32(message.kind);
+    }
+    if (message.source !== 0) {
+      writer.uint32(32).int32(message.source);
+    }
+    if (message.mimeType !== "") {
+      writer.uint32(42).string(message.mimeType);
+    }
+    if (message.clockRate !== 0) {
+      writer.uint32(48).uint32(message.clockRate);
+    }
+    if (message.channels !== 0) {
+      writer.uint32(56).uint32(message.channels);
+    }
+    if (message.payloadType !== 0) {
+      writer.uint32(64).uint32(message.payloadType);
+    }
+    if (message.ssrc !== 0) {
+      writer.uint32(72).uint32(message.ssrc);
+    }
+    if (message.port !== 0) {
+      writer.uint32(80).uint32(message.port);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RtpForwardStream {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRtpForwardStream();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.trackId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.participantId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.source = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.mimeType = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.clockRate = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.channels = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.payloadType = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.ssrc = reader.uint32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.port = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RtpForwardStream {
+    return {
+      trackId: isSet(object.trackId)
+        ? globalThis.String(object.trackId)
+        : isSet(object.track_id)
+        ? globalThis.String(object.track_id)
+        : "",
+      participantId: isSet(object.participantId)
+        ? globalThis.String(object.participantId)
+        : isSet(object.participant_id)
+        ? globalThis.String(object.participant_id)
+        : "",
+      kind: isSet(object.kind) ? trackKindFromJSON(object.kind) : 0,
+      source: isSet(object.source) ? trackSourceFromJSON(object.source) : 0,
+      mimeType: isSet(object.mimeType)
+        ? globalThis.String(object.mimeType)
+        : isSet(object.mime_type)
+        ? globalThis.String(object.mime_type)
+        : "",
+      clockRate: isSet(object.clockRate)
+        ? globalThis.Number(object.clockRate)
+        : isSet(object.clock_rate)
+        ? globalThis.Number(object.clock_rate)
+        : 0,
+      channels: isSet(object.channels) ? globalThis.Number(object.channels) : 0,
+      payloadType: isSet(object.payloadType)
+        ? globalThis.Number(object.payloadType)
+        : isSet(object.payload_type)
+        ? globalThis.Number(object.payload_type)
+        : 0,
+      ssrc: isSet(object.ssrc) ? globalThis.Number(object.ssrc) : 0,
+      port: isSet(object.port) ? globalThis.Number(object.port) : 0,
+    };
+  },
+
+  toJSON(message: RtpForwardStream): unknown {
+    const obj: any = {};
+    if (message.trackId !== "") {
+      obj.trackId = message.trackId;
+    }
+    if (message.participantId !== "") {
+      obj.participantId = message.participantId;
+    }
+    if (message.kind !== 0) {
+      obj.kind = trackKindToJSON(message.kind);
+    }
+    if (message.source !== 0) {
+      obj.source = trackSourceToJSON(message.source);
+    }
+    if (message.mimeType !== "") {
+      obj.mimeType = message.mimeType;
+    }
+    if (message.clockRate !== 0) {
+      obj.clockRate = Math.round(message.clockRate);
+    }
+    if (message.channels !== 0) {
+      obj.channels = Math.round(message.channels);
+    }
+    if (message.payloadType !== 0) {
+      obj.payloadType = Math.round(message.payloadType);
+    }
+    if (message.ssrc !== 0) {
+      obj.ssrc = Math.round(message.ssrc);
+    }
+    if (message.port !== 0) {
+      obj.port = Math.round(message.port);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RtpForwardStream>, I>>(base?: I): RtpForwardStream {
+    return RtpForwardStream.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RtpForwardStream>, I>>(object: I): RtpForwardStream {
+    const message = createBaseRtpForwardStream();
+    message.trackId = object.trackId ?? "";
+    message.participantId = object.participantId ?? "";
+    message.kind = object.kind ?? 0;
+    message.source = object.source ?? 0;
+    message.mimeType = object.mimeType ?? "";
+    message.clockRate = object.clockRate ?? 0;
+    message.channels = object.channels ?? 0;
+    message.payloadType = object.payloadType ?? 0;
+    message.ssrc = object.ssrc ?? 0;
+    message.port = object.port ?? 0;
+    return message;
+  },
+};
+
+function createBaseRequestRtpForwardKeyframeRequest(): RequestRtpForwardKeyframeRequest {
+  return { roomId: "", forwardId: "" };
+}
+
+export const RequestRtpForwardKeyframeRequest: MessageFns<RequestRtpForwardKeyframeRequest> = {
+  encode(message: RequestRtpForwardKeyframeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.forwardId !== "") {
+      writer.uint32(18).string(message.forwardId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestRtpForwardKeyframeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestRtpForwardKeyframeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.forwardId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RequestRtpForwardKeyframeRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      forwardId: isSet(object.forwardId)
+        ? globalThis.String(object.forwardId)
+        : isSet(object.forward_id)
+        ? globalThis.String(object.forward_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RequestRtpForwardKeyframeRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.forwardId !== "") {
+      obj.forwardId = message.forwardId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RequestRtpForwardKeyframeRequest>, I>>(
+    base?: I,
+  ): RequestRtpForwardKeyframeRequest {
+    return RequestRtpForwardKeyframeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RequestRtpForwardKeyframeRequest>, I>>(
+    object: I,
+  ): RequestRtpForwardKeyframeRequest {
+    const message = createBaseRequestRtpForwardKeyframeRequest();
+    message.roomId = object.roomId ?? "";
+    message.forwardId = object.forwardId ?? "";
+    return message;
+  },
+};
+
+function createBaseRequestRtpForwardKeyframeResponse(): RequestRtpForwardKeyframeResponse {
+  return {};
+}
+
+export const RequestRtpForwardKeyframeResponse: MessageFns<RequestRtpForwardKeyframeResponse> = {
+  encode(_: RequestRtpForwardKeyframeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestRtpForwardKeyframeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestRtpForwardKeyframeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): RequestRtpForwardKeyframeResponse {
+    return {};
+  },
+
+  toJSON(_: RequestRtpForwardKeyframeResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RequestRtpForwardKeyframeResponse>, I>>(
+    base?: I,
+  ): RequestRtpForwardKeyframeResponse {
+    return RequestRtpForwardKeyframeResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RequestRtpForwardKeyframeResponse>, I>>(
+    _: I,
+  ): RequestRtpForwardKeyframeResponse {
+    const message = createBaseRequestRtpForwardKeyframeResponse();
+    return message;
+  },
+};
+
+function createBaseStopRtpForwardRequest(): StopRtpForwardRequest {
+  return { roomId: "", forwardId: "" };
+}
+
+export const StopRtpForwardRequest: MessageFns<StopRtpForwardRequest> = {
+  encode(message: StopRtpForwardRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.forwardId !== "") {
+      writer.uint32(18).string(message.forwardId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StopRtpForwardRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStopRtpForwardRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.forwardId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StopRtpForwardRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      forwardId: isSet(object.forwardId)
+        ? globalThis.String(object.forwardId)
+        : isSet(object.forward_id)
+        ? globalThis.String(object.forward_id)
+        : "",
+    };
+  },
+
+  toJSON(message: StopRtpForwardRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.forwardId !== "") {
+      obj.forwardId = message.forwardId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StopRtpForwardRequest>, I>>(base?: I): StopRtpForwardRequest {
+    return StopRtpForwardRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StopRtpForwardRequest>, I>>(object: I): StopRtpForwardRequest {
+    const message = createBaseStopRtpForwardRequest();
+    message.roomId = object.roomId ?? "";
+    message.forwardId = object.forwardId ?? "";
+    return message;
+  },
+};
+
+function createBaseStopRtpForwardResponse(): StopRtpForwardResponse {
+  return { stopped: false };
+}
+
+export const StopRtpForwardResponse: MessageFns<StopRtpForwardResponse> = {
+  encode(message: StopRtpForwardResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stopped !== false) {
+      writer.uint32(8).bool(message.stopped);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StopRtpForwardResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStopRtpForwardResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.stopped = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StopRtpForwardResponse {
+    return { stopped: isSet(object.stopped) ? globalThis.Boolean(object.stopped) : false };
+  },
+
+  toJSON(message: StopRtpForwardResponse): unknown {
+    const obj: any = {};
+    if (message.stopped !== false) {
+      obj.stopped = message.stopped;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StopRtpForwardResponse>, I>>(base?: I): StopRtpForwardResponse {
+    return StopRtpForwardResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StopRtpForwardResponse>, I>>(object: I): StopRtpForwardResponse {
+    const message = createBaseStopRtpForwardResponse();
+    message.stopped = object.stopped ?? false;
     return message;
   },
 };
@@ -5079,7 +5618,7 @@ export const IceCandidateEvent: MessageFns<IceCandidateEvent> = {
 
   fromJSON(object: any): IceCandidateEvent {
     return {
-      target: isSet(object.target) ? peerTargetFromJSON(object.target) : 0,
+      target: isSet(object.target) ? signalTargetFromJSON(object.target) : 0,
       candidate: isSet(object.candidate) ? IceCandidate.fromJSON(object.candidate) : undefined,
     };
   },
@@ -5087,7 +5626,7 @@ export const IceCandidateEvent: MessageFns<IceCandidateEvent> = {
   toJSON(message: IceCandidateEvent): unknown {
     const obj: any = {};
     if (message.target !== 0) {
-      obj.target = peerTargetToJSON(message.target);
+      obj.target = signalTargetToJSON(message.target);
     }
     if (message.candidate !== undefined) {
       obj.candidate = IceCandidate.toJSON(message.candidate);
@@ -5166,7 +5705,7 @@ export const PeerStateChanged: MessageFns<PeerStateChanged> = {
 
   fromJSON(object: any): PeerStateChanged {
     return {
-      target: isSet(object.target) ? peerTargetFromJSON(object.target) : 0,
+      target: isSet(object.target) ? signalTargetFromJSON(object.target) : 0,
       state: isSet(object.state) ? peerConnectionStateFromJSON(object.state) : 0,
     };
   },
@@ -5174,7 +5713,7 @@ export const PeerStateChanged: MessageFns<PeerStateChanged> = {
   toJSON(message: PeerStateChanged): unknown {
     const obj: any = {};
     if (message.target !== 0) {
-      obj.target = peerTargetToJSON(message.target);
+      obj.target = signalTargetToJSON(message.target);
     }
     if (message.state !== 0) {
       obj.state = peerConnectionStateToJSON(message.state);
@@ -5194,7 +5733,7 @@ export const PeerStateChanged: MessageFns<PeerStateChanged> = {
 };
 
 function createBaseTrackPublishedEvent(): TrackPublishedEvent {
-  return { trackId: "", cid: "", kind: 0, source: 0, mimeType: "", layers: [] };
+  return { trackId: "", cid: "", kind: 0, source: 0, mimeType: "", layers: [], muted: false, width: 0, height: 0 };
 }
 
 export const TrackPublishedEvent: MessageFns<TrackPublishedEvent> = {
@@ -5215,7 +5754,16 @@ export const TrackPublishedEvent: MessageFns<TrackPublishedEvent> = {
       writer.uint32(42).string(message.mimeType);
     }
     for (const v of message.layers) {
-      SimulcastLayer.encode(v!, writer.uint32(50).fork()).join();
+      VideoLayer.encode(v!, writer.uint32(50).fork()).join();
+    }
+    if (message.muted !== false) {
+      writer.uint32(56).bool(message.muted);
+    }
+    if (message.width !== 0) {
+      writer.uint32(64).uint32(message.width);
+    }
+    if (message.height !== 0) {
+      writer.uint32(72).uint32(message.height);
     }
     return writer;
   },
@@ -5278,7 +5826,31 @@ export const TrackPublishedEvent: MessageFns<TrackPublishedEvent> = {
               break;
             }
 
-            message.layers.push(SimulcastLayer.decode(reader, reader.uint32()));
+            message.layers.push(VideoLayer.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.muted = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.width = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.height = reader.uint32();
             continue;
           }
         }
@@ -5308,7 +5880,10 @@ export const TrackPublishedEvent: MessageFns<TrackPublishedEvent> = {
         : isSet(object.mime_type)
         ? globalThis.String(object.mime_type)
         : "",
-      layers: globalThis.Array.isArray(object?.layers) ? object.layers.map((e: any) => SimulcastLayer.fromJSON(e)) : [],
+      layers: globalThis.Array.isArray(object?.layers) ? object.layers.map((e: any) => VideoLayer.fromJSON(e)) : [],
+      muted: isSet(object.muted) ? globalThis.Boolean(object.muted) : false,
+      width: isSet(object.width) ? globalThis.Number(object.width) : 0,
+      height: isSet(object.height) ? globalThis.Number(object.height) : 0,
     };
   },
 
@@ -5330,7 +5905,16 @@ export const TrackPublishedEvent: MessageFns<TrackPublishedEvent> = {
       obj.mimeType = message.mimeType;
     }
     if (message.layers?.length) {
-      obj.layers = message.layers.map((e) => SimulcastLayer.toJSON(e));
+      obj.layers = message.layers.map((e) => VideoLayer.toJSON(e));
+    }
+    if (message.muted !== false) {
+      obj.muted = message.muted;
+    }
+    if (message.width !== 0) {
+      obj.width = Math.round(message.width);
+    }
+    if (message.height !== 0) {
+      obj.height = Math.round(message.height);
     }
     return obj;
   },
@@ -5345,7 +5929,10 @@ export const TrackPublishedEvent: MessageFns<TrackPublishedEvent> = {
     message.kind = object.kind ?? 0;
     message.source = object.source ?? 0;
     message.mimeType = object.mimeType ?? "";
-    message.layers = object.layers?.map((e) => SimulcastLayer.fromPartial(e)) || [];
+    message.layers = object.layers?.map((e) => VideoLayer.fromPartial(e)) || [];
+    message.muted = object.muted ?? false;
+    message.width = object.width ?? 0;
+    message.height = object.height ?? 0;
     return message;
   },
 };
@@ -5954,7 +6541,7 @@ export const TransportFailure: MessageFns<TransportFailure> = {
 
   fromJSON(object: any): TransportFailure {
     return {
-      target: isSet(object.target) ? peerTargetFromJSON(object.target) : 0,
+      target: isSet(object.target) ? signalTargetFromJSON(object.target) : 0,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
     };
   },
@@ -5962,7 +6549,7 @@ export const TransportFailure: MessageFns<TransportFailure> = {
   toJSON(message: TransportFailure): unknown {
     const obj: any = {};
     if (message.target !== 0) {
-      obj.target = peerTargetToJSON(message.target);
+      obj.target = signalTargetToJSON(message.target);
     }
     if (message.reason !== "") {
       obj.reason = message.reason;
@@ -6300,6 +6887,47 @@ export const SfuServiceService = {
     responseDeserialize: (value: Buffer): GetLoadResponse => GetLoadResponse.decode(value),
   },
   /**
+   * Starts sending the room's live tracks as plain RTP (no ICE, DTLS or SRTP) to a recorder, one UDP port
+   * per track, with a keyframe request so video begins at a keyframe. Not idempotent: a forward_id is used once.
+   */
+  startRtpForward: {
+    path: "/origo.rpc.sfu.v1.SfuService/StartRtpForward" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StartRtpForwardRequest): Buffer =>
+      Buffer.from(StartRtpForwardRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StartRtpForwardRequest => StartRtpForwardRequest.decode(value),
+    responseSerialize: (value: StartRtpForwardResponse): Buffer =>
+      Buffer.from(StartRtpForwardResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StartRtpForwardResponse => StartRtpForwardResponse.decode(value),
+  },
+  /** Asks the publishers of a forward's video tracks for a keyframe (the recorder started listening). Idempotent. */
+  requestRtpForwardKeyframe: {
+    path: "/origo.rpc.sfu.v1.SfuService/RequestRtpForwardKeyframe" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RequestRtpForwardKeyframeRequest): Buffer =>
+      Buffer.from(RequestRtpForwardKeyframeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RequestRtpForwardKeyframeRequest =>
+      RequestRtpForwardKeyframeRequest.decode(value),
+    responseSerialize: (value: RequestRtpForwardKeyframeResponse): Buffer =>
+      Buffer.from(RequestRtpForwardKeyframeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RequestRtpForwardKeyframeResponse =>
+      RequestRtpForwardKeyframeResponse.decode(value),
+  },
+  /** Stops a plain-RTP forward. Idempotent. */
+  stopRtpForward: {
+    path: "/origo.rpc.sfu.v1.SfuService/StopRtpForward" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StopRtpForwardRequest): Buffer =>
+      Buffer.from(StopRtpForwardRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StopRtpForwardRequest => StopRtpForwardRequest.decode(value),
+    responseSerialize: (value: StopRtpForwardResponse): Buffer =>
+      Buffer.from(StopRtpForwardResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StopRtpForwardResponse => StopRtpForwardResponse.decode(value),
+  },
+  /**
    * Feed of events the SFU raises on its own (renegotiation, ICE candidates, state changes, speakers,
    * layers). Signaling opens it before creating routers so no event is missed; the server sends
    * response headers as soon as the stream is registered.
@@ -6351,6 +6979,15 @@ export interface SfuServiceServer extends UntypedServiceImplementation {
   getStats: handleUnaryCall<GetStatsRequest, GetStatsResponse>;
   /** Load of the node's workers, for room placement. Idempotent. */
   getLoad: handleUnaryCall<GetLoadRequest, GetLoadResponse>;
+  /**
+   * Starts sending the room's live tracks as plain RTP (no ICE, DTLS or SRTP) to a recorder, one UDP port
+   * per track, with a keyframe request so video begins at a keyframe. Not idempotent: a forward_id is used once.
+   */
+  startRtpForward: handleUnaryCall<StartRtpForwardRequest, StartRtpForwardResponse>;
+  /** Asks the publishers of a forward's video tracks for a keyframe (the recorder started listening). Idempotent. */
+  requestRtpForwardKeyframe: handleUnaryCall<RequestRtpForwardKeyframeRequest, RequestRtpForwardKeyframeResponse>;
+  /** Stops a plain-RTP forward. Idempotent. */
+  stopRtpForward: handleUnaryCall<StopRtpForwardRequest, StopRtpForwardResponse>;
   /**
    * Feed of events the SFU raises on its own (renegotiation, ICE candidates, state changes, speakers,
    * layers). Signaling opens it before creating routers so no event is missed; the server sends
@@ -6576,6 +7213,57 @@ export interface SfuServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetLoadResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Starts sending the room's live tracks as plain RTP (no ICE, DTLS or SRTP) to a recorder, one UDP port
+   * per track, with a keyframe request so video begins at a keyframe. Not idempotent: a forward_id is used once.
+   */
+  startRtpForward(
+    request: StartRtpForwardRequest,
+    callback: (error: ServiceError | null, response: StartRtpForwardResponse) => void,
+  ): ClientUnaryCall;
+  startRtpForward(
+    request: StartRtpForwardRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StartRtpForwardResponse) => void,
+  ): ClientUnaryCall;
+  startRtpForward(
+    request: StartRtpForwardRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StartRtpForwardResponse) => void,
+  ): ClientUnaryCall;
+  /** Asks the publishers of a forward's video tracks for a keyframe (the recorder started listening). Idempotent. */
+  requestRtpForwardKeyframe(
+    request: RequestRtpForwardKeyframeRequest,
+    callback: (error: ServiceError | null, response: RequestRtpForwardKeyframeResponse) => void,
+  ): ClientUnaryCall;
+  requestRtpForwardKeyframe(
+    request: RequestRtpForwardKeyframeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RequestRtpForwardKeyframeResponse) => void,
+  ): ClientUnaryCall;
+  requestRtpForwardKeyframe(
+    request: RequestRtpForwardKeyframeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RequestRtpForwardKeyframeResponse) => void,
+  ): ClientUnaryCall;
+  /** Stops a plain-RTP forward. Idempotent. */
+  stopRtpForward(
+    request: StopRtpForwardRequest,
+    callback: (error: ServiceError | null, response: StopRtpForwardResponse) => void,
+  ): ClientUnaryCall;
+  stopRtpForward(
+    request: StopRtpForwardRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StopRtpForwardResponse) => void,
+  ): ClientUnaryCall;
+  stopRtpForward(
+    request: StopRtpForwardRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StopRtpForwardResponse) => void,
   ): ClientUnaryCall;
   /**
    * Feed of events the SFU raises on its own (renegotiation, ICE candidates, state changes, speakers,
