@@ -135,12 +135,24 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
   let current: { set: JWTVerifyGetKey; at: number } | undefined;
   let loading: Promise<JWTVerifyGetKey> | undefined;
   let fetchCount = 0;
+  /** After a failed refresh, the aged cache is used without asking again until then. */
+  let staleUntil = 0;
 
   const load = (): Promise<JWTVerifyGetKey> => {
     loading ??= (async () => {
       try {
         fetchCount += 1;
-        const jwks = await source();
+        let jwks: JsonWebKeySet;
+        try {
+          jwks = await source();
+        } catch (err) {
+          // Not the caller's fault: a 401 would tell a client to drop a token that may be fine.
+          throw new AppError(
+            ErrorCode.UNAVAILABLE,
+            'The keys that check access tokens cannot be fetched from the auth service; try again shortly',
+            { reason: 'auth_keys_unavailable', cause: err },
+          );
+        }
         // Only asymmetric signing keys of the allowed algorithms are ever candidates.
         const keys = jwks.keys.filter(
           (k) =>
@@ -159,7 +171,18 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
 
   const getKey: JWTVerifyGetKey = async (header, token) => {
     if (typeof header.kid !== 'string' || header.kid === '') throw invalid('missing_kid');
-    let set = current !== undefined && Date.now() - current.at < maxAgeMs ? current.set : await load();
+    // Past its age the cached set is still used when a refresh fails (auth or its database down): keys
+    // change only by rotation, and a rotated-in kid takes the refetch path below.
+    const cached = current;
+    let set =
+      cached !== undefined && (Date.now() - cached.at < maxAgeMs || Date.now() < staleUntil)
+        ? cached.set
+        : await load().catch((err: unknown) => {
+            if (cached === undefined) throw err;
+            // Try the refresh again after the cooldown, not on every request meanwhile.
+            staleUntil = Date.now() + cooldownMs;
+            return cached.set;
+          });
     try {
       return await set(header, token);
     } catch (err) {

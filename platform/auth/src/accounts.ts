@@ -1,8 +1,9 @@
-// The auth domain: accounts, organizations, memberships, one-time tokens and the outbox. Every mutation
-// runs in one transaction with its audit rows.
+// The auth domain: accounts, organizations, memberships and one-time tokens (whose mails go to the
+// notification service through the relay). Every mutation runs in one transaction with its audit rows.
 import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, gt, ilike, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import { AppError, ErrorCode } from '@origo/kit';
+import { z } from 'zod';
 import { created, updated, writeAudit, type Actor, type Db } from './audit.js';
 import { generateToken, hashToken, isTokenShaped } from './crypto.js';
 import {
@@ -11,19 +12,19 @@ import {
   oidcAccounts,
   oneTimeTokens,
   organizations,
-  outbox,
   users,
   type AuditEventRow,
   type OrganizationRow,
-  type OutboxRow,
   type UserRow,
 } from './db/schema.js';
-import { newOrgId, newOutboxId, newUserId, type OrgId, type UserId } from './ids.js';
-import { decodeCursor, pageOf, type Page } from './pagination.js';
+import type { NotificationRelay } from '@origo/notification-relay';
+import type { EnqueueRequest } from '@origo/proto/notification-rpc';
+import { newOrgId, newUserId, type OrgId, type UserId } from './ids.js';
+import { cursorPart, decodeCursor, pageOf, type Page } from './pagination.js';
 import { passwordProblem, type PasswordHasher } from './password.js';
 import type { Membership, OrgRole, Principal } from './rbac.js';
 import type { SessionManager } from './sessions.js';
-import type { SignInThrottle } from './throttle.js';
+import type { SignInThrottle, ThrottleBlock } from './throttle.js';
 
 const SIGNUP_LOCK = createHash('sha256').update('origo:auth:signup').digest().readBigInt64BE(0).toString();
 const VERIFICATION_TTL_MS = 48 * 3_600_000;
@@ -72,6 +73,8 @@ export interface AccountsOptions {
   now: () => Date;
   publicUrl: string;
   signupEnabled: boolean;
+  /** Hands password-reset and verification mails to the notification service. */
+  relay: NotificationRelay;
 }
 
 function userView(row: UserRow) {
@@ -163,7 +166,7 @@ export class Accounts {
     if (problem !== null)
       throw AppError.invalid('Password refused', [{ field: 'password', message: problem }]);
     const passwordHash = await this.o.hasher.hash(input.password);
-    return this.o.db.transaction(async (tx) => {
+    const result = await this.o.db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(${SIGNUP_LOCK}::bigint)`);
       if ((await this.findUserByEmail(tx, input.email)) !== undefined) {
         throw new AppError(ErrorCode.ALREADY_EXISTS, 'An account with this e-mail address exists', {
@@ -191,19 +194,24 @@ export class Accounts {
       const { token, session } = await this.o.sessions.create(tx, userId, actor, client);
       return { user, orgId, token, sessionId: session.id, expiresAt: session.expiresAt };
     });
+    this.o.relay.kick();
+    return result;
   }
 
   async signIn(
     input: { email: string; password: string },
     client: ClientInfo,
   ): Promise<{ user: UserRow; token: string; sessionId: string; expiresAt: Date }> {
-    const block = await this.o.throttle.begin(input.email, client.ip);
-    if (block !== null) {
-      throw new AppError(ErrorCode.RESOURCE_EXHAUSTED, 'Too many sign-in attempts; try again later', {
+    const refuse = (block: ThrottleBlock) =>
+      new AppError(ErrorCode.RESOURCE_EXHAUSTED, 'Too many sign-in attempts; try again later', {
         reason: `throttled:${block.retryAfterSeconds}`,
       });
-    }
+    const blocked = await this.o.throttle.check(input.email, client.ip);
+    if (blocked !== null) throw refuse(blocked);
     const user = await this.findUserByEmail(this.o.db, input.email);
+    // Counted once the database answered (see SignInThrottle.check), still before the password is checked.
+    const block = await this.o.throttle.begin(input.email, client.ip);
+    if (block !== null) throw refuse(block);
     const ok =
       user?.passwordHash != null
         ? await this.o.hasher.verify(user.passwordHash, input.password)
@@ -227,7 +235,7 @@ export class Accounts {
   }
 
   async signOut(principal: Principal, requestId?: string): Promise<void> {
-    await this.o.db.transaction((tx) =>
+    await this.o.sessions.transaction((tx) =>
       this.o.sessions.invalidate(tx, principal.sessionId, { id: principal.userId, requestId }),
     );
   }
@@ -254,7 +262,7 @@ export class Accounts {
       throw AppError.invalid('Password refused', [{ field: 'newPassword', message: problem }]);
     const passwordHash = await this.o.hasher.hash(input.newPassword);
     const actor: Actor = { id: user.id, requestId: client.requestId };
-    return this.o.db.transaction(async (tx) => {
+    return this.o.sessions.transaction(async (tx) => {
       await this.setPassword(tx, actor, user, passwordHash, 'user.password_change');
       await this.o.sessions.invalidateAllForUser(tx, user.id, actor, 'password_change');
       const { token, session } = await this.o.sessions.create(tx, user.id, actor, client);
@@ -269,12 +277,15 @@ export class Accounts {
     const actor: Actor = { id: 'anonymous', requestId };
     await this.o.db.transaction(async (tx) => {
       const token = await this.insertOneTimeToken(tx, actor, user, 'password_reset', RESET_TTL_MS);
-      await this.enqueueMail(tx, actor, {
-        to: user.email,
-        subject: 'Reset your Origo password',
-        body: `Someone asked to reset the password of your Origo account. If it was you, open this link within one hour:\n\n${this.o.publicUrl}/reset-password#token=${token}\n\nIf it was not you, ignore this message; your password stays unchanged.`,
+      await this.enqueueMail(tx, actor, user, {
+        $case: 'passwordReset',
+        value: {
+          actionUrl: `${this.o.publicUrl}/reset-password#token=${token}`,
+          expiresInMinutes: RESET_TTL_MS / 60_000,
+        },
       });
     });
+    this.o.relay.kick();
   }
 
   async resetPassword(input: { token: string; password: string }, requestId?: string): Promise<void> {
@@ -284,7 +295,7 @@ export class Accounts {
       throw AppError.invalid('Password refused', [{ field: 'password', message: problem }]);
     const passwordHash = await this.o.hasher.hash(input.password);
     const actor: Actor = { id: found.user.id, requestId };
-    await this.o.db.transaction(async (tx) => {
+    await this.o.sessions.transaction(async (tx) => {
       await this.consumeToken(tx, actor, found.tokenId);
       // Other outstanding reset links die with this one.
       await this.consumeOutstanding(tx, actor, found.user.id, 'password_reset');
@@ -301,6 +312,7 @@ export class Accounts {
     if (user.emailVerifiedAt !== null)
       throw AppError.precondition('The e-mail address is already verified', 'already_verified');
     await this.o.db.transaction((tx) => this.issueVerification(tx, { id: user.id, requestId }, user));
+    this.o.relay.kick();
   }
 
   async verifyEmail(token: string, requestId?: string): Promise<void> {
@@ -379,7 +391,7 @@ export class Accounts {
   ): Promise<Page<MemberView>> {
     await this.getOrganization(orgId);
     const after =
-      opts.cursor === undefined ? undefined : (decodeCursor(opts.cursor, ['string'])[0] as string);
+      opts.cursor === undefined ? undefined : decodeCursor(opts.cursor, z.tuple([cursorPart.text]))[0];
     const rows = await this.o.db
       .select({ user: users, role: memberships.role, since: memberships.createdAt })
       .from(memberships)
@@ -484,7 +496,10 @@ export class Accounts {
     cursor?: string | undefined;
     limit: number;
   }): Promise<Page<PublicUser>> {
-    const after = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor, ['string', 'string']);
+    const after =
+      opts.cursor === undefined
+        ? undefined
+        : decodeCursor(opts.cursor, z.tuple([cursorPart.timestamp, cursorPart.text]));
     const rows = await this.o.db
       .select()
       .from(users)
@@ -494,8 +509,8 @@ export class Accounts {
           after === undefined
             ? undefined
             : or(
-                gt(users.createdAt, new Date(after[0] as string)),
-                and(eq(users.createdAt, new Date(after[0] as string)), gt(users.id, after[1] as UserId)),
+                gt(users.createdAt, after[0]),
+                and(eq(users.createdAt, after[0]), gt(users.id, after[1] as UserId)),
               ),
         ),
       )
@@ -512,7 +527,7 @@ export class Accounts {
    */
   async setDisabled(userId: UserId, disabled: boolean, actor: Actor, orgScope?: OrgId): Promise<PublicUser> {
     if (userId === actor.id) throw AppError.precondition('You cannot disable your own account', 'self');
-    return this.o.db.transaction(async (tx) => {
+    return this.o.sessions.transaction(async (tx) => {
       const [before] = await tx.select().from(users).where(eq(users.id, userId)).for('update');
       if (before === undefined) throw AppError.notFound('User');
       if (orgScope !== undefined) {
@@ -548,7 +563,7 @@ export class Accounts {
     });
   }
 
-  // ---- audit log and outbox --------------------------------------------------------------------------
+  // ---- audit log ------------------------------------------------------------------------------------
 
   /** Newest first. `orgId` limits to one organization's events; without it, the whole installation's. */
   async auditLog(opts: {
@@ -557,7 +572,7 @@ export class Accounts {
     limit: number;
   }): Promise<Page<AuditEventRow>> {
     const before =
-      opts.cursor === undefined ? undefined : (decodeCursor(opts.cursor, ['number'])[0] as number);
+      opts.cursor === undefined ? undefined : decodeCursor(opts.cursor, z.tuple([cursorPart.serial]))[0];
     const rows = await this.o.db
       .select()
       .from(auditEvents)
@@ -570,24 +585,6 @@ export class Accounts {
       .orderBy(desc(auditEvents.id))
       .limit(opts.limit + 1);
     return pageOf(rows, opts.limit, (r) => [r.id]);
-  }
-
-  async listOutbox(opts: { cursor?: string | undefined; limit: number }): Promise<Page<OutboxRow>> {
-    const after = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor, ['string', 'string']);
-    const rows = await this.o.db
-      .select()
-      .from(outbox)
-      .where(
-        after === undefined
-          ? undefined
-          : or(
-              lt(outbox.createdAt, new Date(after[0] as string)),
-              and(eq(outbox.createdAt, new Date(after[0] as string)), lt(outbox.id, after[1] as string)),
-            ),
-      )
-      .orderBy(desc(outbox.createdAt), desc(outbox.id))
-      .limit(opts.limit + 1);
-    return pageOf(rows, opts.limit, (r) => [r.createdAt.toISOString(), r.id]);
   }
 
   // ---- OIDC ------------------------------------------------------------------------------------------
@@ -608,7 +605,7 @@ export class Accounts {
     },
     client: ClientInfo,
   ): Promise<{ user: UserRow; token: string; expiresAt: Date; created: boolean }> {
-    return this.o.db.transaction(async (tx) => {
+    return this.o.sessions.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(${SIGNUP_LOCK}::bigint)`);
       const [link] = await tx
         .select()
@@ -750,10 +747,12 @@ export class Accounts {
 
   private async issueVerification(tx: Db, actor: Actor, user: UserRow): Promise<void> {
     const token = await this.insertOneTimeToken(tx, actor, user, 'email_verification', VERIFICATION_TTL_MS);
-    await this.enqueueMail(tx, actor, {
-      to: user.email,
-      subject: 'Confirm your e-mail address for Origo',
-      body: `Open this link within 48 hours to confirm your e-mail address:\n\n${this.o.publicUrl}/verify-email#token=${token}\n`,
+    await this.enqueueMail(tx, actor, user, {
+      $case: 'emailVerification',
+      value: {
+        actionUrl: `${this.o.publicUrl}/verify-email#token=${token}`,
+        expiresInHours: VERIFICATION_TTL_MS / 3_600_000,
+      },
     });
   }
 
@@ -789,17 +788,28 @@ export class Accounts {
   private async enqueueMail(
     tx: Db,
     actor: Actor,
-    mail: { to: string; subject: string; body: string },
+    user: UserRow,
+    params: NonNullable<EnqueueRequest['params']>,
   ): Promise<void> {
-    const [row] = await tx
-      .insert(outbox)
-      .values({ id: newOutboxId(), ...mail, ...created(actor, this.o.now()) })
-      .returning();
+    const row = await this.o.relay.add(
+      tx,
+      {
+        rpc: 'enqueue',
+        request: {
+          idempotencyKey: '',
+          orgId: '',
+          recipient: { userId: user.id, email: user.email, phone: '', displayName: user.displayName },
+          params,
+        },
+      },
+      actor.id,
+    );
+    // The payload carries the one-time link; the audit row records only that a mail was queued.
     await writeAudit(tx, actor, {
-      action: 'outbox.enqueue',
-      entity: 'outbox',
-      entityId: row?.id ?? '',
-      after: row ?? null,
+      action: 'notification.enqueue',
+      entity: 'notification_relay',
+      entityId: row.id,
+      after: { kind: params.$case, userId: user.id },
     });
   }
 

@@ -55,11 +55,35 @@ export function createHttpAuthClient(options: {
         throw new AppError(ErrorCode.UNAVAILABLE, 'The auth service is unreachable', { cause: err });
       }
       if (response.status === 401) return null;
-      if (!response.ok)
-        throw new AppError(ErrorCode.UNAVAILABLE, `The auth service answered HTTP ${response.status}`);
+      if (!response.ok) throw await unavailable(response);
       return parsePrincipal(await response.json());
     },
   };
+}
+
+/**
+ * Auth could not say who the caller is. When auth itself is unavailable (its database is down), its
+ * problem detail and Retry-After are passed on, so the caller learns why and when to try again.
+ */
+async function unavailable(response: Response): Promise<AppError> {
+  let detail: string | undefined;
+  if (
+    response.status === 503 &&
+    /^application\/problem\+json/.test(response.headers.get('content-type') ?? '')
+  ) {
+    const doc = (await response.json().catch(() => undefined)) as { detail?: unknown } | undefined;
+    if (typeof doc?.detail === 'string' && doc.detail.length <= 300) detail = doc.detail;
+  } else {
+    await response.body?.cancel().catch(() => {});
+  }
+  const retryAfter = Number(response.headers.get('retry-after'));
+  return new AppError(
+    ErrorCode.UNAVAILABLE,
+    detail === undefined
+      ? `The auth service answered HTTP ${response.status}`
+      : `The auth service is unavailable: ${detail}`,
+    Number.isInteger(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {},
+  );
 }
 
 function parsePrincipal(value: unknown): Principal {

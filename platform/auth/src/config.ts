@@ -11,6 +11,8 @@ export const authConfigSchema = z
   .object({
     AUTH_HTTP_PORT: env.port().optional(),
     AUTH_HTTP_HOST: z.string().optional(),
+    /** The notification service's gRPC address (host:port); in one process the AddressBook's. */
+    NOTIFICATION_GRPC_ADDRESS: z.string().min(1).optional(),
     /** Where the browser reaches Origo; used in e-mail links and as the trusted Origin for cookie requests. */
     ORIGO_PUBLIC_URL: env.url(['http', 'https']).default('http://localhost:8080'),
     AUTH_JWT_ISSUER: z.string().min(1).default('origo'),

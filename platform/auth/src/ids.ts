@@ -11,7 +11,6 @@ function newId(prefix: string): string {
 
 export const newUserId = (): UserId => newId('usr') as UserId;
 export const newOrgId = (): OrgId => newId('org') as OrgId;
-export const newOutboxId = (): string => newId('mail');
 
 const ID_PATTERN = /^[a-z]{3,4}_[A-Za-z0-9_-]{22}$/;
 

@@ -46,3 +46,5 @@ export { SESSION_COOKIE } from './cookies.js';
 export { PRODUCTION_ARGON2, passwordProblem } from './password.js';
 export type { Argon2Params } from './password.js';
 export type { UserId, OrgId } from './ids.js';
+export { SESSION_ENDED_CHANNEL, createSessionRevocations, publishSessionsEnded } from './session-events.js';
+export type { SessionEndedMessage, SessionRevocations } from './session-events.js';

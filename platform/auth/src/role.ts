@@ -6,6 +6,7 @@ import {
   randomSecret,
   type RoleDefinition,
   type SecretSpec,
+  ADDRESS,
 } from '@origo/kit';
 import { createBusKv } from '@origo/kit/bus';
 import { authConfigSchema, settingsFromEnv } from './config.js';
@@ -47,10 +48,17 @@ export const authRole: RoleDefinition = {
       service = await createAuthService({
         database,
         kv: busKv.kv,
+        bus: busKv.bus,
         keyEncryptionKey: await ctx.secrets.get(AUTH_KEK_SECRET),
         settings,
         logger,
         metrics: createMetrics('auth'),
+        notificationTarget:
+          config.NOTIFICATION_GRPC_ADDRESS !== undefined
+            ? async () => config.NOTIFICATION_GRPC_ADDRESS as string
+            : ctx.allInOne
+              ? () => ctx.addresses.wait(ADDRESS.notificationGrpc)
+              : undefined,
         // In single-machine mode only the gateway reaches auth, over loopback.
         trustProxy:
           config.AUTH_TRUST_PROXY === undefined
@@ -62,9 +70,13 @@ export const authRole: RoleDefinition = {
       await database.close();
       throw err;
     }
+    if (config.NOTIFICATION_GRPC_ADDRESS === undefined && !ctx.allInOne)
+      logger.warn(
+        'NOTIFICATION_GRPC_ADDRESS is not set: password-reset and verification mails wait in the relay table',
+      );
     const host = config.AUTH_HTTP_HOST ?? (ctx.allInOne ? '127.0.0.1' : '0.0.0.0');
     const { url } = await service.listen(config.AUTH_HTTP_PORT ?? (ctx.allInOne ? 0 : 8080), host);
-    ctx.addresses.set('auth.http', url);
+    ctx.addresses.set(ADDRESS.authHttp, url);
 
     const housekeeping = async () => {
       try {

@@ -12,7 +12,8 @@ import {
   type ServiceMetrics,
 } from '@origo/kit';
 import { openDatabase, type DatabaseHandle } from '@origo/kit/db';
-import { createBusKv, type BusKv, type Kv } from '@origo/kit/bus';
+import { createBusKv, type Bus, type BusKv, type Kv } from '@origo/kit/bus';
+import { NotificationRelay } from '@origo/notification-relay';
 import { Accounts } from './accounts.js';
 import { createAccessTokenVerifier, signAccessToken, type AccessTokenVerifier } from './access-token.js';
 import { SYSTEM, type Actor, type Schema } from './audit.js';
@@ -25,6 +26,7 @@ import { PasswordHasher, PRODUCTION_ARGON2, type Argon2Params } from './password
 import { installAccessControl, type Principal, type RouteEntry } from './rbac.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
 import { registerOrgRoutes } from './routes/org-routes.js';
+import { publishSessionsEnded } from './session-events.js';
 import { SessionManager } from './sessions.js';
 import { SignInThrottle } from './throttle.js';
 
@@ -55,6 +57,12 @@ export interface AuthServiceDeps {
   database: AuthDatabase | { databaseUrl?: string | undefined; dataDir?: string | undefined };
   /** Shared store for throttling counters and OIDC flow state; an in-memory one is created when absent. */
   kv?: Kv;
+  /**
+   * Where ended sessions are announced, so services that verify access tokens on their own refuse them
+   * at once (see session-events.ts). Pass the bus of the same store as `kv`; without either, the
+   * in-process one is used.
+   */
+  bus?: Bus;
   /** Encrypts private signing keys at rest (>= 32 characters); comes from the secret store. */
   keyEncryptionKey: string;
   settings?: Partial<AuthSettings>;
@@ -71,6 +79,13 @@ export interface AuthServiceDeps {
   trustProxy?: boolean;
   /** Largest request body in bytes. Default 64 KiB: auth bodies are small. */
   bodyLimit?: number;
+  /**
+   * The notification service's gRPC address. Without it, mails wait in the relay table (tests read
+   * them there) until a service with a target relays them.
+   */
+  notificationTarget?: () => Promise<string>;
+  /** Relay timing (tests shorten it). Defaults: retry from 1 s up to 5 min, look every 5 s. */
+  notificationRelay?: { retryBaseMs?: number; retryMaxMs?: number; intervalMs?: number };
 }
 
 export interface AuthService {
@@ -81,6 +96,8 @@ export interface AuthService {
   settings: AuthSettings;
   database: AuthDatabase;
   accounts: Accounts;
+  /** Hands password-reset and verification mails to the notification service. */
+  relay: NotificationRelay;
   keys: SigningKeyStore;
   /** Verifies access tokens against this service's own keys, in process (no HTTP). */
   verifier: AccessTokenVerifier;
@@ -127,10 +144,13 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
   let ownBus: BusKv | undefined;
   try {
     let kv = deps.kv;
-    if (kv === undefined) {
+    let bus = deps.bus;
+    if (kv === undefined || bus === undefined) {
       ownBus = await createBusKv({ logger });
-      kv = ownBus.kv;
+      kv ??= ownBus.kv;
+      bus ??= ownBus.bus;
     }
+    const eventBus = bus;
     const db = database.db;
     const keys = new SigningKeyStore({
       db,
@@ -146,8 +166,24 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       { idleMs: settings.sessionIdleMs, absoluteMs: settings.sessionAbsoluteMs },
       now,
     );
+    // Tokens of an ended session stay verifiable until they expire (plus the verifiers' clock tolerance).
+    sessions.onEnded((sids) => {
+      const until = new Date(now().getTime() + (settings.accessTokenTtlSeconds + 60) * 1000);
+      publishSessionsEnded(eventBus, sids, until).catch((err: unknown) =>
+        logger.warn({ err, sessions: sids.length }, 'could not announce ended sessions'),
+      );
+    });
     const throttle = new SignInThrottle(kv, settings.throttle);
     const hasher = new PasswordHasher(deps.argon2 ?? PRODUCTION_ARGON2);
+    const relay = new NotificationRelay({
+      service: 'auth',
+      db,
+      target: deps.notificationTarget,
+      logger,
+      now,
+      registry: metrics.registry,
+      ...deps.notificationRelay,
+    });
     const accounts = new Accounts({
       db,
       hasher,
@@ -156,6 +192,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       now,
       publicUrl: settings.publicUrl,
       signupEnabled: settings.signupEnabled,
+      relay,
     });
     const oidc = settings.oidc === null ? null : new OidcSignIn(settings.oidc, kv);
     const verifier = createAccessTokenVerifier({
@@ -214,9 +251,18 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
         request,
       ),
     );
-    registerAuthRoutes(app, { accounts, keys, settings, oidc, kv, now });
-    registerOrgRoutes(app, { accounts, keys });
+    registerAuthRoutes(app, {
+      accounts,
+      keys,
+      settings,
+      oidc,
+      kv,
+      now,
+      trustForwardedHost: deps.trustProxy ?? false,
+    });
+    registerOrgRoutes(app, { accounts, keys, db });
     await app.ready();
+    relay.start();
 
     let closing: Promise<void> | undefined;
     return {
@@ -226,6 +272,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       settings,
       database,
       accounts,
+      relay,
       keys,
       verifier,
       getVerificationKeys: () => keys.verificationKeys(),
@@ -244,6 +291,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       close() {
         closing ??= (async () => {
           await http.close();
+          await relay.stop();
           await ownBus?.close();
           if (ownsDatabase) await database.close();
         })();

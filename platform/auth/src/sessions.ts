@@ -9,6 +9,9 @@ export interface SessionSettings {
   absoluteMs: number;
 }
 
+/** Told the ids of sessions that ended, once the change is committed. */
+export type SessionsEndedListener = (sessionIds: readonly string[]) => void;
+
 export interface ValidSession {
   session: SessionRow;
   user: UserRow;
@@ -24,11 +27,45 @@ function sessionView(row: SessionRow) {
  * session ends at the first of its idle expiry (extended while in use) and its absolute expiry.
  */
 export class SessionManager {
+  /** Sessions ended inside a transaction opened by `transaction`, announced after it commits. */
+  private readonly pending = new WeakMap<object, string[]>();
+  private readonly listeners: SessionsEndedListener[] = [];
+
   constructor(
     private readonly db: Db,
     private readonly settings: SessionSettings,
     private readonly now: () => Date,
   ) {}
+
+  /** Called with the ids of ended sessions (signed out, revoked, expired), after the commit. */
+  onEnded(listener: SessionsEndedListener): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * A transaction whose ended sessions are announced once it commits (and not at all if it rolls back),
+   * so no other service refuses tokens of a session that still exists.
+   */
+  async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    const ended: string[] = [];
+    const result = await this.db.transaction(async (tx) => {
+      this.pending.set(tx, ended);
+      return fn(tx);
+    });
+    this.announce(ended);
+    return result;
+  }
+
+  private ended(tx: Db, sessionIds: readonly string[]): void {
+    const list = this.pending.get(tx);
+    if (list === undefined) this.announce(sessionIds);
+    else list.push(...sessionIds);
+  }
+
+  private announce(sessionIds: readonly string[]): void {
+    if (sessionIds.length === 0) return;
+    for (const listener of this.listeners) listener(sessionIds);
+  }
 
   async create(
     tx: Db,
@@ -82,6 +119,7 @@ export class SessionManager {
     if (now >= row.session.expiresAt || now >= row.session.idleExpiresAt) {
       // Housekeeping of an already-dead session, not a user-visible mutation: no audit row.
       await this.db.delete(sessions).where(eq(sessions.id, sessionId));
+      this.announce([sessionId]);
       return null;
     }
     if (row.user.disabledAt !== null) return null;
@@ -105,6 +143,7 @@ export class SessionManager {
   async invalidate(tx: Db, sessionId: string, actor: Actor): Promise<boolean> {
     const [before] = await tx.delete(sessions).where(eq(sessions.id, sessionId)).returning();
     if (before === undefined) return false;
+    this.ended(tx, [sessionId]);
     await writeAudit(tx, actor, {
       action: 'session.delete',
       entity: 'session',
@@ -120,6 +159,10 @@ export class SessionManager {
       .delete(sessions)
       .where(eq(sessions.userId, userId))
       .returning({ id: sessions.id });
+    this.ended(
+      tx,
+      removed.map((r) => r.id),
+    );
     if (removed.length > 0) {
       await writeAudit(tx, actor, {
         action: 'session.revoke_all',

@@ -34,6 +34,24 @@ export class SignInThrottle {
     private readonly settings: ThrottleSettings,
   ) {}
 
+  /**
+   * Read-only: whether a window is already exhausted, so a refused attempt costs no database work. Call
+   * it before looking the account up, and `begin` once the lookup answered: an attempt the database
+   * could not serve (an outage) is then not counted, and a user who kept retrying through one is not
+   * locked out when it ends.
+   */
+  async check(email: string, ip: string): Promise<ThrottleBlock | null> {
+    const k = keys(email, ip);
+    const ipFailures = Number((await this.kv.get(k.ip)) ?? 0);
+    if (ipFailures >= this.settings.ipFailures) return this.block(k.ip, 'ip');
+    if ((await this.kv.get(k.emailLock)) !== null && (await this.kv.get(k.known)) === null) {
+      return this.block(k.emailLock, 'email');
+    }
+    const attempts = Number((await this.kv.get(k.pair)) ?? 0);
+    if (attempts >= this.settings.pairFailures) return this.block(k.pair, 'pair');
+    return null;
+  }
+
   /** Call before checking the password; a non-null result means answer 429 without checking it. */
   async begin(email: string, ip: string): Promise<ThrottleBlock | null> {
     const k = keys(email, ip);

@@ -2,7 +2,9 @@
 // auth service in process, and a tiny cookie-keeping client over fastify's inject.
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { sql } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
+import type { Logger } from '@origo/kit';
+import { EnqueueRequest } from '@origo/proto/notification-rpc';
 import {
   createAuthService,
   openAuthDatabase,
@@ -11,7 +13,7 @@ import {
   type AuthSettings,
 } from '../src/index.js';
 import { SESSION_COOKIE } from '../src/cookies.js';
-import { auditEvents } from '../src/db/schema.js';
+import { auditEvents, notificationRelay } from '../src/db/schema.js';
 import type { Argon2Params } from '../src/password.js';
 
 const DATABASE_URL = process.env.DATABASE_URL === '' ? undefined : process.env.DATABASE_URL;
@@ -67,7 +69,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startAuth(backend: Backend, settings: Partial<AuthSettings> = {}): Promise<Harness> {
+export async function startAuth(
+  backend: Backend,
+  settings: Partial<AuthSettings> = {},
+  extra: { logger?: Logger } = {},
+): Promise<Harness> {
   const database = await backend.open();
   let offset = 0;
   const now = () => new Date(Date.now() + offset);
@@ -77,6 +83,7 @@ export async function startAuth(backend: Backend, settings: Partial<AuthSettings
     argon2: TEST_ARGON2,
     now,
     trustProxy: true,
+    ...(extra.logger === undefined ? {} : { logger: extra.logger }),
     settings: { cookieSecure: true, publicUrl: 'https://origo.test', ...settings },
   });
   return {
@@ -198,11 +205,25 @@ export async function auditCount(database: AuthDatabase): Promise<number> {
   return row?.n ?? 0;
 }
 
-/** The token inside the newest outbox mail to `to` (the part after `#token=`). */
-export async function tokenFromOutbox(service: AuthService, to: string, subject: RegExp): Promise<string> {
-  const page = await service.accounts.listOutbox({ limit: 100 });
-  const mail = page.items.find((m) => m.to === to && subject.test(m.subject));
-  const token = mail === undefined ? undefined : /#token=([a-z2-7]+)/.exec(mail.body)?.[1];
-  if (token === undefined) throw new Error(`no mail to ${to} matching ${String(subject)}`);
-  return token;
+/**
+ * The token inside the newest mail to `to` of the given kind that auth handed to its notification relay
+ * (the link the notification service will render into the mail).
+ */
+export async function tokenFromOutbox(
+  service: AuthService,
+  to: string,
+  kind: 'passwordReset' | 'emailVerification',
+): Promise<string> {
+  const rows = await service.database.db
+    .select()
+    .from(notificationRelay)
+    .where(eq(notificationRelay.rpc, 'enqueue'))
+    .orderBy(desc(notificationRelay.createdAt));
+  for (const row of rows) {
+    const request = EnqueueRequest.fromJSON(row.payload);
+    if (request.recipient?.email !== to || request.params?.$case !== kind) continue;
+    const token = /#token=([a-z2-7]+)/.exec(request.params.value.actionUrl)?.[1];
+    if (token !== undefined) return token;
+  }
+  throw new Error(`no ${kind} mail to ${to}`);
 }

@@ -246,6 +246,35 @@ describe.each(backends)('access tokens, JWKS and key rotation ($name)', (backend
     await expect(later.verify(oldToken)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
+  it('answers UNAVAILABLE, not 401, when the keys cannot be fetched, and keeps using aged keys meanwhile', async () => {
+    const minted = await browser.post('/api/auth/token');
+    const token = minted.body['accessToken'] as string;
+    let reachable = true;
+    const source = async () => {
+      if (!reachable) throw new Error('JWKS fetch failed with HTTP 503');
+      return h.service.getVerificationKeys();
+    };
+    // The service's clock was moved forward by the tests before; check against the same clock.
+    const options = { keySource: source, issuer: 'https://origo.test', audience: 'origo', now: h.clock.now };
+    const cold = createAccessTokenVerifier(options);
+    const warm = createAccessTokenVerifier({ ...options, maxCacheAgeMs: 1 });
+    await warm.verify(token);
+    reachable = false;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Auth (or its database) is down: a verifier that never had the keys cannot tell, so the caller is
+    // told to try again rather than that its token is bad; one that had them keeps verifying.
+    await expect(cold.verify(token)).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      reason: 'auth_keys_unavailable',
+    });
+    expect((await warm.verify(token)).sub).toBeDefined();
+    const fetches = warm.fetchCount;
+    await warm.verify(token);
+    expect(warm.fetchCount, 'no refetch on every request while the refresh fails').toBe(fetches);
+    reachable = true;
+    expect((await cold.verify(token)).sub).toBeDefined();
+  });
+
   it('stores private keys encrypted, never as plain JWK', async () => {
     const rows = await h.database.db.query.signingKeys.findMany();
     for (const row of rows) {

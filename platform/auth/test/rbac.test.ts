@@ -117,6 +117,18 @@ describe.each(backends)('role x endpoint matrix ($name)', (backend) => {
     expect(denials).toBeGreaterThan(50);
   });
 
+  it('shows every member the directory of ids and names, without disabled accounts', async () => {
+    const member = await signIn(h.service, emails.member as string);
+    await h.service.accounts.setDisabled(target as never, true, { id: 'system' });
+    const res = await member.get(`/api/orgs/${orgA}/directory`);
+    await h.service.accounts.setDisabled(target as never, false, { id: 'system' });
+    expect(res.status).toBe(200);
+    const items = res.body['items'] as Array<Record<string, unknown>>;
+    // Org B's admin (the outsider) and the disabled member are not listed; no e-mail, no role.
+    expect(items.map((i) => i['display_name']).sort()).toEqual(['Admin A', 'Host', 'Member']);
+    expect(Object.keys(items[0]!).sort()).toEqual(['display_name', 'user_id']);
+  });
+
   it('makes the same decision for a bearer access token as for the cookie', async () => {
     const member = await signIn(h.service, emails.member as string);
     const token = (await member.post('/api/auth/token')).body['accessToken'] as string;

@@ -193,7 +193,7 @@ describe.each(backends)('accounts and sessions ($name)', (backend) => {
 
   it('verifies the e-mail with a single-use token that expires', async () => {
     const { email, browser } = await signUp(h.service);
-    const token = await tokenFromOutbox(h.service, email, /Confirm/);
+    const token = await tokenFromOutbox(h.service, email, 'emailVerification');
     expect(
       ((await browser.get('/api/auth/me')).body['user'] as { emailVerified: boolean }).emailVerified,
     ).toBe(false);
@@ -204,7 +204,7 @@ describe.each(backends)('accounts and sessions ($name)', (backend) => {
     expect((await browser.post('/api/auth/verify-email', { token })).status).toBe(412);
 
     const other = await signUp(h.service);
-    const late = await tokenFromOutbox(h.service, other.email, /Confirm/);
+    const late = await tokenFromOutbox(h.service, other.email, 'emailVerification');
     h.clock.advance(49 * 3_600_000);
     expect((await other.browser.post('/api/auth/verify-email', { token: late })).status).toBe(412);
   });
@@ -215,7 +215,7 @@ describe.each(backends)('accounts and sessions ($name)', (backend) => {
     expect((await anon.post('/api/auth/password-reset/request', { email })).status).toBe(202);
     // Unknown addresses get the same answer.
     expect((await anon.post('/api/auth/password-reset/request', { email: uniqueEmail() })).status).toBe(202);
-    const token = await tokenFromOutbox(h.service, email, /Reset/);
+    const token = await tokenFromOutbox(h.service, email, 'passwordReset');
     const res = await anon.post('/api/auth/password-reset/confirm', {
       token,
       password: 'brand new passphrase',
@@ -230,7 +230,7 @@ describe.each(backends)('accounts and sessions ($name)', (backend) => {
     expect(reuse.status).toBe(412);
 
     await anon.post('/api/auth/password-reset/request', { email });
-    const second = await tokenFromOutbox(h.service, email, /Reset/);
+    const second = await tokenFromOutbox(h.service, email, 'passwordReset');
     expect(second).not.toBe(token);
     h.clock.advance(61 * 60_000);
     const expired = await anon.post('/api/auth/password-reset/confirm', {

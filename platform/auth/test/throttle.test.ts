@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends, Browser, GOOD_PASSWORD, signUp, startAuth, uniqueEmail, type Harness } from './helpers.js';
+import {
+  backends,
+  Browser,
+  GOOD_PASSWORD,
+  signUp,
+  startAuth,
+  uniqueEmail,
+  type Backend,
+  type Harness,
+} from './helpers.js';
 
 // Small limits so the test runs fast; the same code paths as the defaults (5 / 20 / 100 per 15 min).
 const throttle = { windowMs: 900_000, pairFailures: 3, emailFailures: 6, ipFailures: 10 };
@@ -67,6 +76,56 @@ describe.each(backends)('sign-in throttling ($name)', (backend) => {
       for (let i = 0; i < throttle.pairFailures - 1; i += 1)
         expect((await attempt(email, '192.0.2.30')).status).toBe(401);
       expect((await attempt(email, '192.0.2.30', GOOD_PASSWORD)).status).toBe(200);
+    }
+  });
+});
+
+describe('sign-in while the database is unreachable', () => {
+  it('answers 503 and does not count the attempts, so the user is not locked out once it is back', async () => {
+    const real = backends[0]!;
+    let down = false;
+    // Every read of the accounts fails as postgres.js fails when PostgreSQL refuses connections.
+    const flaky: Backend = {
+      name: real.name,
+      async open() {
+        const database = await real.open();
+        const db = new Proxy(database.db, {
+          get(target, prop, receiver) {
+            if (down && prop === 'select')
+              return () => {
+                throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+                  code: 'ECONNREFUSED',
+                });
+              };
+            return Reflect.get(target, prop, receiver) as unknown;
+          },
+        });
+        return { ...database, db };
+      },
+      cleanup: () => real.cleanup(),
+    };
+    const h = await startAuth(flaky, { throttle });
+    try {
+      const { email } = await signUp(h.service);
+      down = true;
+      for (let i = 0; i < throttle.pairFailures + 2; i += 1) {
+        const during = await new Browser(h.service, '192.0.2.40').post('/api/auth/sign-in', {
+          email,
+          password: GOOD_PASSWORD,
+        });
+        expect(during.status).toBe(503);
+        expect(during.headers['retry-after']).toBe('5');
+        expect(during.body['detail']).toBe('The database is unavailable; try again shortly');
+      }
+      down = false;
+      const after = await new Browser(h.service, '192.0.2.40').post('/api/auth/sign-in', {
+        email,
+        password: GOOD_PASSWORD,
+      });
+      expect(after.status, JSON.stringify(after.body)).toBe(200);
+    } finally {
+      await h.close();
+      await flaky.cleanup();
     }
   });
 });

@@ -1,10 +1,17 @@
 // Access control comes from @origo/auth (one permission map for every service); this module is the one
 // place control imports it from, plus the resolver that turns a request into a principal.
 import type { FastifyRequest } from 'fastify';
-import { AppError, assertSameOrigin } from '@origo/kit';
-import type { AccessTokenVerifier, AuthClient, Principal, PrincipalResolver } from '@origo/auth';
+import { AppError, assertSameOrigin, ErrorCode } from '@origo/kit';
+import type {
+  AccessTokenVerifier,
+  AuthClient,
+  Principal,
+  PrincipalResolver,
+  SessionRevocations,
+} from '@origo/auth/client';
 
 export {
+  authenticatedRoute,
   hasPermission,
   installAccessControl,
   publicRoute,
@@ -12,7 +19,7 @@ export {
   roleIn,
   type Principal,
   type PrincipalResolver,
-} from '@origo/auth';
+} from '@origo/auth/client';
 
 /** Looks a session cookie up with the auth service; null when the cookie names no live session. */
 export type SessionLookup = (cookieHeader: string, request: FastifyRequest) => Promise<Principal | null>;
@@ -37,6 +44,26 @@ export function createPrincipalResolver(options: {
     if (cookie !== undefined && options.sessionLookup !== undefined)
       return options.sessionLookup(cookie, request);
     return null;
+  };
+}
+
+/**
+ * Refuses principals whose session auth has ended since their access token was issued (sign-out,
+ * revocation): every service that verifies access tokens by itself wraps its resolver in this, so a
+ * signed-out token stops working everywhere within a bus round trip, not when it expires.
+ */
+export function refuseEndedSessions(
+  resolve: PrincipalResolver,
+  revocations: Pick<SessionRevocations, 'isRevoked'>,
+): PrincipalResolver {
+  return async (request) => {
+    const principal = await resolve(request);
+    if (principal !== null && revocations.isRevoked(principal.sessionId)) {
+      throw new AppError(ErrorCode.UNAUTHENTICATED, 'The session behind this token has ended', {
+        reason: 'session_ended',
+      });
+    }
+    return principal;
   };
 }
 

@@ -11,6 +11,9 @@ export interface Actor {
   /** A user id, a guest identity, `anonymous`, or `service:<name>`. */
   id: string;
   requestId?: string | undefined;
+  /** The signed-in user's address and name, when known (the host's address for reminders). */
+  email?: string | undefined;
+  name?: string | undefined;
 }
 
 export const SIGNALING_ACTOR: Actor = { id: 'service:signaling' };
@@ -33,7 +36,7 @@ function snapshot(row: object | null): Record<string, unknown> | null {
 
 export interface AuditEntry {
   action: string;
-  entity: 'meeting' | 'invitation' | 'lobby_entry';
+  entity: 'meeting' | 'invitation' | 'invite_link' | 'lobby_entry';
   entityId: string;
   orgId: OrgId;
   before?: object | null;

@@ -14,6 +14,10 @@ export const controlConfigSchema = z.object({
   ORIGO_PUBLIC_URL: env.url(['http', 'https']).default('http://localhost:8080'),
   /** The signaling WebSocket URL handed out with join tokens; default: `/ws` on the caller's host. */
   SIGNALING_PUBLIC_URL: env.url(['ws', 'wss']).optional(),
+  /** Notification service gRPC address (host:port); in one process the AddressBook's. */
+  NOTIFICATION_GRPC_ADDRESS: z.string().min(1).optional(),
+  /** Billing service gRPC address (host:port); in one process the AddressBook's. */
+  BILLING_GRPC_ADDRESS: z.string().min(1).optional(),
   /** Auth service base URL (distributed mode); in one process the AddressBook's `auth.http` is used. */
   AUTH_URL: env.url(['http', 'https']).optional(),
   AUTH_JWT_ISSUER: z.string().min(1).default('origo'),

@@ -15,10 +15,21 @@ import { z } from 'zod';
 /** Kit bus channel of host controls, control -> signaling. */
 export const ROOM_COMMANDS_CHANNEL = 'room-commands';
 
+// Join tokens (control -> client -> signaling): a JWT control signs with its private join-token key and
+// signaling verifies with the public keys control serves at JOIN_TOKEN_JWKS_PATH (the current key and,
+// during a rotation, the previous one). Signaling never holds a private key, so no signaling node can
+// mint a host token. Control signs and signaling verifies with this one schema.
+
 /** Audience of join tokens; signaling verifies it. */
 export const JOIN_TOKEN_AUDIENCE = 'origo-signaling';
 /** Issuer of join tokens. */
 export const JOIN_TOKEN_ISSUER = 'origo-control';
+/** Asymmetric algorithms only: no HS* (a verifier must not be able to mint) and never `none`. */
+export const JOIN_TOKEN_ALGORITHMS = ['EdDSA', 'ES256'] as const;
+/** Control's HTTP path serving the join-token public keys as a JWKS. */
+export const JOIN_TOKEN_JWKS_PATH = '/.well-known/join-token-jwks.json';
+/** Room names signaling accepts: control's meeting ids, and what tests and operators may use. */
+export const ROOM_NAME_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** What a join token allows (the `grants` claim). */
 export const joinGrantsSchema = z.object({
@@ -34,15 +45,17 @@ export const joinTokenClaimsSchema = z.object({
   iss: z.literal(JOIN_TOKEN_ISSUER),
   aud: z.literal(JOIN_TOKEN_AUDIENCE),
   /** Stable identity of the participant: a user id (`usr_...`) or a guest identity (`gst_...`). */
-  sub: z.string().min(1),
+  sub: z.string().min(1).max(256),
   /** Display name. */
-  name: z.string().min(1),
+  name: z.string().min(1).max(256),
   /** The meeting id; signaling uses it as the room name. */
-  room: z.string().min(1),
+  room: z.string().regex(ROOM_NAME_PATTERN, 'room may contain letters, digits and . _ : - only'),
   grants: joinGrantsSchema,
   /** Participant cap of the meeting, so signaling can refuse the join that would exceed it. */
   max_participants: z.number().int().positive(),
   iat: z.number().int(),
+  /** `iat` in milliseconds. */
+  iat_ms: z.number().int(),
   nbf: z.number().int(),
   exp: z.number().int(),
   jti: z.string().min(1),
@@ -84,6 +97,12 @@ export const roomCommandSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     ...commandBase,
+    type: z.literal('allow_participant'),
+    /** Lets a participant a host removed join the room again. */
+    identity: z.string().min(1),
+  }),
+  z.object({
+    ...commandBase,
     type: z.literal('set_room_lock'),
     /** While locked, signaling refuses new joins to the room even with an unexpired token. */
     locked: z.boolean(),
@@ -91,9 +110,51 @@ export const roomCommandSchema = z.discriminatedUnion('type', [
   z.object({
     ...commandBase,
     type: z.literal('end_room'),
-    /** `host_ended` (a host ended it for all) or `meeting_cancelled`. */
-    reason: z.enum(['host_ended', 'meeting_cancelled']),
+    /**
+     * `host_ended` (a host ended it for all), `meeting_cancelled`, or `time_limit` (the meeting reached the
+     * length its organization's plan allows).
+     */
+    reason: z.enum(['host_ended', 'meeting_cancelled', 'time_limit']),
+  }),
+  z.object({
+    ...commandBase,
+    type: z.literal('time_limit_warning'),
+    /** When control will end the meeting, ms since the epoch. */
+    ends_at_ms: z.number().int(),
+    /** The plan's cap on a meeting's length, in minutes. */
+    limit_minutes: z.number().int().positive(),
+    /** The plan's display name, for the notice. */
+    plan_name: z.string().min(1),
   }),
 ]);
 export type RoomCommand = z.infer<typeof roomCommandSchema>;
 export type RoomCommandType = RoomCommand['type'];
+
+// Direction control -> billing (and anyone metering): every room event control records from signaling is
+// published once on the kit bus channel `room-events` after it commits, with the meeting's organization,
+// which signaling does not know. Delivery is at most once (pub/sub); consumers drop duplicates by
+// event_id and must not depend on order.
+
+/** Kit bus channel of recorded room events, control -> billing. */
+export const ROOM_EVENTS_CHANNEL = 'room-events';
+
+/** One room event as control recorded it. */
+export const roomEventMessageSchema = z.object({
+  /** Version of this contract; a consumer ignores versions it does not know. */
+  v: z.literal(1),
+  /** Signaling's event id (the idempotency key of ReportRoomEvent). */
+  event_id: z.string().min(1).max(128),
+  /** The organization that owns the meeting. */
+  org_id: z.string().min(1).max(128),
+  meeting_id: z.string().min(1).max(128),
+  /** Server id of the room instance; empty when signaling did not name one. */
+  room_sid: z.string().max(128),
+  type: z.enum(['room_started', 'room_ended', 'participant_joined', 'participant_left']),
+  /** The participant (join token `sub`); empty for room events. */
+  identity: z.string().max(256),
+  /** When it happened, ms since the epoch (signaling's clock). */
+  occurred_at_ms: z.number().int().positive(),
+  /** Participants in the room right after the event, as signaling counts them. */
+  participant_count: z.number().int().min(0),
+});
+export type RoomEventMessage = z.infer<typeof roomEventMessageSchema>;

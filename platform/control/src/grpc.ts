@@ -1,8 +1,11 @@
-import { AppError, type GrpcServer } from '@origo/kit';
+import { AppError, ErrorCode, type GrpcServer } from '@origo/kit';
 import { ControlServiceService, RoomEventType, type ReportRoomEventRequest } from '@origo/proto/control-rpc';
 import { SIGNALING_ACTOR } from './audit.js';
+import type { RoomEventMessage } from './contracts.js';
 import { isWellFormedId, type MeetingId } from './ids.js';
+import type { JoinTokenSigner } from './join-token.js';
 import type { MeetingStore } from './meetings.js';
+import { removedError, type RemovalStore } from './removals.js';
 
 const TYPES: Partial<
   Record<RoomEventType, 'room_started' | 'room_ended' | 'participant_joined' | 'participant_left'>
@@ -24,13 +27,38 @@ function validate(request: ReportRoomEventRequest) {
   if (!Number.isFinite(request.occurredAtMs) || request.occurredAtMs <= 0)
     violations.push({ field: 'occurred_at_ms', message: 'must be set' });
   if (request.roomSid.length > 128) violations.push({ field: 'room_sid', message: 'is too long' });
+  if (request.participantIdentity.length > 256)
+    violations.push({ field: 'participant_identity', message: 'is too long' });
   if (violations.length > 0 || type === undefined) throw AppError.invalid('Invalid room event', violations);
   return type;
 }
 
-/** Registers ControlService (ReportRoomEvent) on a kit gRPC server. */
-export function addControlGrpc(server: GrpcServer, store: MeetingStore): void {
+/**
+ * Registers ControlService (ReportRoomEvent, RefreshJoinToken) on a kit gRPC server. Every room event
+ * control holds (new or a retry) is handed to `onRoomEvent` (published for billing's metering, which drops
+ * duplicates); when that fails the call fails UNAVAILABLE, so signaling's retry publishes it again.
+ */
+export function addControlGrpc(
+  server: GrpcServer,
+  store: MeetingStore,
+  removals: RemovalStore,
+  signer: JoinTokenSigner,
+  onRoomEvent?: (event: RoomEventMessage) => Promise<void>,
+): void {
   server.add(ControlServiceService, {
+    async refreshJoinToken(request) {
+      if (typeof request.token !== 'string' || request.token.length === 0 || request.token.length > 8192)
+        throw AppError.invalid('token must be a join token');
+      const input = await signer.verifyForRefresh(request.token);
+      const meeting = isWellFormedId(input.room, 'mtg') ? await store.get(input.room as MeetingId) : null;
+      if (meeting === null) throw AppError.notFound('Meeting');
+      if (meeting.state === 'cancelled' || meeting.state === 'ended')
+        throw AppError.precondition(`The meeting is ${meeting.state}`, 'meeting_over');
+      // A renewal is a join token too: a removed person gets none.
+      if (!input.grants.host && (await removals.isRemoved(meeting.id, input.identity))) throw removedError();
+      const issued = await signer.sign(input);
+      return { token: issued.token, expiresAtMs: issued.expiresAt.getTime() };
+    },
     async reportRoomEvent(request) {
       const type = validate(request);
       const result = await store.applyRoomEvent(
@@ -45,6 +73,29 @@ export function addControlGrpc(server: GrpcServer, store: MeetingStore): void {
         },
         SIGNALING_ACTOR,
       );
+      if (onRoomEvent !== undefined) {
+        try {
+          await onRoomEvent({
+            v: 1,
+            event_id: request.eventId,
+            org_id: result.orgId,
+            meeting_id: request.roomName,
+            room_sid: request.roomSid,
+            type,
+            identity: request.participantIdentity,
+            occurred_at_ms: request.occurredAtMs,
+            participant_count: request.participantCount,
+          });
+        } catch (err) {
+          throw new AppError(
+            ErrorCode.UNAVAILABLE,
+            'The room event could not be passed on for metering; retry',
+            {
+              cause: err,
+            },
+          );
+        }
+      }
       return { applied: result.applied, meetingState: result.state };
     },
   });

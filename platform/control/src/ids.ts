@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 export type MeetingId = string & { readonly __brand: 'MeetingId' };
 export type InvitationId = string & { readonly __brand: 'InvitationId' };
 export type LobbyEntryId = string & { readonly __brand: 'LobbyEntryId' };
+export type InviteLinkId = string & { readonly __brand: 'InviteLinkId' };
 /** Ids issued by the auth service (`usr_...`, `org_...`); control only stores them. */
 export type UserId = string & { readonly __brand: 'UserId' };
 export type OrgId = string & { readonly __brand: 'OrgId' };
@@ -15,6 +16,7 @@ function newId(prefix: string): string {
 export const newMeetingId = (): MeetingId => newId('mtg') as MeetingId;
 export const newInvitationId = (): InvitationId => newId('inv') as InvitationId;
 export const newLobbyEntryId = (): LobbyEntryId => newId('lby') as LobbyEntryId;
+export const newInviteLinkId = (): InviteLinkId => newId('lnk') as InviteLinkId;
 /** Identity of a participant who joins without an account (goes into the join token's `sub`). */
 export const newGuestIdentity = (): string => newId('gst');
 

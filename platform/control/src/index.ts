@@ -10,3 +10,4 @@ export { nextOccurrences, parseRule, isValidTimeZone, zonedToInstant } from './r
 export * from './contracts.js';
 export * from './ids.js';
 export * as controlSchema from './db/schema.js';
+export { authMemberDirectory, type MemberDirectory, type OrgMember } from './directory.js';

@@ -1,6 +1,7 @@
 // Meetings domain: every mutation runs in one transaction with its audit row.
 import { and, asc, desc, eq, gt, lt, or, sql } from 'drizzle-orm';
-import { AppError } from '@origo/kit';
+import { z } from 'zod';
+import { AppError, cursorPart, decodeCursor as decodeKey, encodeCursor as encodeKey } from '@origo/kit';
 import { created, isUniqueViolation, updated, writeAudit, type Actor, type Db } from './audit.js';
 import {
   invitations,
@@ -23,6 +24,7 @@ import {
   type OrgId,
 } from './ids.js';
 import { hasOccurrenceAfter, parseRule } from './recurrence.js';
+import type { MeetingNotifier } from './notify.js';
 import { hashPasscode, hashSecret } from './secrets.js';
 
 export interface MeetingInput {
@@ -60,27 +62,14 @@ export interface Page<T> {
 }
 
 function encodeCursor(row: { createdAt: Date; id: string }): string {
-  return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
+  return encodeKey([row.createdAt.toISOString(), row.id]);
 }
 
+const MEETING_CURSOR = z.tuple([cursorPart.timestamp, cursorPart.text]);
+
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(parsed) &&
-      parsed.length === 2 &&
-      typeof parsed[0] === 'string' &&
-      typeof parsed[1] === 'string'
-    ) {
-      const createdAt = new Date(parsed[0]);
-      if (!Number.isNaN(createdAt.getTime())) return { createdAt, id: parsed[1] };
-    }
-  } catch {
-    // Fall through to the uniform error.
-  }
-  throw AppError.invalid('Invalid query parameters', [
-    { field: 'cursor', message: 'is not a cursor this API issued' },
-  ]);
+  const [createdAt, id] = decodeKey(cursor, MEETING_CURSOR);
+  return { createdAt, id };
 }
 
 /** A closed meeting takes no changes; the reason tells clients which. */
@@ -108,7 +97,16 @@ function stateAfterRoom(meeting: MeetingRow, now: Date): MeetingState {
 }
 
 export class MeetingStore {
-  constructor(private readonly db: Db) {}
+  /** `notifier` queues invitation mails, reminder schedules and lobby alerts in the same transactions. */
+  constructor(
+    private readonly db: Db,
+    private readonly notifier?: MeetingNotifier,
+  ) {}
+
+  /** Wakes the notification relay after a transaction the caller owned (create, invite) committed. */
+  notifyCommitted(): void {
+    this.notifier?.kick();
+  }
 
   async get(id: MeetingId): Promise<MeetingRow | null> {
     const [row] = await this.db.select().from(meetings).where(eq(meetings.id, id)).limit(1);
@@ -147,6 +145,7 @@ export class MeetingStore {
       orgId: row.orgId,
       after: row,
     });
+    if (row.kind === 'scheduled') await this.notifier?.scheduleChanged(tx, row, actor);
     return row;
   }
 
@@ -188,6 +187,7 @@ export class MeetingStore {
       tx: Db,
     ) => Promise<Partial<typeof meetings.$inferInsert>> | Partial<typeof meetings.$inferInsert>,
     db: Db = this.db,
+    afterChange?: (after: MeetingRow, tx: Db) => Promise<void>,
   ): Promise<MeetingRow> {
     return db.transaction(async (tx) => {
       const [before] = await tx.select().from(meetings).where(eq(meetings.id, id)).for('update');
@@ -207,9 +207,14 @@ export class MeetingStore {
         before,
         after,
       });
+      await afterChange?.(after, tx);
       return after;
     });
   }
+
+  private readonly scheduleHook = async (after: MeetingRow, tx: Db, actor: Actor): Promise<void> => {
+    if (after.kind === 'scheduled') await this.notifier?.scheduleChanged(tx, after, actor);
+  };
 
   async update(id: MeetingId, patch: MeetingPatch, actor: Actor): Promise<MeetingRow> {
     const passcodeHash =
@@ -218,44 +223,61 @@ export class MeetingStore {
         : patch.passcode === null
           ? null
           : await hashPasscode(patch.passcode);
-    return this.mutate(id, actor, 'meeting.update', (before) => {
-      assertOpen(before);
-      const set: Partial<typeof meetings.$inferInsert> = {};
-      if (patch.title !== undefined) set.title = patch.title;
-      if (patch.description !== undefined) set.description = patch.description;
-      if (patch.durationMinutes !== undefined) set.durationMinutes = patch.durationMinutes;
-      if (patch.timeZone !== undefined) set.timeZone = patch.timeZone;
-      if (patch.lobbyEnabled !== undefined) set.lobbyEnabled = patch.lobbyEnabled;
-      if (patch.joinBeforeHost !== undefined) set.joinBeforeHost = patch.joinBeforeHost;
-      if (patch.participantCap !== undefined) set.participantCap = patch.participantCap;
-      if (passcodeHash !== undefined) set.passcodeHash = passcodeHash;
-      if (patch.startsAt !== undefined) {
-        if (before.kind === 'instant') {
-          throw AppError.invalid('Invalid request body', [
-            { field: 'starts_at', message: 'an instant meeting has no start time' },
-          ]);
+    const row = await this.mutate(
+      id,
+      actor,
+      'meeting.update',
+      (before) => {
+        assertOpen(before);
+        const set: Partial<typeof meetings.$inferInsert> = {};
+        if (patch.title !== undefined) set.title = patch.title;
+        if (patch.description !== undefined) set.description = patch.description;
+        if (patch.durationMinutes !== undefined) set.durationMinutes = patch.durationMinutes;
+        if (patch.timeZone !== undefined) set.timeZone = patch.timeZone;
+        if (patch.lobbyEnabled !== undefined) set.lobbyEnabled = patch.lobbyEnabled;
+        if (patch.joinBeforeHost !== undefined) set.joinBeforeHost = patch.joinBeforeHost;
+        if (patch.participantCap !== undefined) set.participantCap = patch.participantCap;
+        if (passcodeHash !== undefined) set.passcodeHash = passcodeHash;
+        if (patch.startsAt !== undefined) {
+          if (before.kind === 'instant') {
+            throw AppError.invalid('Invalid request body', [
+              { field: 'starts_at', message: 'an instant meeting has no start time' },
+            ]);
+          }
+          set.startsAt = patch.startsAt;
         }
-        set.startsAt = patch.startsAt;
-      }
-      if (patch.rrule !== undefined) {
-        if (patch.rrule !== null && before.kind === 'instant') {
-          throw AppError.invalid('Invalid request body', [
-            { field: 'recurrence', message: 'an instant meeting cannot recur' },
-          ]);
+        if (patch.rrule !== undefined) {
+          if (patch.rrule !== null && before.kind === 'instant') {
+            throw AppError.invalid('Invalid request body', [
+              { field: 'recurrence', message: 'an instant meeting cannot recur' },
+            ]);
+          }
+          set.rrule = patch.rrule === null ? null : parseRule(patch.rrule).text;
         }
-        set.rrule = patch.rrule === null ? null : parseRule(patch.rrule).text;
-      }
-      return set;
-    });
+        return set;
+      },
+      this.db,
+      (after, tx) => this.scheduleHook(after, tx, actor),
+    );
+    this.notifier?.kick();
+    return row;
   }
 
   async cancel(id: MeetingId, actor: Actor): Promise<{ meeting: MeetingRow; wasLive: boolean }> {
     let wasLive = false;
-    const meeting = await this.mutate(id, actor, 'meeting.cancel', (before) => {
-      assertOpen(before);
-      wasLive = before.state === 'live';
-      return { state: 'cancelled', cancelledAt: new Date(), locked: false };
-    });
+    const meeting = await this.mutate(
+      id,
+      actor,
+      'meeting.cancel',
+      (before) => {
+        assertOpen(before);
+        wasLive = before.state === 'live';
+        return { state: 'cancelled', cancelledAt: new Date(), locked: false };
+      },
+      this.db,
+      (after, tx) => this.scheduleHook(after, tx, actor),
+    );
+    this.notifier?.kick();
     return { meeting, wasLive };
   }
 
@@ -275,7 +297,7 @@ export class MeetingStore {
     });
   }
 
-  /** Records a host control sent to signaling (mute, remove) as an audit row on the meeting. */
+  /** Records a host control sent to signaling (mute) as an audit row on the meeting. */
   async recordCommand(meeting: MeetingRow, action: string, detail: object, actor: Actor): Promise<void> {
     await this.db.transaction(async (tx) => {
       await writeAudit(tx, actor, {
@@ -350,6 +372,7 @@ export class MeetingStore {
         out.push({ row, token });
       }
     }
+    await this.notifier?.invited(tx, meeting, out, actor);
     return out;
   }
 
@@ -362,7 +385,7 @@ export class MeetingStore {
   }
 
   async revokeInvitation(meeting: MeetingRow, id: InvitationId, actor: Actor): Promise<InvitationRow> {
-    return this.db.transaction(async (tx) => {
+    const revoked = await this.db.transaction(async (tx) => {
       const [before] = await tx
         .select()
         .from(invitations)
@@ -383,8 +406,11 @@ export class MeetingStore {
         before,
         after,
       });
+      if (meeting.kind === 'scheduled') await this.notifier?.scheduleChanged(tx, meeting, actor);
       return after;
     });
+    this.notifier?.kick();
+    return revoked;
   }
 
   /** The pending invitation a join credential (link token or verified e-mail) matches, if any. */
@@ -432,7 +458,7 @@ export class MeetingStore {
     actor: Actor,
   ): Promise<{ entry: LobbyEntryRow; ticket: string }> {
     const ticket = newSecret();
-    return this.db.transaction(async (tx) => {
+    const result = await this.db.transaction(async (tx) => {
       const now = new Date();
       const [entry] = await tx
         .insert(lobbyEntries)
@@ -455,8 +481,11 @@ export class MeetingStore {
         orgId: entry.orgId,
         after: entry,
       });
+      await this.notifier?.lobbyEntered(tx, meeting, entry, actor);
       return { entry, ticket };
     });
+    this.notifier?.kick();
+    return result;
   }
 
   async lobbyByTicket(meetingId: MeetingId, ticket: string): Promise<LobbyEntryRow | null> {
@@ -535,7 +564,7 @@ export class MeetingStore {
       reason: string;
     },
     actor: Actor,
-  ): Promise<{ applied: boolean; state: MeetingState }> {
+  ): Promise<{ applied: boolean; state: MeetingState; orgId: string }> {
     return this.db.transaction(async (tx) => {
       const [meeting] = await tx
         .select()
@@ -553,7 +582,7 @@ export class MeetingStore {
         })
         .onConflictDoNothing()
         .returning({ eventId: roomEvents.eventId });
-      if (inserted.length === 0) return { applied: false, state: meeting.state };
+      if (inserted.length === 0) return { applied: false, state: meeting.state, orgId: meeting.orgId };
 
       let set: Partial<typeof meetings.$inferInsert> | null = null;
       const sameRoom = meeting.roomSid === null || event.roomSid === '' || meeting.roomSid === event.roomSid;
@@ -588,7 +617,7 @@ export class MeetingStore {
           }
           break;
       }
-      if (set === null) return { applied: false, state: meeting.state };
+      if (set === null) return { applied: false, state: meeting.state, orgId: meeting.orgId };
       const [after] = await tx
         .update(meetings)
         .set({ ...set, ...updated(actor, new Date()) })
@@ -603,7 +632,7 @@ export class MeetingStore {
         before: meeting,
         after,
       });
-      return { applied: true, state: after.state };
+      return { applied: true, state: after.state, orgId: meeting.orgId };
     });
   }
 

@@ -3,14 +3,18 @@ import {
   createMetrics,
   loadConfig,
   PLATFORM_SECRETS,
+  OPTIONAL_PLATFORM_SECRETS,
   commonConfigSchema,
   type RoleDefinition,
+  ADDRESS,
 } from '@origo/kit';
 import { createBusKv } from '@origo/kit/bus';
 import { join } from 'node:path';
-import { createAccessTokenVerifier, createHttpAuthClient, type AuthClient } from '@origo/auth';
+import { createAccessTokenVerifier, createHttpAuthClient, type AuthClient } from '@origo/auth/client';
 import { createAuthSessionLookup, createPrincipalResolver } from './access.js';
+import { createGrpcBillingQuota } from './billing.js';
 import { controlConfigSchema, settingsFromEnv } from './config.js';
+import { authMemberDirectory } from './directory.js';
 import { createControlService, openControlDatabase } from './service.js';
 
 /**
@@ -29,7 +33,7 @@ export const controlRole: RoleDefinition = {
 
     const authUrl = async (): Promise<string> => {
       if (config.AUTH_URL !== undefined) return config.AUTH_URL;
-      if (ctx.allInOne) return ctx.addresses.wait('auth.http');
+      if (ctx.allInOne) return ctx.addresses.wait(ADDRESS.authHttp);
       throw new Error('Invalid configuration: AUTH_URL is required but not set');
     };
     if (!ctx.allInOne && config.AUTH_URL === undefined)
@@ -62,23 +66,47 @@ export const controlRole: RoleDefinition = {
       throw err;
     });
     const joinTokenKey = await ctx.secrets.get(PLATFORM_SECRETS.joinTokenKey);
+    const joinTokenKeyPrevious = await ctx.secrets.find(OPTIONAL_PLATFORM_SECRETS.joinTokenKeyPrevious);
+    const billingTarget =
+      config.BILLING_GRPC_ADDRESS !== undefined
+        ? async () => config.BILLING_GRPC_ADDRESS as string
+        : ctx.allInOne
+          ? () => ctx.addresses.wait(ADDRESS.billingGrpc)
+          : undefined;
+    if (billingTarget === undefined)
+      logger.warn('BILLING_GRPC_ADDRESS is not set: plan limits are not enforced, only meeting caps');
     const service = await createControlService({
+      ...(billingTarget === undefined
+        ? {}
+        : { billing: createGrpcBillingQuota({ target: billingTarget, logger }) }),
       database,
       busKv,
       joinTokenKey,
+      ...(joinTokenKeyPrevious === undefined ? {} : { joinTokenKeyPrevious }),
       resolvePrincipal,
+      memberDirectory: authMemberDirectory(authUrl),
       settings,
       logger,
       metrics,
+      notificationTarget:
+        config.NOTIFICATION_GRPC_ADDRESS !== undefined
+          ? async () => config.NOTIFICATION_GRPC_ADDRESS as string
+          : ctx.allInOne
+            ? () => ctx.addresses.wait(ADDRESS.notificationGrpc)
+            : undefined,
     });
+    if (config.NOTIFICATION_GRPC_ADDRESS === undefined && !ctx.allInOne)
+      logger.warn(
+        'NOTIFICATION_GRPC_ADDRESS is not set: invitation mails and reminders wait in the relay table',
+      );
     const host = config.CONTROL_HOST ?? (ctx.allInOne ? '127.0.0.1' : '0.0.0.0');
     const bound = await service.listen({
       host,
       httpPort: config.CONTROL_HTTP_PORT ?? (ctx.allInOne ? 0 : 8080),
       grpcPort: config.CONTROL_GRPC_PORT ?? (ctx.allInOne ? 0 : 9090),
     });
-    ctx.addresses.set('control.http', bound.http);
-    ctx.addresses.set('control.grpc', bound.grpc);
+    ctx.addresses.set(ADDRESS.controlHttp, bound.http);
+    ctx.addresses.set(ADDRESS.controlGrpc, bound.grpc);
     logger.info({ http: bound.http, grpc: bound.grpc }, 'control listening');
 
     let stopping: Promise<void> | undefined;

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { FastifyRequest } from 'fastify';
+import { createSessionRevocations } from '@origo/auth/client';
 import {
   AppError,
   createGrpcServer,
@@ -13,7 +14,7 @@ import {
 } from '@origo/kit';
 import type { BusKv } from '@origo/kit/bus';
 import { openDatabase, type DatabaseHandle, type DbLogger } from '@origo/kit/db';
-import { installAccessControl, type PrincipalResolver } from './access.js';
+import { installAccessControl, refuseEndedSessions, type PrincipalResolver } from './access.js';
 import type { Schema } from './audit.js';
 import { defaultSettings, type ControlSettings } from './config.js';
 import * as schema from './db/schema.js';
@@ -22,8 +23,17 @@ import { buildOpenApi, docsPage } from './http/openapi.js';
 import { RouteTable } from './http/route.js';
 import { registerRoutes } from './http/routes.js';
 import { purgeExpiredKeys } from './idempotency.js';
+import { InviteLinkStore } from './invite-links.js';
+import { RemovalStore } from './removals.js';
+import type { BillingQuota } from './billing.js';
+import { JOIN_TOKEN_JWKS_PATH, ROOM_EVENTS_CHANNEL } from './contracts.js';
 import { createJoinTokenSigner } from './join-token.js';
+import { createLobbyEvents } from './lobby-events.js';
 import { MeetingStore } from './meetings.js';
+import { MeetingNotifier } from './notify.js';
+import { MeetingTimeCaps } from './time-caps.js';
+import type { MemberDirectory } from './directory.js';
+import { PresenceStore } from './presence.js';
 
 /** The committed drizzle-kit migrations (the same relative path from src/ and dist/). */
 export const CONTROL_MIGRATIONS = fileURLToPath(new URL('../drizzle', import.meta.url));
@@ -50,22 +60,44 @@ export function openControlDatabase(options: {
 
 export interface ControlServiceDeps {
   database: ControlDatabase;
-  /** Event bus (room-commands out) and key-value store (passcode throttling). */
+  /** Event bus (room-commands out) and key-value store (passcode throttling, presence). */
   busKv: BusKv;
+  /** Who belongs to an organization (auth's directory), for the presence list; none answers UNAVAILABLE. */
+  memberDirectory?: MemberDirectory;
   /** The join-token private key: an Ed25519 JWK with `kid` (PLATFORM_SECRETS.joinTokenKey). */
   joinTokenKey: string;
+  /** The join-token key before the last rotation (private or public JWK), still accepted and published. */
+  joinTokenKeyPrevious?: string;
   /** Who is calling; see `createPrincipalResolver`. */
   resolvePrincipal: PrincipalResolver;
   settings?: Partial<ControlSettings>;
   logger?: Logger;
   metrics?: ServiceMetrics;
+  /**
+   * The notification service's gRPC address. Without it, invitation mails, reminder schedules and lobby
+   * alerts wait in control's relay table.
+   */
+  notificationTarget?: () => Promise<string>;
+  /** Relay timing (tests shorten it). */
+  notificationRelay?: { retryBaseMs?: number; retryMaxMs?: number; intervalMs?: number };
+  /**
+   * The billing service (plan limits at join time, the meeting length cap). Without it only each
+   * meeting's own participant cap applies.
+   */
+  billing?: BillingQuota;
+  /** The clock of the meeting length cap (tests move a fake one). */
+  clock?: () => number;
 }
 
 export interface ControlService {
   http: HttpService;
   grpc: GrpcServer;
   store: MeetingStore;
+  /** Queues notifications in control's relay table and hands them to the notification service. */
+  notifier: MeetingNotifier;
   settings: ControlSettings;
+  /** Warns and ends meetings at their plan's length cap; undefined without billing. */
+  timeCaps: MeetingTimeCaps | undefined;
   /** The OpenAPI 3.1 document of the REST API. */
   openapi(): Record<string, unknown>;
   /** Binds HTTP and gRPC (port 0 picks free ports). */
@@ -85,8 +117,23 @@ export async function createControlService(deps: ControlServiceDeps): Promise<Co
   const metrics = deps.metrics ?? createMetrics('control', { defaultMetrics: false });
   const settings = defaultSettings(deps.settings);
   const db = deps.database.db;
-  const store = new MeetingStore(db);
-  const signer = await createJoinTokenSigner(deps.joinTokenKey, settings.joinTokenTtlSeconds);
+  const notifier = new MeetingNotifier({
+    db,
+    publicUrl: settings.publicUrl,
+    logger,
+    target: deps.notificationTarget,
+    registry: metrics.registry,
+    ...(deps.notificationRelay === undefined ? {} : { relay: deps.notificationRelay }),
+  });
+  const store = new MeetingStore(db, notifier);
+  const signer = await createJoinTokenSigner(
+    deps.joinTokenKey,
+    settings.joinTokenTtlSeconds,
+    deps.joinTokenKeyPrevious,
+  );
+  const links = new InviteLinkStore(db);
+  const removals = new RemovalStore(db);
+  const lobbyEvents = await createLobbyEvents(deps.busKv.bus, logger);
 
   const http = createHttpService({
     service: 'control',
@@ -98,10 +145,24 @@ export async function createControlService(deps: ControlServiceDeps): Promise<Co
     ],
   });
   const app = http.app;
+  // Access tokens are verified here without asking auth; sessions auth ended since they were issued are
+  // refused within a bus round trip, not only once the token expires.
+  const revocations = await createSessionRevocations(deps.busKv.bus, { logger });
+  const resolvePrincipal: PrincipalResolver = refuseEndedSessions(deps.resolvePrincipal, revocations);
   // Health, metrics and docs carry no permission; everything under /api declares one.
-  installAccessControl(app, deps.resolvePrincipal, {
+  installAccessControl(app, resolvePrincipal, {
     exempt: (url) =>
-      url.startsWith('/health') || url === '/metrics' || url.startsWith('/api/docs') || url === '*',
+      url.startsWith('/health') ||
+      url === '/metrics' ||
+      url.startsWith('/api/docs') ||
+      url === JOIN_TOKEN_JWKS_PATH ||
+      url === '*',
+  });
+  // Signaling verifies join tokens with these public keys; it holds no private key of its own.
+  app.get(JOIN_TOKEN_JWKS_PATH, async (_request, reply) => {
+    // Short cache: a verifier refetches at once for a kid it does not know, so a rotation needs no wait.
+    void reply.header('cache-control', 'public, max-age=60');
+    return signer.jwks();
   });
   app.decorateRequest('meeting', null);
 
@@ -110,7 +171,20 @@ export async function createControlService(deps: ControlServiceDeps): Promise<Co
     if (required && request.principal === null) throw AppError.unauthenticated();
   };
   const table = new RouteTable(app, authenticate);
-  registerRoutes(table, { db, store, bus: deps.busKv.bus, kv: deps.busKv.kv, signer, settings });
+  registerRoutes(table, {
+    db,
+    store,
+    links,
+    removals,
+    lobbyEvents,
+    bus: deps.busKv.bus,
+    kv: deps.busKv.kv,
+    signer,
+    settings,
+    billing: deps.billing,
+    presence: new PresenceStore(deps.busKv.kv),
+    directory: deps.memberDirectory,
+  });
 
   let openapi: Record<string, unknown> | undefined;
   const document = () => (openapi ??= buildOpenApi(table, { title: 'Origo meetings API', version: '1.0.0' }));
@@ -120,7 +194,26 @@ export async function createControlService(deps: ControlServiceDeps): Promise<Co
   );
 
   const grpc = createGrpcServer({ service: 'control', logger, metrics });
-  addControlGrpc(grpc, store);
+  // Billing meters the room events control records; it drops duplicates by event id.
+  addControlGrpc(grpc, store, removals, signer, (event) =>
+    deps.busKv.bus.publish(ROOM_EVENTS_CHANNEL, event),
+  );
+
+  const timeCaps =
+    deps.billing === undefined
+      ? undefined
+      : new MeetingTimeCaps({
+          db,
+          store,
+          billing: deps.billing,
+          bus: deps.busKv.bus,
+          kv: deps.busKv.kv,
+          logger,
+          ...(deps.clock === undefined ? {} : { now: deps.clock }),
+          onEnded: (meeting) => lobbyEvents.changed(meeting.id),
+        });
+  // With a test clock the test drives the sweeps itself.
+  if (deps.clock === undefined) timeCaps?.start();
 
   const purge = setInterval(() => {
     purgeExpiredKeys(db).catch((err: unknown) =>
@@ -129,13 +222,17 @@ export async function createControlService(deps: ControlServiceDeps): Promise<Co
   }, PURGE_INTERVAL_MS);
   purge.unref();
 
+  notifier.start();
+
   let closing: Promise<void> | undefined;
   let grpcBound = false;
   return {
     http,
     grpc,
     store,
+    notifier,
     settings,
+    timeCaps,
     openapi: document,
     async listen(options = {}) {
       const host = options.host ?? '127.0.0.1';
@@ -149,7 +246,13 @@ export async function createControlService(deps: ControlServiceDeps): Promise<Co
     close() {
       closing ??= (async () => {
         clearInterval(purge);
+        await timeCaps?.stop();
+        deps.billing?.close();
+        // Held lobby requests answer now instead of keeping the listener open for their wait.
+        await lobbyEvents.close();
+        await revocations.close();
         await Promise.all([http.close(), grpcBound ? grpc.shutdown(5000) : Promise.resolve()]);
+        await notifier.stop();
       })();
       return closing;
     },

@@ -13,7 +13,9 @@ import {
   openControlDatabase,
   type ControlDatabase,
   type ControlService,
+  type ControlServiceDeps,
   type ControlSettings,
+  type MemberDirectory,
 } from '../src/index.js';
 
 export const DATABASE_URL = process.env.DATABASE_URL === '' ? undefined : process.env.DATABASE_URL;
@@ -110,6 +112,7 @@ export async function startHarness(
   backend: Backend,
   label: string,
   settings: Partial<ControlSettings> = {},
+  extra: Pick<ControlServiceDeps, 'billing' | 'clock'> = {},
 ): Promise<Harness> {
   const { publicKey, privateKey } = await generateKeyPair('EdDSA', { extractable: true });
   const kid = randomUUID();
@@ -119,19 +122,6 @@ export async function startHarness(
     issuer: ISSUER,
     audience: AUDIENCE,
   });
-
-  const database = await backend.open(label);
-  const busKv = await createBusKv({ redisUrl: REDIS_URL, namespace: `t${RUN_ID}${label}:` });
-  const joinKeyText = generateEd25519Jwk();
-  const service = await createControlService({
-    database,
-    busKv,
-    joinTokenKey: joinKeyText,
-    resolvePrincipal: createPrincipalResolver({ verifier }),
-    settings: { publicUrl: 'http://origo.test', ...settings },
-    logger: createLogger({ service: 'control', level: 'silent' }),
-  });
-  const bound = await service.listen({ httpPort: 0, grpcPort: 0 });
 
   const orgA = newId('org');
   const orgB = newId('org');
@@ -149,6 +139,27 @@ export async function startHarness(
     guest: user('guest', {}),
     outsider: user('outsider', { [orgB]: 'admin' }),
   };
+
+  // Auth's member directory, as auth would answer it for these users.
+  const memberDirectory: MemberDirectory = async (orgId) =>
+    Object.values(users)
+      .filter((u) => u.orgs[orgId] !== undefined)
+      .map((u) => ({ userId: u.userId, displayName: u.name }));
+
+  const database = await backend.open(label);
+  const busKv = await createBusKv({ redisUrl: REDIS_URL, namespace: `t${RUN_ID}${label}:` });
+  const joinKeyText = generateEd25519Jwk();
+  const service = await createControlService({
+    database,
+    busKv,
+    joinTokenKey: joinKeyText,
+    resolvePrincipal: createPrincipalResolver({ verifier }),
+    memberDirectory,
+    settings: { publicUrl: 'http://origo.test', ...settings },
+    logger: createLogger({ service: 'control', level: 'silent' }),
+    ...extra,
+  });
+  const bound = await service.listen({ httpPort: 0, grpcPort: 0 });
 
   const token = async (u: TestUser): Promise<string> => {
     const now = Math.floor(Date.now() / 1000);

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, importJWK, jwtVerify, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode } from '@origo/kit';
 import { RoomEventType } from '@origo/proto/control-rpc';
 import {
   JOIN_TOKEN_AUDIENCE,
@@ -12,7 +11,8 @@ import {
   type RoomCommand,
 } from '../src/contracts.js';
 import { backends, meetingBody, publicJwkOf, startHarness, type Harness, type TestUser } from './helpers.js';
-import { auditRows, closeGrpcClients, reportEvent } from './support.js';
+import { ErrorCode, unary } from '@origo/kit';
+import { auditRows, closeGrpcClients, grpcClient, reportEvent } from './support.js';
 
 describe.each(backends)('joining, lobby, host controls and room events ($name)', (backend) => {
   let h: Harness;
@@ -388,6 +388,29 @@ describe.each(backends)('joining, lobby, host controls and room events ($name)',
     const ended = await reportEvent(h, { roomName: id, type: RoomEventType.ROOM_EVENT_TYPE_ROOM_ENDED });
     expect(ended.meetingState).toBe('scheduled');
     expect((await join(h.users.member, id)).status).toBe(200);
+  });
+
+  it('renews a join token it issued with the same claims, and refuses forged or over tokens', async () => {
+    const id = await create();
+    const first = await join(h.users.member, id);
+    const client = grpcClient(h);
+    const refresh = (token: string) => unary(client.refreshJoinToken.bind(client), { token });
+    const renewed = await refresh(first.body.token as string);
+    const before = await verifyJoinToken(first.body.token as string);
+    const after = await verifyJoinToken(renewed.token);
+    expect(after).toMatchObject({ sub: before.sub, name: before.name, room: id, grants: before.grants });
+    expect(after.jti).not.toBe(before.jti);
+    expect(renewed.expiresAtMs).toBe((after.exp as number) * 1000);
+    // A token signed by anyone else, or garbage, is refused.
+    const [head, body] = (first.body.token as string).split('.');
+    await expect(refresh(`${head}.${body}.${'A'.repeat(86)}`)).rejects.toMatchObject({
+      code: ErrorCode.UNAUTHENTICATED,
+    });
+    await expect(refresh('not a token')).rejects.toMatchObject({ code: ErrorCode.UNAUTHENTICATED });
+    await expect(refresh('')).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+    // Once the meeting is cancelled there is nothing to rejoin.
+    expect((await h.call(h.users.host, 'POST', `/api/meetings/${id}/cancel`)).status).toBe(200);
+    await expect(refresh(renewed.token)).rejects.toMatchObject({ code: ErrorCode.FAILED_PRECONDITION });
   });
 
   it('refuses malformed room events and unknown meetings with canonical gRPC errors', async () => {

@@ -224,6 +224,26 @@ describe.each(backends)('meetings REST ($name)', (backend) => {
       expect(await auditCount(h)).toBe(auditBefore);
     });
 
+    it.each(['1e309', '99999999999999999999', '-1e309', '5000', '0.5'])(
+      'a duration of %s gets one message naming the field and the allowed range',
+      async (number) => {
+        const response = await fetch(`${h.url}/api/meetings`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${await h.token(h.users.host)}`,
+            'content-type': 'application/json',
+          },
+          // Raw text: JSON.stringify cannot write 1e309, and 2^66 must not be rounded on the way.
+          body: `{"title":"x","duration_minutes":${number}}`,
+        });
+        expect(response.status).toBe(400);
+        const problem = (await response.json()) as { errors: unknown };
+        expect(problem.errors).toEqual([
+          { field: 'duration_minutes', message: 'must be a whole number from 1 to 1440' },
+        ]);
+      },
+    );
+
     it('malformed JSON, bad ids, bad cursors and bad query values', async () => {
       const auditBefore = await auditCount(h);
       const malformed = await fetch(`${h.url}/api/meetings`, {
@@ -472,16 +492,26 @@ describe.each(backends)('meetings REST ($name)', (backend) => {
         'post /api/meetings/{id}/invitations',
         'get /api/meetings/{id}/invitations',
         'delete /api/meetings/{id}/invitations/{invitation_id}',
+        'post /api/meetings/{id}/invite-links',
+        'get /api/meetings/{id}/invite-links',
+        'delete /api/meetings/{id}/invite-links/{link_id}',
+        'post /api/meetings/{id}/preview',
         'post /api/meetings/{id}/join',
         'get /api/meetings/{id}/lobby/{ticket}',
+        'post /api/meetings/{id}/lobby/wait',
         'get /api/meetings/{id}/lobby',
+        'get /api/meetings/{id}/lobby-watch',
         'post /api/meetings/{id}/lobby/{entry_id}/admit',
         'post /api/meetings/{id}/lobby/{entry_id}/deny',
+        'post /api/meetings/{id}/participants/{identity}/allow',
         'post /api/meetings/{id}/participants/{identity}/mute',
         'post /api/meetings/{id}/participants/{identity}/remove',
+        'get /api/meetings/{id}/removals',
         'post /api/meetings/{id}/lock',
         'post /api/meetings/{id}/end',
         'get /api/audit',
+        'get /api/presence',
+        'post /api/presence/heartbeat',
       ];
       expect(operations.map((o) => `${o.method} ${o.path}`).sort()).toEqual(expected.sort());
       expect(routes).toContain('/api/meetings');

@@ -124,6 +124,58 @@ const cases: Case[] = [
     run: (h, who, p) => h.call(who, 'DELETE', `/api/meetings/${p.meetingId}/invitations/${p.extra}`),
   },
   {
+    name: 'POST /api/meetings/{id}/invite-links',
+    expect: row(201, 201, 403, 403, 403, 403, 401),
+    prepare: async (h) => ({ meetingId: await newMeeting(h) }),
+    run: (h, who, p) => h.call(who, 'POST', `/api/meetings/${p.meetingId}/invite-links`, {}),
+  },
+  {
+    name: 'GET /api/meetings/{id}/invite-links',
+    expect: row(200, 200, 403, 403, 403, 403, 401),
+    prepare: async (h) => ({ meetingId: await newMeeting(h) }),
+    run: (h, who, p) => h.call(who, 'GET', `/api/meetings/${p.meetingId}/invite-links`),
+  },
+  {
+    name: 'DELETE /api/meetings/{id}/invite-links/{link_id}',
+    expect: row(200, 200, 403, 403, 403, 403, 401),
+    prepare: async (h) => {
+      const meetingId = await newMeeting(h);
+      const link = await h.call(h.users.host, 'POST', `/api/meetings/${meetingId}/invite-links`, {});
+      return { meetingId, extra: link.body.id as string };
+    },
+    run: (h, who, p) => h.call(who, 'DELETE', `/api/meetings/${p.meetingId}/invite-links/${p.extra}`),
+  },
+  {
+    name: 'POST /api/meetings/{id}/preview',
+    // Public: what it reveals depends on the caller (invite-links.test.ts).
+    expect: row(200, 200, 200, 200, 200, 200, 200),
+    prepare: async (h) => ({ meetingId: await newMeeting(h) }),
+    run: (h, who, p) => h.call(who, 'POST', `/api/meetings/${p.meetingId}/preview`, {}),
+  },
+  {
+    name: 'POST /api/meetings/{id}/lobby/wait',
+    // The lobby ticket is the credential, whoever presents it.
+    expect: row(200, 200, 200, 200, 200, 200, 200),
+    prepare: async (h) => {
+      const meetingId = await newMeeting(h, { lobby_enabled: true });
+      const link = await h.call(h.users.host, 'POST', `/api/meetings/${meetingId}/invite-links`, {});
+      const waiting = await h.call(null, 'POST', `/api/meetings/${meetingId}/join`, {
+        name: 'Visitor',
+        invite_token: link.body.invite_token,
+      });
+      expect(waiting.status).toBe(202);
+      return { meetingId, extra: waiting.body.lobby_ticket as string };
+    },
+    run: (h, who, p) =>
+      h.call(who, 'POST', `/api/meetings/${p.meetingId}/lobby/wait`, { ticket: p.extra, wait_seconds: 0 }),
+  },
+  {
+    name: 'GET /api/meetings/{id}/lobby-watch',
+    expect: row(200, 200, 403, 403, 403, 403, 401),
+    prepare: async (h) => ({ meetingId: await newMeeting(h, { lobby_enabled: true }) }),
+    run: (h, who, p) => h.call(who, 'GET', `/api/meetings/${p.meetingId}/lobby-watch?wait_seconds=0`),
+  },
+  {
     name: 'POST /api/meetings/{id}/join',
     // Outsiders are neither members nor invited; anonymous callers bring no credential at all.
     expect: row(200, 200, 200, 200, 200, 403, 401),
@@ -174,6 +226,19 @@ const cases: Case[] = [
       h.call(who, 'POST', `/api/meetings/${p.meetingId}/participants/${h.users.member.userId}/remove`),
   },
   {
+    name: 'POST /api/meetings/{id}/participants/{identity}/allow',
+    expect: row(202, 202, 403, 403, 403, 403, 401),
+    prepare: async (h) => ({ meetingId: await newMeeting(h) }),
+    run: (h, who, p) =>
+      h.call(who, 'POST', `/api/meetings/${p.meetingId}/participants/${h.users.member.userId}/allow`),
+  },
+  {
+    name: 'GET /api/meetings/{id}/removals',
+    expect: row(200, 200, 403, 403, 403, 403, 401),
+    prepare: async (h) => ({ meetingId: await newMeeting(h) }),
+    run: (h, who, p) => h.call(who, 'GET', `/api/meetings/${p.meetingId}/removals`),
+  },
+  {
     name: 'POST /api/meetings/{id}/lock',
     expect: row(200, 200, 403, 403, 403, 403, 401),
     prepare: async (h) => ({ meetingId: await newMeeting(h) }),
@@ -184,6 +249,16 @@ const cases: Case[] = [
     expect: row(200, 200, 403, 403, 403, 403, 401),
     prepare: async (h) => ({ meetingId: await liveMeeting(h) }),
     run: (h, who, p) => h.call(who, 'POST', `/api/meetings/${p.meetingId}/end`),
+  },
+  {
+    name: 'GET /api/presence',
+    expect: row(200, 200, 200, 200, 403, 403, 401),
+    run: (h, who) => h.call(who, 'GET', `/api/presence?org_id=${h.orgA}`),
+  },
+  {
+    name: 'POST /api/presence/heartbeat',
+    expect: row(200, 200, 200, 200, 200, 200, 401),
+    run: (h, who) => h.call(who, 'POST', '/api/presence/heartbeat', { state: 'online' }),
   },
   {
     name: 'GET /api/audit',

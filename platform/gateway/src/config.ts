@@ -13,6 +13,10 @@ export const gatewayConfigSchema = z.object({
   AUTH_URL: env.url(['http', 'https']).optional(),
   CONTROL_URL: env.url(['http', 'https']).optional(),
   SIGNALING_URL: env.url(['http', 'https', 'ws', 'wss']).optional(),
+  NOTIFICATION_URL: env.url(['http', 'https']).optional(),
+  CHAT_URL: env.url(['http', 'https']).optional(),
+  RECORDING_URL: env.url(['http', 'https']).optional(),
+  BILLING_URL: env.url(['http', 'https']).optional(),
   /** Origins allowed to call the API from another site (comma-separated); default none (same origin). */
   CORS_ORIGINS: env.list().default([]),
   RATE_LIMIT_WINDOW_SECONDS: env.int(60, 1, 3600),
@@ -29,6 +33,12 @@ export const gatewayConfigSchema = z.object({
   /** Folder of the web client build; default: the @origo/client package's dist/ when it exists. */
   CLIENT_DIST: z.string().min(1).optional(),
   UPSTREAM_TIMEOUT_MS: env.int(30_000, 100, 600_000),
+  /**
+   * Largest WebSocket message a client may send through /ws; a larger one is closed with 1009 before it
+   * reaches signaling. Keep it at or below signaling's hard limit (4 x SIGNAL_MAX_MESSAGE_BYTES), beyond
+   * which signaling drops the connection without a close code.
+   */
+  WS_MAX_MESSAGE_BYTES: env.int(256 * 1024, 1024, 4 * 1024 * 1024),
 });
 export type GatewayEnvConfig = z.infer<typeof gatewayConfigSchema>;
 
@@ -43,6 +53,8 @@ export interface GatewaySettings {
   /** Folder of the client build; the placeholder page is served while it holds no index.html. */
   clientDist: string | null;
   upstreamTimeoutMs: number;
+  /** Largest client WebSocket message relayed to signaling; larger ones close with 1009. */
+  wsMaxMessageBytes: number;
 }
 
 export function defaultGatewaySettings(overrides: Partial<GatewaySettings> = {}): GatewaySettings {
@@ -56,6 +68,7 @@ export function defaultGatewaySettings(overrides: Partial<GatewaySettings> = {})
     hsts: false,
     clientDist: null,
     upstreamTimeoutMs: 30_000,
+    wsMaxMessageBytes: 256 * 1024,
     ...overrides,
   };
 }

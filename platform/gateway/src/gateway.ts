@@ -16,9 +16,10 @@ import {
   type ServiceMetrics,
 } from '@origo/kit';
 import type { Kv } from '@origo/kit/bus';
-import { SESSION_COOKIE } from '@origo/auth';
+import { SESSION_COOKIE } from '@origo/auth/client';
 import { defaultGatewaySettings, type GatewaySettings } from './config.js';
-import { forward, forwardableHeaders, tunnelUpgrade } from './proxy.js';
+import { forward, forwardableHeaders, tunnelUpgrade, type UpgradeTunnel } from './proxy.js';
+import { CLOSE_CODE } from './ws-frames.js';
 import { RateLimiter, credentialBucket, type LimitResult } from './rate-limit.js';
 import {
   CORS_ALLOWED_HEADERS,
@@ -41,6 +42,14 @@ export interface GatewayUpstreams {
   control: UpstreamSource;
   /** signaling WebSocket listener (`signaling.ws` / `signaling.http`, SIGNALING_URL); http(s) or ws(s). */
   signaling: UpstreamSource;
+  /** notification HTTP base URL (`notification.http`, NOTIFICATION_URL). */
+  notification: UpstreamSource;
+  /** chat HTTP base URL (`chat.http`, CHAT_URL). */
+  chat: UpstreamSource;
+  /** recording HTTP base URL (`recording.http`, RECORDING_URL). */
+  recording: UpstreamSource;
+  /** billing HTTP base URL (`billing.http`, BILLING_URL). */
+  billing: UpstreamSource;
 }
 
 export interface GatewayDeps {
@@ -67,13 +76,22 @@ type UpstreamName = keyof GatewayUpstreams;
 export function routeFor(path: string): UpstreamName | null {
   const p = path.split('?')[0] ?? path;
   const under = (prefix: string) => p === prefix || p.startsWith(`${prefix}/`);
+  // The admin outbox belongs to notification, the rest of /api/admin to auth: most specific first.
+  if (under('/api/notifications') || under('/api/admin/outbox')) return 'notification';
+  if (under('/api/chat')) return 'chat';
+  // A meeting's recordings belong to recording, the rest of /api/meetings to control.
+  if (under('/api/recordings') || /^\/api\/meetings\/[^/]+\/recordings(\/|$)/.test(p)) return 'recording';
+  if (under('/api/billing')) return 'billing';
   if (under('/api/auth') || under('/api/orgs') || under('/api/admin') || p.startsWith('/.well-known/'))
     return 'auth';
-  if (under('/api/meetings') || under('/api/audit') || under('/api/docs')) return 'control';
+  if (under('/api/meetings') || under('/api/audit') || under('/api/presence') || under('/api/docs'))
+    return 'control';
   return null;
 }
 
 const READINESS_TIMEOUT_MS = 2000;
+/** How long open WebSocket tunnels get to finish their close handshake when the gateway stops. */
+const TUNNEL_CLOSE_GRACE_MS = 2000;
 
 export function createGateway(deps: GatewayDeps): Gateway {
   const settings = defaultGatewaySettings(deps.settings);
@@ -98,6 +116,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       { name: 'auth', check: () => httpAlive('auth') },
       { name: 'control', check: () => httpAlive('control') },
       { name: 'signaling', check: () => tcpAlive('signaling') },
+      // Not notification: while it is down only preferences fail, and mail waits in the producers'
+      // relay tables; taking the whole entry point out of rotation for it would be worse.
     ],
   });
   const app = http.app;
@@ -307,7 +327,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.get('/*', serveClient);
 
   // WebSocket upgrades (/ws only) are tunnelled to signaling; the token travels in the first message.
-  const tunnels = new Set<Duplex>();
+  const tunnels = new Map<Duplex, UpgradeTunnel>();
   app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     void handleUpgrade(request, socket, head).catch((err: unknown) => {
       logger.warn({ err }, 'WebSocket upgrade failed');
@@ -354,9 +374,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         : (request.url ?? '/ws');
     const requestId = acceptRequestId(request.headers['x-request-id']);
     const encrypted = (request.socket as { encrypted?: boolean }).encrypted === true;
-    tunnels.add(socket);
-    socket.once('close', () => tunnels.delete(socket));
-    tunnelUpgrade(
+    const tunnel = tunnelUpgrade(
       request,
       socket,
       head,
@@ -368,8 +386,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
         'x-forwarded-host': host,
         'x-request-id': requestId,
       },
+      { maxMessageBytes: settings.wsMaxMessageBytes },
       (err) => logger.warn({ err, request_id: requestId }, 'signaling upstream unreachable'),
     );
+    tunnels.set(socket, tunnel);
+    socket.once('close', () => tunnels.delete(socket));
   }
 
   return {
@@ -379,7 +400,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
     listen: (port, host) => http.listen(port, host),
     setDraining: () => http.setDraining(),
     async close() {
-      for (const socket of tunnels) socket.destroy();
+      // Clients still connected hear 1001 (going away) rather than a cut connection; in one process
+      // signaling has closed its sockets already (the launcher stops the gateway last).
+      const closed = [...tunnels.keys()].map(
+        (socket) => new Promise<void>((done) => socket.once('close', () => done())),
+      );
+      for (const tunnel of tunnels.values()) tunnel.close(CLOSE_CODE.goingAway, 'server shutting down');
+      const grace = new Promise<void>((done) => setTimeout(done, TUNNEL_CLOSE_GRACE_MS).unref());
+      await Promise.race([Promise.all(closed), grace]);
+      for (const socket of tunnels.keys()) socket.destroy();
       await http.close();
     },
   };

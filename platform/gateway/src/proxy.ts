@@ -7,6 +7,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { AppError, ErrorCode } from '@origo/kit';
+import { WsTunnel, type WsTunnelOptions } from './ws-tunnel.js';
 
 /** RFC 9110 section 7.6.1: connection-specific headers are never forwarded. */
 const HOP_BY_HOP = new Set([
@@ -78,9 +79,16 @@ export function forward(options: ForwardOptions): Promise<IncomingMessage> {
   });
 }
 
+/** A WebSocket tunnel in progress: the gateway can close it with a status code the client sees. */
+export interface UpgradeTunnel {
+  /** Sends the client a close frame with `code` and ends both sides (after the upstream connected). */
+  close(code: number, reason: string): void;
+}
+
 /**
  * Tunnels an HTTP upgrade (WebSocket) to `target`: replays the request head with the forwarding headers,
- * then pipes bytes both ways until either side closes. The upstream does the WebSocket handshake.
+ * then relays bytes both ways until either side closes. The upstream does the WebSocket handshake; the
+ * relay follows the frames to refuse oversized client messages with 1009 (see WsTunnel).
  */
 export function tunnelUpgrade(
   request: IncomingMessage,
@@ -89,8 +97,9 @@ export function tunnelUpgrade(
   target: URL,
   path: string,
   extraHeaders: Record<string, string>,
+  options: WsTunnelOptions,
   onError: (err: Error) => void,
-): void {
+): UpgradeTunnel {
   const secure = target.protocol === 'https:' || target.protocol === 'wss:';
   const port = Number(target.port || (secure ? 443 : 80));
   const upstream = secure
@@ -109,6 +118,7 @@ export function tunnelUpgrade(
       lines.push(`${name}: ${v}`);
     }
   }
+  let relay: WsTunnel | undefined;
   const fail = (err: Error) => {
     onError(err);
     if (!socket.destroyed) {
@@ -120,13 +130,16 @@ export function tunnelUpgrade(
   upstream.once(secure ? 'secureConnect' : 'connect', () => {
     upstream.removeListener('error', fail);
     upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
-    if (head.length > 0) upstream.write(head);
-    upstream.pipe(socket);
-    socket.pipe(upstream);
-    upstream.on('error', () => socket.destroy());
-    socket.on('error', () => upstream.destroy());
-    upstream.on('close', () => socket.destroy());
-    socket.on('close', () => upstream.destroy());
+    relay = new WsTunnel(socket, upstream, head, options);
   });
   socket.on('error', () => upstream.destroy());
+  return {
+    close(code, reason) {
+      if (relay) relay.close(code, reason);
+      else {
+        upstream.destroy();
+        socket.destroy();
+      }
+    },
+  };
 }

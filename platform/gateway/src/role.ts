@@ -5,6 +5,8 @@ import {
   loadConfig,
   ConfigError,
   type RoleDefinition,
+  ADDRESS,
+  type AddressName,
 } from '@origo/kit';
 import { createBusKv } from '@origo/kit/bus';
 import { gatewayConfigSchema } from './config.js';
@@ -15,8 +17,8 @@ const UPSTREAM_WAIT_MS = 30_000;
 
 /**
  * The gateway role: the one HTTP entry (APIs, /ws, the web client). In one process the upstreams come
- * from the AddressBook (`auth.http`, `control.http`, `signaling.ws` or `signaling.http`); otherwise
- * AUTH_URL, CONTROL_URL and SIGNALING_URL are required. Its endpoint `url` is the address to open.
+ * from the AddressBook (`auth.http`, `control.http`, `signaling.ws` or `signaling.http`,
+ * `notification.http`, `chat.http`, `recording.http`, `billing.http`); otherwise AUTH_URL, CONTROL_URL, SIGNALING_URL, NOTIFICATION_URL, CHAT_URL, RECORDING_URL and BILLING_URL are required. Its endpoint `url` is the address to open.
  */
 export const gatewayRole: RoleDefinition = {
   name: 'gateway',
@@ -27,7 +29,7 @@ export const gatewayRole: RoleDefinition = {
     const logger = createLogger({ service: 'gateway', level: common.LOG_LEVEL });
 
     const fromBook =
-      (...names: string[]): (() => Promise<string>) =>
+      (...names: AddressName[]): (() => Promise<string>) =>
       async () => {
         for (const name of names) {
           const known = ctx.addresses.get(name);
@@ -36,8 +38,15 @@ export const gatewayRole: RoleDefinition = {
         return Promise.any(names.map((name) => ctx.addresses.wait(name, UPSTREAM_WAIT_MS)));
       };
     const pick = (
-      variable: 'AUTH_URL' | 'CONTROL_URL' | 'SIGNALING_URL',
-      ...names: string[]
+      variable:
+        | 'AUTH_URL'
+        | 'CONTROL_URL'
+        | 'SIGNALING_URL'
+        | 'NOTIFICATION_URL'
+        | 'CHAT_URL'
+        | 'RECORDING_URL'
+        | 'BILLING_URL',
+      ...names: AddressName[]
     ): UpstreamSource => {
       const value = config[variable];
       if (value !== undefined) return value;
@@ -45,9 +54,13 @@ export const gatewayRole: RoleDefinition = {
       throw new ConfigError(variable, 'is required but not set');
     };
     const upstreams = {
-      auth: pick('AUTH_URL', 'auth.http'),
-      control: pick('CONTROL_URL', 'control.http'),
-      signaling: pick('SIGNALING_URL', 'signaling.ws', 'signaling.http'),
+      auth: pick('AUTH_URL', ADDRESS.authHttp),
+      control: pick('CONTROL_URL', ADDRESS.controlHttp),
+      signaling: pick('SIGNALING_URL', ADDRESS.signalingWs, ADDRESS.signalingHttp),
+      notification: pick('NOTIFICATION_URL', ADDRESS.notificationHttp),
+      chat: pick('CHAT_URL', ADDRESS.chatHttp),
+      recording: pick('RECORDING_URL', ADDRESS.recordingHttp),
+      billing: pick('BILLING_URL', ADDRESS.billingHttp),
     };
 
     const busKv = await createBusKv({ redisUrl: common.REDIS_URL, logger });
@@ -66,6 +79,7 @@ export const gatewayRole: RoleDefinition = {
         hsts: config.HSTS,
         clientDist: config.CLIENT_DIST ?? findClientDist(),
         upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+        wsMaxMessageBytes: config.WS_MAX_MESSAGE_BYTES,
       },
     });
     const host = config.HOST ?? (ctx.allInOne ? '127.0.0.1' : '0.0.0.0');
@@ -76,7 +90,7 @@ export const gatewayRole: RoleDefinition = {
       await busKv.close();
       throw err;
     }
-    ctx.addresses.set('gateway.http', bound.url);
+    ctx.addresses.set(ADDRESS.gatewayHttp, bound.url);
     logger.info({ url: bound.url }, 'gateway listening');
 
     let stopping: Promise<void> | undefined;

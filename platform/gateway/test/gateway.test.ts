@@ -57,16 +57,26 @@ async function wsUpstream(): Promise<{
   url: string;
   handshakes: http.IncomingHttpHeaders[];
   paths: string[];
+  /** Sizes of the messages that reached the server. */
+  received: number[];
+  /** Close codes the server saw. */
+  closes: number[];
   close: () => Promise<void>;
 }> {
   const server = http.createServer((_req, res) => res.writeHead(404).end());
   const wss = new WebSocketServer({ server, maxPayload: 64 * 1024 });
   const handshakes: http.IncomingHttpHeaders[] = [];
   const paths: string[] = [];
+  const received: number[] = [];
+  const closes: number[] = [];
   wss.on('connection', (socket, request) => {
     handshakes.push(request.headers);
     paths.push(request.url ?? '');
-    socket.on('message', (data) => socket.send(`echo:${data.toString()}`));
+    socket.on('message', (data) => {
+      received.push(Buffer.isBuffer(data) ? data.length : 0);
+      socket.send(`echo:${data.toString()}`);
+    });
+    socket.on('close', (code) => closes.push(code));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -74,6 +84,8 @@ async function wsUpstream(): Promise<{
     url: `ws://127.0.0.1:${port}`,
     handshakes,
     paths,
+    received,
+    closes,
     close: () =>
       new Promise((resolve) => {
         for (const client of wss.clients) client.terminate();
@@ -87,15 +99,23 @@ interface Setup {
   url: string;
   auth: Awaited<ReturnType<typeof echoUpstream>>;
   control: Awaited<ReturnType<typeof echoUpstream>>;
+  notification: Awaited<ReturnType<typeof echoUpstream>>;
+  chat: Awaited<ReturnType<typeof echoUpstream>>;
+  recording: Awaited<ReturnType<typeof echoUpstream>>;
+  billing: Awaited<ReturnType<typeof echoUpstream>>;
   signaling: Awaited<ReturnType<typeof wsUpstream>>;
   busKv: BusKv;
   close(): Promise<void>;
 }
 
 async function setup(settings: Partial<GatewaySettings> = {}): Promise<Setup> {
-  const [auth, control, signaling] = await Promise.all([
+  const [auth, control, notification, chat, recording, billing, signaling] = await Promise.all([
     echoUpstream('auth'),
     echoUpstream('control'),
+    echoUpstream('notification'),
+    echoUpstream('chat'),
+    echoUpstream('recording'),
+    echoUpstream('billing'),
     wsUpstream(),
   ]);
   const busKv = await createBusKv({
@@ -104,7 +124,15 @@ async function setup(settings: Partial<GatewaySettings> = {}): Promise<Setup> {
   });
   const gateway = createGateway({
     // One upstream is looked up lazily, as the AddressBook does in single-machine mode.
-    upstreams: { auth: auth.url, control: async () => control.url, signaling: signaling.url },
+    upstreams: {
+      auth: auth.url,
+      control: async () => control.url,
+      signaling: signaling.url,
+      notification: notification.url,
+      chat: chat.url,
+      recording: recording.url,
+      billing: billing.url,
+    },
     kv: busKv.kv,
     logger: silent,
     settings: { rateLimitPerIp: 10_000, rateLimitPerUser: 10_000, ...settings },
@@ -115,11 +143,23 @@ async function setup(settings: Partial<GatewaySettings> = {}): Promise<Setup> {
     url,
     auth,
     control,
+    notification,
+    chat,
+    recording,
+    billing,
     signaling,
     busKv,
     async close() {
       await gateway.close();
-      await Promise.all([auth.service.close(), control.service.close(), signaling.close()]);
+      await Promise.all([
+        auth.service.close(),
+        control.service.close(),
+        notification.service.close(),
+        chat.service.close(),
+        recording.service.close(),
+        billing.service.close(),
+        signaling.close(),
+      ]);
       await busKv.close();
     },
   };
@@ -142,8 +182,20 @@ describe('gateway routing and headers', () => {
     ['/api/meetings', 'control'],
     ['/api/meetings/mtg_1/join?x=1', 'control'],
     ['/api/audit?org_id=o', 'control'],
+    ['/api/presence?org_id=o', 'control'],
+    ['/api/presence/heartbeat', 'control'],
     ['/api/docs', 'control'],
     ['/api/docs/openapi.json', 'control'],
+    ['/api/notifications/preferences', 'notification'],
+    ['/api/notifications/unsubscribe?token=abc.def', 'notification'],
+    ['/api/admin/outbox?limit=2', 'notification'],
+    ['/api/admin/outboxes', 'auth'],
+    ['/api/chat/meetings/mtg_1/messages?before_seq=9', 'chat'],
+    ['/api/meetings/mtg_1/recordings', 'recording'],
+    ['/api/recordings/rec_1/file', 'recording'],
+    ['/api/meetings/mtg_1/recordingsx', 'control'],
+    ['/api/meetings/mtg_1', 'control'],
+    ['/api/billing/orgs/org_1/usage?from=2026-11-01', 'billing'],
   ])('routes %s to %s with path and query intact', async (path, upstream) => {
     const response = await fetch(`${s.url}${path}`);
     expect(response.status).toBe(200);
@@ -159,6 +211,21 @@ describe('gateway routing and headers', () => {
     const response = await fetch(`${s.url}/api/nothing-here`);
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(s.auth.seen.length + s.control.seen.length).toBe(before);
+  });
+
+  it.each([
+    ['/api/meetings?org_id=%00', 'org_id'],
+    ['/api/audit?org_id=o&entity_id=a%00b', 'entity_id'],
+    ['/api/orgs/org_1/members?q=%1B', 'q'],
+    ['/api/meetings/%00', '*'],
+  ])('refuses control characters in %s with 400 problem+json, without forwarding', async (path, field) => {
+    const before = s.auth.seen.length + s.control.seen.length;
+    const response = await fetch(`${s.url}${path}`);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    const body = (await response.json()) as { errors: Array<{ field: string }> };
+    expect(body.errors.map((e) => e.field)).toEqual([field]);
     expect(s.auth.seen.length + s.control.seen.length).toBe(before);
   });
 
@@ -315,7 +382,8 @@ describe('gateway routing and headers', () => {
 describe('gateway WebSocket proxy', () => {
   let s: Setup;
   beforeAll(async () => {
-    s = await setup({ corsOrigins: ['https://app.example.org'] });
+    // Below the stand-in server's own 64 KiB limit, so a 1009 here can only come from the gateway.
+    s = await setup({ corsOrigins: ['https://app.example.org'], wsMaxMessageBytes: 16 * 1024 });
   });
   afterAll(async () => {
     await s?.close();
@@ -357,6 +425,58 @@ describe('gateway WebSocket proxy', () => {
     // An allow-listed origin may connect.
     const ok = await open(`${wsUrl}/ws`, { origin: 'https://app.example.org' });
     ok.close();
+  });
+
+  /** Resolves with the close code and reason the client saw. */
+  const closed = (socket: WebSocket) =>
+    new Promise<{ code: number; reason: string }>((resolve) =>
+      socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
+
+  it('closes a client message above the limit with 1009 before any of it reaches signaling', async () => {
+    const wsUrl = s.url.replace('http://', 'ws://');
+    const limit = s.gateway.settings.wsMaxMessageBytes;
+    const received = s.signaling.received.length;
+
+    // At the limit: relayed and answered.
+    const ok = await open(`${wsUrl}/ws`, { origin: s.url });
+    const echo = new Promise<string>((resolve) => ok.once('message', (data) => resolve(data.toString())));
+    ok.send('x'.repeat(limit));
+    expect((await echo).length).toBe('echo:'.length + limit);
+    ok.close();
+
+    // One byte more in one frame, then in two fragments: 1009 from the gateway, nothing relayed.
+    for (const fragments of [1, 2]) {
+      const socket = await open(`${wsUrl}/ws`, { origin: s.url });
+      const outcome = closed(socket);
+      const size = limit + 1;
+      if (fragments === 1) socket.send(Buffer.alloc(size, 0x61), { binary: false });
+      else {
+        socket.send(Buffer.alloc(Math.ceil(size / 2), 0x61), { binary: false, fin: false });
+        socket.send(Buffer.alloc(Math.floor(size / 2), 0x61), { binary: false, fin: true });
+      }
+      expect(await outcome).toEqual({ code: 1009, reason: 'message too big' });
+    }
+    await expect.poll(() => s.signaling.closes.filter((c) => c === 1009).length).toBe(2);
+    expect(s.signaling.received.length).toBe(received + 1);
+  });
+
+  it('tells connected clients it is going away (1001) when it stops', async () => {
+    const own = await setup();
+    try {
+      const socket = await open(`${own.url.replace('http://', 'ws://')}/ws`, { origin: own.url });
+      const echo = new Promise<string>((resolve) =>
+        socket.once('message', (data) => resolve(data.toString())),
+      );
+      socket.send('before');
+      expect(await echo).toBe('echo:before');
+      const outcome = closed(socket);
+      await own.gateway.close();
+      expect(await outcome).toEqual({ code: 1001, reason: 'server shutting down' });
+      await expect.poll(() => own.signaling.closes).toEqual([1001]);
+    } finally {
+      await own.close();
+    }
   });
 
   it('answers a plain GET /ws with a problem', async () => {

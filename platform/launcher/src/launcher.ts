@@ -15,12 +15,18 @@ import {
 
 /** Shutdown must finish within this budget (Kubernetes' default grace period is 30 s; we promise 10). */
 export const SHUTDOWN_BUDGET_MS = 10_000;
+/** A second signal within this window repeats the first; a later one means "exit now". */
+const REPEATED_SIGNAL_MS = 1000;
+/** Roles that carry client connections to the others: stopped last, so what the others say on the way out reaches clients. */
+export const ENTRY_ROLES = ['gateway'];
 
 export interface LauncherOptions {
   argv: string[];
   env: Record<string, string | undefined>;
-  /** Roles in start order; stopped in reverse. */
+  /** Roles in start order; stopped in reverse, except the entry roles, which stop last. */
   roles: RoleDefinition[];
+  /** Names of the roles that stop last (default ENTRY_ROLES). */
+  entryRoles?: string[];
   /** Where SIGINT/SIGTERM come from (the process, or an emitter in tests). */
   signals?: EventEmitter;
   exit?: (code: number) => void;
@@ -125,9 +131,11 @@ export async function runLauncher(
     serviceName: allInOne ? 'origo' : `origo-${selected.map((r) => r.name).join('-')}`,
     otlpEndpoint: common.OTEL_EXPORTER_OTLP_ENDPOINT,
   });
+  const publicUrl = publicUrlOf(options.env, allInOne);
+  const env = publicUrl === undefined ? options.env : { ...options.env, ORIGO_PUBLIC_URL: publicUrl };
   const ctx = {
     common: { ...common, ORIGO_DATA: resolve(common.ORIGO_DATA) },
-    env: options.env,
+    env,
     allInOne,
     addresses: new AddressBook(),
     secrets: new SecretStore(resolve(common.ORIGO_DATA), options.env),
@@ -138,22 +146,32 @@ export async function runLauncher(
   let stopping: Promise<number> | undefined;
 
   const stop = (): Promise<number> => {
-    stopping ??= shutdown(running, logger).then(async (code) => {
-      await tracing.shutdown().catch(() => undefined);
-      logger.flush();
-      return code;
-    });
+    stopping ??= shutdown(stopOrder(running, options.entryRoles ?? ENTRY_ROLES), logger).then(
+      async (code) => {
+        await tracing.shutdown().catch(() => undefined);
+        logger.flush();
+        return code;
+      },
+    );
     return stopping;
   };
 
   const signals = options.signals ?? process;
+  let firstSignalAt = 0;
   const onSignal = (signal: string) => {
+    if (stopping && Date.now() - firstSignalAt < REPEATED_SIGNAL_MS) {
+      // Ctrl+C reaches every process of the terminal's group and npm forwards it once more: the same
+      // request, delivered twice.
+      logger.debug({ signal }, 'repeated signal ignored');
+      return;
+    }
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting now');
       logger.flush();
       exit(1);
       return;
     }
+    firstSignalAt = Date.now();
     logger.info({ signal }, 'shutting down');
     void stop().then(exit);
   };
@@ -176,27 +194,86 @@ export async function runLauncher(
     }
   }
 
+  const entry = running.find((r) => r.endpoints['url'])?.endpoints['url'];
+  const open = entry === undefined ? undefined : addressToOpen(entry, publicUrl);
   out('');
   out(`Origo is running (${running.map((r) => r.name).join(', ')}).`);
   for (const role of running) {
+    // The entry's `url` is the address to open: listed as the one printed below, so no other is offered.
     for (const [name, address] of Object.entries(role.endpoints))
-      out(`  ${role.name.padEnd(12)} ${name.padEnd(8)} ${address}`);
+      out(
+        `  ${role.name.padEnd(12)} ${name.padEnd(8)} ${name === 'url' && address === entry ? open : address}`,
+      );
   }
-  const entry = running.find((r) => r.endpoints['url'])?.endpoints['url'];
-  if (entry) {
+  if (open !== undefined) {
     out('');
-    out(`Open ${entry} in your browser. Press Ctrl+C to stop.`);
+    out(`Open ${open} in your browser. Press Ctrl+C to stop.`);
+    const links = publicUrl ?? SERVICES_PUBLIC_URL;
+    if (originOf(open) !== originOf(links))
+      out(`Links in the app point to ${links}: set ORIGO_PUBLIC_URL to the address you open.`);
   }
   return { running, stop };
 }
 
+/** ORIGO_PUBLIC_URL of every service when nobody sets it. */
+const SERVICES_PUBLIC_URL = 'http://localhost:8080';
+
 /**
- * Drains every role first (readiness turns 503, no new work), then stops them in reverse start order,
- * all within SHUTDOWN_BUDGET_MS. Returns the exit code: 0 when everything closed in time.
+ * The address people open must be the origin of every link the app hands out (invites, e-mails): a
+ * session cookie set on 127.0.0.1 is not sent to localhost, so opening one and following links to the
+ * other looks like being signed out. ORIGO_PUBLIC_URL when set; in one process otherwise
+ * `http://localhost:<PORT>`, which the launcher hands to every role. Undefined for PORT=0 (the port is
+ * not known before the gateway binds).
  */
-async function shutdown(running: RunningRole[], logger: Logger): Promise<number> {
+export function publicUrlOf(env: Record<string, string | undefined>, allInOne: boolean): string | undefined {
+  const explicit = env['ORIGO_PUBLIC_URL'];
+  if (explicit) return explicit.replace(/\/+$/, '');
+  if (!allInOne) return undefined;
+  const port = env['PORT'] === undefined || env['PORT'] === '' ? 8080 : Number(env['PORT']);
+  // A bad PORT is the gateway's to report, naming PORT.
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  return `http://localhost:${port}`;
+}
+
+/**
+ * What to print for the entry role's `url`: ORIGO_PUBLIC_URL, unless it is a localhost address on another
+ * port than the entry listens on (PORT=0, a test role): then the entry's own address.
+ */
+export function addressToOpen(entry: string, publicUrl: string | undefined): string {
+  if (publicUrl === undefined || originOf(publicUrl) === null) return entry;
+  const wanted = new URL(publicUrl);
+  if (wanted.hostname === 'localhost' && wanted.port !== new URL(entry).port) return entry;
+  return publicUrl;
+}
+
+function originOf(url: string): string | null {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Reverse start order (a role stops before the roles it calls), with the entry roles moved to the end:
+ * the gateway tunnels the clients' WebSockets, so it must outlive signaling until signaling has told
+ * every client to reconnect and closed its sockets.
+ */
+export function stopOrder(running: RunningRole[], entryRoles: string[]): RunningRole[] {
+  const reversed = [...running].reverse();
+  return [
+    ...reversed.filter((r) => !entryRoles.includes(r.name)),
+    ...reversed.filter((r) => entryRoles.includes(r.name)),
+  ];
+}
+
+/**
+ * Drains every role first (readiness turns 503, no new work), then stops them in the given order, all
+ * within SHUTDOWN_BUDGET_MS. Returns the exit code: 0 when everything closed in time.
+ */
+async function shutdown(ordered: RunningRole[], logger: Logger): Promise<number> {
   const deadline = Date.now() + SHUTDOWN_BUDGET_MS - 500;
-  for (const role of running) {
+  for (const role of ordered) {
     try {
       role.drain?.();
     } catch (e) {
@@ -204,7 +281,7 @@ async function shutdown(running: RunningRole[], logger: Logger): Promise<number>
     }
   }
   let code = 0;
-  for (const role of [...running].reverse()) {
+  for (const role of ordered) {
     const remaining = deadline - Date.now();
     const outcome = await Promise.race([
       role.stop().then(

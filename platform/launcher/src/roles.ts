@@ -7,14 +7,29 @@ import type { RoleDefinition } from '@origo/kit';
  */
 const CATALOGUE: Array<{ name: string; description: string; load: () => Promise<RoleDefinition> }> = [
   {
+    name: 'notification',
+    description: 'e-mail (SMTP), web push and SMS through a durable outbox; preferences, reminders',
+    load: async () => (await import('@origo/notification')).notificationRole,
+  },
+  {
     name: 'auth',
     description: 'accounts, sessions, JWT/JWKS, OIDC sign-in, organizations and roles',
     load: async () => (await import('@origo/auth')).authRole,
   },
   {
+    name: 'billing',
+    description: 'plans and quotas, usage metering per organization and day',
+    load: async () => (await import('@origo/billing')).billingRole,
+  },
+  {
     name: 'control',
     description: 'meetings REST API: scheduling, lobby, host controls, join tokens, audit',
     load: async () => (await import('@origo/control')).controlRole,
+  },
+  {
+    name: 'chat',
+    description: 'in-meeting chat: ordered messages, history, edit and delete, raised hands',
+    load: async () => (await import('@origo/chat')).chatRole,
   },
   {
     name: 'sfu',
@@ -25,6 +40,11 @@ const CATALOGUE: Array<{ name: string; description: string; load: () => Promise<
     name: 'signaling',
     description: 'WebSocket signaling (uWebSockets.js): rooms, SDP/ICE relay, TURN credentials',
     load: async () => (await import('@origo/signaling')).signalingRole,
+  },
+  {
+    name: 'recording',
+    description: 'meeting recordings: FFmpeg composite of the SFU plain RTP, local storage',
+    load: async () => (await import('@origo/recording')).recordingRole,
   },
   {
     name: 'gateway',

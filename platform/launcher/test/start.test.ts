@@ -43,7 +43,17 @@ describe('origo start (built, all roles)', () => {
       .poll(() => /Open (\S+) in your browser/.exec(output)?.[1], { timeout: 240_000, interval: 100 })
       .toBeTruthy();
     const url = /Open (\S+) in your browser/.exec(output)?.[1] ?? '';
-    for (const role of ['auth', 'control', 'sfu', 'signaling', 'gateway']) {
+    for (const role of [
+      'notification',
+      'auth',
+      'control',
+      'chat',
+      'sfu',
+      'signaling',
+      'recording',
+      'billing',
+      'gateway',
+    ]) {
       expect(output, `role ${role} listed`).toMatch(new RegExp(`^\\s+${role}\\s`, 'm'));
     }
 
@@ -52,7 +62,7 @@ describe('origo start (built, all roles)', () => {
     for (const match of output.matchAll(/^\s+\S+\s+(?:http|metrics)\s+(\S+)$/gm)) {
       for (const address of (match[1] ?? '').split(',')) bases.add(address.replace(/\/metrics$/, ''));
     }
-    expect(bases.size).toBeGreaterThanOrEqual(5);
+    expect(bases.size).toBeGreaterThanOrEqual(6);
     for (const base of bases) {
       const ready = await fetch(`${base}/health/ready`);
       expect(ready.status, `${base}/health/ready`).toBe(200);

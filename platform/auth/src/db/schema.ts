@@ -130,19 +130,11 @@ export const signingKeys = pgTable('signing_keys', {
   ...auditColumns,
 });
 
-/** E-mails waiting for the notification service (or read by the admin until it exists). */
-export const outbox = pgTable(
-  'outbox',
-  {
-    id: text('id').primaryKey(),
-    to: text('to').notNull(),
-    subject: text('subject').notNull(),
-    body: text('body').notNull(),
-    sentAt: ts('sent_at'),
-    ...auditColumns,
-  },
-  (t) => [index('outbox_created_at_id_idx').on(t.createdAt, t.id)],
-);
+/**
+ * Notifications (password reset, e-mail verification) waiting to be handed to the notification service,
+ * written in the same transaction as the token they carry.
+ */
+export { notificationRelay } from '@origo/notification-relay';
 
 export const oidcAccounts = pgTable(
   'oidc_accounts',
@@ -184,6 +176,5 @@ export type MembershipRow = typeof memberships.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type OneTimeTokenRow = typeof oneTimeTokens.$inferSelect;
 export type SigningKeyRow = typeof signingKeys.$inferSelect;
-export type OutboxRow = typeof outbox.$inferSelect;
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type OrgRole = (typeof membershipRole.enumValues)[number];

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ErrorCode, parseOrThrow } from '@origo/kit';
+import { AppError, ErrorCode, assertSameOrigin, parseOrThrow } from '@origo/kit';
 import { publicUser, type Accounts, type ClientInfo } from '../accounts.js';
 import { signAccessToken } from '../access-token.js';
 import { SESSION_COOKIE, clearCookie, readCookie, serializeCookie } from '../cookies.js';
@@ -18,6 +18,8 @@ export interface AuthRouteDeps {
   oidc: OidcSignIn | null;
   kv: Kv;
   now: () => Date;
+  /** Trust X-Forwarded-Host when comparing a request's Origin (the gateway in front). */
+  trustForwardedHost: boolean;
 }
 
 export function clientInfo(request: FastifyRequest): ClientInfo {
@@ -37,6 +39,11 @@ function throttled(reply: FastifyReply, retryAfterSeconds: number, message: stri
 
 export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): void {
   const { accounts, settings } = deps;
+  const trustedOrigin = new URL(settings.publicUrl).origin;
+  // Login CSRF: a foreign page must not sign a browser in (or up) to an account of the attacker's
+  // choosing. There is no session yet, so the cookie check in service.ts does not run; the same rule does.
+  const sameOrigin = (request: FastifyRequest) =>
+    assertSameOrigin(request, { trustedOrigin, trustForwardedHost: deps.trustForwardedHost });
 
   const setSession = (reply: FastifyReply, token: string, expiresAt: Date) => {
     const maxAge = (expiresAt.getTime() - deps.now().getTime()) / 1000;
@@ -47,6 +54,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
   };
 
   app.post('/api/auth/sign-up', { ...publicRoute() }, async (request, reply) => {
+    sameOrigin(request);
     const body = parseOrThrow(v.signUpBody, request.body);
     const limited = await fixedWindowLimit(deps.kv, `signup:${request.ip}`, 20, 3_600_000);
     if (limited !== null)
@@ -58,6 +66,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
   });
 
   app.post('/api/auth/sign-in', { ...publicRoute() }, async (request, reply) => {
+    sameOrigin(request);
     const body = parseOrThrow(v.signInBody, request.body);
     try {
       const result = await accounts.signIn(body, clientInfo(request));

@@ -2,7 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, parseOrThrow } from '@origo/kit';
 import type { Accounts } from '../accounts.js';
 import type { Actor } from '../audit.js';
-import type { AuditEventRow, OutboxRow } from '../db/schema.js';
+import type { Db } from '../audit.js';
+import type { AuditEventRow } from '../db/schema.js';
+import { memberDirectory } from '../directory.js';
 import { isWellFormedId, type OrgId, type UserId } from '../ids.js';
 import type { SigningKeyStore } from '../keys.js';
 import { authenticatedRoute, principalOf, requirePermission } from '../rbac.js';
@@ -11,6 +13,7 @@ import * as v from './validation.js';
 export interface OrgRouteDeps {
   accounts: Accounts;
   keys: SigningKeyStore;
+  db: Db;
 }
 
 function actorOf(request: FastifyRequest): Actor {
@@ -44,17 +47,6 @@ function auditView(row: AuditEventRow) {
   };
 }
 
-function outboxView(row: OutboxRow) {
-  return {
-    id: row.id,
-    to: row.to,
-    subject: row.subject,
-    body: row.body,
-    createdAt: row.createdAt.toISOString(),
-    sentAt: row.sentAt?.toISOString() ?? null,
-  };
-}
-
 export function registerOrgRoutes(app: FastifyInstance, deps: OrgRouteDeps): void {
   const { accounts } = deps;
   const org = { orgParam: 'orgId' };
@@ -80,6 +72,14 @@ export function registerOrgRoutes(app: FastifyInstance, deps: OrgRouteDeps): voi
     const body = parseOrThrow(v.updateOrgBody, request.body);
     const row = await accounts.renameOrganization(orgIdOf(request), body.name, actorOf(request));
     return { id: row.id, name: row.name, createdAt: row.createdAt.toISOString() };
+  });
+
+  // ---- who belongs to the organization (every member; ids and names only) ---------------------------
+
+  app.get('/api/orgs/:orgId/directory', { ...requirePermission('org:read', org) }, async (request) => {
+    const orgId = orgIdOf(request);
+    await accounts.getOrganization(orgId);
+    return { items: await memberDirectory(deps.db, orgId) };
   });
 
   // ---- members (org admins) -----------------------------------------------------------------------
@@ -176,13 +176,6 @@ export function registerOrgRoutes(app: FastifyInstance, deps: OrgRouteDeps): voi
     const query = parseOrThrow(v.pageQuery, request.query);
     const page = await accounts.auditLog(query);
     return { items: page.items.map(auditView), nextCursor: page.nextCursor };
-  });
-
-  app.get('/api/admin/outbox', { ...requirePermission('platform:admin') }, async (request, reply) => {
-    const query = parseOrThrow(v.pageQuery, request.query);
-    const page = await accounts.listOutbox(query);
-    void reply.header('cache-control', 'no-store');
-    return { items: page.items.map(outboxView), nextCursor: page.nextCursor };
   });
 
   app.get('/api/admin/signing-keys', { ...requirePermission('platform:admin') }, async () => ({

@@ -13,7 +13,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import type { InvitationId, LobbyEntryId, MeetingId, OrgId } from '../ids.js';
+import type { InvitationId, InviteLinkId, LobbyEntryId, MeetingId, OrgId } from '../ids.js';
 
 // Millisecond precision so timestamps round-trip through JS Date and keyset cursors stay exact.
 const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
@@ -81,13 +81,40 @@ export const invitations = pgTable(
     /** SHA-256 of the invite link token (base64url). */
     tokenHash: text('token_hash').notNull(),
     status: invitationStatus('status').notNull().default('pending'),
-    /** When the e-mail went out; null until notification delivers it. */
+    /** When the notification service accepted the invitation e-mail; null until then. */
     sentAt: ts('sent_at'),
     ...auditColumns,
   },
   (t) => [
     uniqueIndex('invitations_token_idx').on(t.tokenHash),
     uniqueIndex('invitations_meeting_email_idx').on(t.meetingId, t.email),
+  ],
+);
+
+export const inviteLinkStatus = pgEnum('invite_link_status', ['active', 'revoked']);
+
+/**
+ * Shareable invite links: anyone holding the link token may join as a guest until it expires or a host
+ * revokes it. Unlike `invitations`, a link names no person, so it is what a host copies into a chat.
+ */
+export const inviteLinks = pgTable(
+  'invite_links',
+  {
+    id: text('id').$type<InviteLinkId>().primaryKey(),
+    meetingId: text('meeting_id')
+      .$type<MeetingId>()
+      .notNull()
+      .references(() => meetings.id, { onDelete: 'cascade' }),
+    orgId: text('org_id').$type<OrgId>().notNull(),
+    /** SHA-256 of the link token (base64url); the token itself is shown once, at creation. */
+    tokenHash: text('token_hash').notNull(),
+    status: inviteLinkStatus('status').notNull().default('active'),
+    expiresAt: ts('expires_at').notNull(),
+    ...auditColumns,
+  },
+  (t) => [
+    uniqueIndex('invite_links_token_idx').on(t.tokenHash),
+    index('invite_links_meeting_idx').on(t.meetingId, t.createdAt),
   ],
 );
 
@@ -117,6 +144,28 @@ export const lobbyEntries = pgTable(
     uniqueIndex('lobby_entries_ticket_idx').on(t.ticketHash),
     index('lobby_entries_meeting_idx').on(t.meetingId, t.status),
   ],
+);
+
+/**
+ * People a host removed from a meeting; they are refused a join token until a host allows them back (the
+ * row is deleted then; the audit log keeps the history). Keyed on the identity the join token carries,
+ * which for a guest is derived from their invitation or their browser's device key (`guestIdentity`), so
+ * it survives a new join from the same invitation or browser. `created_*` say who removed them and when.
+ */
+export const participantRemovals = pgTable(
+  'participant_removals',
+  {
+    meetingId: text('meeting_id')
+      .$type<MeetingId>()
+      .notNull()
+      .references(() => meetings.id, { onDelete: 'cascade' }),
+    orgId: text('org_id').$type<OrgId>().notNull(),
+    identity: text('identity').notNull(),
+    /** The name the host saw, for the list of removed people (empty when the host did not say). */
+    displayName: text('display_name').notNull().default(''),
+    ...auditColumns,
+  },
+  (t) => [primaryKey({ columns: [t.meetingId, t.identity] })],
 );
 
 /** Room events already applied, so a retried ReportRoomEvent is acknowledged without effect. */
@@ -167,8 +216,13 @@ export const auditEvents = pgTable(
   (t) => [index('audit_events_org_idx').on(t.orgId, t.id)],
 );
 
+/** Invitation mails, reminder schedules and lobby alerts waiting to be handed to notification. */
+export { notificationRelay } from '@origo/notification-relay';
+
 export type MeetingRow = typeof meetings.$inferSelect;
 export type InvitationRow = typeof invitations.$inferSelect;
+export type InviteLinkRow = typeof inviteLinks.$inferSelect;
 export type LobbyEntryRow = typeof lobbyEntries.$inferSelect;
+export type ParticipantRemovalRow = typeof participantRemovals.$inferSelect;
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type MeetingState = (typeof meetingState.enumValues)[number];

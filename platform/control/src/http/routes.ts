@@ -10,20 +10,29 @@ import { hasPermission, publicRoute, requirePermission, roleIn, type Principal }
 import type { Actor, Db } from '../audit.js';
 import type { ControlSettings } from '../config.js';
 import { ROOM_COMMANDS_CHANNEL, roomCommandSchema, type JoinGrants, type RoomCommand } from '../contracts.js';
-import { auditEvents, type InvitationRow, type LobbyEntryRow, type MeetingRow } from '../db/schema.js';
-import { idempotencyKeyOf, runIdempotent } from '../idempotency.js';
 import {
-  newGuestIdentity,
-  type InvitationId,
-  type LobbyEntryId,
-  type MeetingId,
-  type OrgId,
-} from '../ids.js';
+  auditEvents,
+  type InvitationRow,
+  type LobbyEntryRow,
+  type MeetingRow,
+  type ParticipantRemovalRow,
+} from '../db/schema.js';
+import { idempotencyKeyOf, runIdempotent } from '../idempotency.js';
+import { type InvitationId, type LobbyEntryId, type MeetingId, type OrgId } from '../ids.js';
+import type { MemberDirectory } from '../directory.js';
+import type { InviteLinkStore } from '../invite-links.js';
+import type { BillingQuota } from '../billing.js';
 import type { JoinTokenSigner } from '../join-token.js';
+import type { LobbyEvents } from '../lobby-events.js';
 import { assertOpen, type MeetingStore } from '../meetings.js';
+import { guestIdentity, removedError, type RemovalStore } from '../removals.js';
+import type { PresenceStore } from '../presence.js';
 import { nextOccurrences, parseRule } from '../recurrence.js';
 import { verifyPasscode } from '../secrets.js';
 import type { Bus, Kv } from '@origo/kit/bus';
+import { registerInviteLinkRoutes } from './invite-link-routes.js';
+import { registerLobbyWaitRoutes } from './lobby-wait-routes.js';
+import { registerPresenceRoutes } from './presence-routes.js';
 import type { RouteTable } from './route.js';
 import * as s from './schemas.js';
 
@@ -36,30 +45,42 @@ declare module 'fastify' {
 export interface RouteDeps {
   db: Db;
   store: MeetingStore;
+  links: InviteLinkStore;
+  removals: RemovalStore;
+  lobbyEvents: LobbyEvents;
   bus: Bus;
   kv: Kv;
   signer: JoinTokenSigner;
   settings: ControlSettings;
+  /** The organization's plan limits; without it only the meeting's own cap applies. */
+  billing?: BillingQuota | undefined;
+  presence: PresenceStore;
+  directory: MemberDirectory | undefined;
 }
 
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 
-function actorOf(request: FastifyRequest): Actor {
-  return { id: request.principal?.userId ?? 'anonymous', requestId: request.id };
+export function actorOf(request: FastifyRequest): Actor {
+  const p = request.principal;
+  return {
+    id: p?.userId ?? 'anonymous',
+    requestId: request.id,
+    ...(p ? { email: p.email, name: p.displayName } : {}),
+  };
 }
 
-function principalOf(request: FastifyRequest): Principal {
+export function principalOf(request: FastifyRequest): Principal {
   if (request.principal === null) throw AppError.unauthenticated();
   return request.principal;
 }
 
-function meetingOf(request: FastifyRequest): MeetingRow {
+export function meetingOf(request: FastifyRequest): MeetingRow {
   if (request.meeting === null) throw AppError.notFound('Meeting');
   return request.meeting;
 }
 
 /** Organization admins (and the superadmin) manage every meeting of the org; others only their own. */
-function assertManages(principal: Principal, meeting: MeetingRow): void {
+export function assertManages(principal: Principal, meeting: MeetingRow): void {
   if (
     principal.superadmin ||
     roleIn(principal, meeting.orgId) === 'admin' ||
@@ -70,13 +91,13 @@ function assertManages(principal: Principal, meeting: MeetingRow): void {
 }
 
 /** An org is named explicitly, or implied when the caller belongs to exactly one. */
-function orgFromInput(request: FastifyRequest, explicit: string | undefined): string | undefined {
+export function orgFromInput(request: FastifyRequest, explicit: string | undefined): string | undefined {
   if (explicit !== undefined) return explicit;
   const memberships = request.principal?.memberships ?? [];
   return memberships.length === 1 ? memberships[0]?.orgId : undefined;
 }
 
-function requireOrg(request: FastifyRequest, explicit: string | undefined): OrgId {
+export function requireOrg(request: FastifyRequest, explicit: string | undefined): OrgId {
   const orgId = orgFromInput(request, explicit);
   if (orgId === undefined)
     throw AppError.invalid('org_id is required', [
@@ -85,7 +106,7 @@ function requireOrg(request: FastifyRequest, explicit: string | undefined): OrgI
   return orgId as OrgId;
 }
 
-function joinUrl(settings: ControlSettings, meeting: MeetingRow): string {
+export function joinUrl(settings: ControlSettings, meeting: MeetingRow): string {
   return `${settings.publicUrl}/join/${meeting.id}`;
 }
 
@@ -131,7 +152,16 @@ function invitationView(i: InvitationRow) {
   };
 }
 
-function lobbyView(e: LobbyEntryRow) {
+function removalView(r: ParticipantRemovalRow) {
+  return {
+    identity: r.identity,
+    display_name: r.displayName,
+    removed_at: r.createdAt.toISOString(),
+    removed_by: r.createdBy,
+  };
+}
+
+export function lobbyView(e: LobbyEntryRow) {
   return {
     id: e.id,
     identity: e.identity,
@@ -160,7 +190,7 @@ function clientAddress(request: FastifyRequest): string {
 }
 
 export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
-  const { store, settings, signer, bus, kv } = deps;
+  const { store, links, removals, lobbyEvents, settings, signer, bus, kv } = deps;
   const view = (m: MeetingRow) => meetingView(settings, m);
 
   const loadMeeting = async (request: FastifyRequest): Promise<void> => {
@@ -254,7 +284,7 @@ export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
           );
           return { status: 201, body: view(meeting), headers: { location: `/api/meetings/${meeting.id}` } };
         },
-      );
+      ).finally(() => store.notifyCommitted());
     },
   });
 
@@ -351,8 +381,10 @@ export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
     async handler({ request }) {
       const meeting = meetingOf(request);
       assertManages(principalOf(request), meeting);
-      const { meeting: after, wasLive } = await store.cancel(meeting.id, actorOf(request));
-      if (wasLive) await publish(request, after, { type: 'end_room', reason: 'meeting_cancelled' });
+      const { meeting: after } = await store.cancel(meeting.id, actorOf(request));
+      // Also when it never went live: a join token fetched before the cancellation must not start it.
+      await publish(request, after, { type: 'end_room', reason: 'meeting_cancelled' });
+      await lobbyEvents.changed(meeting.id);
       return { status: 200, body: view(after) };
     },
   });
@@ -439,7 +471,7 @@ export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
             })),
           };
         },
-      );
+      ).finally(() => store.notifyCommitted());
     },
   });
 
@@ -491,12 +523,13 @@ export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
     meeting: MeetingRow,
     who: { identity: string; name: string; grants: JoinGrants },
   ) {
+    const cap = await participantCapWithinPlan(meeting);
     const { token, expiresAt } = await signer.sign({
       identity: who.identity,
       name: who.name,
       room: meeting.id,
       grants: who.grants,
-      maxParticipants: meeting.participantCap,
+      maxParticipants: cap,
     });
     return {
       status: 'ready' as const,
@@ -509,6 +542,28 @@ export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
       grants: who.grants,
       meeting: { id: meeting.id, title: meeting.title },
     };
+  }
+
+  /**
+   * Asks billing whether the organization's plan lets one more participant in, and returns the cap the
+   * join token carries (the lower of the meeting's and the plan's), so signaling holds the line too.
+   * Billing unreachable: the meeting's own cap (fail open; see billing.ts).
+   */
+  async function participantCapWithinPlan(meeting: MeetingRow): Promise<number> {
+    const quota = await deps.billing?.checkJoin({
+      orgId: meeting.orgId,
+      meetingId: meeting.id,
+      participantCount: meeting.participantCount,
+    });
+    if (quota === undefined || quota === null) return meeting.participantCap;
+    if (!quota.allowed) {
+      throw new AppError(ErrorCode.RESOURCE_EXHAUSTED, quota.message, {
+        reason: `plan_${quota.limit}`,
+        // Not a rate limit: retrying does not help until the plan changes or someone leaves.
+        httpStatus: 403,
+      });
+    }
+    return Math.min(meeting.participantCap, quota.maxParticipants);
   }
 
   function assertRoomOpen(meeting: MeetingRow): void {
@@ -563,12 +618,17 @@ export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
           meeting.hostId === principal.userId ||
           roleIn(principal, meeting.orgId) === 'admin');
 
+      // An e-mail invitation names one person; a link does not, so it proves nothing about who joins.
+      let personalInvitation: InvitationRow | null = null;
       if (!member) {
         // Guests: an invitation (link token, or the verified invited address) or the passcode.
-        const invitation = await store.findInvitation(meeting.id, {
+        personalInvitation = await store.findInvitation(meeting.id, {
           token: body.invite_token,
           email: principal?.emailVerified ? principal.email : undefined,
         });
+        const invitation =
+          personalInvitation ??
+          (body.invite_token === undefined ? null : await links.findActive(meeting.id, body.invite_token));
         if (invitation === null) {
           if (body.passcode !== undefined && meeting.passcodeHash !== null) {
             await checkPasscode(request, meeting, body.passcode);
@@ -600,9 +660,13 @@ export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
           { field: 'name', message: 'is required when joining without an account' },
         ]);
       }
-      const identity = principal?.userId ?? newGuestIdentity();
+      const identity =
+        principal?.userId ??
+        guestIdentity(meeting.id, { invitationId: personalInvitation?.id, deviceKey: body.device_key });
 
       assertRoomOpen(meeting);
+      // Hosts are never kept out: they could allow themselves back anyway.
+      if (!isHost && (await removals.isRemoved(meeting.id, identity))) throw removedError();
       if (meeting.locked && !isHost) throw AppError.precondition('The meeting is locked', 'meeting_locked');
 
       if (!member && meeting.lobbyEnabled) {
@@ -612,6 +676,7 @@ export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
           settings.lobbyTicketTtlSeconds * 1000,
           { id: identity, requestId: request.id },
         );
+        await lobbyEvents.changed(meeting.id);
         return {
           status: 202,
           body: {
@@ -653,30 +718,31 @@ export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
       const meeting = meetingOf(request);
       const entry = await store.lobbyByTicket(meeting.id, params.ticket);
       if (entry === null) throw AppError.notFound('Lobby ticket');
-      if (entry.status === 'denied')
-        throw new AppError(ErrorCode.PERMISSION_DENIED, 'A host declined the request to join', {
-          reason: 'lobby_denied',
-        });
-      if (entry.status === 'waiting') {
-        assertOpen(meeting);
-        return {
-          status: 200,
-          body: {
-            status: 'waiting',
-            poll_interval_ms: 2000,
-            meeting: { id: meeting.id, title: meeting.title },
-          },
-        };
-      }
-      // Admitted by a host: the lock no longer applies to this participant, the cap still does.
-      assertRoomOpen(meeting);
-      const grants: JoinGrants = { publish: true, subscribe: true, host: false };
-      return {
-        status: 200,
-        body: await issue(request, meeting, { identity: entry.identity, name: entry.displayName, grants }),
-      };
+      return { status: 200, body: await lobbyAnswer(request, meeting, entry) };
     },
   });
+
+  /** What a lobby ticket holder is told: still waiting, the join token once admitted, 403 when denied. */
+  async function lobbyAnswer(request: FastifyRequest, meeting: MeetingRow, entry: LobbyEntryRow) {
+    if (entry.status === 'denied')
+      throw new AppError(ErrorCode.PERMISSION_DENIED, 'A host declined the request to join', {
+        reason: 'lobby_denied',
+      });
+    // Removed after knocking or after being admitted: the ticket must not bring them back.
+    if (await removals.isRemoved(meeting.id, entry.identity)) throw removedError();
+    if (entry.status === 'waiting') {
+      assertOpen(meeting);
+      return {
+        status: 'waiting' as const,
+        poll_interval_ms: 2000,
+        meeting: { id: meeting.id, title: meeting.title },
+      };
+    }
+    // Admitted by a host: the lock no longer applies to this participant, the cap still does.
+    assertRoomOpen(meeting);
+    const grants: JoinGrants = { publish: true, subscribe: true, host: false };
+    return issue(request, meeting, { identity: entry.identity, name: entry.displayName, grants });
+  }
 
   // Host controls ---------------------------------------------------------------------------------
 
@@ -724,39 +790,66 @@ export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
           decision === 'admit' ? 'admitted' : 'denied',
           actorOf(request),
         );
+        await lobbyEvents.changed(meeting.id);
         return { status: 200, body: lobbyView(entry) };
       },
     });
   }
 
-  const participantCommand = (kind: 'mute' | 'remove') =>
+  const COMMANDS = {
+    mute: {
+      operationId: 'muteParticipant',
+      summary: "Mute a participant's audio (or one track)",
+      type: 'mute_participant',
+    },
+    remove: {
+      operationId: 'removeParticipant',
+      summary:
+        'Remove a participant from the room; they get no join token (403 removed_by_host) until a host allows them back',
+      type: 'remove_participant',
+    },
+    allow: {
+      operationId: 'allowParticipant',
+      summary: 'Let a participant a host removed join the meeting again',
+      type: 'allow_participant',
+    },
+  } as const;
+  const participantCommand = (kind: keyof typeof COMMANDS) =>
     table.add({
       method: 'POST',
       url: `/api/meetings/:id/participants/:identity/${kind}`,
-      operationId: kind === 'mute' ? 'muteParticipant' : 'removeParticipant',
-      summary:
-        kind === 'mute' ? "Mute a participant's audio (or one track)" : 'Remove a participant from the room',
-      description: 'Sent to signaling on the room-commands channel; 202 means the command was published.',
+      operationId: COMMANDS[kind].operationId,
+      summary: COMMANDS[kind].summary,
+      description:
+        'Recorded with the meeting (removals are kept until a host allows the person back), then sent to signaling on the room-commands channel; 202 means the command was published.',
       tag: 'host controls',
       permission: hostPermission,
       guard: hostGuard(),
       params: s.participantParams,
-      body: kind === 'mute' ? s.muteBody : undefined,
+      body: kind === 'mute' ? s.muteBody : kind === 'remove' ? s.removeBody : undefined,
       preload: loadMeeting,
       responses: { 202: { description: 'Command sent to signaling', schema: s.commandAccepted } },
       async handler({ request, params, body }) {
         const meeting = meetingOf(request);
         assertManages(principalOf(request), meeting);
-        if (meeting.state !== 'live')
+        if (kind !== 'allow' && meeting.state !== 'live')
           throw AppError.precondition('The meeting is not live', 'meeting_not_live');
-        const trackSid = (body as { track_sid?: string } | undefined)?.track_sid;
-        const type = kind === 'mute' ? 'mute_participant' : 'remove_participant';
-        await store.recordCommand(
-          meeting,
-          kind === 'mute' ? 'meeting.participant_muted' : 'meeting.participant_removed',
-          { identity: params.identity, ...(trackSid === undefined ? {} : { track_sid: trackSid }) },
-          actorOf(request),
-        );
+        const { track_sid: trackSid, display_name: displayName } = (body ?? {}) as {
+          track_sid?: string;
+          display_name?: string;
+        };
+        const type = COMMANDS[kind].type;
+        const actor = actorOf(request);
+        // Recorded before signaling hears of it: the refusal at join must not depend on the bus.
+        if (kind === 'remove') await removals.remove(meeting, params.identity, displayName ?? '', actor);
+        else if (kind === 'allow') await removals.allow(meeting, params.identity, actor);
+        else
+          await store.recordCommand(
+            meeting,
+            'meeting.participant_muted',
+            { identity: params.identity, ...(trackSid === undefined ? {} : { track_sid: trackSid }) },
+            actor,
+          );
         const commandId = await publish(request, meeting, {
           type,
           identity: params.identity,
@@ -767,6 +860,27 @@ export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
     });
   participantCommand('mute');
   participantCommand('remove');
+  participantCommand('allow');
+
+  table.add({
+    method: 'GET',
+    url: '/api/meetings/:id/removals',
+    operationId: 'listRemovedParticipants',
+    summary: 'People a host removed from the meeting, who cannot join until a host allows them back',
+    tag: 'host controls',
+    permission: hostPermission,
+    guard: hostGuard(),
+    params: s.meetingIdParams,
+    preload: loadMeeting,
+    responses: {
+      200: { description: 'Removed people, in the order they were removed', schema: s.removalSchema.array() },
+    },
+    async handler({ request }) {
+      const meeting = meetingOf(request);
+      assertManages(principalOf(request), meeting);
+      return { status: 200, body: (await removals.list(meeting.id)).map(removalView) };
+    },
+  });
 
   table.add({
     method: 'POST',
@@ -805,9 +919,14 @@ export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
       assertManages(principalOf(request), meeting);
       const after = await store.endForAll(meeting.id, actorOf(request));
       await publish(request, after, { type: 'end_room', reason: 'host_ended' });
+      await lobbyEvents.changed(meeting.id);
       return { status: 200, body: view(after) };
     },
   });
+
+  registerInviteLinkRoutes(table, deps, { loadMeeting });
+  registerLobbyWaitRoutes(table, deps, { loadMeeting, lobbyAnswer });
+  registerPresenceRoutes(table, deps);
 
   // Audit -----------------------------------------------------------------------------------------
 

@@ -146,6 +146,13 @@ export const joinBody = z.strictObject({
   name: z.string().trim().min(1).max(100).optional().describe('Display name; required without an account'),
   passcode: z.string().min(1).max(64).optional(),
   invite_token: z.string().min(1).max(200).optional(),
+  device_key: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{22,128}$/, 'must be 22 to 128 base64url characters')
+    .optional()
+    .describe(
+      "A random key the guest's browser keeps and sends with every join: the same browser is the same guest (and stays removed when a host removed them)",
+    ),
 });
 
 export const joinGrantsOut = z.object({ publish: z.boolean(), subscribe: z.boolean(), host: z.boolean() });
@@ -192,6 +199,21 @@ export const participantParams = z.strictObject({
   identity: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a participant identity'),
 });
 export const muteBody = z.strictObject({ track_sid: z.string().min(1).max(64).optional() });
+export const removeBody = z.strictObject({
+  display_name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('The name the host sees, shown in the list of removed people'),
+});
+export const removalSchema = z.object({
+  identity: z.string(),
+  display_name: z.string(),
+  removed_at: z.string(),
+  removed_by: z.string(),
+});
 export const lockBody = z.strictObject({ locked: z.boolean() });
 
 export const commandAccepted = z.object({
@@ -220,3 +242,83 @@ export const auditEventSchema = z.object({
   request_id: z.string().nullable(),
 });
 export const auditPage = z.object({ items: z.array(auditEventSchema), next_cursor: z.string().nullable() });
+
+// Invite links, the pre-join preview and lobby long-polling ------------------------------------------
+
+export const createInviteLinkBody = z.strictObject({
+  expires_in_minutes: z
+    .int()
+    .min(5)
+    .max(90 * 24 * 60)
+    .optional()
+    .describe(
+      'Lifetime of the link; default a day for an instant meeting, or until a day after the next occurrence ends',
+    ),
+});
+
+export const inviteLinkSchema = z.object({
+  id: z.string(),
+  meeting_id: z.string(),
+  status: z.enum(['active', 'revoked', 'expired']),
+  expires_at: z.string(),
+  created_at: z.string(),
+  created_by: z.string(),
+});
+export const issuedInviteLinkSchema = inviteLinkSchema.extend({
+  invite_token: z.string().describe('Shown once; the guest gives it to POST /join'),
+  invite_url: z.string().describe('The join page with the token in the fragment (never sent to servers)'),
+});
+
+export const inviteLinkParams = z.strictObject({
+  id: idParam('mtg', 'meeting'),
+  link_id: idParam('lnk', 'invite link'),
+});
+
+export const previewBody = z.strictObject({
+  invite_token: z.string().min(1).max(200).optional(),
+});
+
+export const previewSchema = z.object({
+  id: z.string(),
+  title: z
+    .string()
+    .nullable()
+    .describe('Shown to organization members and to holders of a valid invitation; null otherwise'),
+  state: z.enum(['scheduled', 'live', 'ended', 'cancelled']),
+  has_passcode: z.boolean(),
+  lobby_enabled: z.boolean(),
+  invitation: z
+    .enum(['valid', 'invalid', 'none'])
+    .describe("Whether the invite_token given (or the caller's verified e-mail) is a live invitation"),
+  access: z
+    .enum(['member', 'invited', 'passcode', 'sign_in'])
+    .describe(
+      'How this caller can get in: as a member, by the invitation, with the passcode, or only by signing in',
+    ),
+});
+
+export const lobbyWaitBody = z.strictObject({
+  ticket: z.string().min(20).max(100),
+  wait_seconds: z
+    .int()
+    .min(0)
+    .max(25)
+    .default(20)
+    .describe('Hold the request up to this long while the entry is still waiting'),
+});
+
+export const lobbyWatchQuery = z.strictObject({
+  version: z.string().max(64).optional().describe('version of the previous answer; omit on the first call'),
+  wait_seconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(25)
+    .default(20)
+    .describe('Hold the request up to this long while the lobby still matches version'),
+});
+
+export const lobbyWatchSchema = z.object({
+  version: z.string().describe('Opaque; pass it back to wait for the next change'),
+  entries: z.array(lobbyEntrySchema),
+});

@@ -1,0 +1,188 @@
+// Who calls a meeting-scoped API of another service (chat, recording), and whether they host the meeting.
+//
+// - A participant of the meeting: `Authorization: Bearer <join token>` (the token the client joined with,
+//   kept fresh by signaling's token_refresh). It names the meeting and the host grant; guests have nothing
+//   else.
+// - A signed-in user (session cookie or access JWT): the control service decides, as for every meeting
+//   API, by answering `GET /api/meetings/:id` with the caller's own credentials (meeting:read in the
+//   meeting's organization). Hosts are the meeting's host and org admins, as control's assertManages.
+import type { FastifyRequest } from 'fastify';
+import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { AppError, ErrorCode } from '@origo/kit';
+import {
+  createAccessTokenVerifier,
+  createHttpAuthClient,
+  roleIn,
+  type AuthClient,
+  type PrincipalResolver,
+} from '@origo/auth/client';
+import { createAuthSessionLookup, createPrincipalResolver } from './access.js';
+import {
+  JOIN_TOKEN_AUDIENCE,
+  JOIN_TOKEN_ISSUER,
+  JOIN_TOKEN_JWKS_PATH,
+  joinTokenClaimsSchema,
+} from './contracts.js';
+
+/** Someone calling about one meeting. */
+export interface MeetingCaller {
+  /** Join token `sub` or user id: the same identity the participant has in the room. */
+  identity: string;
+  /** Hosts the meeting (the join token's host grant, the meeting's host, an org admin, a superadmin). */
+  host: boolean;
+}
+
+/** Resolves the caller of a request about `meetingId`, or throws 401/403/404. */
+export type CallerResolver = (request: FastifyRequest, meetingId: string) => Promise<MeetingCaller>;
+
+/** How a signed-in user's access to a meeting is checked: control's answer to GET /api/meetings/:id. */
+export type MeetingLookup = (
+  meetingId: string,
+  headers: { authorization?: string | undefined; cookie?: string | undefined },
+) => Promise<{ orgId: string; hostId: string }>;
+
+export function controlMeetingLookup(controlUrl: () => Promise<string>): MeetingLookup {
+  return async (meetingId, headers) => {
+    const forwarded: Record<string, string> = { accept: 'application/json' };
+    if (headers.authorization !== undefined) forwarded['authorization'] = headers.authorization;
+    if (headers.cookie !== undefined) forwarded['cookie'] = headers.cookie;
+    let response: Response;
+    try {
+      response = await fetch(new URL(`/api/meetings/${encodeURIComponent(meetingId)}`, await controlUrl()), {
+        headers: forwarded,
+        signal: AbortSignal.timeout(5000),
+      });
+    } catch (err) {
+      throw new AppError(ErrorCode.UNAVAILABLE, 'The meeting service is not reachable; retry shortly', {
+        cause: err,
+      });
+    }
+    if (response.ok) {
+      const body = (await response.json()) as { org_id?: unknown; host_id?: unknown };
+      if (typeof body.org_id !== 'string' || typeof body.host_id !== 'string')
+        throw AppError.internal('control answered a meeting without org_id/host_id');
+      return { orgId: body.org_id, hostId: body.host_id };
+    }
+    await response.body?.cancel();
+    if (response.status === 401) throw AppError.unauthenticated();
+    if (response.status === 403) throw AppError.forbidden('You may not read this meeting');
+    if (response.status === 404) throw AppError.notFound('Meeting');
+    throw new AppError(ErrorCode.UNAVAILABLE, `The meeting service answered HTTP ${response.status}`);
+  };
+}
+
+export function createCallerResolver(options: {
+  /** Public keys of the join-token key (the platform's Ed25519 JWK without `d`, or its JWKS). */
+  joinTokenKeys: JWTVerifyGetKey;
+  resolvePrincipal: PrincipalResolver;
+  meetingLookup: MeetingLookup;
+}): CallerResolver {
+  return async (request, meetingId) => {
+    const authorization = request.headers.authorization;
+    const bearer =
+      authorization === undefined ? undefined : /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization)?.[1];
+    if (bearer !== undefined && isJoinToken(bearer)) {
+      const claims = await verifyJoinToken(bearer, options.joinTokenKeys);
+      if (claims.room !== meetingId) throw AppError.forbidden('The join token is for another meeting');
+      return { identity: claims.sub, host: claims.grants.host };
+    }
+    const principal = await options.resolvePrincipal(request);
+    if (principal === null) throw AppError.unauthenticated('Sign in or use the join token of this meeting');
+    const meeting = await options.meetingLookup(meetingId, {
+      authorization: request.headers.authorization,
+      cookie: request.headers.cookie,
+    });
+    const host =
+      principal.superadmin ||
+      roleIn(principal, meeting.orgId) === 'admin' ||
+      meeting.hostId === principal.userId;
+    return { identity: principal.userId, host };
+  };
+}
+
+/** Join tokens carry the signaling audience; access JWTs do not. The signature is checked afterwards. */
+function isJoinToken(token: string): boolean {
+  try {
+    const aud = decodeJwt(token).aud;
+    return aud === JOIN_TOKEN_AUDIENCE || (Array.isArray(aud) && aud.includes(JOIN_TOKEN_AUDIENCE));
+  } catch {
+    return false;
+  }
+}
+
+async function verifyJoinToken(token: string, keys: JWTVerifyGetKey) {
+  try {
+    const { payload } = await jwtVerify(token, keys, {
+      algorithms: ['EdDSA'],
+      audience: JOIN_TOKEN_AUDIENCE,
+      issuer: JOIN_TOKEN_ISSUER,
+    });
+    const claims = joinTokenClaimsSchema.safeParse(payload);
+    if (!claims.success) throw AppError.unauthenticated('Join token claims invalid');
+    return claims.data;
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    if (err instanceof errors.JWTExpired) throw AppError.unauthenticated('Join token expired');
+    throw AppError.unauthenticated('Join token invalid');
+  }
+}
+
+/**
+ * The join-token public keys control serves (its current key and, during a rotation, the previous one),
+ * fetched on first use and cached; a failed fetch is retried on the next request.
+ */
+export function joinTokenKeys(url: () => Promise<string>): JWTVerifyGetKey {
+  let jwks: Promise<JWTVerifyGetKey> | undefined;
+  const load = (): Promise<JWTVerifyGetKey> =>
+    (jwks ??= url().then((u) =>
+      createRemoteJWKSet(new URL(u), { timeoutDuration: 3000, cooldownDuration: 5000, cacheMaxAge: 600_000 }),
+    ));
+  return async (header, token) => {
+    const getKey = await load().catch((err: unknown) => {
+      jwks = undefined;
+      throw err;
+    });
+    return getKey(header, token);
+  };
+}
+
+/**
+ * The caller resolver of a role that runs apart from auth and control (chat, recording): access JWTs checked
+ * against auth's JWKS, session cookies looked up at auth, join tokens against control's join-token JWKS (or
+ * `joinTokenJwksUrl`), meetings looked up at control.
+ */
+export function createRemoteCallerResolver(options: {
+  authUrl: () => Promise<string>;
+  controlUrl: () => Promise<string>;
+  /** Access JWT issuer and audience (AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE). */
+  issuer: string;
+  audience: string;
+  /** Where the browser reaches Origo (the trusted origin of cookie-authenticated changes). */
+  publicUrl: string;
+  joinTokenJwksUrl?: string | undefined;
+}): CallerResolver {
+  const { authUrl, controlUrl } = options;
+  const verifier = createAccessTokenVerifier({
+    keySource: async () => {
+      const response = await fetch(new URL('/.well-known/jwks.json', await authUrl()), {
+        signal: AbortSignal.timeout(5000),
+      });
+      if (!response.ok) throw new Error(`JWKS fetch failed with HTTP ${response.status}`);
+      return (await response.json()) as { keys: never[] };
+    },
+    issuer: options.issuer,
+    audience: options.audience,
+  });
+  let client: Promise<AuthClient> | undefined;
+  const authClient = () => (client ??= authUrl().then((baseUrl) => createHttpAuthClient({ baseUrl })));
+  return createCallerResolver({
+    joinTokenKeys: joinTokenKeys(
+      async () => options.joinTokenJwksUrl ?? `${await controlUrl()}${JOIN_TOKEN_JWKS_PATH}`,
+    ),
+    resolvePrincipal: createPrincipalResolver({
+      verifier,
+      sessionLookup: createAuthSessionLookup({ client: authClient, publicUrl: options.publicUrl }),
+    }),
+    meetingLookup: controlMeetingLookup(controlUrl),
+  });
+}

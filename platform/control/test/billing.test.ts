@@ -1,0 +1,229 @@
+// Control with the billing service: the plan's participant cap at join time, the meeting length cap with
+// a fake clock, fail-open when billing does not answer, and room events passed on for metering. Billing
+// here is a stand-in gRPC server with the free plan's caps (billing's own tests cover its decisions).
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGrpcServer, createLogger, createMetrics, type GrpcServer } from '@origo/kit';
+import { BillingServiceService } from '@origo/proto/billing-rpc';
+import { RoomEventType } from '@origo/proto/control-rpc';
+import { createGrpcBillingQuota } from '../src/billing.js';
+import {
+  ROOM_COMMANDS_CHANNEL,
+  ROOM_EVENTS_CHANNEL,
+  roomCommandSchema,
+  roomEventMessageSchema,
+  type RoomCommand,
+  type RoomEventMessage,
+} from '../src/contracts.js';
+import { backends, meetingBody, startHarness, type Harness } from './helpers.js';
+import { closeGrpcClients, reportEvent } from './support.js';
+
+const silent = createLogger({ service: 'test', level: process.env.BILLING_TEST_LOG ?? 'silent' });
+const FREE = {
+  planId: 'free',
+  planName: 'Free',
+  maxParticipants: 100,
+  maxMeetingMinutes: 40,
+  recordingAllowed: false,
+};
+
+async function fakeBilling(): Promise<{ server: GrpcServer; address: string; checks: number[] }> {
+  const checks: number[] = [];
+  const server = createGrpcServer({
+    service: 'billing',
+    logger: silent,
+    metrics: createMetrics('billing', { defaultMetrics: false }),
+  });
+  server.add(BillingServiceService, {
+    async checkJoin(request) {
+      checks.push(request.participantCount);
+      const full = request.participantCount >= FREE.maxParticipants;
+      return {
+        ...FREE,
+        allowed: !full,
+        limit: full ? 'max_participants' : '',
+        message: full
+          ? 'This meeting has reached the 100-participant limit of the Free plan; upgrade to raise it.'
+          : '',
+      };
+    },
+    async getOrgPlan() {
+      return FREE;
+    },
+  });
+  const port = await server.listen('127.0.0.1', 0);
+  return { server, address: `127.0.0.1:${port}`, checks };
+}
+
+describe.each(backends)('plan limits from billing ($name)', (backend) => {
+  let h: Harness;
+  let billing: Awaited<ReturnType<typeof fakeBilling>>;
+  let clock = Date.parse('2026-11-30T09:00:00Z');
+  const commands: RoomCommand[] = [];
+  const events: RoomEventMessage[] = [];
+  beforeAll(async () => {
+    billing = await fakeBilling();
+    h = await startHarness(
+      backend,
+      `bill${randomUUID().slice(0, 6)}`,
+      {},
+      {
+        billing: createGrpcBillingQuota({ target: async () => billing.address, logger: silent }),
+        clock: () => clock,
+      },
+    );
+    await h.busKv.bus.subscribe(ROOM_COMMANDS_CHANNEL, (m) => {
+      commands.push(roomCommandSchema.parse(m));
+    });
+    await h.busKv.bus.subscribe(ROOM_EVENTS_CHANNEL, (m) => {
+      events.push(roomEventMessageSchema.parse(m));
+    });
+  });
+  afterAll(async () => {
+    closeGrpcClients();
+    await h?.close();
+    await billing?.server.shutdown(1000);
+    await backend.cleanup();
+  });
+
+  const create = async (): Promise<string> => {
+    const created = await h.call(
+      h.users.host,
+      'POST',
+      '/api/meetings',
+      meetingBody({ org_id: h.orgA, participant_cap: 300 }),
+    );
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    return created.body.id as string;
+  };
+
+  it("refuses a free organization's 101st participant with a problem naming the limit and how to raise it", async () => {
+    const id = await create();
+    await reportEvent(h, {
+      roomName: id,
+      type: RoomEventType.ROOM_EVENT_TYPE_ROOM_STARTED,
+      participantCount: 1,
+    });
+    await reportEvent(h, {
+      roomName: id,
+      type: RoomEventType.ROOM_EVENT_TYPE_PARTICIPANT_JOINED,
+      participantIdentity: 'usr_99',
+      participantCount: 99,
+    });
+    const hundredth = await h.call(h.users.member, 'POST', `/api/meetings/${id}/join`, {});
+    expect(hundredth.status, JSON.stringify(hundredth.body)).toBe(200);
+    // The token carries the plan's cap, not the meeting's 300, so signaling refuses extra joins too.
+    const claims = JSON.parse(
+      Buffer.from(String(hundredth.body.token).split('.')[1]!, 'base64url').toString(),
+    );
+    expect(claims.max_participants).toBe(100);
+
+    await reportEvent(h, {
+      roomName: id,
+      type: RoomEventType.ROOM_EVENT_TYPE_PARTICIPANT_JOINED,
+      participantIdentity: h.users.member.userId,
+      participantCount: 100,
+    });
+    const refused = await h.call(h.users.admin, 'POST', `/api/meetings/${id}/join`, {});
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(refused.body).toMatchObject({
+      code: 'RESOURCE_EXHAUSTED',
+      reason: 'plan_max_participants',
+      detail: expect.stringMatching(/100-participant limit of the Free plan; upgrade/),
+    });
+    expect(billing.checks.slice(-2)).toEqual([99, 100]);
+  });
+
+  it('passes every room event on for metering with the meeting organization', async () => {
+    const id = await create();
+    const eventId = randomUUID();
+    await reportEvent(h, {
+      eventId,
+      roomName: id,
+      roomSid: 'RM_M',
+      type: RoomEventType.ROOM_EVENT_TYPE_PARTICIPANT_JOINED,
+      participantIdentity: 'usr_x',
+      participantCount: 1,
+      occurredAtMs: 1_700_000_000_000,
+    });
+    expect(events.find((e) => e.event_id === eventId)).toEqual({
+      v: 1,
+      event_id: eventId,
+      org_id: h.orgA,
+      meeting_id: id,
+      room_sid: 'RM_M',
+      type: 'participant_joined',
+      identity: 'usr_x',
+      occurred_at_ms: 1_700_000_000_000,
+      participant_count: 1,
+    });
+  });
+
+  it('warns 5 minutes before the 40-minute cap of the free plan, then ends the meeting for everyone', async () => {
+    const id = await create();
+    const start = clock;
+    await reportEvent(h, {
+      roomName: id,
+      roomSid: 'RM_T',
+      type: RoomEventType.ROOM_EVENT_TYPE_ROOM_STARTED,
+      participantCount: 1,
+      occurredAtMs: start,
+    });
+    const mine = () => commands.filter((c) => c.room === id);
+    const timeCaps = h.service.timeCaps!;
+
+    clock = start + 34 * 60_000;
+    expect((await timeCaps.sweep()).warned).not.toContain(id);
+    clock = start + 35 * 60_000;
+    expect((await timeCaps.sweep()).warned).toContain(id);
+    clock = start + 36 * 60_000;
+    expect((await timeCaps.sweep()).warned).not.toContain(id);
+    expect(mine()).toEqual([
+      expect.objectContaining({
+        type: 'time_limit_warning',
+        ends_at_ms: start + 40 * 60_000,
+        limit_minutes: 40,
+        plan_name: 'Free',
+      }),
+    ]);
+    expect((await h.call(h.users.host, 'GET', `/api/meetings/${id}`)).body.state).toBe('live');
+
+    clock = start + 40 * 60_000;
+    expect((await timeCaps.sweep()).ended).toContain(id);
+    expect(mine().map((c) => c.type)).toEqual(['time_limit_warning', 'end_room']);
+    expect(mine()[1]).toMatchObject({ type: 'end_room', reason: 'time_limit' });
+    expect((await h.call(h.users.host, 'GET', `/api/meetings/${id}`)).body.state).not.toBe('live');
+    expect((await timeCaps.sweep()).ended).not.toContain(id);
+  });
+});
+
+describe('billing unreachable', () => {
+  it('lets the join through under the meeting cap (fail open) and logs a warning', async () => {
+    const warnings: string[] = [];
+    const logger = createLogger({ service: 'test', level: 'silent' });
+    logger.warn = ((_obj: unknown, msg?: string) => {
+      warnings.push(String(msg));
+    }) as typeof logger.warn;
+    const backend = backends[0]!;
+    const h = await startHarness(
+      backend,
+      `billdown${randomUUID().slice(0, 6)}`,
+      {},
+      {
+        // Nothing listens on port 9 of loopback.
+        billing: createGrpcBillingQuota({ target: async () => '127.0.0.1:9', logger, deadlineMs: 300 }),
+        clock: () => Date.now(),
+      },
+    );
+    try {
+      const created = await h.call(h.users.host, 'POST', '/api/meetings', meetingBody({ org_id: h.orgA }));
+      const joined = await h.call(h.users.member, 'POST', `/api/meetings/${created.body.id}/join`, {});
+      expect(joined.status).toBe(200);
+      expect(warnings.some((w) => /fail open/.test(w))).toBe(true);
+      expect(await h.service.timeCaps!.sweep()).toEqual({ warned: [], ended: [] });
+    } finally {
+      await h.close();
+    }
+  });
+});
