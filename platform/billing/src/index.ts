@@ -1,0 +1,10 @@
+// Public entry of @origo/billing.
+export { createBillingService, openBillingDatabase, BILLING_MIGRATIONS } from './service.js';
+export type { BillingService, BillingServiceDeps, BillingDatabase } from './service.js';
+export { billingRole } from './role.js';
+export { billingConfigSchema, type BillingEnvConfig } from './config.js';
+export { PlanStore, SEED_PLANS, DEFAULT_PLAN_ID, type PlanInput, type OrgPlan } from './plans.js';
+export { UsageStore, roomKeyOf, type UsageEvent, type OrgDayUsage } from './usage.js';
+export { meterRoom, utcDay, type MeterEvent, type DayUsage, type RoomEventKind } from './metering.js';
+export { decideJoin, type JoinDecision } from './quota.js';
+export * as billingSchema from './db/schema.js';

@@ -1,0 +1,113 @@
+import { join } from 'node:path';
+import {
+  ADDRESS,
+  commonConfigSchema,
+  ConfigError,
+  createLogger,
+  createMetrics,
+  loadConfig,
+  type RoleDefinition,
+} from '@origo/kit';
+import { createBusKv } from '@origo/kit/bus';
+import {
+  createAccessTokenVerifier,
+  createHttpAuthClient,
+  createSessionRevocations,
+  type AuthClient,
+  type SessionRevocations,
+} from '@origo/auth/client';
+import { createAuthSessionLookup, createPrincipalResolver, refuseEndedSessions } from '@origo/control/access';
+import { billingConfigSchema } from './config.js';
+import { createBillingService, openBillingDatabase } from './service.js';
+
+/**
+ * The billing role: plans, subscriptions and usage over REST behind the gateway under /api/billing, the
+ * BillingService gRPC API control asks at join time, and metering of the room events control publishes on
+ * the bus. Publishes `billing.http` and `billing.grpc`.
+ */
+export const billingRole: RoleDefinition = {
+  name: 'billing',
+  description: 'Plans and quotas, usage metering per organization and day',
+  async start(ctx) {
+    const config = loadConfig(billingConfigSchema, ctx.env);
+    const common = loadConfig(commonConfigSchema, ctx.env);
+    const logger = createLogger({ service: 'billing', level: common.LOG_LEVEL });
+    const metrics = createMetrics('billing');
+    if (!ctx.allInOne && config.AUTH_URL === undefined)
+      throw new ConfigError('AUTH_URL', 'is required but not set');
+
+    const authUrl = async (): Promise<string> => config.AUTH_URL ?? ctx.addresses.wait(ADDRESS.authHttp);
+    const verifier = createAccessTokenVerifier({
+      keySource: async () => {
+        const response = await fetch(new URL('/.well-known/jwks.json', await authUrl()), {
+          signal: AbortSignal.timeout(5000),
+        });
+        if (!response.ok) throw new Error(`JWKS fetch failed with HTTP ${response.status}`);
+        return (await response.json()) as { keys: never[] };
+      },
+      issuer: config.AUTH_JWT_ISSUER,
+      audience: config.AUTH_JWT_AUDIENCE,
+    });
+    let client: Promise<AuthClient> | undefined;
+    const authClient = () => (client ??= authUrl().then((baseUrl) => createHttpAuthClient({ baseUrl })));
+    const resolvePrincipal = createPrincipalResolver({
+      verifier,
+      sessionLookup: createAuthSessionLookup({ client: authClient, publicUrl: config.ORIGO_PUBLIC_URL }),
+    });
+
+    const database = await openBillingDatabase({
+      databaseUrl: common.DATABASE_URL,
+      dataDir: join(common.ORIGO_DATA, 'billing'),
+      logger,
+    });
+    const busKv = await createBusKv({ redisUrl: common.REDIS_URL, logger }).catch(async (err: unknown) => {
+      await database.close();
+      throw err;
+    });
+    let service: Awaited<ReturnType<typeof createBillingService>>;
+    let bound: { http: string; grpc: string };
+    let revocations: SessionRevocations | undefined;
+    try {
+      // Tokens of sessions auth ended (sign-out) are refused at once, not when they expire.
+      revocations = await createSessionRevocations(busKv.bus, { logger });
+      service = await createBillingService({
+        database,
+        bus: busKv.bus,
+        resolvePrincipal: refuseEndedSessions(resolvePrincipal, revocations),
+        logger,
+        metrics,
+      });
+      const host = config.BILLING_HOST ?? (ctx.allInOne ? '127.0.0.1' : '0.0.0.0');
+      bound = await service.listen({
+        host,
+        httpPort: config.BILLING_HTTP_PORT ?? (ctx.allInOne ? 0 : 8080),
+        grpcPort: config.BILLING_GRPC_PORT ?? (ctx.allInOne ? 0 : 9090),
+      });
+    } catch (err) {
+      await revocations?.close();
+      await busKv.close();
+      await database.close();
+      throw err;
+    }
+    const ended = revocations;
+    ctx.addresses.set(ADDRESS.billingHttp, bound.http);
+    ctx.addresses.set(ADDRESS.billingGrpc, bound.grpc);
+    logger.info({ http: bound.http, grpc: bound.grpc }, 'billing listening');
+
+    let stopping: Promise<void> | undefined;
+    return {
+      name: 'billing',
+      endpoints: { http: bound.http, grpc: bound.grpc },
+      drain: () => service.setDraining(),
+      stop() {
+        stopping ??= (async () => {
+          await service.close();
+          await ended.close();
+          await busKv.close();
+          await database.close();
+        })();
+        return stopping;
+      },
+    };
+  },
+};

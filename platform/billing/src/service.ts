@@ -1,0 +1,190 @@
+import { fileURLToPath } from 'node:url';
+import { Counter } from 'prom-client';
+import {
+  createGrpcServer,
+  createHttpService,
+  createLogger,
+  createMetrics,
+  type GrpcServer,
+  type HttpService,
+  type Logger,
+  type ServiceMetrics,
+} from '@origo/kit';
+import type { Bus, Unsubscribe } from '@origo/kit/bus';
+import { openDatabase, type DatabaseHandle, type DbLogger } from '@origo/kit/db';
+import { installAccessControl, type PrincipalResolver } from '@origo/auth/client';
+import { ROOM_EVENTS_CHANNEL, roomEventMessageSchema } from '@origo/control/contracts';
+import type { Schema } from './audit.js';
+import * as schema from './db/schema.js';
+import { addBillingGrpc } from './grpc.js';
+import { registerRoutes } from './http/routes.js';
+import { PlanStore } from './plans.js';
+import { UsageStore, type UsageEvent } from './usage.js';
+
+/** Most room events written in one transaction. */
+const MAX_BATCH = 500;
+
+/** The committed drizzle-kit migrations (the same relative path from src/ and dist/). */
+export const BILLING_MIGRATIONS = fileURLToPath(new URL('../drizzle', import.meta.url));
+
+export type BillingDatabase = DatabaseHandle<Schema>;
+
+/** Opens the billing database (PostgreSQL with a URL, else PGlite in `dataDir`) and migrates it. */
+export function openBillingDatabase(options: {
+  databaseUrl?: string | undefined;
+  dataDir?: string | undefined;
+  logger?: DbLogger;
+  /** PostgreSQL schema name; tests use a unique one per run. Default `billing`. */
+  service?: string;
+}): Promise<BillingDatabase> {
+  return openDatabase({
+    service: options.service ?? 'billing',
+    schema,
+    migrationsFolder: BILLING_MIGRATIONS,
+    databaseUrl: options.databaseUrl,
+    dataDir: options.dataDir,
+    logger: options.logger,
+  });
+}
+
+export interface BillingServiceDeps {
+  database: BillingDatabase;
+  /** Where room events arrive from control (`room-events`); without it nothing is metered. */
+  bus?: Bus;
+  resolvePrincipal: PrincipalResolver;
+  logger?: Logger;
+  metrics?: ServiceMetrics;
+  now?: () => Date;
+}
+
+export interface BillingService {
+  http: HttpService;
+  grpc: GrpcServer;
+  plans: PlanStore;
+  usage: UsageStore;
+  /** Resolves when every room event received so far is metered (tests and the bench wait on it). */
+  idle(): Promise<void>;
+  listen(options?: {
+    httpPort?: number;
+    grpcPort?: number;
+    host?: string;
+  }): Promise<{ http: string; grpc: string }>;
+  setDraining(): void;
+  close(): Promise<void>;
+}
+
+export async function createBillingService(deps: BillingServiceDeps): Promise<BillingService> {
+  const logger = deps.logger ?? createLogger({ service: 'billing', level: 'silent' });
+  const metrics = deps.metrics ?? createMetrics('billing', { defaultMetrics: false });
+  const db = deps.database.db;
+  const plans = new PlanStore(db, deps.now);
+  await plans.seed();
+  const usage = new UsageStore(db);
+
+  const http = createHttpService({
+    service: 'billing',
+    logger,
+    metrics,
+    readiness: [{ name: 'database', check: () => deps.database.ping() }],
+    bodyLimit: 64 * 1024,
+    trustProxy: true,
+  });
+  installAccessControl(http.app, deps.resolvePrincipal, {
+    exempt: (url) => url.startsWith('/health') || url === '/metrics' || url === '*',
+  });
+  registerRoutes(http.app, { plans, usage, ...(deps.now === undefined ? {} : { now: deps.now }) });
+  await http.app.ready();
+
+  const rejections = new Counter({
+    name: 'origo_billing_quota_rejections_total',
+    help: 'Joins refused because a plan limit was reached, by limit',
+    labelNames: ['limit'],
+    registers: [metrics.registry],
+  });
+  const metered = new Counter({
+    name: 'origo_billing_events_metered_total',
+    help: 'Room events received for metering, by result (applied, duplicate, invalid, failed)',
+    labelNames: ['result'],
+    registers: [metrics.registry],
+  });
+  const grpc = createGrpcServer({ service: 'billing', logger, metrics });
+  addBillingGrpc(grpc, { plans, onRefused: (limit) => rejections.inc({ limit }) });
+
+  // Events that arrive while a batch is being written wait and go in the next one (group commit): one
+  // transaction per batch, each touched room recomputed once.
+  let pending: unknown[] = [];
+  let queue: Promise<void> = Promise.resolve();
+  const meterPending = async (): Promise<void> => {
+    while (pending.length > 0) {
+      const raw = pending.slice(0, MAX_BATCH);
+      pending = pending.slice(raw.length);
+      const batch: UsageEvent[] = [];
+      for (const message of raw) {
+        const parsed = roomEventMessageSchema.safeParse(message);
+        if (!parsed.success) {
+          metered.inc({ result: 'invalid' });
+          logger.warn({ issues: parsed.error.issues.slice(0, 3) }, 'ignoring a malformed room event');
+          continue;
+        }
+        const e = parsed.data;
+        batch.push({
+          eventId: e.event_id,
+          orgId: e.org_id,
+          meetingId: e.meeting_id,
+          roomSid: e.room_sid,
+          type: e.type,
+          identity: e.identity,
+          occurredAt: e.occurred_at_ms,
+        });
+      }
+      try {
+        const applied = await usage.recordBatch(batch);
+        metered.inc({ result: 'applied' }, applied.size);
+        metered.inc({ result: 'duplicate' }, batch.length - applied.size);
+      } catch (err) {
+        metered.inc({ result: 'failed' }, batch.length);
+        logger.error({ err, events: batch.length }, 'could not meter room events');
+      }
+    }
+  };
+  const unsubscribe: Unsubscribe | undefined =
+    deps.bus === undefined
+      ? undefined
+      : await deps.bus.subscribe(ROOM_EVENTS_CHANNEL, (raw) => {
+          pending.push(raw);
+          if (pending.length === 1) queue = queue.then(meterPending);
+        });
+
+  let closing: Promise<void> | undefined;
+  let grpcBound = false;
+  return {
+    http,
+    grpc,
+    plans,
+    usage,
+    idle: async () => {
+      let seen: Promise<void> | undefined;
+      while (seen !== queue) {
+        seen = queue;
+        await seen;
+      }
+    },
+    async listen(options = {}) {
+      const host = options.host ?? '127.0.0.1';
+      const { url } = await http.listen(options.httpPort ?? 0, host);
+      const port = await grpc.listen(host, options.grpcPort ?? 0);
+      grpcBound = true;
+      const grpcHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+      return { http: url, grpc: `${grpcHost}:${port}` };
+    },
+    setDraining: () => http.setDraining(),
+    close() {
+      closing ??= (async () => {
+        await unsubscribe?.();
+        await queue;
+        await Promise.all([http.close(), grpcBound ? grpc.shutdown(5000) : Promise.resolve()]);
+      })();
+      return closing;
+    },
+  };
+}

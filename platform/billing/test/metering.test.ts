@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { meterRoom, type MeterEvent } from '../src/metering.js';
+
+const T0 = Date.parse('2026-11-30T09:00:00Z');
+const MIN = 60_000;
+
+/**
+ * A synthetic day of one organization's room: the room runs 09:00-10:30; alice is there throughout,
+ * bob 09:10-09:40 and again 10:00-10:20, carol (two tabs) 09:30-10:00 twice over, dave joins at 10:25
+ * and never leaves (the room's end closes his time).
+ */
+function day(): MeterEvent[] {
+  let n = 0;
+  const e = (type: MeterEvent['type'], minute: number, identity = ''): MeterEvent => ({
+    eventId: `ev-${++n}`,
+    type,
+    occurredAt: T0 + minute * MIN,
+    identity,
+  });
+  return [
+    e('room_started', 0),
+    e('participant_joined', 0, 'alice'),
+    e('participant_joined', 10, 'bob'),
+    e('participant_joined', 30, 'carol'),
+    e('participant_joined', 30, 'carol'),
+    e('participant_left', 40, 'bob'),
+    e('participant_joined', 60, 'bob'),
+    e('participant_left', 60, 'carol'),
+    e('participant_left', 60, 'carol'),
+    e('participant_left', 80, 'bob'),
+    e('participant_joined', 85, 'dave'),
+    e('participant_left', 90, 'alice'),
+    e('room_ended', 90),
+  ];
+}
+
+// alice 90 + bob 30 + 20 + carol 30 * 2 + dave 5 = 205 participant-minutes; the meeting ran 90 minutes.
+const EXPECTED = [{ day: '2026-11-30', participantMs: 205 * MIN, meetingMs: 90 * MIN }];
+
+/** A deterministic shuffle (mulberry32), so a failure names its seed. */
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  let a = seed;
+  const random = () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
+describe('metering a room', () => {
+  it('counts participant-minutes and meeting-minutes of a day exactly', () => {
+    expect(meterRoom(day())).toEqual(EXPECTED);
+  });
+
+  it('gives the same totals whatever order the events arrive in, and with every event sent twice', () => {
+    const events = day();
+    for (let seed = 1; seed <= 50; seed++) {
+      const twice = shuffled([...events, ...shuffled(events, seed * 7)], seed);
+      expect(meterRoom(twice), `seed ${seed}`).toEqual(EXPECTED);
+    }
+  });
+
+  it('does not count time that has not closed yet, and counts it once the late event arrives', () => {
+    const events = day();
+    const withoutEnd = events.filter((e) => e.type !== 'room_ended');
+    const open = meterRoom(withoutEnd);
+    // dave is still in and the room has not ended: only the closed intervals count.
+    expect(open).toEqual([{ day: '2026-11-30', participantMs: 200 * MIN, meetingMs: 0 }]);
+    expect(meterRoom([...withoutEnd, ...events.filter((e) => e.type === 'room_ended')])).toEqual(EXPECTED);
+  });
+
+  it('splits a meeting that runs past midnight UTC between the two days', () => {
+    const start = Date.parse('2026-11-30T23:30:00Z');
+    const events: MeterEvent[] = [
+      { eventId: 'a', type: 'room_started', occurredAt: start, identity: '' },
+      { eventId: 'b', type: 'participant_joined', occurredAt: start, identity: 'alice' },
+      { eventId: 'c', type: 'room_ended', occurredAt: start + 45 * MIN, identity: '' },
+    ];
+    expect(meterRoom(events)).toEqual([
+      { day: '2026-11-30', participantMs: 30 * MIN, meetingMs: 30 * MIN },
+      { day: '2026-12-01', participantMs: 15 * MIN, meetingMs: 15 * MIN },
+    ]);
+  });
+});

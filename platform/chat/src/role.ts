@@ -1,0 +1,95 @@
+import { join } from 'node:path';
+import {
+  ADDRESS,
+  commonConfigSchema,
+  ConfigError,
+  createLogger,
+  createMetrics,
+  loadConfig,
+  type RoleDefinition,
+} from '@origo/kit';
+import { createBusKv, type BusKv } from '@origo/kit/bus';
+import { createRemoteCallerResolver } from '@origo/control/meeting-access';
+import { chatConfigSchema, limitsFromEnv } from './config.js';
+import { createChatService, openChatDatabase } from './service.js';
+
+/**
+ * The chat role: the ChatService gRPC API for signaling (messages, edits, deletes, history, raised
+ * hands) and REST history behind the gateway under /api/chat. Publishes `chat.http` and `chat.grpc`.
+ */
+export const chatRole: RoleDefinition = {
+  name: 'chat',
+  description: 'In-meeting chat: ordered messages, history, edit and delete, raised hands',
+  async start(ctx) {
+    const config = loadConfig(chatConfigSchema, ctx.env);
+    const common = loadConfig(commonConfigSchema, ctx.env);
+    const logger = createLogger({ service: 'chat', level: common.LOG_LEVEL });
+    const metrics = createMetrics('chat');
+    if (!ctx.allInOne && config.AUTH_URL === undefined)
+      throw new ConfigError('AUTH_URL', 'is required but not set');
+    if (!ctx.allInOne && config.CONTROL_URL === undefined)
+      throw new ConfigError('CONTROL_URL', 'is required but not set');
+
+    const authUrl = async (): Promise<string> => config.AUTH_URL ?? ctx.addresses.wait(ADDRESS.authHttp);
+    const controlUrl = async (): Promise<string> =>
+      config.CONTROL_URL ?? ctx.addresses.wait(ADDRESS.controlHttp);
+    const resolveCaller = createRemoteCallerResolver({
+      authUrl,
+      controlUrl,
+      issuer: config.AUTH_JWT_ISSUER,
+      audience: config.AUTH_JWT_AUDIENCE,
+      publicUrl: config.ORIGO_PUBLIC_URL,
+      joinTokenJwksUrl: config.JOIN_TOKEN_JWKS_URL,
+    });
+
+    const database = await openChatDatabase({
+      databaseUrl: common.DATABASE_URL,
+      dataDir: join(common.ORIGO_DATA, 'chat'),
+      logger,
+    });
+    let busKv: BusKv | undefined;
+    let service: Awaited<ReturnType<typeof createChatService>>;
+    let bound: { http: string; grpc: string };
+    try {
+      // Edits and deletes made over REST reach the room through the bus (REDIS_URL, else in memory).
+      busKv = await createBusKv({ redisUrl: common.REDIS_URL, logger });
+      service = await createChatService({
+        database,
+        bus: busKv.bus,
+        resolveCaller,
+        limits: limitsFromEnv(config),
+        logger,
+        metrics,
+      });
+      const host = config.CHAT_HOST ?? (ctx.allInOne ? '127.0.0.1' : '0.0.0.0');
+      bound = await service.listen({
+        host,
+        httpPort: config.CHAT_HTTP_PORT ?? (ctx.allInOne ? 0 : 8080),
+        grpcPort: config.CHAT_GRPC_PORT ?? (ctx.allInOne ? 0 : 9090),
+      });
+    } catch (err) {
+      await busKv?.close();
+      await database.close();
+      throw err;
+    }
+    const bus = busKv;
+    ctx.addresses.set(ADDRESS.chatHttp, bound.http);
+    ctx.addresses.set(ADDRESS.chatGrpc, bound.grpc);
+    logger.info({ http: bound.http, grpc: bound.grpc }, 'chat listening');
+
+    let stopping: Promise<void> | undefined;
+    return {
+      name: 'chat',
+      endpoints: { http: bound.http, grpc: bound.grpc },
+      drain: () => service.setDraining(),
+      stop() {
+        stopping ??= (async () => {
+          await service.close();
+          await bus.close();
+          await database.close();
+        })();
+        return stopping;
+      },
+    };
+  },
+};

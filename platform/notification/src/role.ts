@@ -1,0 +1,158 @@
+import { join } from 'node:path';
+import {
+  commonConfigSchema,
+  ConfigError,
+  createLogger,
+  createMetrics,
+  loadConfig,
+  randomSecret,
+  type RoleDefinition,
+  type SecretSpec,
+  ADDRESS,
+} from '@origo/kit';
+import {
+  createAccessTokenVerifier,
+  createHttpAuthClient,
+  createSessionRevocations,
+  type AuthClient,
+  type SessionRevocations,
+} from '@origo/auth/client';
+import { createBusKv, type BusKv } from '@origo/kit/bus';
+import { createAuthSessionLookup, createPrincipalResolver, refuseEndedSessions } from '@origo/control/access';
+import { generateVapidKeys, type VapidKeys } from './channels/push.js';
+import { notificationConfigSchema, settingsFromEnv } from './config.js';
+import { createNotificationService, openNotificationDatabase } from './service.js';
+
+/** Signs one-click unsubscribe links. */
+export const UNSUBSCRIBE_SECRET: SecretSpec = {
+  name: 'notification-unsubscribe-key',
+  env: 'ORIGO_NOTIFICATION_SECRET',
+  generate: () => randomSecret(32),
+};
+
+/** The VAPID key pair when VAPID_PUBLIC_KEY/VAPID_PRIVATE_KEY are not set: generated once, kept. */
+export const VAPID_SECRET: SecretSpec = {
+  name: 'vapid-keys.json',
+  env: 'ORIGO_VAPID_KEYS',
+  generate: () => JSON.stringify(generateVapidKeys()),
+};
+
+function parseVapid(text: string): VapidKeys {
+  try {
+    const value = JSON.parse(text) as Partial<VapidKeys>;
+    if (typeof value.publicKey === 'string' && typeof value.privateKey === 'string')
+      return { publicKey: value.publicKey, privateKey: value.privateKey };
+  } catch {
+    // Reported below.
+  }
+  throw new ConfigError(
+    'ORIGO_VAPID_KEYS',
+    'is invalid: must be JSON {"publicKey":"...","privateKey":"..."}',
+  );
+}
+
+/**
+ * The notification role: REST (preferences, push subscriptions, unsubscribe, admin outbox) behind the
+ * gateway and the NotificationService gRPC API for auth and control. Publishes `notification.http` and
+ * `notification.grpc` in the AddressBook.
+ */
+export const notificationRole: RoleDefinition = {
+  name: 'notification',
+  description: 'E-mail, web push and SMS through a durable outbox; templates, preferences, reminders',
+  async start(ctx) {
+    const config = loadConfig(notificationConfigSchema, ctx.env);
+    const common = loadConfig(commonConfigSchema, ctx.env);
+    const settings = settingsFromEnv(config);
+    const logger = createLogger({ service: 'notification', level: common.LOG_LEVEL });
+    const metrics = createMetrics('notification');
+
+    if (!ctx.allInOne && config.AUTH_URL === undefined)
+      throw new ConfigError('AUTH_URL', 'is required but not set');
+    const authUrl = async (): Promise<string> => config.AUTH_URL ?? ctx.addresses.wait(ADDRESS.authHttp);
+    const verifier = createAccessTokenVerifier({
+      keySource: async () => {
+        const response = await fetch(new URL('/.well-known/jwks.json', await authUrl()), {
+          signal: AbortSignal.timeout(5000),
+        });
+        if (!response.ok) throw new Error(`JWKS fetch failed with HTTP ${response.status}`);
+        return (await response.json()) as { keys: never[] };
+      },
+      issuer: config.AUTH_JWT_ISSUER,
+      audience: config.AUTH_JWT_AUDIENCE,
+    });
+    let client: Promise<AuthClient> | undefined;
+    const authClient = () => (client ??= authUrl().then((baseUrl) => createHttpAuthClient({ baseUrl })));
+    const resolvePrincipal = createPrincipalResolver({
+      verifier,
+      sessionLookup: createAuthSessionLookup({ client: authClient, publicUrl: settings.publicUrl }),
+    });
+
+    const vapid =
+      config.VAPID_PUBLIC_KEY !== undefined && config.VAPID_PRIVATE_KEY !== undefined
+        ? { publicKey: config.VAPID_PUBLIC_KEY, privateKey: config.VAPID_PRIVATE_KEY }
+        : parseVapid(await ctx.secrets.get(VAPID_SECRET));
+    const unsubscribeSecret = await ctx.secrets.get(UNSUBSCRIBE_SECRET);
+
+    const database = await openNotificationDatabase({
+      databaseUrl: common.DATABASE_URL,
+      dataDir: join(common.ORIGO_DATA, 'notification'),
+      logger,
+    });
+    let service: Awaited<ReturnType<typeof createNotificationService>>;
+    let bound: { http: string; grpc: string };
+    let busKv: BusKv | undefined;
+    let revocations: SessionRevocations | undefined;
+    try {
+      // Tokens of sessions auth ended (sign-out) are refused at once, not when they expire: auth announces
+      // ended sessions on the bus (REDIS_URL, else the in-process one).
+      busKv = await createBusKv({ redisUrl: common.REDIS_URL, logger });
+      revocations = await createSessionRevocations(busKv.bus, { logger });
+      service = await createNotificationService({
+        database,
+        resolvePrincipal: refuseEndedSessions(resolvePrincipal, revocations),
+        unsubscribeSecret,
+        vapid,
+        settings,
+        logger,
+        metrics,
+      });
+      const host = config.NOTIFICATION_HOST ?? (ctx.allInOne ? '127.0.0.1' : '0.0.0.0');
+      bound = await service.listen({
+        host,
+        httpPort: config.NOTIFICATION_HTTP_PORT ?? (ctx.allInOne ? 0 : 8080),
+        grpcPort: config.NOTIFICATION_GRPC_PORT ?? (ctx.allInOne ? 0 : 9090),
+      });
+    } catch (err) {
+      await revocations?.close();
+      await busKv?.close();
+      await database.close();
+      throw err;
+    }
+    const ended = revocations;
+    const bus = busKv;
+    ctx.addresses.set(ADDRESS.notificationHttp, bound.http);
+    ctx.addresses.set(ADDRESS.notificationGrpc, bound.grpc);
+    logger.info(
+      { http: bound.http, grpc: bound.grpc, channels: [...service.available] },
+      settings.smtpUrl === null
+        ? 'notification listening; e-mail goes to the local outbox (set SMTP_URL to send mail)'
+        : 'notification listening',
+    );
+
+    let stopping: Promise<void> | undefined;
+    return {
+      name: 'notification',
+      endpoints: { http: bound.http, grpc: bound.grpc },
+      drain: () => service.setDraining(),
+      stop() {
+        stopping ??= (async () => {
+          await service.close();
+          await ended.close();
+          await bus.close();
+          await database.close();
+        })();
+        return stopping;
+      },
+    };
+  },
+};

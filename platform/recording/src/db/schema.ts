@@ -1,0 +1,57 @@
+// Drizzle schema of the recording service. Migrations are generated from this file by drizzle-kit
+// (`npm run db:generate`) into ../../drizzle and committed; they are forward-only.
+import { bigint, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+
+// Millisecond precision so timestamps round-trip through JS Date.
+const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+
+/**
+ * One recording of a meeting. `status`: recording -> stopping -> ready, or failed (FFmpeg died, nothing to
+ * record, storage refused the file). The file lives in the storage under `storage_key` once ready.
+ */
+export const recordings = pgTable(
+  'recordings',
+  {
+    id: text('id').primaryKey(),
+    meetingId: text('meeting_id').notNull(),
+    status: text('status').notNull(),
+    /** `composite` (grid of cameras, audio mixed); per-track recordings come later. */
+    layout: text('layout').notNull().default('composite'),
+    storage: text('storage').notNull(),
+    storageKey: text('storage_key').notNull(),
+    bytes: bigint('bytes', { mode: 'number' }),
+    durationMs: bigint('duration_ms', { mode: 'number' }),
+    /** Tracks recorded: [{track_id, participant_id, kind}]. */
+    tracks: jsonb('tracks').notNull().default([]),
+    error: text('error'),
+    startedAt: ts('started_at').notNull().defaultNow(),
+    stoppedAt: ts('stopped_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+    createdBy: text('created_by').notNull(),
+    updatedBy: text('updated_by').notNull(),
+  },
+  (t) => [index('recordings_meeting_idx').on(t.meetingId, t.startedAt)],
+);
+
+/** Every start, stop, failure and delete, with who did it and the state before and after. */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: ts('at').notNull().defaultNow(),
+    /** A user id, a join token `sub`, or `service:recording`. */
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    entity: text('entity').notNull(),
+    entityId: text('entity_id').notNull(),
+    meetingId: text('meeting_id').notNull(),
+    requestId: text('request_id'),
+    before: jsonb('before'),
+    after: jsonb('after'),
+  },
+  (t) => [index('audit_events_entity_idx').on(t.entity, t.entityId)],
+);
+
+export type RecordingRow = typeof recordings.$inferSelect;
+export type AuditEventRow = typeof auditEvents.$inferSelect;

@@ -1,0 +1,85 @@
+// The recorder's side of the SFU: asks the worker holding a room to send its tracks as plain RTP, to ask the
+// publishers for keyframes, and to stop. Over the SfuService gRPC API; which worker holds the room is read
+// from signaling's placement in the shared kv.
+import { AppError, createGrpcClient, unary } from '@origo/kit';
+import type { Kv } from '@origo/kit/bus';
+import { TrackKind } from '@origo/proto/media';
+import { SfuServiceClient } from '@origo/proto/sfu-rpc';
+import { readPlacement } from '@origo/signaling/placement';
+import type { RtpStreamDescription } from './ffmpeg.js';
+
+export interface RtpForwarder {
+  /** Starts the forward; the streams the SFU sends, one per port used. */
+  start(req: {
+    roomId: string;
+    forwardId: string;
+    host: string;
+    ports: number[];
+  }): Promise<RtpStreamDescription[]>;
+  requestKeyframe(roomId: string, forwardId: string): Promise<void>;
+  stop(roomId: string, forwardId: string): Promise<void>;
+  close(): void;
+}
+
+/** Finds the gRPC address of the SFU worker serving a room, or throws NOT_FOUND / FAILED_PRECONDITION. */
+export type RoomLocator = (roomId: string) => Promise<string>;
+
+export function placementLocator(kv: Kv): RoomLocator {
+  return async (roomId) => {
+    const placement = await readPlacement(kv, roomId);
+    if (placement === undefined)
+      throw AppError.precondition('The meeting has no one in it: nothing to record yet');
+    return placement.address;
+  };
+}
+
+const DEADLINE_MS = 5000;
+
+export function grpcForwarder(locate: RoomLocator): RtpForwarder {
+  const clients = new Map<string, SfuServiceClient>();
+  const client = (address: string): SfuServiceClient => {
+    let c = clients.get(address);
+    if (!c) {
+      c = createGrpcClient(SfuServiceClient, address);
+      clients.set(address, c);
+    }
+    return c;
+  };
+  /** The address each forward was started on: stop and keyframe go to the same worker. */
+  const started = new Map<string, string>();
+  const key = (roomId: string, forwardId: string) => `${roomId}\u0000${forwardId}`;
+  const at = async (roomId: string, forwardId: string) =>
+    started.get(key(roomId, forwardId)) ?? (await locate(roomId));
+
+  return {
+    async start(req) {
+      const address = await locate(req.roomId);
+      const c = client(address);
+      const res = await unary(c.startRtpForward.bind(c), { ...req, kinds: [] }, { deadlineMs: DEADLINE_MS });
+      started.set(key(req.roomId, req.forwardId), address);
+      return res.streams.map((s) => ({
+        trackId: s.trackId,
+        participantId: s.participantId,
+        kind: s.kind === TrackKind.TRACK_KIND_AUDIO ? 'audio' : 'video',
+        mimeType: s.mimeType,
+        clockRate: s.clockRate,
+        channels: s.channels,
+        payloadType: s.payloadType,
+        port: s.port,
+      }));
+    },
+    async requestKeyframe(roomId, forwardId) {
+      const c = client(await at(roomId, forwardId));
+      await unary(c.requestRtpForwardKeyframe.bind(c), { roomId, forwardId }, { deadlineMs: DEADLINE_MS });
+    },
+    async stop(roomId, forwardId) {
+      const c = client(await at(roomId, forwardId));
+      started.delete(key(roomId, forwardId));
+      await unary(c.stopRtpForward.bind(c), { roomId, forwardId }, { deadlineMs: DEADLINE_MS });
+    },
+    close() {
+      for (const c of clients.values()) c.close();
+      clients.clear();
+    },
+  };
+}

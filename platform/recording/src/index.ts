@@ -1,0 +1,29 @@
+// Public entry of @origo/recording.
+export { Recorder, NothingToRecordError, type RecorderOptions, type RecordingResult } from './Recorder.js';
+export { LocalStorage, checkKey, type RecordingStorage, type StoredObject } from './storage.js';
+export { grpcForwarder, placementLocator, type RtpForwarder, type RoomLocator } from './forwarder.js';
+export {
+  buildSdp,
+  checkFfmpeg,
+  compositeArgs,
+  compositeFilter,
+  gridOf,
+  DEFAULT_COMPOSITE,
+  type CompositeOptions,
+  type RtpStreamDescription,
+} from './ffmpeg.js';
+export { reserveRtpPorts } from './ports.js';
+export { recordingRole } from './role.js';
+export { recordingConfigSchema, type RecordingEnvConfig } from './config.js';
+export {
+  createRecordingService,
+  openRecordingDatabase,
+  RECORDING_MIGRATIONS,
+  type RecordingService,
+  type RecordingServiceDeps,
+  type RecordingDatabase,
+} from './service.js';
+export { RecordingManager, type RecordingManagerDeps } from './manager.js';
+export { RecordingStore, type Actor, type RecordingStatus } from './store.js';
+export { recordingJson } from './http/routes.js';
+export * as recordingSchema from './db/schema.js';

@@ -1,0 +1,174 @@
+// The recordings this process runs: starts a Recorder for a meeting, stops it, records each step in the
+// store (with its audit row) and keeps the finished file's size and duration. One recording per meeting.
+import { join } from 'node:path';
+import { AppError, type Logger } from '@origo/kit';
+import type { CompositeOptions } from './ffmpeg.js';
+import type { RtpForwarder } from './forwarder.js';
+import { NothingToRecordError, Recorder } from './Recorder.js';
+import type { RecordingStorage } from './storage.js';
+import { newRecordingId, type Actor, type RecordingStore } from './store.js';
+import type { RecordingRow } from './db/schema.js';
+
+export interface RecordingManagerDeps {
+  store: RecordingStore;
+  storage: RecordingStorage;
+  forwarder: RtpForwarder;
+  /** Folder for files being written. */
+  workDir: string;
+  /** Address the SFU sends RTP to (this host as the SFU sees it). */
+  rtpHost: string;
+  /** Address FFmpeg binds; default rtpHost. */
+  bindHost?: string | undefined;
+  ffmpeg?: string;
+  composite?: Partial<CompositeOptions>;
+  logger: Logger;
+  /** Told when a recording starts, ends (ready or failed); for metrics and the room's banner. */
+  onChange?: (row: RecordingRow) => void;
+}
+
+const SERVICE: Actor = { id: 'service:recording' };
+
+export class RecordingManager {
+  private readonly running = new Map<string, Recorder>();
+  private readonly finishing = new Set<Promise<unknown>>();
+
+  constructor(private readonly deps: RecordingManagerDeps) {}
+
+  get activeCount(): number {
+    return this.running.size;
+  }
+
+  async start(meetingId: string, actor: Actor): Promise<RecordingRow> {
+    const { store, storage } = this.deps;
+    if (await store.active(meetingId)) throw AppError.conflict('The meeting is already being recorded');
+    const id = newRecordingId();
+    const key = `${meetingId.replace(/[^A-Za-z0-9._-]/g, '_')}/${id}.mp4`;
+    const recorder = new Recorder({
+      recordingId: id,
+      roomId: meetingId,
+      key,
+      forwarder: this.deps.forwarder,
+      storage,
+      workDir: this.deps.workDir,
+      rtpHost: this.deps.rtpHost,
+      ...(this.deps.bindHost !== undefined ? { bindHost: this.deps.bindHost } : {}),
+      ...(this.deps.ffmpeg !== undefined ? { ffmpeg: this.deps.ffmpeg } : {}),
+      ...(this.deps.composite !== undefined ? { composite: this.deps.composite } : {}),
+      onFailure: (reason) => this.failed(id, reason),
+    });
+    this.running.set(id, recorder);
+    let streams;
+    try {
+      streams = await recorder.start();
+    } catch (err) {
+      this.running.delete(id);
+      if (err instanceof NothingToRecordError) throw AppError.precondition(err.message);
+      throw err;
+    }
+    const row = await store.create(
+      {
+        id,
+        meetingId,
+        storage: storage.kind,
+        storageKey: key,
+        tracks: streams.map((s) => ({ track_id: s.trackId, participant_id: s.participantId, kind: s.kind })),
+      },
+      actor,
+    );
+    this.deps.logger.info(
+      { recording_id: id, meeting_id: meetingId, streams: streams.length },
+      'recording started',
+    );
+    this.deps.onChange?.(row);
+    return row;
+  }
+
+  /** Stops a recording; resolves when the file is stored (status ready) or the recording failed. */
+  async stop(id: string, actor: Actor): Promise<RecordingRow> {
+    const { store } = this.deps;
+    const row = await store.get(id);
+    if (!row) throw AppError.notFound('Recording');
+    if (row.status !== 'recording') throw AppError.precondition(`The recording is ${row.status}`);
+    const recorder = this.running.get(id);
+    if (!recorder) throw AppError.precondition('The recording runs on another recorder or was interrupted');
+    const stopping = await store.transition(id, 'recording', 'stopping', 'recording.stopped', actor, {
+      stoppedAt: new Date(),
+    });
+    if (!stopping) throw AppError.precondition('The recording is already stopping');
+    const work = this.finish(id, recorder);
+    this.finishing.add(work);
+    try {
+      return await work;
+    } finally {
+      this.finishing.delete(work);
+    }
+  }
+
+  private async finish(id: string, recorder: Recorder): Promise<RecordingRow> {
+    const { store, logger } = this.deps;
+    let outcome: { bytes: number; durationMs: number } | { error: string };
+    try {
+      const result = await recorder.stop();
+      outcome = { bytes: result.bytes, durationMs: result.durationMs };
+      logger.info(
+        { recording_id: id, bytes: result.bytes, duration_ms: result.durationMs },
+        'recording ready',
+      );
+    } catch (err) {
+      logger.error({ err, recording_id: id }, 'recording failed at stop');
+      outcome = { error: (err as Error).message.slice(0, 1000) };
+    } finally {
+      this.running.delete(id);
+    }
+    const row =
+      'error' in outcome
+        ? await store.transition(id, 'stopping', 'failed', 'recording.failed', SERVICE, outcome)
+        : await store.transition(id, 'stopping', 'ready', 'recording.ready', SERVICE, outcome);
+    if (row) this.deps.onChange?.(row);
+    return row ?? (await store.get(id))!;
+  }
+
+  /** FFmpeg died while recording. */
+  private failed(id: string, reason: string): void {
+    const recorder = this.running.get(id);
+    this.running.delete(id);
+    this.deps.logger.error({ recording_id: id, reason }, 'recorder failed');
+    const work = (async () => {
+      await recorder?.abort();
+      const row = await this.deps.store.transition(id, 'recording', 'failed', 'recording.failed', SERVICE, {
+        error: reason.slice(0, 1000),
+        stoppedAt: new Date(),
+      });
+      if (row) this.deps.onChange?.(row);
+    })().catch((err: unknown) =>
+      this.deps.logger.error({ err, recording_id: id }, 'marking a failed recording'),
+    );
+    this.finishing.add(work);
+    // work never rejects (its failure is logged above), so the promise finally returns needs no handler.
+    void work.finally(() => this.finishing.delete(work));
+  }
+
+  async delete(id: string, actor: Actor): Promise<RecordingRow> {
+    const row = await this.deps.store.get(id);
+    if (!row) throw AppError.notFound('Recording');
+    if (row.status === 'recording' || row.status === 'stopping')
+      throw AppError.precondition('Stop the recording before deleting it');
+    await this.deps.storage.delete(row.storageKey);
+    const deleted = await this.deps.store.delete(id, actor);
+    if (!deleted) throw AppError.notFound('Recording');
+    return deleted;
+  }
+
+  /** Stops every running recording, keeping what was written (the role stops). */
+  async close(): Promise<void> {
+    await Promise.allSettled(
+      [...this.running.keys()].map((id) => this.stop(id, SERVICE).catch(() => undefined)),
+    );
+    await Promise.allSettled([...this.finishing]);
+  }
+
+  /** Work folder of this process's recorders. */
+  static workDirOf(dataDir: string): string {
+    return join(dataDir, 'recording', 'work');
+  }
+}

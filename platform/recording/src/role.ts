@@ -1,0 +1,103 @@
+import { join } from 'node:path';
+import {
+  ADDRESS,
+  commonConfigSchema,
+  ConfigError,
+  createLogger,
+  createMetrics,
+  loadConfig,
+  type RoleDefinition,
+} from '@origo/kit';
+import { createBusKv } from '@origo/kit/bus';
+import { createRemoteCallerResolver } from '@origo/control/meeting-access';
+import { recordingConfigSchema } from './config.js';
+import { grpcForwarder, placementLocator } from './forwarder.js';
+import { RecordingManager } from './manager.js';
+import { createRecordingService, openRecordingDatabase } from './service.js';
+import { LocalStorage } from './storage.js';
+
+/**
+ * The recording role: REST for a meeting's recordings behind the gateway (/api/meetings/:id/recordings,
+ * /api/recordings), the recorders (FFmpeg fed by the SFU's plain RTP) and the local storage under
+ * ORIGO_DATA/recordings. Finds a room's SFU worker through signaling's placement in the shared kv.
+ * Publishes `recording.http`.
+ */
+export const recordingRole: RoleDefinition = {
+  name: 'recording',
+  description: 'Meeting recordings: composite H.264 + AAC from the SFU, stored and served to hosts',
+  async start(ctx) {
+    const config = loadConfig(recordingConfigSchema, ctx.env);
+    const common = loadConfig(commonConfigSchema, ctx.env);
+    const logger = createLogger({ service: 'recording', level: common.LOG_LEVEL });
+    const metrics = createMetrics('recording');
+    if (!ctx.allInOne && config.AUTH_URL === undefined)
+      throw new ConfigError('AUTH_URL', 'is required but not set');
+    if (!ctx.allInOne && config.CONTROL_URL === undefined)
+      throw new ConfigError('CONTROL_URL', 'is required but not set');
+
+    const authUrl = async (): Promise<string> => config.AUTH_URL ?? ctx.addresses.wait(ADDRESS.authHttp);
+    const controlUrl = async (): Promise<string> =>
+      config.CONTROL_URL ?? ctx.addresses.wait(ADDRESS.controlHttp);
+    const resolveCaller = createRemoteCallerResolver({
+      authUrl,
+      controlUrl,
+      issuer: config.AUTH_JWT_ISSUER,
+      audience: config.AUTH_JWT_AUDIENCE,
+      publicUrl: config.ORIGO_PUBLIC_URL,
+      joinTokenJwksUrl: config.JOIN_TOKEN_JWKS_URL,
+    });
+
+    const database = await openRecordingDatabase({
+      databaseUrl: common.DATABASE_URL,
+      dataDir: join(common.ORIGO_DATA, 'recording'),
+      logger,
+    });
+    const busKv = await createBusKv({ redisUrl: common.REDIS_URL, logger }).catch(async (err: unknown) => {
+      await database.close();
+      throw err;
+    });
+    let service: Awaited<ReturnType<typeof createRecordingService>>;
+    let bound: { http: string };
+    try {
+      service = await createRecordingService({
+        database,
+        storage: new LocalStorage(join(common.ORIGO_DATA, 'recordings')),
+        forwarder: grpcForwarder(placementLocator(busKv.kv)),
+        resolveCaller,
+        workDir: RecordingManager.workDirOf(common.ORIGO_DATA),
+        rtpHost: config.RECORDING_RTP_HOST,
+        bindHost: config.RECORDING_RTP_BIND,
+        ffmpeg: config.RECORDING_FFMPEG,
+        composite: { preset: config.RECORDING_X264_PRESET },
+        logger,
+        metrics,
+      });
+      const host = config.RECORDING_HOST ?? (ctx.allInOne ? '127.0.0.1' : '0.0.0.0');
+      bound = await service.listen({
+        host,
+        httpPort: config.RECORDING_HTTP_PORT ?? (ctx.allInOne ? 0 : 8080),
+      });
+    } catch (err) {
+      await busKv.close();
+      await database.close();
+      throw err;
+    }
+    ctx.addresses.set(ADDRESS.recordingHttp, bound.http);
+    logger.info({ http: bound.http }, 'recording listening');
+
+    let stopping: Promise<void> | undefined;
+    return {
+      name: 'recording',
+      endpoints: { http: bound.http },
+      drain: () => service.setDraining(),
+      stop() {
+        stopping ??= (async () => {
+          await service.close();
+          await busKv.close();
+          await database.close();
+        })();
+        return stopping;
+      },
+    };
+  },
+};

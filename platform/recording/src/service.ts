@@ -1,0 +1,143 @@
+import { fileURLToPath } from 'node:url';
+import { Counter, Gauge } from 'prom-client';
+import {
+  createHttpService,
+  createLogger,
+  createMetrics,
+  type HttpService,
+  type Logger,
+  type ServiceMetrics,
+} from '@origo/kit';
+import { openDatabase, type DatabaseHandle, type DbLogger } from '@origo/kit/db';
+import type { CallerResolver } from '@origo/control/meeting-access';
+import * as schema from './db/schema.js';
+import { checkFfmpeg, type CompositeOptions } from './ffmpeg.js';
+import type { RtpForwarder } from './forwarder.js';
+import { registerRoutes } from './http/routes.js';
+import { RecordingManager } from './manager.js';
+import type { RecordingStorage } from './storage.js';
+import { RecordingStore } from './store.js';
+
+/** The committed drizzle-kit migrations (the same relative path from src/ and dist/). */
+export const RECORDING_MIGRATIONS = fileURLToPath(new URL('../drizzle', import.meta.url));
+
+export type RecordingDatabase = DatabaseHandle<typeof schema>;
+
+/** Opens the recording database (PostgreSQL with a URL, else PGlite in `dataDir`) and migrates it. */
+export function openRecordingDatabase(options: {
+  databaseUrl?: string | undefined;
+  dataDir?: string | undefined;
+  logger?: DbLogger;
+  /** PostgreSQL schema name; tests use a unique one per run. Default `recording`. */
+  service?: string;
+}): Promise<RecordingDatabase> {
+  return openDatabase({
+    service: options.service ?? 'recording',
+    schema,
+    migrationsFolder: RECORDING_MIGRATIONS,
+    databaseUrl: options.databaseUrl,
+    dataDir: options.dataDir,
+    logger: options.logger,
+  });
+}
+
+export interface RecordingServiceDeps {
+  database: RecordingDatabase;
+  storage: RecordingStorage;
+  forwarder: RtpForwarder;
+  resolveCaller: CallerResolver;
+  workDir: string;
+  rtpHost: string;
+  bindHost?: string | undefined;
+  /** FFmpeg binary. Default `ffmpeg` on PATH. */
+  ffmpeg?: string;
+  composite?: Partial<CompositeOptions>;
+  logger?: Logger;
+  metrics?: ServiceMetrics;
+}
+
+export interface RecordingService {
+  http: HttpService;
+  store: RecordingStore;
+  manager: RecordingManager;
+  listen(options?: { httpPort?: number; host?: string }): Promise<{ http: string }>;
+  setDraining(): void;
+  close(): Promise<void>;
+}
+
+export async function createRecordingService(deps: RecordingServiceDeps): Promise<RecordingService> {
+  const logger = deps.logger ?? createLogger({ service: 'recording', level: 'silent' });
+  const metrics = deps.metrics ?? createMetrics('recording', { defaultMetrics: false });
+  const store = new RecordingStore(deps.database.db);
+
+  // Names as the dashboards and alerts read them (deploy/observability).
+  const inProgress = new Gauge({
+    name: 'origo_recording_active_sessions',
+    help: 'Recordings being written by this recorder',
+    registers: [metrics.registry],
+  });
+  const finished = new Counter({
+    name: 'origo_recording_sessions_total',
+    help: 'Recordings that ended, by result (completed or failed)',
+    labelNames: ['result'],
+    registers: [metrics.registry],
+  });
+  const bytesStored = new Counter({
+    name: 'origo_recording_bytes_stored_total',
+    help: 'Bytes of finished recordings written to the storage',
+    registers: [metrics.registry],
+  });
+  const manager: RecordingManager = new RecordingManager({
+    store,
+    storage: deps.storage,
+    forwarder: deps.forwarder,
+    workDir: deps.workDir,
+    rtpHost: deps.rtpHost,
+    bindHost: deps.bindHost,
+    ...(deps.ffmpeg !== undefined ? { ffmpeg: deps.ffmpeg } : {}),
+    ...(deps.composite !== undefined ? { composite: deps.composite } : {}),
+    logger,
+    onChange: (row) => {
+      inProgress.set(manager.activeCount);
+      if (row.status === 'ready') finished.inc({ result: 'completed' });
+      if (row.status === 'failed') finished.inc({ result: 'failed' });
+      if (row.status === 'ready' && row.bytes !== null) bytesStored.inc(row.bytes);
+    },
+  });
+
+  const http = createHttpService({
+    service: 'recording',
+    logger,
+    metrics,
+    readiness: [
+      { name: 'database', check: () => deps.database.ping() },
+      { name: 'storage', check: () => deps.storage.check() },
+      // A recorder without FFmpeg cannot record: say so where an operator looks first.
+      { name: 'ffmpeg', check: async () => void (await checkFfmpeg(deps.ffmpeg)) },
+    ],
+    bodyLimit: 16 * 1024,
+    trustProxy: true,
+  });
+  registerRoutes(http.app, { store, manager, storage: deps.storage, resolveCaller: deps.resolveCaller });
+  await http.app.ready();
+
+  let closing: Promise<void> | undefined;
+  return {
+    http,
+    store,
+    manager,
+    async listen(options = {}) {
+      const { url } = await http.listen(options.httpPort ?? 0, options.host ?? '127.0.0.1');
+      return { http: url };
+    },
+    setDraining: () => http.setDraining(),
+    close() {
+      closing ??= (async () => {
+        await manager.close();
+        deps.forwarder.close();
+        await http.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,138 @@
+// The recordings table and its audit trail: every change writes its audit row in the same transaction.
+import { randomUUID } from 'node:crypto';
+import { and, desc, eq } from 'drizzle-orm';
+import { AppError } from '@origo/kit';
+import type { Database } from '@origo/kit/db';
+import { auditEvents, recordings, type RecordingRow } from './db/schema.js';
+import type * as schema from './db/schema.js';
+
+export type Db = Database<typeof schema>;
+export type RecordingStatus = 'recording' | 'stopping' | 'ready' | 'failed';
+
+export const newRecordingId = (): string => `rec_${randomUUID().replaceAll('-', '')}`;
+
+export function checkRecordingId(value: string): string {
+  if (!/^rec_[0-9a-f]{32}$/.test(value)) throw AppError.notFound('Recording');
+  return value;
+}
+
+/** Meeting ids are join token `room` claims. */
+export function checkMeetingId(value: string): string {
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(value))
+    throw AppError.invalid('Invalid meeting id', [{ field: 'meeting_id', message: 'is not a meeting id' }]);
+  return value;
+}
+
+export interface Actor {
+  /** A user id or join token `sub`, or `service:recording`. */
+  id: string;
+  requestId?: string | undefined;
+}
+
+export type Action =
+  'recording.started' | 'recording.stopped' | 'recording.ready' | 'recording.failed' | 'recording.deleted';
+
+function snapshot(row: RecordingRow | null): Record<string, unknown> | null {
+  if (row === null) return null;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row))
+    out[key] = value instanceof Date ? value.toISOString() : value;
+  return out;
+}
+
+export class RecordingStore {
+  constructor(private readonly db: Db) {}
+
+  private async audit(
+    tx: Db,
+    action: Action,
+    actor: Actor,
+    before: RecordingRow | null,
+    after: RecordingRow | null,
+  ) {
+    const row = after ?? before;
+    if (row === null) return;
+    await tx.insert(auditEvents).values({
+      actor: actor.id,
+      action,
+      entity: 'recording',
+      entityId: row.id,
+      meetingId: row.meetingId,
+      requestId: actor.requestId ?? null,
+      before: snapshot(before),
+      after: snapshot(after),
+    });
+  }
+
+  async get(id: string): Promise<RecordingRow | null> {
+    const [row] = await this.db.select().from(recordings).where(eq(recordings.id, id));
+    return row ?? null;
+  }
+
+  async list(meetingId: string): Promise<RecordingRow[]> {
+    return this.db
+      .select()
+      .from(recordings)
+      .where(eq(recordings.meetingId, meetingId))
+      .orderBy(desc(recordings.startedAt));
+  }
+
+  /** The meeting's recording in progress (recording or stopping), if any. */
+  async active(meetingId: string): Promise<RecordingRow | null> {
+    const rows = await this.list(meetingId);
+    return rows.find((r) => r.status === 'recording' || r.status === 'stopping') ?? null;
+  }
+
+  async create(
+    row: { id: string; meetingId: string; storage: string; storageKey: string; tracks: unknown[] },
+    actor: Actor,
+  ): Promise<RecordingRow> {
+    return this.db.transaction(async (tx) => {
+      const [created] = await tx
+        .insert(recordings)
+        .values({ ...row, status: 'recording', createdBy: actor.id, updatedBy: actor.id })
+        .returning();
+      await this.audit(tx, 'recording.started', actor, null, created!);
+      return created!;
+    });
+  }
+
+  /** Moves a recording from one status to the next; null when it was not in `from` (someone else moved it). */
+  async transition(
+    id: string,
+    from: RecordingStatus,
+    to: RecordingStatus,
+    action: Action,
+    actor: Actor,
+    fields: Partial<Pick<RecordingRow, 'bytes' | 'durationMs' | 'error' | 'stoppedAt'>> = {},
+  ): Promise<RecordingRow | null> {
+    return this.db.transaction(async (tx) => {
+      const [before] = await tx.select().from(recordings).where(eq(recordings.id, id));
+      if (!before || before.status !== from) return null;
+      const [after] = await tx
+        .update(recordings)
+        .set({ ...fields, status: to, updatedAt: new Date(), updatedBy: actor.id })
+        .where(and(eq(recordings.id, id), eq(recordings.status, from)))
+        .returning();
+      await this.audit(tx, action, actor, before, after!);
+      return after!;
+    });
+  }
+
+  async delete(id: string, actor: Actor): Promise<RecordingRow | null> {
+    return this.db.transaction(async (tx) => {
+      const [before] = await tx.delete(recordings).where(eq(recordings.id, id)).returning();
+      if (!before) return null;
+      await this.audit(tx, 'recording.deleted', actor, before, null);
+      return before;
+    });
+  }
+
+  async auditOf(recordingId: string) {
+    return this.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.entityId, recordingId))
+      .orderBy(auditEvents.id);
+  }
+}

@@ -1,0 +1,139 @@
+// A room with real media for the recording tests: an SFU worker in-process and libwebrtc peers publishing
+// synthetic VP8 video and Opus audio through its gRPC API; FFmpeg presence and ffprobe.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createGrpcClient, createLogger, unary } from '@origo/kit';
+import { SfuServiceClient } from '@origo/proto/sfu-rpc';
+import { createSfuWorkerService, type SfuWorkerService } from '@origo/sfu';
+import { waitFor } from '@origo/kit/testing';
+import { EventFeed, grpcRouter, WrtcClient, type GrpcPeer } from '@origo/sfu/testing';
+import { checkFfmpeg } from '../src/ffmpeg.js';
+
+const run = promisify(execFile);
+
+/** Whether FFmpeg and ffprobe run here; outside CI a missing one skips the media tests with this reason. */
+export async function ffmpegMissing(): Promise<string | null> {
+  try {
+    await checkFfmpeg('ffmpeg');
+    await checkFfmpeg('ffprobe');
+    return null;
+  } catch (err) {
+    if (process.env['CI'] !== undefined) throw err;
+    return (err as Error).message;
+  }
+}
+
+export interface Probe {
+  durationS: number;
+  video: { codec: string; width: number; height: number }[];
+  audio: { codec: string; channels: number }[];
+}
+
+export async function ffprobe(path: string): Promise<Probe> {
+  const { stdout } = await run('ffprobe', [
+    '-v',
+    'error',
+    '-print_format',
+    'json',
+    '-show_format',
+    '-show_streams',
+    path,
+  ]);
+  const json = JSON.parse(stdout) as {
+    format: { duration?: string };
+    streams: { codec_type: string; codec_name: string; width?: number; height?: number; channels?: number }[];
+  };
+  return {
+    durationS: Number(json.format.duration ?? 0),
+    video: json.streams
+      .filter((s) => s.codec_type === 'video')
+      .map((s) => ({ codec: s.codec_name, width: s.width ?? 0, height: s.height ?? 0 })),
+    audio: json.streams
+      .filter((s) => s.codec_type === 'audio')
+      .map((s) => ({ codec: s.codec_name, channels: s.channels ?? 0 })),
+  };
+}
+
+export interface MediaRoom {
+  roomId: string;
+  grpcAddress: string;
+  peers: WrtcClient<GrpcPeer>[];
+  close(): Promise<void>;
+}
+
+/** A worker with a router for `roomId` and one publishing peer per name, each decoding the others. */
+export async function mediaRoom(roomId: string, names: string[]): Promise<MediaRoom> {
+  const service: SfuWorkerService = createSfuWorkerService({
+    workerId: 'w-rec',
+    nodeId: 'node-rec',
+    logger: createLogger({ service: 'sfu', level: 'silent' }),
+    router: { transport: 'ndc' },
+  });
+  const { grpcAddress } = await service.listen();
+  const client = createGrpcClient(SfuServiceClient, grpcAddress);
+  const feed = new EventFeed(client);
+  await feed.ready;
+  await unary(client.createRouter.bind(client), { roomId });
+  const router = grpcRouter(client, roomId, feed);
+  const peers = names.map(
+    (name) => new WrtcClient<GrpcPeer>(name, { simulcast: false, width: 320, height: 240 }),
+  );
+  for (const p of peers) {
+    await p.join(router);
+    await p.peer.created;
+  }
+  await waitFor(
+    () =>
+      feed.events.filter((e) => e.roomId === roomId && e.event?.$case === 'trackPublished').length >=
+      names.length * 2,
+    { timeoutMs: 60_000, what: 'every peer publishing video and audio' },
+  );
+  return {
+    roomId,
+    grpcAddress,
+    peers,
+    async close() {
+      for (const p of peers) p.close();
+      feed.close();
+      client.close();
+      await service.stop(1000);
+    },
+  };
+}
+
+/** Mean luma (0..255) of each cell of a cols x rows grid over the frame at `atS` seconds of the video. */
+export async function gridLuma(path: string, atS: number, cols: number, rows: number): Promise<number[]> {
+  const probe = await ffprobe(path);
+  const { width, height } = probe.video[0] ?? { width: 0, height: 0 };
+  const { stdout } = await run(
+    'ffmpeg',
+    [
+      '-v',
+      'error',
+      '-ss',
+      String(atS),
+      '-i',
+      path,
+      '-frames:v',
+      '1',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'gray',
+      '-',
+    ],
+    { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
+  );
+  const frame = stdout as unknown as Buffer;
+  const sums = new Array<number>(cols * rows).fill(0);
+  const counts = new Array<number>(cols * rows).fill(0);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const cell =
+        Math.min(rows - 1, Math.floor((y * rows) / height)) * cols +
+        Math.min(cols - 1, Math.floor((x * cols) / width));
+      sums[cell]! += frame[y * width + x]!;
+      counts[cell]!++;
+    }
+  return sums.map((s, i) => s / Math.max(1, counts[i]!));
+}
