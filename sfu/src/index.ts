@@ -1,12 +1,6 @@
 // Public entry of @origo/sfu: the role for the launcher, and what tests and other tiers need to run a
 // worker in-process.
-export {
-  sfuRole,
-  SFU_WORKERS_ADDRESS,
-  SFU_WORKER_KEY_PREFIX,
-  workerEntryPath,
-  type WorkerRegistration,
-} from './role.js';
+export { sfuRole, startSfuRole, workerEntryPath, type WorkerRegistration } from './role.js';
 export {
   createSfuWorkerService,
   type SfuWorkerService,

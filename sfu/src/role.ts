@@ -1,7 +1,7 @@
 // The `sfu` role: one worker process per core (SFU_WORKERS overrides; 0 runs one worker in this
 // process), their gRPC addresses published as `sfu.workers` in the AddressBook and, with REDIS_URL,
 // registered in the shared store under `sfu:worker:<id>` with a TTL heartbeat. Crashed workers are
-// restarted with backoff.
+// restarted with backoff until the role drains (the node is stopping).
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -14,24 +14,17 @@ import {
   type RoleContext,
   type RoleDefinition,
   type RunningRole,
+  ADDRESS,
+  SFU_WORKER_KEY_PREFIX,
+  type SfuWorkerRegistration,
 } from '@origo/kit';
 import { createBusKv, type BusKv } from '@origo/kit/bus';
-import { sfuConfigSchema, type SfuConfig } from './worker/config.js';
+import { mediaOptionsFrom, sfuConfigSchema, type SfuConfig } from './worker/config.js';
 import { isWorkerMessage, type ParentToWorker } from './worker/ipc.js';
 import { createSfuWorkerService, type SfuWorkerService } from './worker/service.js';
 
-/** AddressBook entry: comma-separated gRPC addresses of the live workers. */
-export const SFU_WORKERS_ADDRESS = 'sfu.workers';
-/** Key prefix of worker registrations in the shared store. */
-export const SFU_WORKER_KEY_PREFIX = 'sfu:worker:';
-
-/** What a worker registers in the shared store. */
-export interface WorkerRegistration {
-  workerId: string;
-  nodeId: string;
-  grpcAddress: string;
-  httpUrl: string;
-}
+/** What a worker registers in the shared store (the contract lives in the kit, signaling reads it). */
+export type WorkerRegistration = SfuWorkerRegistration;
 
 const START_TIMEOUT_MS = 30_000;
 const STOP_BUDGET_MS = 8_000;
@@ -93,6 +86,7 @@ class Supervisor {
     env['SFU_WORKER_ID'] = slot.workerId;
     env['SFU_WORKER_GRPC_PORT'] = port(this.config.SFU_GRPC_PORT);
     env['SFU_WORKER_HTTP_PORT'] = port(this.config.SFU_HTTP_PORT);
+    env['SFU_WORKER_UDP_PORT'] = port(this.config.SFU_UDP_PORT);
     const child = fork(this.entry, [], {
       env,
       execArgv: ['--enable-source-maps'],
@@ -127,6 +121,11 @@ class Supervisor {
             clearTimeout(timer);
             resolveStart();
           }
+        } else if (message.type === 'signal') {
+          this.logger.info(
+            { worker_id: slot.workerId, signal: message.signal },
+            'sfu worker got a stop signal; it stops with the role',
+          );
         } else if (!settled) {
           settled = true;
           clearTimeout(timer);
@@ -147,7 +146,10 @@ class Supervisor {
           );
           return;
         }
-        if (this.stopping) return;
+        if (this.stopping) {
+          this.logger.info({ worker_id: slot.workerId, code, signal }, 'sfu worker exited');
+          return;
+        }
         this.logger.error({ worker_id: slot.workerId, code, signal }, 'sfu worker died; restarting');
         this.scheduleRestart(slot);
       });
@@ -174,8 +176,14 @@ class Supervisor {
     if (slot.child?.connected) slot.child.send(message, (err) => err && undefined);
   }
 
+  /** Drain is the first step of the node's shutdown: from here on a worker that exits stays down. */
   drain(): void {
-    for (const slot of this.slots) this.send(slot, { type: 'drain' });
+    this.stopping = true;
+    for (const slot of this.slots) {
+      if (slot.restartTimer) clearTimeout(slot.restartTimer);
+      slot.restartTimer = undefined;
+      this.send(slot, { type: 'drain' });
+    }
   }
 
   async stop(): Promise<void> {
@@ -255,102 +263,107 @@ class Registry {
 
 export const sfuRole: RoleDefinition = {
   name: 'sfu',
-  description: 'Media plane: werift SFU worker processes with their gRPC control servers',
-  async start(ctx: RoleContext): Promise<RunningRole> {
-    const config = loadConfig(sfuConfigSchema, ctx.env);
-    const logger = createLogger({ service: 'sfu', level: ctx.common.LOG_LEVEL });
-    const count = config.SFU_WORKERS === -1 ? availableParallelism() : config.SFU_WORKERS;
-
-    let inProcess: SfuWorkerService | undefined;
-    let inProcessReg: WorkerRegistration | undefined;
-    let supervisor: Supervisor | undefined;
-    let registry: Registry | undefined;
-
-    const list = (): WorkerRegistration[] => {
-      if (inProcessReg) return [inProcessReg];
-      return (supervisor?.live() ?? []).map((s) => ({
-        workerId: s.workerId,
-        nodeId: config.SFU_NODE_ID,
-        grpcAddress: s.grpcAddress ?? '',
-        httpUrl: s.httpUrl ?? '',
-      }));
-    };
-    const publish = (): void => {
-      ctx.addresses.set(
-        SFU_WORKERS_ADDRESS,
-        list()
-          .map((r) => r.grpcAddress)
-          .join(','),
-      );
-      void registry?.refresh();
-    };
-
-    if (ctx.common.REDIS_URL) {
-      const busKv = await createBusKv({ redisUrl: ctx.common.REDIS_URL, logger });
-      registry = new Registry(busKv, config.SFU_REGISTRY_TTL_MS, list, logger);
-    }
-
-    try {
-      if (count === 0) {
-        const workerId = `${config.SFU_NODE_ID}-w0`;
-        inProcess = createSfuWorkerService({
-          workerId,
-          nodeId: config.SFU_NODE_ID,
-          logger: logger.child({ worker_id: workerId }),
-          host: config.SFU_HOST,
-          ...(config.SFU_ADVERTISE_HOST ? { advertiseHost: config.SFU_ADVERTISE_HOST } : {}),
-          grpcPort: config.SFU_GRPC_PORT,
-          httpPort: config.SFU_HTTP_PORT,
-          ...(config.SFU_ICE_PORT_RANGE
-            ? { router: { werift: { icePortRange: config.SFU_ICE_PORT_RANGE } } }
-            : {}),
-        });
-        const { grpcAddress, httpUrl } = await inProcess.listen();
-        inProcessReg = { workerId, nodeId: config.SFU_NODE_ID, grpcAddress, httpUrl };
-        publish();
-      } else {
-        const entry = workerEntryPath();
-        if (!existsSync(entry)) {
-          throw new Error(
-            `SFU worker entry ${entry} is missing: build it with "npm run build -w @origo/sfu" (or set SFU_WORKERS=0)`,
-          );
-        }
-        supervisor = new Supervisor(ctx, config, logger, count, entry, publish);
-        await supervisor.start();
-      }
-      await registry?.refresh();
-    } catch (err) {
-      await supervisor?.stop();
-      await inProcess?.stop();
-      await registry?.close();
-      throw err;
-    }
-
-    const endpoints = (): Record<string, string> => {
-      const regs = list();
-      return {
-        grpc: regs.map((r) => r.grpcAddress).join(','),
-        metrics: regs.map((r) => `${r.httpUrl}/metrics`).join(','),
-      };
-    };
-    logger.info({ workers: list().length, ...endpoints() }, 'sfu role started');
-
-    let stopped: Promise<void> | undefined;
-    return {
-      name: 'sfu',
-      endpoints: endpoints(),
-      drain() {
-        supervisor?.drain();
-        inProcess?.drain();
-      },
-      stop() {
-        stopped ??= (async () => {
-          await registry?.close();
-          await Promise.all([supervisor?.stop(), inProcess?.stop()]);
-          ctx.addresses.set(SFU_WORKERS_ADDRESS, '');
-        })();
-        return stopped;
-      },
-    };
-  },
+  description:
+    'Media plane: SFU worker processes (werift or libdatachannel transport) with their gRPC servers',
+  start: (ctx) => startSfuRole(ctx),
 };
+
+/** Starts the sfu role; `logger` defaults to the role's own service logger (tests pass one that captures). */
+export async function startSfuRole(
+  ctx: RoleContext,
+  logger: Logger = createLogger({ service: 'sfu', level: ctx.common.LOG_LEVEL }),
+): Promise<RunningRole> {
+  const config = loadConfig(sfuConfigSchema, ctx.env);
+  const count = config.SFU_WORKERS === -1 ? availableParallelism() : config.SFU_WORKERS;
+
+  let inProcess: SfuWorkerService | undefined;
+  let inProcessReg: WorkerRegistration | undefined;
+  let supervisor: Supervisor | undefined;
+  let registry: Registry | undefined;
+
+  const list = (): WorkerRegistration[] => {
+    if (inProcessReg) return [inProcessReg];
+    return (supervisor?.live() ?? []).map((s) => ({
+      workerId: s.workerId,
+      nodeId: config.SFU_NODE_ID,
+      grpcAddress: s.grpcAddress ?? '',
+      httpUrl: s.httpUrl ?? '',
+    }));
+  };
+  const publish = (): void => {
+    ctx.addresses.set(
+      ADDRESS.sfuWorkers,
+      list()
+        .map((r) => r.grpcAddress)
+        .join(','),
+    );
+    // refresh() logs and retries a failed write itself; it never rejects.
+    void registry?.refresh();
+  };
+
+  if (ctx.common.REDIS_URL) {
+    const busKv = await createBusKv({ redisUrl: ctx.common.REDIS_URL, logger });
+    registry = new Registry(busKv, config.SFU_REGISTRY_TTL_MS, list, logger);
+  }
+
+  try {
+    if (count === 0) {
+      const workerId = `${config.SFU_NODE_ID}-w0`;
+      inProcess = createSfuWorkerService({
+        workerId,
+        nodeId: config.SFU_NODE_ID,
+        logger: logger.child({ worker_id: workerId }),
+        host: config.SFU_HOST,
+        ...(config.SFU_ADVERTISE_HOST ? { advertiseHost: config.SFU_ADVERTISE_HOST } : {}),
+        grpcPort: config.SFU_GRPC_PORT,
+        httpPort: config.SFU_HTTP_PORT,
+        ...mediaOptionsFrom(config),
+      });
+      const { grpcAddress, httpUrl } = await inProcess.listen();
+      inProcessReg = { workerId, nodeId: config.SFU_NODE_ID, grpcAddress, httpUrl };
+      publish();
+    } else {
+      const entry = workerEntryPath();
+      if (!existsSync(entry)) {
+        throw new Error(
+          `SFU worker entry ${entry} is missing: build it with "npm run build -w @origo/sfu" (or set SFU_WORKERS=0)`,
+        );
+      }
+      supervisor = new Supervisor(ctx, config, logger, count, entry, publish);
+      await supervisor.start();
+    }
+    await registry?.refresh();
+  } catch (err) {
+    await supervisor?.stop();
+    await inProcess?.stop();
+    await registry?.close();
+    throw err;
+  }
+
+  const endpoints = (): Record<string, string> => {
+    const regs = list();
+    return {
+      grpc: regs.map((r) => r.grpcAddress).join(','),
+      metrics: regs.map((r) => `${r.httpUrl}/metrics`).join(','),
+    };
+  };
+  logger.info({ workers: list().length, ...endpoints() }, 'sfu role started');
+
+  let stopped: Promise<void> | undefined;
+  return {
+    name: 'sfu',
+    endpoints: endpoints(),
+    drain() {
+      supervisor?.drain();
+      inProcess?.drain();
+    },
+    stop() {
+      stopped ??= (async () => {
+        await registry?.close();
+        await Promise.all([supervisor?.stop(), inProcess?.stop()]);
+        ctx.addresses.set(ADDRESS.sfuWorkers, '');
+      })();
+      return stopped;
+    },
+  };
+}

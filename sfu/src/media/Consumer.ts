@@ -5,7 +5,9 @@ import type { MediaStats } from './MediaStats.js';
 import { Munger } from './Munger.js';
 import type { CachedPacket } from './PacketCache.js';
 import type { Producer, ProducerSink } from './Producer.js';
+import { parseVp8, Vp8Info } from './rtp.js';
 import type { InboundPacket, MediaKind, OutboundFeedback, OutboundTrack } from './transport.js';
+import { rewriteVp8Ids, Vp8Munger } from './Vp8Munger.js';
 
 export type ConsumerEvents = {
   close: [reason: string];
@@ -35,6 +37,10 @@ export class Consumer extends SafeEmitter<ConsumerEvents> implements ProducerSin
   readonly kind: MediaKind;
   readonly selector = new LayerSelector();
   private readonly munger: Munger;
+  private readonly vp8 = new Vp8Munger();
+  /** Outgoing copy of a VP8 payload with its ids rewritten (send() copies synchronously). */
+  private scratch = Buffer.alloc(0);
+  private readonly nackVp8 = new Vp8Info();
   private current = -1;
   private target = -1;
   private dropRate: number;
@@ -43,6 +49,8 @@ export class Consumer extends SafeEmitter<ConsumerEvents> implements ProducerSin
   private readonly histOrig = new Uint16Array(HISTORY);
   private readonly histTs = new Uint32Array(HISTORY);
   private readonly histLayer = new Int8Array(HISTORY);
+  private readonly histPic = new Int32Array(HISTORY);
+  private readonly histTl0 = new Int16Array(HISTORY);
   private readonly cached: CachedPacket = { seq: 0, ts: 0, marker: false, payload: Buffer.alloc(0) };
   private wasReady = false;
   private lastFractionLost = 0;
@@ -67,6 +75,11 @@ export class Consumer extends SafeEmitter<ConsumerEvents> implements ProducerSin
     this.dropRate = opts.egressDropRate ?? 0;
     this.dropFilter = opts.dropFilter;
     track.feedback = this;
+    const c = track.continuity;
+    if (c !== null) {
+      this.munger.continueFrom(c.seq, c.ts, c.atMs);
+      this.vp8.continueFrom(c.pictureId, c.tl0PicIdx);
+    }
     stats.consumers++;
     this.reselect(performance.now());
     producer.addSink(this);
@@ -89,9 +102,10 @@ export class Consumer extends SafeEmitter<ConsumerEvents> implements ProducerSin
     return this.target;
   }
 
-  /** For dynacast: the layer this consumer needs from the publisher. */
+  /** For dynacast: the layer this consumer needs from the publisher, sent now or not. */
   get layerWanted(): number {
-    return this.target;
+    if (this.kind === 'audio') return this.target;
+    return this.selector.desired(this.producer.layerInfos, this.producer.layerCount);
   }
 
   setEgressDropRate(rate: number): void {
@@ -101,6 +115,8 @@ export class Consumer extends SafeEmitter<ConsumerEvents> implements ProducerSin
   setPreferredLayers(request: LayerRequest, paused: boolean): void {
     this.selector.setRequest(request, paused);
     this.reselect(performance.now());
+    // The request may want a layer the publisher has paused: tell it now, not at the next tick.
+    this.producer.updateDynacast();
   }
 
   /**
@@ -124,7 +140,7 @@ export class Consumer extends SafeEmitter<ConsumerEvents> implements ProducerSin
 
   // ---- ProducerSink ----
 
-  onPacket(layer: number, p: InboundPacket, keyframe: boolean, nowMs: number): void {
+  onPacket(layer: number, p: InboundPacket, keyframe: boolean, nowMs: number, vp8: Vp8Info | null): void {
     const track = this.track;
     if (!track.ready) {
       this.wasReady = false;
@@ -145,6 +161,7 @@ export class Consumer extends SafeEmitter<ConsumerEvents> implements ProducerSin
       if (this.current >= 0) this.stats.layerSwitches++;
       this.current = layer;
       this.munger.rebase(p.seq, p.ts, nowMs);
+      if (vp8 !== null) this.vp8.rebase(vp8);
       this.safeEmit('layerChanged', layer);
     }
     const m = this.munger;
@@ -155,6 +172,16 @@ export class Consumer extends SafeEmitter<ConsumerEvents> implements ProducerSin
     this.histOrig[h] = p.seq;
     this.histTs[h] = m.outTs;
     this.histLayer[h] = layer;
+    let payload = p.payload;
+    if (vp8 !== null && (vp8.pictureIdOffset >= 0 || vp8.tl0Offset >= 0)) {
+      this.vp8.map(vp8);
+      this.histPic[h] = this.vp8.outPictureId;
+      this.histTl0[h] = this.vp8.outTl0;
+      payload = this.rewritten(payload, vp8, this.vp8.outPictureId, this.vp8.outTl0);
+    } else {
+      this.histPic[h] = -1;
+      this.histTl0[h] = -1;
+    }
     if (
       (this.dropRate > 0 && Math.random() < this.dropRate) ||
       (this.dropFilter !== undefined && this.dropFilter(seq))
@@ -162,10 +189,17 @@ export class Consumer extends SafeEmitter<ConsumerEvents> implements ProducerSin
       this.stats.packetsDropped++;
       return;
     }
-    track.send(seq, m.outTs, p.marker, p.payload);
+    track.send(seq, m.outTs, p.marker, payload);
     this.packetsSent++;
     this.stats.packetsOut++;
-    this.stats.bytesOut += p.payload.length;
+    this.stats.bytesOut += payload.length;
+  }
+
+  /** The payload with its VP8 ids replaced, in this consumer's scratch buffer. */
+  private rewritten(src: Buffer, info: Vp8Info, pictureId: number, tl0: number): Buffer {
+    if (this.scratch.length < src.length) this.scratch = Buffer.allocUnsafe(Math.max(1500, src.length));
+    const n = rewriteVp8Ids(src, info, pictureId, tl0, this.scratch);
+    return this.scratch.subarray(0, n);
   }
 
   onLayersChanged(nowMs: number): void {
@@ -205,12 +239,17 @@ export class Consumer extends SafeEmitter<ConsumerEvents> implements ProducerSin
         continue;
       }
       // RFC 4588 is not negotiated towards subscribers: resend on the media SSRC with the same
-      // munged sequence number and timestamp the subscriber saw.
-      this.track.send(seq, this.histTs[h]!, this.cached.marker, this.cached.payload);
+      // munged sequence number, timestamp and VP8 ids the subscriber saw.
+      let payload = this.cached.payload;
+      const pic = this.histPic[h]!;
+      const tl0 = this.histTl0[h]!;
+      if ((pic >= 0 || tl0 >= 0) && parseVp8(payload, this.nackVp8))
+        payload = this.rewritten(payload, this.nackVp8, pic, tl0);
+      this.track.send(seq, this.histTs[h]!, this.cached.marker, payload);
       this.retransmitted++;
       stats.retransmissionsSent++;
       stats.packetsOut++;
-      stats.bytesOut += this.cached.payload.length;
+      stats.bytesOut += payload.length;
     }
   }
 
@@ -263,6 +302,15 @@ export class Consumer extends SafeEmitter<ConsumerEvents> implements ProducerSin
     this.stats.consumers--;
     this.producer.removeSink(this);
     this.track.feedback = null;
+    if (this.munger.isStarted && this.packetsSent > 0) {
+      this.track.continuity = {
+        seq: this.munger.highestOutSeq,
+        ts: this.munger.highestOutTs,
+        atMs: this.munger.lastSentAtMs,
+        pictureId: this.vp8.lastPictureId,
+        tl0PicIdx: this.vp8.lastTl0PicIdx,
+      };
+    }
     this.safeEmit('close', reason);
     this.removeAllListeners();
   }

@@ -86,6 +86,37 @@ export class LayerSelector {
     return known ? highest : lowest;
   }
 
+  /**
+   * The layer this subscriber would take if the publisher sent all `count` layers it has: what dynacast
+   * asks the publisher for. Unlike wanted() it looks past inactive layers, because a layer dynacast
+   * paused is inactive, and asking only for active ones would never bring it back (a newcomer would see
+   * the lowest layer for as long as the meeting lasts). -1 when paused.
+   */
+  desired(layers: readonly LayerInfo[], count: number): number {
+    if (this.paused || count <= 0) return -1;
+    const top = count - 1;
+    const req = this.request;
+    if ('quality' in req) return Math.min(req.quality, top);
+    const w = req.width * this.sizeSlack;
+    const h = req.height * this.sizeSlack;
+    // Sizes from past keyframes; a layer never seen is taken as twice the one below (simulcast halves
+    // the size per layer), and with no size known at all, every layer is asked for until one is.
+    let width = 0;
+    let height = 0;
+    for (let i = 0; i <= top; i++) {
+      const l = layers[i];
+      if (l !== undefined && l.width > 0) {
+        width = l.width;
+        height = l.height;
+      } else if (width > 0) {
+        width *= 2;
+        height *= 2;
+      }
+      if (width > 0 && width >= w && height >= h) return i;
+    }
+    return top;
+  }
+
   /** The layer to send given the current one: wanted(), capped by bandwidth. */
   select(layers: readonly LayerInfo[], current: number): number {
     let target = this.wanted(layers);

@@ -19,6 +19,8 @@ export class Munger {
   private lastOutSeq = 0;
   private lastOutTs = 0;
   private lastOutAtMs = 0;
+  /** Started by continueFrom(), no source rebased yet. */
+  private awaitingSource = false;
 
   constructor(readonly clockRate: number) {}
 
@@ -33,6 +35,27 @@ export class Munger {
 
   get highestOutTs(): number {
     return this.lastOutTs;
+  }
+
+  /** performance.now() of the highest packet sent. */
+  get lastSentAtMs(): number {
+    return this.lastOutAtMs;
+  }
+
+  /**
+   * Starts as the continuation of a stream that ended at (seq, ts) at `atMs` (an m-line reused for a new
+   * track): the first source is then treated like a switch, continuing sequence numbers and timestamps.
+   */
+  continueFrom(seq: number, ts: number, atMs: number): void {
+    this.started = true;
+    this.seqOffset = 0;
+    this.tsOffset = 0;
+    this.lastOutSeq = seq & 0xffff;
+    this.lastOutTs = ts >>> 0;
+    this.lastOutAtMs = atMs;
+    // No source yet: map() must refuse packets until the first rebase.
+    this.baseInSeq = 0;
+    this.awaitingSource = true;
   }
 
   /**
@@ -55,6 +78,7 @@ export class Munger {
       this.tsOffset = (this.lastOutTs + step - inTs) >>> 0;
     }
     this.baseInSeq = inSeq;
+    this.awaitingSource = false;
   }
 
   /**
@@ -63,7 +87,7 @@ export class Munger {
    * dropped, or their sequence numbers would collide with packets already sent.
    */
   map(inSeq: number, inTs: number, nowMs: number): boolean {
-    if (!this.started) return false;
+    if (!this.started || this.awaitingSource) return false;
     if (seqDiff(inSeq, this.baseInSeq) < 0) return false;
     const outSeq = (inSeq + this.seqOffset) & 0xffff;
     const outTs = (inTs + this.tsOffset) >>> 0;
@@ -79,6 +103,7 @@ export class Munger {
 
   reset(): void {
     this.started = false;
+    this.awaitingSource = false;
     this.seqOffset = 0;
     this.tsOffset = 0;
   }

@@ -1,6 +1,12 @@
 import { Consumer, type ConsumerOptions } from './Consumer.js';
 import { SafeEmitter } from './emitter.js';
-import { InvalidArgumentError, InvalidStateError, NotFoundError, SdpRejectedError } from './errors.js';
+import {
+  IceGenerationLostError,
+  InvalidArgumentError,
+  InvalidStateError,
+  NotFoundError,
+  SdpRejectedError,
+} from './errors.js';
 import type { LayerRequest } from './LayerSelector.js';
 import type { MediaStats } from './MediaStats.js';
 import type { Producer } from './Producer.js';
@@ -20,6 +26,8 @@ import type {
 export interface TrackMeta {
   /** m-line id in the client's offer. */
   mid: string;
+  /** Id for the producer of this m-line (the track id the router's owner gave it); random when absent. */
+  trackId?: string;
   /** camera, microphone, screen... carried into Producer.source. */
   source?: string;
   /** Simulcast rids from low to high quality when they are not Chromium's q/h/f. */
@@ -74,6 +82,8 @@ export class Peer extends SafeEmitter<PeerEvents> {
   private negotiateScheduled = false;
   private iceRestartPending = false;
   private awaitingAnswer = false;
+  /** A subscriber offer went out at least once (there is a session whose ICE can be restarted). */
+  private offered = false;
   private failedTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly opts: PeerOptions;
@@ -138,6 +148,7 @@ export class Peer extends SafeEmitter<PeerEvents> {
         return Promise.reject(new InvalidArgumentError('each track meta needs a string mid'));
       }
       const copy: TrackMeta = { mid: m.mid };
+      if (typeof m.trackId === 'string' && m.trackId.length > 0) copy.trackId = m.trackId;
       if (typeof m.source === 'string') copy.source = m.source;
       if (Array.isArray(m.rids))
         copy.rids = (m.rids as unknown[]).filter((r): r is string => typeof r === 'string');
@@ -173,10 +184,14 @@ export class Peer extends SafeEmitter<PeerEvents> {
     try {
       await this.subscriber.setAnswer(sdp);
     } catch (error) {
-      throw new SdpRejectedError(
-        `subscriber answer rejected: ${error instanceof Error ? error.message : String(error)}`,
-        error,
-      );
+      // The answer is fine but the connection it answers died while it was on its way: offer again with a
+      // new ICE generation instead of failing the client (it answers the next offer as any renegotiation).
+      if (error instanceof IceGenerationLostError) this.iceRestartPending = true;
+      else
+        throw new SdpRejectedError(
+          `subscriber answer rejected: ${error instanceof Error ? error.message : String(error)}`,
+          error,
+        );
     } finally {
       this.awaitingAnswer = false;
       this.negotiating = false;
@@ -214,6 +229,9 @@ export class Peer extends SafeEmitter<PeerEvents> {
       this.publisher.restartIce();
       return;
     }
+    // Before the first offer there is nothing to restart: an offer now would carry no m-line at all,
+    // which a browser refuses. The first real offer gets fresh credentials anyway.
+    if (!this.offered) return;
     this.iceRestartPending = true;
     this.scheduleNegotiation();
   }
@@ -322,6 +340,7 @@ export class Peer extends SafeEmitter<PeerEvents> {
     this.negotiateScheduled = true;
     setImmediate(() => {
       this.negotiateScheduled = false;
+      // negotiate() contains its own failures (it closes the peer with the reason).
       void this.negotiate();
     });
   }
@@ -339,6 +358,7 @@ export class Peer extends SafeEmitter<PeerEvents> {
       const sdp = await this.subscriber.offer(restart);
       if (this.closed) return;
       this.awaitingAnswer = true;
+      this.offered = true;
       this.safeEmit('subscriberOffer', sdp);
     } catch (error) {
       this.negotiating = false;

@@ -45,7 +45,8 @@ export class ProducerLayer implements LayerInfo {
 /** What a Producer needs from its consumers (Consumer implements it). */
 export interface ProducerSink {
   readonly layerWanted: number;
-  onPacket(layer: number, packet: InboundPacket, keyframe: boolean, nowMs: number): void;
+  /** `vp8` is the parsed VP8 descriptor of the packet (valid during the call), null for other codecs. */
+  onPacket(layer: number, packet: InboundPacket, keyframe: boolean, nowMs: number, vp8: Vp8Info | null): void;
   onLayersChanged(nowMs: number): void;
   producerClosed(): void;
   /** Closes the subscriber's peer after a contained failure. */
@@ -53,6 +54,8 @@ export interface ProducerSink {
 }
 
 export interface ProducerInit {
+  /** Id of the track this producer carries (chosen by the owner of the router); random when absent. */
+  id?: string;
   peerId: string;
   mid: string;
   kind: MediaKind;
@@ -72,7 +75,7 @@ export interface ProducerInit {
  * and size tracking per layer, audio levels for speaker detection, fan-out to consumers.
  */
 export class Producer extends SafeEmitter<ProducerEvents> {
-  readonly id = randomUUID();
+  readonly id: string;
   readonly peerId: string;
   readonly mid: string;
   readonly kind: MediaKind;
@@ -99,6 +102,7 @@ export class Producer extends SafeEmitter<ProducerEvents> {
 
   constructor(init: ProducerInit) {
     super();
+    this.id = init.id ?? randomUUID();
     this.peerId = init.peerId;
     this.mid = init.mid;
     this.kind = init.kind;
@@ -122,6 +126,19 @@ export class Producer extends SafeEmitter<ProducerEvents> {
 
   get consumerCount(): number {
     return this.sinks.length;
+  }
+
+  /** Simulcast layers the publisher has (announced rids, or seen), whether it sends them now or not. */
+  get layerCount(): number {
+    return Math.min(3, Math.max(this.ridOrder.length, this.layers.length));
+  }
+
+  /** The rid of the layer at quality `q`: seen, or announced. */
+  private ridAt(q: number): string | undefined {
+    return (
+      this.layers[q]?.rid ??
+      this.ridOrder.find((rid) => (RID_QUALITY[rid] ?? this.ridOrder.indexOf(rid)) === q)
+    );
   }
 
   /** Adds the stream of one simulcast layer (or the only stream). */
@@ -161,9 +178,11 @@ export class Producer extends SafeEmitter<ProducerEvents> {
     layer.windowBytes += len + 12;
     layer.lastPacketMs = now;
     let keyframe = false;
+    let vp8: Vp8Info | null = null;
     if (this.kind === 'video') {
       if (this.isVp8) {
-        if (parseVp8(p.payload, this.vp8) && this.vp8.keyframe) {
+        if (parseVp8(p.payload, this.vp8)) vp8 = this.vp8;
+        if (vp8 !== null && vp8.keyframe) {
           keyframe = true;
           if (this.vp8.width > 0) {
             layer.width = this.vp8.width;
@@ -189,7 +208,7 @@ export class Producer extends SafeEmitter<ProducerEvents> {
     for (let i = 0; i < sinks.length; i++) {
       const s = sinks[i]!;
       try {
-        s.onPacket(layer.index, p, keyframe, now);
+        s.onPacket(layer.index, p, keyframe, now, vp8);
       } catch (error) {
         stats.containedErrors++;
         queueMicrotask(() => s.fail(error));
@@ -270,10 +289,12 @@ export class Producer extends SafeEmitter<ProducerEvents> {
       if (w >= 0 && w < 3) wanted[w] = true;
     }
     const qualities: SubscribedQuality[] = [];
-    for (let q = 0; q < 3; q++) {
-      const l = this.layers[q];
-      if (!l && q > 0) continue;
-      qualities.push({ quality: q, rid: l?.rid, enabled: wanted[q]! });
+    // Layers announced but not seen yet are listed too: a publisher that paused them before any packet
+    // arrived must still be asked to send them.
+    const count = Math.max(1, this.layerCount);
+    for (let q = 0; q < count; q++) {
+      if (!this.layers[q] && q > 0 && this.ridAt(q) === undefined) continue;
+      qualities.push({ quality: q, rid: this.ridAt(q), enabled: wanted[q]! });
     }
     const key = qualities.map((q) => (q.enabled ? '1' : '0')).join('');
     if (key === this.lastQualities) return;

@@ -5,9 +5,14 @@ import { InvalidArgumentError, InvalidStateError } from './errors.js';
 import { MediaStats } from './MediaStats.js';
 import { Peer, type PeerHost, type PeerOptions, type TrackMeta } from './Peer.js';
 import { Producer, type SubscribedQuality } from './Producer.js';
+import { RtpForward } from './RtpForward.js';
 import { SpeakerDetector, type SpeakerDetectorOptions } from './SpeakerDetector.js';
 import type { InboundTrack, MediaKind, TransportFactory } from './transport.js';
+import { NdcTransportFactory, type NdcTransportOptions } from './NdcTransport.js';
 import { WeriftTransportFactory, type WeriftTransportOptions } from './WeriftTransport.js';
+
+/** The WebRTC stacks under the forwarding stages. */
+export type TransportKind = 'werift' | 'ndc';
 
 export interface ActiveSpeaker {
   participantId: string;
@@ -32,9 +37,12 @@ export interface RouterOptions extends ConsumerOptions {
   roomId?: string;
   /** Shared per worker; a new one when omitted. */
   stats?: MediaStats;
-  /** Defaults to werift. */
+  /** A factory shared by several routers; built from `transport` when omitted. */
   transports?: TransportFactory;
+  /** Stack used when `transports` is not given. Default werift. */
+  transport?: TransportKind;
   werift?: WeriftTransportOptions;
+  ndc?: NdcTransportOptions;
   /** Minimum interval between PLIs sent to a publisher per layer. Default 500 ms. */
   pliIntervalMs?: number;
   /** Packet cache slots per video layer. Default 512. */
@@ -51,6 +59,7 @@ export class Router extends SafeEmitter<RouterEvents> {
   readonly stats: MediaStats;
   private readonly peers = new Map<string, Peer>();
   private readonly producers = new Map<string, Producer>();
+  private readonly forwards = new Map<string, RtpForward>();
   private readonly speakers: SpeakerDetector;
   private readonly timer: NodeJS.Timeout;
   private readonly host: PeerHost;
@@ -63,7 +72,11 @@ export class Router extends SafeEmitter<RouterEvents> {
     this.id = opts.roomId ?? randomUUID();
     this.stats = opts.stats ?? new MediaStats();
     this.speakers = new SpeakerDetector(opts.speaker);
-    const transports = opts.transports ?? new WeriftTransportFactory(opts.werift);
+    const transports =
+      opts.transports ??
+      (opts.transport === 'ndc'
+        ? new NdcTransportFactory(opts.ndc)
+        : new WeriftTransportFactory(opts.werift));
     this.host = {
       stats: this.stats,
       transports,
@@ -95,6 +108,25 @@ export class Router extends SafeEmitter<RouterEvents> {
     return [...this.producers.values()];
   }
 
+  /**
+   * A plain-RTP forward (a recorder): a subscriber without ICE, DTLS or SRTP. Its streams are added with
+   * `add()`; it closes with the router.
+   */
+  createRtpForward(id: string, family: 'udp4' | 'udp6' = 'udp4'): RtpForward {
+    if (this.closed) throw new InvalidStateError('router closed');
+    if (typeof id !== 'string' || id.length === 0 || id.length > 256)
+      throw new InvalidArgumentError('forward id must be a non-empty string');
+    if (this.forwards.has(id)) throw new InvalidStateError(`forward ${id} exists`);
+    const forward = new RtpForward(id, this.stats, family);
+    this.forwards.set(id, forward);
+    forward.on('close', () => this.forwards.delete(id));
+    return forward;
+  }
+
+  getRtpForward(id: string): RtpForward | undefined {
+    return this.forwards.get(id);
+  }
+
   createPeer(participantId: string, opts: PeerOptions = {}): Peer {
     if (this.closed) throw new InvalidStateError('router closed');
     if (typeof participantId !== 'string' || participantId.length === 0 || participantId.length > 256) {
@@ -122,7 +154,10 @@ export class Router extends SafeEmitter<RouterEvents> {
     track: InboundTrack,
     meta: TrackMeta | undefined,
   ): Producer {
+    const id = meta?.trackId;
+    if (id !== undefined && this.producers.has(id)) throw new InvalidStateError(`producer ${id} exists`);
     const producer = new Producer({
+      ...(id !== undefined ? { id } : {}),
       peerId: peer.participantId,
       mid,
       kind,
@@ -182,6 +217,8 @@ export class Router extends SafeEmitter<RouterEvents> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    for (const f of [...this.forwards.values()]) f.close('routerclose');
+    this.forwards.clear();
     for (const peer of [...this.peers.values()]) peer.close('routerclose');
     this.peers.clear();
     for (const p of [...this.producers.values()]) p.close('routerclose');

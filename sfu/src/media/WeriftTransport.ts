@@ -1,5 +1,5 @@
-// werift implementation of the transport seam. The only file of the media plane that imports
-// werift: everything werift calls back into is wrapped, so a throw inside becomes onFatal for
+// werift implementation of the transport seam. With WeriftIceGuard.ts, the only file of the media plane
+// that imports werift: everything werift calls back into is wrapped, so a throw inside becomes onFatal for
 // this transport (its peer closes) instead of an uncaught exception in the worker.
 import {
   GenericNack,
@@ -28,8 +28,11 @@ import {
   type RtcpPacket,
   type RtpPacket,
 } from 'werift';
+import { networkInterfaces } from 'node:os';
+import { extraHostAddresses } from './hostAddresses.js';
 import { absSendTime, parseAudioLevel, rembExpMantissa, trimNackList } from './rtp.js';
 import { addStartBitrate, stripTransportCc } from './sdp.js';
+import { installIceGuard } from './WeriftIceGuard.js';
 import type {
   CodecInfo,
   IceCandidateInit,
@@ -39,6 +42,7 @@ import type {
   OutboundFeedback,
   OutboundTrack,
   PublisherTransport,
+  StreamContinuity,
   SubscriberTransport,
   TransportConnectionState,
   TransportFactory,
@@ -58,6 +62,8 @@ export interface WeriftTransportOptions {
   ipv4Only?: boolean;
   /** UDP port range for ICE, e.g. [40000, 40999]. Default: any. */
   icePortRange?: [number, number];
+  /** Addresses to put into host candidates (NAT, Kubernetes); default the local interfaces. */
+  announcedAddresses?: string[];
 }
 
 function videoCodecs(): RTCRtpCodecParameters[] {
@@ -87,6 +93,8 @@ function baseConfig(
   opts: WeriftTransportOptions,
   publisher: boolean,
 ): ConstructorParameters<typeof RTCPeerConnection>[0] {
+  const ipv4Only = opts.ipv4Only ?? true;
+  const extra = extraHostAddresses(opts.announcedAddresses ?? [], networkInterfaces(), ipv4Only);
   return {
     codecs: { video: videoCodecs(), audio: audioCodecs() },
     headerExtensions: publisher
@@ -99,8 +107,9 @@ function baseConfig(
     // an offer is still unanswered never gets an ICE transport of its own that the client won't connect.
     ...(publisher ? {} : { bundlePolicy: 'max-bundle' as const }),
     iceUseIpv4: true,
-    iceUseIpv6: !(opts.ipv4Only ?? true),
+    iceUseIpv6: !ipv4Only,
     ...(opts.icePortRange ? { icePortRange: opts.icePortRange } : {}),
+    ...(extra.length > 0 ? { iceAdditionalHostAddresses: extra } : {}),
   };
 }
 
@@ -351,6 +360,7 @@ export class WeriftPublisherTransport extends WeriftBase implements PublisherTra
 
 class WeriftOutboundTrack implements OutboundTrack {
   feedback: OutboundFeedback | null = null;
+  continuity: StreamContinuity | null = null;
   active = true;
   readonly ssrc: number;
   packetCount = 0;
@@ -412,7 +422,8 @@ class WeriftOutboundTrack implements OutboundTrack {
     this.octetCount += payload.length;
     this.lastTs = ts;
     this.lastSentMs = now;
-    // SRTP encryption happens synchronously inside sendRtp, so the reused header is safe.
+    // SRTP encryption happens synchronously inside sendRtp, so the reused header is safe; werift catches
+    // send failures itself (the returned promise never rejects).
     void dtls.sendRtp(payload, h);
   }
 
@@ -446,7 +457,8 @@ class WeriftOutboundTrack implements OutboundTrack {
 export class WeriftSubscriberTransport extends WeriftBase implements SubscriberTransport {
   onBandwidthEstimate: ((bps: number) => void) | null = null;
   private readonly tracks = new Set<WeriftOutboundTrack>();
-  private readonly spare: RTCRtpTransceiver[] = [];
+  /** Freed m-lines (and their SSRCs) with where their last stream stopped, for the next track. */
+  private readonly spare: { transceiver: RTCRtpTransceiver; continuity: StreamContinuity | null }[] = [];
   private connected = false;
 
   constructor(opts: WeriftTransportOptions = {}) {
@@ -471,10 +483,13 @@ export class WeriftSubscriberTransport extends WeriftBase implements SubscriberT
   }
 
   addTrack(kind: MediaKind, codec: CodecInfo, streamId: string, trackId: string): OutboundTrack {
-    const spareIndex = this.spare.findIndex((t) => t.kind === kind);
+    const spareIndex = this.spare.findIndex((t) => t.transceiver.kind === kind);
     let transceiver: RTCRtpTransceiver;
+    let continuity: StreamContinuity | null = null;
     if (spareIndex >= 0) {
-      transceiver = this.spare.splice(spareIndex, 1)[0]!;
+      const reused = this.spare.splice(spareIndex, 1)[0]!;
+      transceiver = reused.transceiver;
+      continuity = reused.continuity;
       transceiver.setDirection('sendonly');
     } else {
       transceiver = this.pc.addTransceiver(kind, { direction: 'sendonly' });
@@ -484,6 +499,7 @@ export class WeriftSubscriberTransport extends WeriftBase implements SubscriberT
     // first negotiation of a transceiver; reused transceivers rely on the mid map signaling sends.
     (transceiver.sender as { trackId: string }).trackId = trackId;
     const t = new WeriftOutboundTrack(kind, streamId, transceiver, this, codec.clockRate);
+    t.continuity = continuity;
     this.listen(transceiver.sender.onRtcp, (p: RtcpPacket) => {
       if (t.active) t.handleRtcp(p);
     });
@@ -498,7 +514,7 @@ export class WeriftSubscriberTransport extends WeriftBase implements SubscriberT
     t.feedback = null;
     if (this.closed) return;
     t.transceiver.setDirection('inactive');
-    this.spare.push(t.transceiver);
+    this.spare.push({ transceiver: t.transceiver, continuity: t.continuity });
   }
 
   async offer(iceRestart: boolean): Promise<string> {
@@ -542,7 +558,9 @@ export class WeriftSubscriberTransport extends WeriftBase implements SubscriberT
 }
 
 export class WeriftTransportFactory implements TransportFactory {
-  constructor(private readonly opts: WeriftTransportOptions = {}) {}
+  constructor(private readonly opts: WeriftTransportOptions = {}) {
+    installIceGuard();
+  }
   createPublisher(): WeriftPublisherTransport {
     return new WeriftPublisherTransport(this.opts);
   }

@@ -40,6 +40,16 @@ export class SdpRejectedError extends MediaError {
   }
 }
 
+/**
+ * The connection an offer was made on is gone (its ICE failed, or the stack closed it) before the answer
+ * came: the answer belongs to a dead ICE generation. The peer makes a new offer with fresh credentials.
+ */
+export class IceGenerationLostError extends MediaError {
+  constructor(message: string, cause?: unknown) {
+    super('INVALID_STATE', message, { cause });
+  }
+}
+
 export class NotFoundError extends MediaError {
   constructor(message: string) {
     super('NOT_FOUND', message);

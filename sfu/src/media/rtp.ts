@@ -30,6 +30,14 @@ export class Vp8Info {
   height = 0;
   /** 7 or 15 bit picture id, -1 when absent. */
   pictureId = -1;
+  /** Byte offset of the picture id in the payload, -1 when absent. */
+  pictureIdOffset = -1;
+  /** The picture id is the 15-bit form (M bit set). */
+  pictureIdLong = false;
+  /** TL0PICIDX, -1 when absent. */
+  tl0PicIdx = -1;
+  /** Byte offset of TL0PICIDX, -1 when absent. */
+  tl0Offset = -1;
   /** Offset of the VP8 payload header (after the descriptor). */
   headerOffset = 0;
 }
@@ -44,6 +52,10 @@ export function parseVp8(p: Uint8Array, out: Vp8Info): boolean {
   out.width = 0;
   out.height = 0;
   out.pictureId = -1;
+  out.pictureIdOffset = -1;
+  out.pictureIdLong = false;
+  out.tl0PicIdx = -1;
+  out.tl0Offset = -1;
   const len = p.length;
   if (len < 1) return false;
   const b0 = p[0]!;
@@ -55,16 +67,23 @@ export function parseVp8(p: Uint8Array, out: Vp8Info): boolean {
     if (x & 0x80) {
       if (i >= len) return false;
       const m = p[i]!;
+      out.pictureIdOffset = i;
       if (m & 0x80) {
         if (i + 1 >= len) return false;
         out.pictureId = ((m & 0x7f) << 8) | p[i + 1]!;
+        out.pictureIdLong = true;
         i += 2;
       } else {
         out.pictureId = m & 0x7f;
         i += 1;
       }
     }
-    if (x & 0x40) i += 1; // TL0PICIDX
+    if (x & 0x40) {
+      if (i >= len) return false;
+      out.tl0Offset = i;
+      out.tl0PicIdx = p[i]!;
+      i += 1;
+    }
     if (x & 0x30) i += 1; // TID/Y/KEYIDX
   }
   if (i >= len) return false;

@@ -63,6 +63,21 @@ export interface OutboundFeedback {
   onReceiverReport(fractionLost: number, jitter: number): void;
 }
 
+/**
+ * Where the last stream sent on an m-line stopped. A transport that gives a freed m-line (and its SSRC)
+ * to a new track hands this over, so the new stream continues the old one instead of jumping back: a
+ * receiver drops packets whose sequence numbers, timestamps or VP8 picture ids run backwards.
+ */
+export interface StreamContinuity {
+  seq: number;
+  ts: number;
+  /** performance.now() of the last packet. */
+  atMs: number;
+  /** Last VP8 picture id and TL0PICIDX, -1 when none. */
+  pictureId: number;
+  tl0PicIdx: number;
+}
+
 /** One sent RTP stream towards a subscriber. */
 export interface OutboundTrack {
   readonly kind: MediaKind;
@@ -77,6 +92,11 @@ export interface OutboundTrack {
   send(seq: number, ts: number, marker: boolean, payload: Buffer): void;
   /** Stream id the subscriber sees (MediaStream id / msid), set before negotiation. */
   readonly streamId: string;
+  /**
+   * Set by the transport when this track reuses an m-line: where the previous stream on it stopped. The
+   * consumer sending on this track writes its own end state here when it closes.
+   */
+  continuity: StreamContinuity | null;
 }
 
 interface TransportBase {

@@ -1,6 +1,8 @@
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { env } from '@origo/kit';
 import { z } from 'zod';
+import type { NdcTransportOptions, RouterOptions, WeriftTransportOptions } from '../media/index.js';
 
 /** Variables of the SFU role and of each worker process (the role passes them on to its children). */
 export const sfuConfigSchema = z.object({
@@ -23,6 +25,24 @@ export const sfuConfigSchema = z.object({
     .transform((value) => value.split('-').map(Number) as [number, number])
     .refine(([a, b]) => a > 0 && a <= b && b <= 65535, 'must be an ascending range of ports')
     .optional(),
+  /**
+   * Addresses put into the SFU's ICE candidates instead of (or besides) the interfaces it finds: the public
+   * IP behind NAT, the node's external IP on Kubernetes. Comma-separated IPs; empty means the local interfaces.
+   */
+  SFU_ANNOUNCED_ADDRESSES: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((a) => a.trim())
+        .filter((a) => a.length > 0),
+    )
+    .refine((list) => list.every((a) => isIP(a) !== 0), 'must be a comma-separated list of IP addresses'),
+  /** WebRTC stack under the forwarding stages: `ndc` (libdatachannel, the default) or `werift` (pure TypeScript). */
+  SFU_TRANSPORT: z.enum(['werift', 'ndc']).default('ndc'),
+  /** The one UDP port a worker uses for every peer (ICE UDP mux, `ndc` only); worker i uses base + i; 0 any. */
+  SFU_UDP_PORT: env.port(0),
   /** TTL of a worker's registration in the shared store (REDIS_URL); refreshed at a third of it. */
   SFU_REGISTRY_TTL_MS: env.int(15_000, 1000),
 });
@@ -33,4 +53,32 @@ export const workerChildSchema = z.object({
   SFU_WORKER_ID: z.string().min(1).max(128),
   SFU_WORKER_GRPC_PORT: env.port(0),
   SFU_WORKER_HTTP_PORT: env.port(0),
+  /** This worker's ICE UDP port (SFU_UDP_PORT + worker index; 0 any). */
+  SFU_WORKER_UDP_PORT: env.port(0),
 });
+
+/** The router options of the media core that come from configuration. */
+export type MediaRouterOptions = Pick<RouterOptions, 'transport' | 'werift' | 'ndc'>;
+
+/**
+ * Media-core options every worker of this node gets from the configuration. `udpPort` is the
+ * worker's own ICE port (the role hands worker i SFU_UDP_PORT + i); it defaults to the base.
+ */
+export function mediaOptionsFrom(
+  config: SfuConfig,
+  udpPort: number = config.SFU_UDP_PORT,
+): { router: MediaRouterOptions } {
+  const announced = config.SFU_ANNOUNCED_ADDRESSES;
+  if (config.SFU_TRANSPORT === 'ndc') {
+    const ndc: NdcTransportOptions = { udpPort };
+    if (announced.length > 0) ndc.announcedAddresses = announced;
+    return { router: { transport: 'ndc', ndc } };
+  }
+  const werift: WeriftTransportOptions = {
+    ...(config.SFU_ICE_PORT_RANGE ? { icePortRange: config.SFU_ICE_PORT_RANGE } : {}),
+    ...(announced.length > 0 ? { announcedAddresses: announced } : {}),
+  };
+  return {
+    router: Object.keys(werift).length > 0 ? { transport: 'werift', werift } : { transport: 'werift' },
+  };
+}

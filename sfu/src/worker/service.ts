@@ -87,6 +87,13 @@ export function createSfuWorkerService(options: SfuWorkerServiceOptions): SfuWor
       }),
     getStats: (req) => wrap(() => worker.getStats(req.roomId)),
     getLoad: () => wrap(() => worker.getLoad()),
+    startRtpForward: (req) => wrap(() => worker.startRtpForward(req)),
+    requestRtpForwardKeyframe: (req) =>
+      wrap(() => {
+        worker.requestRtpForwardKeyframe(req.roomId, req.forwardId);
+        return {};
+      }),
+    stopRtpForward: (req) => wrap(() => ({ stopped: worker.stopRtpForward(req.roomId, req.forwardId) })),
     events: (req, call) =>
       new Promise<void>((resolve) => {
         const roomId = req.roomId;

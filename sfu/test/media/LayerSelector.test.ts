@@ -60,4 +60,28 @@ describe('LayerSelector', () => {
     s.setBandwidth(0);
     expect(s.select(three(), 0)).toBe(2);
   });
+
+  it('names the layer to ask a publisher for, including layers it paused (dynacast)', () => {
+    const s = new LayerSelector();
+    // Only q arrives: h and f were paused while nobody watched.
+    const paused = [L(320, 180, 150), L(640, 360, 0, false), L(1280, 720, 0, false)];
+    s.setRequest({ quality: 2 }, false);
+    expect(s.select(paused, -1)).toBe(0);
+    expect(s.desired(paused, 3)).toBe(2);
+    s.setRequest({ quality: 1 }, false);
+    expect(s.desired(paused, 3)).toBe(1);
+    s.setRequest({ quality: 2 }, false);
+    expect(s.desired(paused, 2)).toBe(1);
+    // By size: sizes seen before, else twice the layer below; all layers while nothing is known.
+    s.setRequest({ width: 600, height: 340 }, false);
+    expect(s.desired(paused, 3)).toBe(1);
+    expect(s.desired([L(320, 180, 150)], 3)).toBe(1);
+    s.setRequest({ width: 1200, height: 680 }, false);
+    expect(s.desired([L(320, 180, 150)], 3)).toBe(2);
+    expect(s.desired([L(0, 0, 0, false)], 3)).toBe(2);
+    s.setRequest({ width: 160, height: 90 }, false);
+    expect(s.desired(paused, 3)).toBe(0);
+    s.setRequest({ quality: 2 }, true);
+    expect(s.desired(paused, 3)).toBe(-1);
+  });
 });

@@ -10,6 +10,7 @@ import {
   type SubscribedQuality,
 } from '../../src/media/index.js';
 import { reportListenerError } from '../../src/media/emitter.js';
+import { transportsUnderTest } from './transports.js';
 import { waitFor, WrtcClient, type ClientOptions } from './wrtcClient.js';
 
 const DEADLINE = 30_000;
@@ -50,9 +51,9 @@ function videoProducerOf(r: Router, participantId: string) {
   return p;
 }
 
-describe('media plane with real peers', () => {
+describe.each(transportsUnderTest())('media plane with real peers on %s', (transport) => {
   it('three peers each decode the other two (video and audio); speaker detection; leave returns counts to zero', async () => {
-    router = new Router();
+    router = new Router({ transport });
     const r = router;
     autoSubscribe(r);
     const speakers: ActiveSpeaker[][] = [];
@@ -107,7 +108,7 @@ describe('media plane with real peers', () => {
   });
 
   it('switches layers on request (small then large) without a decoder stall; dynacast follows', async () => {
-    router = new Router();
+    router = new Router({ transport });
     const r = router;
     autoSubscribe(r);
     const qualities: SubscribedQuality[][] = [];
@@ -164,7 +165,7 @@ describe('media plane with real peers', () => {
   });
 
   it('recovers from 5% egress loss with NACK retransmissions from the cache', async () => {
-    router = new Router();
+    router = new Router({ transport });
     const r = router;
     autoSubscribe(r);
     const alice = client('alice', { audio: false });
@@ -195,7 +196,7 @@ describe('media plane with real peers', () => {
   });
 
   it('rejects a garbage SDP offer with a typed error and keeps serving the other peers', async () => {
-    router = new Router();
+    router = new Router({ transport });
     const r = router;
     autoSubscribe(r);
     const alice = client('alice', { audio: false });
@@ -220,7 +221,7 @@ describe('media plane with real peers', () => {
   });
 
   it('contains a failing consumer: only its peer closes, the others keep decoding', async () => {
-    router = new Router();
+    router = new Router({ transport });
     const r = router;
     autoSubscribe(r);
     const alice = client('alice', { audio: false });

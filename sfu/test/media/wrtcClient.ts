@@ -51,7 +51,7 @@ interface WrtcPeerConnection {
   remoteDescription: WrtcSessionDescription | null;
   localDescription: WrtcSessionDescription | null;
   addTransceiver(track: WrtcTrack, init: unknown): WrtcTransceiver;
-  createOffer(): Promise<WrtcSessionDescription>;
+  createOffer(options?: { iceRestart?: boolean }): Promise<WrtcSessionDescription>;
   createAnswer(): Promise<WrtcSessionDescription>;
   setLocalDescription(d?: WrtcSessionDescription): Promise<void>;
   setRemoteDescription(d: WrtcSessionDescription): Promise<void>;

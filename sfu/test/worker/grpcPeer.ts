@@ -2,7 +2,7 @@
 // stream), shaped as the media tests' PeerLike so the libwebrtc test client can publish through it.
 import { Metadata, type ClientReadableStream } from '@grpc/grpc-js';
 import { AppError, unary } from '@origo/kit';
-import { PeerTarget, type SfuEvent, type SfuServiceClient } from '@origo/proto/sfu-rpc';
+import { SignalTarget, type SfuEvent, type SfuServiceClient } from '@origo/proto/sfu-rpc';
 import type { IceCandidateInit, TrackMeta, TransportTarget } from '../../src/media/index.js';
 import type { PeerLike, RouterLike } from '../media/wrtcClient.js';
 
@@ -77,7 +77,7 @@ export class GrpcPeer implements PeerLike {
     } else if (ev?.$case === 'iceCandidate' && ev.value.candidate) {
       const c = ev.value.candidate;
       const target: TransportTarget =
-        ev.value.target === PeerTarget.PEER_TARGET_PUBLISHER ? 'publisher' : 'subscriber';
+        ev.value.target === SignalTarget.SIGNAL_TARGET_PUBLISHER ? 'publisher' : 'subscriber';
       this.emit(
         'iceCandidate',
         target,
@@ -119,7 +119,8 @@ export class GrpcPeer implements PeerLike {
     await unary(this.client.addIceCandidate.bind(this.client), {
       roomId: this.roomId,
       participantId: this.participantId,
-      target: target === 'publisher' ? PeerTarget.PEER_TARGET_PUBLISHER : PeerTarget.PEER_TARGET_SUBSCRIBER,
+      target:
+        target === 'publisher' ? SignalTarget.SIGNAL_TARGET_PUBLISHER : SignalTarget.SIGNAL_TARGET_SUBSCRIBER,
       candidate: {
         candidate: c?.candidate ?? '',
         ...(typeof c?.sdpMid === 'string' ? { sdpMid: c.sdpMid } : {}),

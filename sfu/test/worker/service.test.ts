@@ -3,8 +3,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError, createGrpcClient, createLogger, unary } from '@origo/kit';
 import { parsePrometheusText, waitFor } from '@origo/kit/testing';
-import { PeerTarget, SfuServiceClient, TrackKind, TrackSource, VideoQuality } from '@origo/proto/sfu-rpc';
+import { SignalTarget, SfuServiceClient, TrackKind, TrackSource, VideoQuality } from '@origo/proto/sfu-rpc';
 import { createSfuWorkerService, type SfuWorkerService } from '../../src/index.js';
+import type { TransportKind } from '../../src/media/index.js';
+import { transportsUnderTest } from '../media/transports.js';
 import { WrtcClient } from '../media/wrtcClient.js';
 import { EventFeed, grpcRouter, type GrpcPeer } from './grpcPeer.js';
 
@@ -16,14 +18,19 @@ let httpUrl: string;
 let feed: EventFeed;
 let peers: WrtcClient<GrpcPeer>[] = [];
 
-beforeEach(async () => {
-  service = createSfuWorkerService({ workerId: 'w-test', nodeId: 'node-test', logger });
+async function startService(transport: TransportKind): Promise<void> {
+  service = createSfuWorkerService({
+    workerId: 'w-test',
+    nodeId: 'node-test',
+    logger,
+    router: { transport },
+  });
   const bound = await service.listen();
   httpUrl = bound.httpUrl;
   client = createGrpcClient(SfuServiceClient, bound.grpcAddress);
   feed = new EventFeed(client);
   await feed.ready;
-});
+}
 
 afterEach(async () => {
   for (const p of peers) p.close();
@@ -42,7 +49,9 @@ async function rpcError(p: Promise<unknown>): Promise<AppError> {
   return err;
 }
 
-describe('SfuService on a worker', () => {
+describe.each(transportsUnderTest())('SfuService on a worker (%s transport)', (transport) => {
+  beforeEach(() => startService(transport));
+
   it('creates routers idempotently and refuses bad calls with canonical codes', async () => {
     expect(await unary(client.createRouter.bind(client), { roomId: 'r1' })).toEqual({
       workerId: 'w-test',
@@ -108,7 +117,7 @@ describe('SfuService on a worker', () => {
       unary(client.addIceCandidate.bind(client), {
         roomId: 'r1',
         participantId: 'p1',
-        target: PeerTarget.PEER_TARGET_UNSPECIFIED,
+        target: SignalTarget.SIGNAL_TARGET_UNSPECIFIED,
         candidate: { candidate: 'x' },
       }),
     );
