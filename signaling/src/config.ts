@@ -6,15 +6,31 @@ import { z } from 'zod';
 export const signalingConfigSchema = z.object({
   /** Interface the WebSocket/HTTP listener binds to. */
   SIGNALING_HOST: z.string().default('127.0.0.1'),
-  /** Port of the WebSocket (`/ws`) and health/metrics endpoints. */
-  SIGNALING_PORT: env.port(7880),
+  /**
+   * Port of the WebSocket (`/ws`) and health/metrics endpoints. Default 7880 when the role runs alone, any free
+   * port when every role runs in one process (the gateway is the public entry and finds it in the address book).
+   */
+  SIGNALING_PORT: env.port().optional(),
   /** Id of this signaling node in the shared store; default host name and pid. */
   SIGNALING_NODE_ID: z.string().min(1).max(128).default(`${hostname()}-${process.pid}`),
+  /**
+   * How long this node counts as alive in the shared store after its last heartbeat (ms); it beats every
+   * third of that. Other nodes declare its participants left once it expires, so a node that dies is
+   * noticed after at most this plus a fifth of it. Every signaling node of a deployment should use one value.
+   */
+  SIGNALING_NODE_TTL_MS: env.int(15_000, 300, 3_600_000),
+  /**
+   * How long a signed-in participant's presence (in a meeting, away) lasts in the shared store unless this
+   * node refreshes it (every third of it, while the session lives): what a dead node wrote is gone after it.
+   */
+  SIGNALING_PRESENCE_TTL_MS: env.int(60_000, 300, 3_600_000),
   /** gRPC addresses of SFU workers, in addition to the AddressBook and the shared registry. */
   SFU_ADDRESSES: env.list().default([]),
   /** gRPC address of the control service for room lifecycle reports; AddressBook `control.grpc` otherwise. */
   CONTROL_GRPC_ADDRESS: z.string().min(1).optional(),
-  /** JWKS of the auth service; when unset, the kit's join-token key verifies tokens. */
+  /** gRPC address of the chat role; AddressBook `chat.grpc` otherwise (no chat when neither is set). */
+  CHAT_GRPC_ADDRESS: z.string().min(1).optional(),
+  /** Control's join-token JWKS (JOIN_TOKEN_JWKS_PATH); required unless every role runs in one process. */
   JOIN_TOKEN_JWKS_URL: env.url(['http', 'https']).optional(),
   /** Expected `aud` of join tokens. */
   JOIN_TOKEN_AUDIENCE: z.string().min(1).default('origo-signaling'),

@@ -27,3 +27,4 @@ export {
   type RoomEventReporter,
 } from './reporter.js';
 export type { SfuDirectory } from './sfu.js';
+export { grpcChatBackend, noChat, type ChatBackend } from './chatBackend.js';

@@ -1,6 +1,8 @@
-// Room lifecycle reports to the control service (ControlService.ReportRoomEvent over gRPC). Reports
-// are idempotent by event_id, so they are sent in the background and retried while control is
-// unreachable; signaling never waits for control to serve a participant.
+// Signaling's link to the control service over gRPC: room lifecycle reports (ReportRoomEvent, idempotent
+// by event_id, sent in the background and retried while control is unreachable, so signaling never waits
+// for control to serve a participant) and join-token renewal (RefreshJoinToken). A report is retried with
+// a capped backoff for as long as a control outage plausibly lasts (its database restarting, a rollout),
+// so control's meeting state and counts are right once it is back; each carries the time it happened.
 import { randomUUID } from 'node:crypto';
 import { AppError, createGrpcClient, unary, type Logger } from '@origo/kit';
 import { ControlServiceClient, RoomEventType, type ReportRoomEventRequest } from '@origo/proto/control-rpc';
@@ -9,18 +11,46 @@ export { RoomEventType };
 
 export type RoomEventReport = Omit<ReportRoomEventRequest, 'eventId' | 'occurredAtMs'>;
 
+export interface RenewedToken {
+  token: string;
+  expiresAtMs: number;
+}
+
 export interface RoomEventReporter {
   report(event: RoomEventReport): void;
+  /** A new token with the same claims from control; null when no control service is configured. */
+  refreshJoinToken(token: string): Promise<RenewedToken | null>;
   close(): void;
 }
 
-/** Drops every report (no control service configured). */
-export const noReporter: RoomEventReporter = { report: () => undefined, close: () => undefined };
+/** Drops every report and renews nothing (no control service configured). */
+export const noReporter: RoomEventReporter = {
+  report: () => undefined,
+  refreshJoinToken: () => Promise.resolve(null),
+  close: () => undefined,
+};
 
-const RETRIES = 6;
+export interface ReporterOptions {
+  /** The longest wait between two attempts at one report. */
+  maxBackoffMs?: number;
+  /** A report control has not taken after this long is dropped with a warning. */
+  giveUpAfterMs?: number;
+  /** With this many reports waiting, a new one is dropped with a warning. */
+  maxPending?: number;
+}
+
+const FIRST_BACKOFF_MS = 250;
 
 /** Reports to the control service at `address()` (re-read per attempt: it may appear later). */
-export function grpcRoomEventReporter(address: () => string | undefined, logger: Logger): RoomEventReporter {
+export function grpcRoomEventReporter(
+  address: () => string | undefined,
+  logger: Logger,
+  options: ReporterOptions = {},
+): RoomEventReporter {
+  const maxBackoffMs = options.maxBackoffMs ?? 5000;
+  const giveUpAfterMs = options.giveUpAfterMs ?? 15 * 60_000;
+  const maxPending = options.maxPending ?? 10_000;
+  let pending = 0;
   let client: { address: string; client: ControlServiceClient } | undefined;
   let closed = false;
   const clientFor = (a: string): ControlServiceClient => {
@@ -31,7 +61,8 @@ export function grpcRoomEventReporter(address: () => string | undefined, logger:
     return client.client;
   };
   const send = async (request: ReportRoomEventRequest): Promise<void> => {
-    for (let attempt = 0; attempt < RETRIES && !closed; attempt++) {
+    const giveUpAt = Date.now() + giveUpAfterMs;
+    for (let attempt = 0; !closed && Date.now() < giveUpAt; attempt++) {
       const a = address();
       if (a) {
         try {
@@ -50,7 +81,8 @@ export function grpcRoomEventReporter(address: () => string | undefined, logger:
           }
         }
       }
-      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt).unref());
+      const backoff = Math.min(maxBackoffMs, FIRST_BACKOFF_MS * 2 ** Math.min(attempt, 16));
+      await new Promise((resolve) => setTimeout(resolve, backoff).unref());
     }
     if (!closed)
       logger.warn(
@@ -61,10 +93,27 @@ export function grpcRoomEventReporter(address: () => string | undefined, logger:
   // One at a time, in the order they happened: control applies started before ended.
   let queue: Promise<void> = Promise.resolve();
   return {
+    async refreshJoinToken(token) {
+      const a = address();
+      if (!a || closed) return null;
+      const c = clientFor(a);
+      return unary(c.refreshJoinToken.bind(c), { token });
+    },
     report(event) {
       if (closed) return;
       const request = { ...event, eventId: randomUUID(), occurredAtMs: Date.now() };
-      queue = queue.then(() => send(request));
+      if (pending >= maxPending) {
+        logger.warn(
+          { event: RoomEventType[request.type], room: request.roomName, pending },
+          'too many room events waiting for control; dropping this one',
+        );
+        return;
+      }
+      pending++;
+      queue = queue
+        .then(() => send(request))
+        .catch((err: unknown) => logger.warn({ err, room: request.roomName }, 'room event report failed'))
+        .finally(() => pending--);
     },
     close() {
       closed = true;

@@ -1,25 +1,26 @@
-// The `signaling` role: the uWebSockets.js tier on SIGNALING_PORT, verifying join tokens with the
-// kit's join-token key (or JOIN_TOKEN_JWKS_URL), placing rooms on the SFU workers it finds in
+// The `signaling` role: the uWebSockets.js tier on SIGNALING_PORT, verifying join tokens with the public
+// keys control serves (JOIN_TOKEN_JWKS_URL, or control's address on one machine), placing rooms on the SFU workers it finds in
 // SFU_ADDRESSES, the AddressBook (`sfu.workers`, single machine) and the shared registry (REDIS_URL).
 import {
   createLogger,
   loadConfig,
   PLATFORM_SECRETS,
+  ConfigError,
   type RoleContext,
   type RoleDefinition,
   type RunningRole,
+  ADDRESS,
+  parseSfuWorkerRegistration,
+  SFU_WORKER_KEY_PREFIX,
 } from '@origo/kit';
 import { createBusKv } from '@origo/kit/bus';
 import { signalingConfigSchema } from './config.js';
 import { createSignalingService } from './service.js';
 import { grpcRoomEventReporter } from './reporter.js';
+import { grpcChatBackend } from './chatBackend.js';
 import type { SfuDirectory } from './sfu.js';
-import { localKeySource, remoteKeySource } from './token.js';
-
-/** AddressBook entry the SFU role publishes (comma-separated gRPC addresses). */
-const SFU_WORKERS_ADDRESS = 'sfu.workers';
-/** Registry keys the SFU role writes when REDIS_URL is set. */
-const SFU_WORKER_KEY_PREFIX = 'sfu:worker:';
+import { remoteKeySource } from './token.js';
+import { JOIN_TOKEN_JWKS_PATH } from '@origo/control/contracts';
 
 export const signalingRole: RoleDefinition = {
   name: 'signaling',
@@ -29,25 +30,18 @@ export const signalingRole: RoleDefinition = {
     const logger = createLogger({ service: 'signaling', level: ctx.common.LOG_LEVEL });
     const busKv = await createBusKv({ redisUrl: ctx.common.REDIS_URL, logger });
     try {
-      const keys = config.JOIN_TOKEN_JWKS_URL
-        ? remoteKeySource(config.JOIN_TOKEN_JWKS_URL)
-        : localKeySource(await ctx.secrets.get(PLATFORM_SECRETS.joinTokenKey));
+      const keys = remoteKeySource(joinTokenJwksUrl(config.JOIN_TOKEN_JWKS_URL, ctx));
       const turnSecret =
         config.TURN_URLS.length > 0 ? await ctx.secrets.get(PLATFORM_SECRETS.turnSecret) : undefined;
       const directory: SfuDirectory = async () => {
-        const fromBook = (ctx.addresses.get(SFU_WORKERS_ADDRESS) ?? '').split(',');
+        const fromBook = (ctx.addresses.get(ADDRESS.sfuWorkers) ?? '').split(',');
         let fromRegistry: string[] = [];
         if (busKv.kind === 'redis') {
           const keys = await busKv.kv.scanPrefix(SFU_WORKER_KEY_PREFIX);
           const values = await Promise.all(keys.map((k) => busKv.kv.get(k)));
           fromRegistry = values.flatMap((v) => {
-            if (v === null) return [];
-            try {
-              const reg = JSON.parse(v) as { grpcAddress?: unknown };
-              return typeof reg.grpcAddress === 'string' ? [reg.grpcAddress] : [];
-            } catch {
-              return [];
-            }
+            const reg = v === null ? null : parseSfuWorkerRegistration(v);
+            return reg ? [reg.grpcAddress] : [];
           });
         }
         return [
@@ -60,12 +54,13 @@ export const signalingRole: RoleDefinition = {
       };
       if (ctx.allInOne && config.SFU_ADDRESSES.length === 0 && busKv.kind === 'memory') {
         // One machine: wait for the SFU role to publish its workers before taking joins.
-        await ctx.addresses.wait(SFU_WORKERS_ADDRESS, 60_000);
+        await ctx.addresses.wait(ADDRESS.sfuWorkers, 60_000);
       }
       const reporter = grpcRoomEventReporter(
-        () => config.CONTROL_GRPC_ADDRESS ?? ctx.addresses.get('control.grpc'),
+        () => config.CONTROL_GRPC_ADDRESS ?? ctx.addresses.get(ADDRESS.controlGrpc),
         logger,
       );
+      const chat = grpcChatBackend(() => config.CHAT_GRPC_ADDRESS ?? ctx.addresses.get(ADDRESS.chatGrpc));
       const service = createSignalingService({
         config,
         logger,
@@ -74,10 +69,11 @@ export const signalingRole: RoleDefinition = {
         sfuDirectory: directory,
         turnSecret,
         reporter,
+        chat,
       });
-      const { url, wsUrl } = await service.listen();
-      ctx.addresses.set('signaling.ws', wsUrl);
-      ctx.addresses.set('signaling.http', url);
+      const { url, wsUrl } = await service.listen(config.SIGNALING_PORT ?? (ctx.allInOne ? 0 : 7880));
+      ctx.addresses.set(ADDRESS.signalingWs, wsUrl);
+      ctx.addresses.set(ADDRESS.signalingHttp, url);
       let stopped: Promise<void> | undefined;
       return {
         name: 'signaling',
@@ -86,6 +82,7 @@ export const signalingRole: RoleDefinition = {
         stop() {
           stopped ??= service.close().finally(async () => {
             reporter.close();
+            chat.close();
             await busKv.close();
           });
           return stopped;
@@ -97,3 +94,21 @@ export const signalingRole: RoleDefinition = {
     }
   },
 };
+
+/**
+ * Where control publishes the join-token public keys: JOIN_TOKEN_JWKS_URL, or on one machine control's
+ * own address (known once it listens). Signaling never reads the private key.
+ */
+function joinTokenJwksUrl(
+  configured: string | undefined,
+  ctx: RoleContext,
+): string | (() => Promise<string>) {
+  if (configured !== undefined) return configured;
+  if (!ctx.allInOne) {
+    throw new ConfigError(
+      'JOIN_TOKEN_JWKS_URL',
+      `is required when signaling runs without control in its process: control's http://<host>:<port>${JOIN_TOKEN_JWKS_PATH}`,
+    );
+  }
+  return async () => `${await ctx.addresses.wait(ADDRESS.controlHttp, 60_000)}${JOIN_TOKEN_JWKS_PATH}`;
+}

@@ -3,7 +3,33 @@
 // least-loaded choice used for placement.
 import type { ClientReadableStream, ClientUnaryCall, Metadata, ServiceError } from '@grpc/grpc-js';
 import { AppError, createGrpcClient, unary, type Logger, type ServiceMetrics } from '@origo/kit';
-import { SfuServiceClient, type SfuEvent, type WorkerLoad } from '@origo/proto/sfu-rpc';
+import {
+  SfuServiceClient,
+  type AddIceCandidateRequest,
+  type AddIceCandidateResponse,
+  type ClosePeerRequest,
+  type ClosePeerResponse,
+  type CloseRouterRequest,
+  type CloseRouterResponse,
+  type CreatePeerRequest,
+  type CreatePeerResponse,
+  type CreateRouterRequest,
+  type CreateRouterResponse,
+  type PublishRequest,
+  type PublishResponse,
+  type RestartIceRequest,
+  type RestartIceResponse,
+  type SetSubscriberAnswerRequest,
+  type SetSubscriberAnswerResponse,
+  type SetTrackMutedRequest,
+  type SetTrackMutedResponse,
+  type SfuEvent,
+  type SubscribeRequest,
+  type SubscribeResponse,
+  type UpdateTrackSettingsRequest,
+  type UpdateTrackSettingsResponse,
+  type WorkerLoad,
+} from '@origo/proto/sfu-rpc';
 
 /** Lists the gRPC addresses of the SFU workers currently known. */
 export type SfuDirectory = () => Promise<string[]>;
@@ -124,6 +150,11 @@ export class SfuPool {
     return conn;
   }
 
+  /** The typed client of one worker (calls go through its pooled connection). */
+  client(address: string): SfuClient {
+    return new SfuClient(this, address);
+  }
+
   /** A unary call to a worker, through its connection; errors come back as AppError. */
   async call<Req, Res>(
     address: string,
@@ -132,11 +163,7 @@ export class SfuPool {
     deadlineMs?: number,
   ): Promise<Res> {
     const client = await this.connect(address);
-    return unary(
-      pick(client).bind(client) as never,
-      request,
-      deadlineMs ? { deadlineMs } : {},
-    ) as Promise<Res>;
+    return unary(pick(client).bind(client), request, deadlineMs ? { deadlineMs } : {});
   }
 
   /** Loads of every known worker that answers within `deadlineMs`. */
@@ -181,5 +208,64 @@ export class SfuPool {
       conn.client.close();
     }
     this.connections.clear();
+  }
+}
+
+/** Deadlines of the calls that tear things down: short, because a dead worker must not hold a leave up. */
+const CLOSE_DEADLINE_MS = 2000;
+
+/**
+ * The SFU control API of one worker as signaling calls it: one method per RPC, request and response types
+ * from the generated code (a misspelled or missing field fails to compile), deadlines in one place, and
+ * every failure an AppError with its canonical code (mapped for clients by toSignalError).
+ */
+export class SfuClient {
+  constructor(
+    private readonly pool: SfuPool,
+    readonly address: string,
+  ) {}
+
+  createRouter(req: CreateRouterRequest): Promise<CreateRouterResponse> {
+    return this.pool.call(this.address, (c) => c.createRouter, req);
+  }
+
+  closeRouter(req: CloseRouterRequest): Promise<CloseRouterResponse> {
+    return this.pool.call(this.address, (c) => c.closeRouter, req, CLOSE_DEADLINE_MS);
+  }
+
+  createPeer(req: CreatePeerRequest): Promise<CreatePeerResponse> {
+    return this.pool.call(this.address, (c) => c.createPeer, req);
+  }
+
+  closePeer(req: ClosePeerRequest): Promise<ClosePeerResponse> {
+    return this.pool.call(this.address, (c) => c.closePeer, req, CLOSE_DEADLINE_MS);
+  }
+
+  publish(req: PublishRequest): Promise<PublishResponse> {
+    return this.pool.call(this.address, (c) => c.publish, req);
+  }
+
+  setSubscriberAnswer(req: SetSubscriberAnswerRequest): Promise<SetSubscriberAnswerResponse> {
+    return this.pool.call(this.address, (c) => c.setSubscriberAnswer, req);
+  }
+
+  addIceCandidate(req: AddIceCandidateRequest): Promise<AddIceCandidateResponse> {
+    return this.pool.call(this.address, (c) => c.addIceCandidate, req);
+  }
+
+  restartIce(req: RestartIceRequest): Promise<RestartIceResponse> {
+    return this.pool.call(this.address, (c) => c.restartIce, req);
+  }
+
+  subscribe(req: SubscribeRequest): Promise<SubscribeResponse> {
+    return this.pool.call(this.address, (c) => c.subscribe, req);
+  }
+
+  updateTrackSettings(req: UpdateTrackSettingsRequest): Promise<UpdateTrackSettingsResponse> {
+    return this.pool.call(this.address, (c) => c.updateTrackSettings, req);
+  }
+
+  setTrackMuted(req: SetTrackMutedRequest): Promise<SetTrackMutedResponse> {
+    return this.pool.call(this.address, (c) => c.setTrackMuted, req);
   }
 }

@@ -1,23 +1,20 @@
-// Join tokens: short-lived JWTs the control plane signs and the signaling tier verifies. Verification
-// checks the signature against a pluggable key source (the kit's join-token key today, the auth
-// service's JWKS once it exists), an algorithm allow-list, the audience, and exp/nbf.
+// Join tokens: short-lived JWTs the control plane signs and the signaling tier verifies. The contract
+// (issuer, audience, algorithms, claims) is control's (`@origo/control/contracts`), written once for both
+// sides. Signaling verifies with public keys only: the JWKS control serves at JOIN_TOKEN_JWKS_PATH, with the
+// previous key during a rotation, so no signaling node can mint a token.
+import { randomUUID } from 'node:crypto';
 import { createLocalJWKSet, createRemoteJWKSet, errors, importJWK, jwtVerify, SignJWT } from 'jose';
 import type { JWK, JWTPayload, JWTVerifyGetKey } from 'jose';
-import { z } from 'zod';
+import {
+  JOIN_TOKEN_ALGORITHMS,
+  JOIN_TOKEN_AUDIENCE,
+  JOIN_TOKEN_ISSUER,
+  joinTokenClaimsSchema,
+  type JoinGrants,
+} from '@origo/control/contracts';
 
-export const JOIN_TOKEN_AUDIENCE = 'origo-signaling';
-/** Asymmetric algorithms only: no HS* (a verifier must not be able to mint) and never `none`. */
-export const JOIN_TOKEN_ALGORITHMS = ['EdDSA', 'ES256'] as const;
+export { JOIN_TOKEN_ALGORITHMS, JOIN_TOKEN_AUDIENCE, JOIN_TOKEN_ISSUER, type JoinGrants };
 const MAX_TOKEN_LENGTH = 8 * 1024;
-
-export interface JoinGrants {
-  /** May publish tracks. */
-  publish: boolean;
-  /** May subscribe to tracks. */
-  subscribe: boolean;
-  /** May use the host actions (mute, remove, end room). */
-  host: boolean;
-}
 
 export interface JoinClaims {
   identity: string;
@@ -26,7 +23,9 @@ export interface JoinClaims {
   grants: JoinGrants;
   /** Unix seconds. */
   expiresAt: number;
-  /** Most participants the room may hold; undefined for no cap. */
+  /** When the token was issued, ms since the epoch (`iat_ms`). */
+  issuedAtMs: number;
+  /** Most participants the room may hold. */
   maxParticipants: number | undefined;
 }
 
@@ -37,8 +36,11 @@ export type JoinTokenFailure =
   | 'not_yet_valid'
   | 'bad_signature'
   | 'bad_audience'
+  | 'bad_issuer'
   | 'bad_algorithm'
-  | 'bad_claims';
+  | 'bad_claims'
+  /** Control's JWKS could not be fetched: not the token's fault, the client should retry. */
+  | 'keys_unavailable';
 
 export class JoinTokenError extends Error {
   readonly reason: JoinTokenFailure;
@@ -49,28 +51,8 @@ export class JoinTokenError extends Error {
   }
 }
 
-const claimsSchema = z.object({
-  sub: z.string().min(1).max(256),
-  name: z.string().max(256).optional(),
-  room: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[A-Za-z0-9._:-]+$/, 'room may contain letters, digits and . _ : - only'),
-  grants: z
-    .object({
-      publish: z.boolean().default(false),
-      subscribe: z.boolean().default(false),
-      host: z.boolean().default(false),
-    })
-    .strict(),
-  exp: z.number().int(),
-  /** Participant cap of the meeting (control sets it); no cap when absent. */
-  max_participants: z.number().int().positive().optional(),
-});
-
 function toClaims(payload: JWTPayload): JoinClaims {
-  const parsed = claimsSchema.safeParse(payload);
+  const parsed = joinTokenClaimsSchema.safeParse(payload);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new JoinTokenError(
@@ -81,10 +63,11 @@ function toClaims(payload: JWTPayload): JoinClaims {
   const c = parsed.data;
   return {
     identity: c.sub,
-    name: c.name ?? c.sub,
+    name: c.name,
     room: c.room,
     grants: c.grants,
     expiresAt: c.exp,
+    issuedAtMs: c.iat_ms,
     maxParticipants: c.max_participants,
   };
 }
@@ -105,18 +88,33 @@ export function publicJwk(privateJwk: string | JWK): JWK {
   return pub;
 }
 
-/** Key source from the kit's join-token key (PLATFORM_SECRETS.joinTokenKey): verifies with its public half. */
-export function localKeySource(privateOrPublicJwk: string | JWK): JWTVerifyGetKey {
-  return createLocalJWKSet({ keys: [publicJwk(privateOrPublicJwk)] });
+/**
+ * Key source from keys in hand: public halves only (private members are dropped). For tests and the media
+ * bench, which sign their own tokens; a running signaling node uses `remoteKeySource`.
+ */
+export function localKeySource(...jwks: Array<string | JWK>): JWTVerifyGetKey {
+  return createLocalJWKSet({ keys: jwks.map((k) => publicJwk(k)) });
 }
 
-/** Key source from a JWKS endpoint (the auth service), cached and refreshed by jose. */
-export function remoteKeySource(url: string): JWTVerifyGetKey {
-  return createRemoteJWKSet(new URL(url), {
-    timeoutDuration: 3000,
-    cooldownDuration: 30_000,
-    cacheMaxAge: 600_000,
-  });
+/**
+ * Key source from control's JWKS (JOIN_TOKEN_JWKS_PATH), cached for 10 minutes and refetched at once
+ * (at most every 5 s) for a `kid` it does not know, so a rotated key is picked up by the first join that
+ * carries it. `url` may be a promise: in single-machine mode control's address is known only once it
+ * listens.
+ */
+export function remoteKeySource(url: string | (() => Promise<string>)): JWTVerifyGetKey {
+  let jwks: Promise<JWTVerifyGetKey> | undefined;
+  const load = (): Promise<JWTVerifyGetKey> =>
+    (jwks ??= (typeof url === 'string' ? Promise.resolve(url) : url()).then((u) =>
+      createRemoteJWKSet(new URL(u), { timeoutDuration: 3000, cooldownDuration: 5000, cacheMaxAge: 600_000 }),
+    ));
+  return async (header, token) => {
+    const getKey = await load().catch((err: unknown) => {
+      jwks = undefined;
+      throw err;
+    });
+    return getKey(header, token);
+  };
 }
 
 export interface SignJoinTokenOptions {
@@ -134,11 +132,17 @@ export interface SignJoinTokenOptions {
   issuedAt?: number;
   audience?: string;
   issuer?: string;
-  /** Participant cap written as `max_participants`. */
+  /** Participant cap written as `max_participants`; default DEFAULT_TEST_CAP. */
   maxParticipants?: number;
 }
 
-/** Signs a join token. Used by tests and by the control plane until the auth service issues them. */
+/** The cap `signJoinToken` writes when none is given: more than any test puts in a room. */
+const DEFAULT_TEST_CAP = 1000;
+
+/**
+ * Signs a join token as control would (same claims). For tests and the media bench only: in a deployment
+ * only control holds a private key.
+ */
 export async function signJoinToken(opts: SignJoinTokenOptions): Promise<string> {
   const jwk = parseJwk(opts.privateJwk);
   const alg = jwk.alg ?? (jwk.kty === 'OKP' ? 'EdDSA' : 'ES256');
@@ -146,8 +150,10 @@ export async function signJoinToken(opts: SignJoinTokenOptions): Promise<string>
     throw new TypeError(`join tokens are signed with ${JOIN_TOKEN_ALGORITHMS.join(' or ')}, not ${alg}`);
   }
   const key = await importJWK(jwk, alg);
-  const now = opts.issuedAt ?? Math.floor(Date.now() / 1000);
+  const nowMs = opts.issuedAt !== undefined ? opts.issuedAt * 1000 : Date.now();
+  const now = Math.floor(nowMs / 1000);
   const jwt = new SignJWT({
+    iat_ms: nowMs,
     name: opts.name ?? opts.identity,
     room: opts.room,
     grants: {
@@ -155,15 +161,16 @@ export async function signJoinToken(opts: SignJoinTokenOptions): Promise<string>
       subscribe: opts.grants?.subscribe ?? true,
       host: opts.grants?.host ?? false,
     },
-    ...(opts.maxParticipants !== undefined ? { max_participants: opts.maxParticipants } : {}),
+    max_participants: opts.maxParticipants ?? DEFAULT_TEST_CAP,
   })
     .setProtectedHeader({ alg, typ: 'JWT', ...(jwk.kid ? { kid: jwk.kid } : {}) })
     .setSubject(opts.identity)
     .setAudience(opts.audience ?? JOIN_TOKEN_AUDIENCE)
     .setIssuedAt(now)
     .setNotBefore(opts.notBefore ?? now)
-    .setExpirationTime(now + (opts.ttlSeconds ?? 300));
-  if (opts.issuer) jwt.setIssuer(opts.issuer);
+    .setExpirationTime(now + (opts.ttlSeconds ?? 300))
+    .setIssuer(opts.issuer ?? JOIN_TOKEN_ISSUER)
+    .setJti(randomUUID());
   return jwt.sign(key);
 }
 
@@ -193,6 +200,7 @@ export function createJoinTokenVerifier(options: JoinTokenVerifierOptions): Join
       try {
         const { payload } = await jwtVerify(token, options.keys, {
           audience,
+          issuer: JOIN_TOKEN_ISSUER,
           algorithms: [...JOIN_TOKEN_ALGORITHMS],
           clockTolerance,
           requiredClaims: ['exp', 'nbf', 'sub'],
@@ -218,6 +226,8 @@ function classify(err: unknown): JoinTokenError {
       return new JoinTokenError('not_yet_valid', 'join token not yet valid', { cause: err });
     if (err.claim === 'aud')
       return new JoinTokenError('bad_audience', 'join token audience is not origo-signaling', { cause: err });
+    if (err.claim === 'iss')
+      return new JoinTokenError('bad_issuer', 'join token was not issued by origo-control', { cause: err });
     return new JoinTokenError('bad_claims', `join token claim ${err.claim} invalid`, { cause: err });
   }
   if (err instanceof errors.JOSEAlgNotAllowed)
@@ -225,5 +235,18 @@ function classify(err: unknown): JoinTokenError {
   if (err instanceof errors.JWSSignatureVerificationFailed || err instanceof errors.JWKSNoMatchingKey) {
     return new JoinTokenError('bad_signature', 'join token signature invalid', { cause: err });
   }
+  if (err instanceof errors.JWKSTimeout || isFetchFailure(err))
+    return new JoinTokenError('keys_unavailable', 'join token keys unavailable; retry', { cause: err });
   return new JoinTokenError('malformed', 'join token malformed', { cause: err });
+}
+
+/**
+ * The JWKS could not be had: `fetch` rejects with a TypeError when the server cannot be reached, and jose
+ * refuses any answer but 200 (control starting, or a proxy error page).
+ */
+function isFetchFailure(err: unknown): boolean {
+  if (err instanceof TypeError && err.message === 'fetch failed') return true;
+  return (
+    err instanceof errors.JOSEError && err.message.startsWith('Expected 200 OK from the JSON Web Key Set')
+  );
 }

@@ -2,7 +2,7 @@
 // participant cap of the join token, and room lifecycle reports over gRPC (ControlService).
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGrpcServer, createMetrics } from '@origo/kit';
+import { AppError, createGrpcServer, createMetrics } from '@origo/kit';
 import { waitFor } from '@origo/kit/testing';
 import { ROOM_COMMANDS_CHANNEL } from '@origo/control/contracts';
 import { ControlServiceService, RoomEventType, type ReportRoomEventRequest } from '@origo/proto/control-rpc';
@@ -59,7 +59,7 @@ describe('control service contract', () => {
     await waitFor(
       async () => {
         const late = await join(stack!, 'usr_late');
-        return (late.reply['error'] as Json | undefined)?.['code'] === 'ERROR_CODE_PERMISSION_DENIED';
+        return (late.reply['error'] as Json | undefined)?.['code'] === 'ERROR_CODE_ROOM_LOCKED';
       },
       { timeoutMs: 10_000, what: 'join refused while locked' },
     );
@@ -101,6 +101,7 @@ describe('control service contract', () => {
         events.push(request);
         return { applied: true, meetingState: 'live' };
       },
+      refreshJoinToken: () => Promise.reject(new Error('not used by this test')),
     });
     const port = await server.listen('127.0.0.1', 0);
     stopControl = () => server.shutdown(500);
@@ -130,5 +131,55 @@ describe('control service contract', () => {
     expect(new Set(events.map((e) => e.eventId)).size).toBe(events.length);
     expect(events.every((e) => e.roomName === 'mtg_report')).toBe(true);
     expect(events.at(-1)?.reason).toBe('empty');
+  });
+});
+
+describe('room event reports while control is unreachable', () => {
+  it('keeps retrying past a long outage and delivers every report once, in order', async () => {
+    const delivered: ReportRoomEventRequest[] = [];
+    let refusing = true;
+    let refusals = 0;
+    const server = createGrpcServer({
+      service: 'control-fake',
+      logger,
+      metrics: createMetrics('control-fake', { defaultMetrics: false }),
+    });
+    server.add(ControlServiceService, {
+      reportRoomEvent: async (request) => {
+        if (refusing) {
+          refusals++;
+          throw AppError.unavailable('database unavailable');
+        }
+        delivered.push(request);
+        return { applied: true, meetingState: 'live' };
+      },
+      refreshJoinToken: () => Promise.reject(new Error('not used by this test')),
+    });
+    const port = await server.listen('127.0.0.1', 0);
+    stopControl = () => server.shutdown(500);
+    // Short backoffs stand for the default 5 s ones: 20 refusals in a row is far past the old give-up point.
+    const reporter = grpcRoomEventReporter(() => `127.0.0.1:${port}`, logger, { maxBackoffMs: 100 });
+    const base = { roomName: 'mtg_outage', roomSid: 'RM_1', reason: '' };
+    reporter.report({
+      ...base,
+      type: RoomEventType.ROOM_EVENT_TYPE_ROOM_STARTED,
+      participantIdentity: '',
+      participantCount: 0,
+    });
+    reporter.report({
+      ...base,
+      type: RoomEventType.ROOM_EVENT_TYPE_PARTICIPANT_JOINED,
+      participantIdentity: 'usr_a',
+      participantCount: 1,
+    });
+    await waitFor(() => refusals >= 20, { timeoutMs: 30_000, what: 'twenty refused attempts' });
+    refusing = false;
+    await waitFor(() => delivered.length === 2, { timeoutMs: 30_000, what: 'both reports delivered' });
+    reporter.close();
+    expect(delivered.map((e) => RoomEventType[e.type])).toEqual([
+      'ROOM_EVENT_TYPE_ROOM_STARTED',
+      'ROOM_EVENT_TYPE_PARTICIPANT_JOINED',
+    ]);
+    expect(delivered[0]!.occurredAtMs).toBeLessThanOrEqual(delivered[1]!.occurredAtMs);
   });
 });

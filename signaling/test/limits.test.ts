@@ -227,6 +227,21 @@ describe('limits that close the connection', () => {
     other.close();
   });
 
+  it('drops a connection that sends a 1 MB frame without reading it, and keeps serving the others', async () => {
+    // uWS refuses a frame above maxPayloadLength (4 x SIGNAL_MAX_MESSAGE_BYTES) from its header and
+    // closes the TCP connection with no close frame, so a direct client sees 1006; the gateway in front
+    // refuses the same frame with 1009 (platform/gateway test and the launcher's stop test).
+    const other = await open();
+    const big = await open();
+    big.sendRaw('x'.repeat(1024 * 1024));
+    expect((await big.closed).code).toBe(1006);
+    await other.ping();
+    const after = await open();
+    await after.ping();
+    other.close();
+    after.close();
+  });
+
   it('closes a silent socket after the idle timeout with 4408, while a pinging one stays', async () => {
     const silent = await open(tight);
     const chatty = await open(tight);

@@ -101,6 +101,14 @@ export class SignalClient {
     return reply;
   }
 
+  /** Pings every `intervalMs`, as the web client does, so the socket outlives the server's idle timeout. */
+  keepAlive(intervalMs = 5000): () => void {
+    const timer = setInterval(() => {
+      if (this.isOpen) this.send({ ping: { timestampMs: String(Date.now()) } });
+    }, intervalMs);
+    return () => clearInterval(timer);
+  }
+
   async ping(): Promise<Json> {
     const reply = await this.request({ ping: { timestampMs: String(Date.now()) } });
     if (!('pong' in reply)) throw new Error(`expected pong, got ${JSON.stringify(reply)}`);

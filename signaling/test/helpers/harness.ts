@@ -3,7 +3,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AddressBook, createLogger, generateEd25519Jwk, SecretStore, type RunningRole } from '@origo/kit';
+import {
+  AddressBook,
+  createLogger,
+  generateEd25519Jwk,
+  SecretStore,
+  type Logger,
+  type RunningRole,
+} from '@origo/kit';
 import { createBusKv, type BusKv } from '@origo/kit/bus';
 import { createSfuWorkerService, sfuRole, type SfuWorkerService } from '@origo/sfu';
 import {
@@ -11,6 +18,7 @@ import {
   localKeySource,
   signalingConfig,
   signJoinToken,
+  type ChatBackend,
   type JoinGrants,
   type RoomEventReporter,
   type SignalingConfig,
@@ -32,13 +40,17 @@ export async function inProcessSfu(id = 'test-w0'): Promise<Sfu & { service: Sfu
 }
 
 /** The sfu role with forked worker processes (needs `npm run build -w @origo/sfu`). */
-export async function forkedSfu(workers = 1): Promise<Sfu & { role: RunningRole; book: AddressBook }> {
+export async function forkedSfu(
+  workers = 1,
+  extraEnv: Record<string, string> = {},
+): Promise<Sfu & { role: RunningRole; book: AddressBook }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'origo-sfu-'));
   const book = new AddressBook();
   const env = {
     SFU_WORKERS: String(workers),
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'warn',
     SFU_NODE_ID: 'forked',
+    ...extraEnv,
   };
   const role = await sfuRole.start({
     common: { ORIGO_DATA: dataDir, LOG_LEVEL: 'silent' },
@@ -87,6 +99,11 @@ export async function startStack(
     sfu?: Sfu;
     turnSecret?: string;
     reporter?: RoomEventReporter;
+    /** The chat role every node talks to. */
+    chat?: ChatBackend;
+    /** Stands between each node and its store (a wrapper that can be made to fail). */
+    wrapBusKv?: (inner: BusKv) => BusKv;
+    logger?: Logger;
   } = {},
 ): Promise<Stack> {
   const jwk = generateEd25519Jwk();
@@ -94,7 +111,8 @@ export async function startStack(
   const namespace = `t${process.pid}x${++counter}x${Date.now().toString(36)}:`;
   const nodes: Stack['nodes'] = [];
   for (let i = 0; i < (options.nodes ?? 1); i++) {
-    const busKv = await createBusKv({ redisUrl: options.redisUrl, namespace, logger });
+    const inner = await createBusKv({ redisUrl: options.redisUrl, namespace, logger });
+    const busKv = options.wrapBusKv ? options.wrapBusKv(inner) : inner;
     const config = signalingConfig({
       SIGNALING_NODE_ID: `node-${i}-${namespace}`,
       ROOM_EMPTY_GRACE_MS: 300,
@@ -103,12 +121,13 @@ export async function startStack(
     });
     const service = createSignalingService({
       config,
-      logger,
+      logger: options.logger ?? logger,
       busKv,
       keys: localKeySource(jwk),
       sfuDirectory: async () => sfu.addresses(),
       turnSecret: options.turnSecret,
       ...(options.reporter ? { reporter: options.reporter } : {}),
+      ...(options.chat ? { chat: options.chat } : {}),
     });
     const { url, wsUrl } = await service.listen(0, '127.0.0.1');
     nodes.push({ service, url, wsUrl, busKv });

@@ -85,6 +85,11 @@ export class MediaPeer {
   private closed = false;
   private answering: Promise<void> = Promise.resolve();
   errors: Json[] = [];
+  /** Track sids the server gave this peer's published tracks (track_published), by cid. */
+  readonly published = new Map<string, Json>();
+  /** Client ids of the published video and audio tracks. */
+  videoCid = '';
+  audioCid = '';
 
   constructor(signal: SignalClient) {
     this.signal = signal;
@@ -133,6 +138,9 @@ export class MediaPeer {
         const pc = t.target === 'SIGNAL_TARGET_PUBLISHER' ? this.pub : this.sub;
         if (pc.remoteDescription) void pc.addIceCandidate(c).catch(() => undefined);
         else (pc === this.pub ? this.pendingPub : this.pendingSub).push(c);
+      } else if ('trackPublished' in m) {
+        const tp = m['trackPublished'] as { cid: string; track: Json };
+        this.published.set(tp.cid, tp.track);
       } else if ('error' in m) {
         this.errors.push(m);
       }
@@ -219,6 +227,8 @@ export class MediaPeer {
         : { direction: 'sendonly' },
     );
     this.pub.addTransceiver(atrack, { direction: 'sendonly' });
+    this.videoCid = vtrack.id;
+    this.audioCid = atrack.id;
     const layers = simulcast
       ? [
           { rid: 'q', quality: 'VIDEO_QUALITY_LOW', maxWidth: width / 4, maxHeight: height / 4 },
@@ -290,6 +300,23 @@ export class MediaPeer {
     );
   }
 
+  /** What this peer knows about `other`'s media and its own connections, for a timeout's message. */
+  describe(other: MediaPeer): string {
+    const kinds = this.signal.received.map((m) =>
+      Object.keys(m)
+        .filter((k) => k !== 'requestId')
+        .join(),
+    );
+    const notes = this.signal.received
+      .filter((m) => 'error' in m || 'leave' in m)
+      .map((m) => JSON.stringify(m))
+      .join(' ');
+    return (
+      `${this.sid} of ${other.sid}: ${JSON.stringify(this.media(other.sid))}; messages ${kinds.join(' ')}; ` +
+      `errors and leaves ${notes || 'none'}; publisher ${this.pub.connectionState}, subscriber ${this.sub.connectionState}`
+    );
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -303,5 +330,29 @@ export class MediaPeer {
     }
     this.pub.close();
     this.sub.close();
+  }
+}
+
+/**
+ * Waits until `x` and `y` each decode at least `frames` video frames of the other since `since` (counts
+ * taken earlier); a timeout's message says what each peer knows about the other and its connections.
+ */
+export async function waitMediaBothWays(
+  x: MediaPeer,
+  y: MediaPeer,
+  what: string,
+  options: { timeoutMs: number; frames?: number },
+): Promise<void> {
+  const frames = options.frames ?? 5;
+  const xStart = x.media(y.sid).videoFrames;
+  const yStart = y.media(x.sid).videoFrames;
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    if (x.media(y.sid).videoFrames >= xStart + frames && y.media(x.sid).videoFrames >= yStart + frames)
+      return;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}; ${x.describe(y)}; ${y.describe(x)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
