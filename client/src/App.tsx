@@ -5,9 +5,12 @@ import { AdminPage } from './pages/admin/AdminPage.js';
 import { DashboardPage } from './pages/DashboardPage.js';
 import { EndedPage } from './pages/EndedPage.js';
 import { JoinPage } from './pages/JoinPage.js';
+import { NotificationSettingsPage } from './pages/NotificationSettingsPage.js';
 import { ResetPasswordPage, VerifyEmailPage } from './pages/ResetPages.js';
 import { SignInPage } from './pages/SignInPage.js';
 import { SignUpPage } from './pages/SignUpPage.js';
+import { TranscriptPage } from './pages/TranscriptPage.js';
+import { UnsubscribePage } from './pages/UnsubscribePage.js';
 import { SessionProvider, useSession } from './session.js';
 
 function Home(): JSX.Element {
@@ -47,9 +50,12 @@ export function App(): JSX.Element {
         <Route path="/verify-email" component={VerifyEmailPage} />
         <Route path="/join/:id" component={JoinPage} />
         <Route path="/ended" component={EndedPage} />
+        <Route path="/unsubscribe" component={UnsubscribePage} />
         <Route path="/" component={RequireUser}>
           <Route path="/dashboard" component={DashboardPage} />
+          <Route path="/meetings/:id/chat" component={TranscriptPage} />
           <Route path="/admin" component={AdminPage} />
+          <Route path="/settings/notifications" component={NotificationSettingsPage} />
         </Route>
         <Route path="*" component={() => <p class="center">This page does not exist.</p>} />
       </Router>

@@ -27,11 +27,13 @@ export async function api<T>(
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
+  signal?: AbortSignal,
 ): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
       method,
+      ...(signal ? { signal } : {}),
       credentials: 'same-origin',
       headers: {
         accept: 'application/json',
@@ -40,7 +42,8 @@ export async function api<T>(
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-  } catch {
+  } catch (err) {
+    if (signal?.aborted) throw err;
     throw new ApiError(
       0,
       'The server cannot be reached. Check your connection and try again.',

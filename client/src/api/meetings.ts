@@ -71,6 +71,42 @@ export interface LobbyEntry {
   created_at: string;
 }
 
+/** Someone a host removed; they cannot join until a host allows them back. */
+export interface RemovedParticipant {
+  identity: string;
+  display_name: string;
+  removed_at: string;
+  removed_by: string;
+}
+
+export interface InviteLink {
+  id: string;
+  meeting_id: string;
+  status: 'active' | 'revoked' | 'expired';
+  expires_at: string;
+  created_at: string;
+  created_by: string;
+}
+
+export interface IssuedInviteLink extends InviteLink {
+  invite_token: string;
+  invite_url: string;
+}
+
+/** What the join page may show before joining. */
+export interface MeetingPreview {
+  id: string;
+  /** Null unless the caller is a member or holds a valid invitation. */
+  title: string | null;
+  state: MeetingState;
+  has_passcode: boolean;
+  lobby_enabled: boolean;
+  invitation: 'valid' | 'invalid' | 'none';
+  access: 'member' | 'invited' | 'passcode' | 'sign_in';
+}
+
+export type LobbyWaitAnswer = JoinReady | { status: 'waiting'; meeting: { id: string; title: string } };
+
 export interface MeetingAuditEvent {
   id: number;
   at: string;
@@ -101,22 +137,47 @@ export const meetingsApi = {
       'GET',
       `${m(id)}/occurrences?count=3`,
     ),
-  join: (id: string, body: { name?: string; passcode?: string; invite_token?: string }) =>
-    api<JoinReady | JoinWaiting>('POST', `${m(id)}/join`, body),
+  join: (
+    id: string,
+    body: { name?: string; passcode?: string; invite_token?: string; device_key?: string },
+  ) => api<JoinReady | JoinWaiting>('POST', `${m(id)}/join`, body),
   pollLobby: (id: string, ticket: string) =>
     api<JoinReady | { status: 'waiting'; poll_interval_ms: number }>(
       'GET',
       `${m(id)}/lobby/${encodeURIComponent(ticket)}`,
     ),
   lobby: (id: string) => api<LobbyEntry[]>('GET', `${m(id)}/lobby`),
+  /** Held by the server until the lobby differs from `version` (or `waitSeconds` pass). */
+  watchLobby: (id: string, version: string | undefined, waitSeconds: number, signal?: AbortSignal) =>
+    api<{ version: string; entries: LobbyEntry[] }>(
+      'GET',
+      `${m(id)}/lobby-watch${qs({ version, wait_seconds: waitSeconds })}`,
+      undefined,
+      {},
+      signal,
+    ),
+  /** Held by the server until a host decides (or `waitSeconds` pass); the ticket stays out of the URL. */
+  waitInLobby: (id: string, ticket: string, waitSeconds: number, signal?: AbortSignal) =>
+    api<LobbyWaitAnswer>('POST', `${m(id)}/lobby/wait`, { ticket, wait_seconds: waitSeconds }, {}, signal),
+  preview: (id: string, inviteToken: string | undefined) =>
+    api<MeetingPreview>('POST', `${m(id)}/preview`, inviteToken ? { invite_token: inviteToken } : {}),
+  createInviteLink: (id: string) => api<IssuedInviteLink>('POST', `${m(id)}/invite-links`, {}),
+  inviteLinks: (id: string) => api<InviteLink[]>('GET', `${m(id)}/invite-links`),
+  revokeInviteLink: (id: string, linkId: string) =>
+    api<InviteLink>('DELETE', `${m(id)}/invite-links/${encodeURIComponent(linkId)}`),
   admit: (id: string, entryId: string) =>
     api<LobbyEntry>('POST', `${m(id)}/lobby/${encodeURIComponent(entryId)}/admit`),
   deny: (id: string, entryId: string) =>
     api<LobbyEntry>('POST', `${m(id)}/lobby/${encodeURIComponent(entryId)}/deny`),
   mute: (id: string, identity: string) =>
     api<unknown>('POST', `${m(id)}/participants/${encodeURIComponent(identity)}/mute`, {}),
-  remove: (id: string, identity: string) =>
-    api<unknown>('POST', `${m(id)}/participants/${encodeURIComponent(identity)}/remove`),
+  remove: (id: string, identity: string, displayName: string) =>
+    api<unknown>('POST', `${m(id)}/participants/${encodeURIComponent(identity)}/remove`, {
+      display_name: displayName,
+    }),
+  allowBack: (id: string, identity: string) =>
+    api<unknown>('POST', `${m(id)}/participants/${encodeURIComponent(identity)}/allow`),
+  removed: (id: string) => api<RemovedParticipant[]>('GET', `${m(id)}/removals`),
   lock: (id: string, locked: boolean) => api<Meeting>('POST', `${m(id)}/lock`, { locked }),
   end: (id: string) => api<Meeting>('POST', `${m(id)}/end`),
   audit: (orgId: string | undefined, cursor?: string) =>

@@ -17,6 +17,8 @@ export function PreJoin(props: {
   askName: boolean;
   defaultName: string;
   askPasscode: boolean;
+  /** Why joining may not work (an invalid link, no way in), shown above the form. */
+  notice?: JSX.Element | null;
   error: string | null;
   busy: boolean;
   onJoin: (r: PreJoinResult) => void;
@@ -98,13 +100,15 @@ export function PreJoin(props: {
     tick();
   };
 
-  onMount(async () => {
+  const openDefaults = async (): Promise<void> => {
     await Promise.all([openCamera(null), openMic(null)]);
     const lists = await listDevices().catch(() => null);
     if (lists) setDevices(lists);
     setCameraId(camera()?.getSettings().deviceId ?? null);
     setMicId(mic()?.getSettings().deviceId ?? null);
-  });
+  };
+  // Opening a device never rejects (its failure becomes the visible error), so nothing waits on this.
+  onMount(() => void openDefaults());
 
   onCleanup(() => {
     cancelAnimationFrame(raf);
@@ -178,6 +182,11 @@ export function PreJoin(props: {
       <form class="card prejoin-form" onSubmit={join}>
         <h1>{props.title}</h1>
         <p class="muted">Check your camera and microphone, then join.</p>
+        <Show when={props.notice}>
+          <p class="notice" role="status">
+            {props.notice}
+          </p>
+        </Show>
         <FormError message={props.error ?? mediaError()} />
         <div class="field">
           <label for="pj-camera">Camera</label>

@@ -35,6 +35,7 @@ export function Shell(props: { children?: JSX.Element }): JSX.Element {
               }
             >
               <A href="/dashboard">Meetings</A>
+              <A href="/settings/notifications">Notifications</A>
               <Show when={isAdmin()}>
                 <A href="/admin">Admin</A>
               </Show>

@@ -1,13 +1,15 @@
-import { createEffect, onCleanup, onMount, Show, type JSX } from 'solid-js';
-import type { TileView } from '../rtc/layers.js';
+import { createEffect, createSignal, onCleanup, onMount, Show, type JSX } from 'solid-js';
+import type { Rect } from '../rtc/grid.js';
+import { videoFit, type TileFit, type TileView } from '../rtc/layers.js';
 
 export interface TileProps {
-  id: string;
   stream: MediaStream | null;
   name: string;
   /** Mirrored local camera preview. */
   mirror?: boolean;
-  muted?: boolean;
+  mic: 'muted' | 'live' | 'none';
+  /** The camera is off: show the avatar whatever the video element holds. */
+  videoOff: boolean;
   speaking?: boolean;
   quality?: string | undefined;
   source: 'camera' | 'screen';
@@ -15,24 +17,65 @@ export interface TileProps {
   onPin?: () => void;
   /** Called with the tile's visibility and size (drives the layer the SFU sends, and pausing). */
   onView?: (view: TileView) => void;
-  style?: JSX.CSSProperties;
-  badge?: string;
+  /** Where the tile sits on the stage; undefined hides it (another page). */
+  rect: Rect | undefined;
 }
 
-/** One video in the grid; reports its size and visibility through onView. */
+/**
+ * One video on the stage. The video shows once a frame of the current stream was decoded and its track
+ * is not muted; until then (and whenever the camera is off) the initials avatar covers it.
+ */
 export function VideoTile(props: TileProps): JSX.Element {
   let root!: HTMLDivElement;
   let video!: HTMLVideoElement;
   let visible = true;
   let width = 0;
   let height = 0;
-  const report = () => props.onView?.({ visible: visible && !document.hidden, width, height });
+  const [hasFrame, setHasFrame] = createSignal(false);
+  const [trackMuted, setTrackMuted] = createSignal(false);
+  const [picture, setPicture] = createSignal({ width: 0, height: 0 });
+  const fit = (): TileFit =>
+    videoFit(
+      props.rect?.width ?? 0,
+      props.rect?.height ?? 0,
+      picture().width,
+      picture().height,
+      props.source,
+    );
+  const report = () => props.onView?.({ visible: visible && !document.hidden, width, height, fit: fit() });
 
   createEffect(() => {
-    const s = props.stream;
-    if (video.srcObject !== s) video.srcObject = s;
-    if (s !== null) void video.play().catch(() => undefined);
+    const stream = props.stream;
+    if (video.srcObject !== stream) {
+      video.srcObject = stream;
+      setHasFrame(false);
+    }
+    const track = stream?.getVideoTracks()[0];
+    // A received track starts muted and unmutes with its first packets; it mutes again if they stop.
+    setTrackMuted(track?.muted ?? false);
+    if (track !== undefined) {
+      const onMute = () => setTrackMuted(true);
+      const onUnmute = () => setTrackMuted(false);
+      track.addEventListener('mute', onMute);
+      track.addEventListener('unmute', onUnmute);
+      onCleanup(() => {
+        track.removeEventListener('mute', onMute);
+        track.removeEventListener('unmute', onUnmute);
+      });
+    }
+    if (stream === null) return;
+    void video.play().catch(() => undefined);
+    if (typeof video.requestVideoFrameCallback === 'function') {
+      const handle = video.requestVideoFrameCallback(() => setHasFrame(true));
+      onCleanup(() => video.cancelVideoFrameCallback(handle));
+    } else {
+      const onData = () => setHasFrame(true);
+      video.addEventListener('loadeddata', onData, { once: true });
+      onCleanup(() => video.removeEventListener('loadeddata', onData));
+    }
   });
+
+  const showVideo = () => props.stream !== null && !props.videoOff && hasFrame() && !trackMuted();
 
   onMount(() => {
     const io = new IntersectionObserver((entries) => {
@@ -47,6 +90,10 @@ export function VideoTile(props: TileProps): JSX.Element {
       report();
     });
     const onVisibility = () => report();
+    // The picture's own size changes with the layer received and with a rotated phone camera.
+    const onPicture = () => setPicture({ width: video.videoWidth, height: video.videoHeight });
+    video.addEventListener('resize', onPicture);
+    video.addEventListener('loadedmetadata', onPicture);
     io.observe(root);
     ro.observe(root);
     document.addEventListener('visibilitychange', onVisibility);
@@ -54,9 +101,17 @@ export function VideoTile(props: TileProps): JSX.Element {
       io.disconnect();
       ro.disconnect();
       document.removeEventListener('visibilitychange', onVisibility);
+      video.removeEventListener('resize', onPicture);
+      video.removeEventListener('loadedmetadata', onPicture);
       props.onView?.({ visible: false, width: 0, height: 0 });
     });
   });
+
+  const style = (): JSX.CSSProperties => {
+    const r = props.rect;
+    if (r === undefined) return { display: 'none' };
+    return { left: `${r.x}px`, top: `${r.y}px`, width: `${r.width}px`, height: `${r.height}px` };
+  };
 
   return (
     <div
@@ -66,33 +121,35 @@ export function VideoTile(props: TileProps): JSX.Element {
         speaking: props.speaking === true,
         screen: props.source === 'screen',
         pinned: props.pinned === true,
+        small: (props.rect?.width ?? 0) < 160,
       }}
-      style={props.style}
-      data-tile={props.id}
-      data-name={props.name}
-      data-source={props.source}
+      style={style()}
       role="group"
-      aria-label={`${props.name}${props.source === 'screen' ? ', screen' : ''}${props.speaking ? ', speaking' : ''}`}
+      aria-label={props.name}
     >
-      <video ref={video} autoplay playsinline muted classList={{ mirror: props.mirror === true }} />
-      <Show when={props.stream === null}>
-        <div class="avatar" aria-hidden="true">
-          {initials(props.name)}
+      <video
+        ref={video}
+        autoplay
+        playsinline
+        muted
+        classList={{ mirror: props.mirror === true }}
+        style={{ 'object-fit': fit() }}
+      />
+      <Show when={!showVideo()}>
+        <div class="avatar" classList={{ 'avatar-screen': props.source === 'screen' }} aria-hidden="true">
+          {props.source === 'screen' ? 'Presentation starting' : initials(props.name)}
         </div>
       </Show>
       <div class="tile-bar">
         <span class="tile-name">{props.name}</span>
-        <Show when={props.muted}>
+        <Show when={props.mic === 'muted'}>
           <span class="tag" data-state="muted">
             Muted
           </span>
         </Show>
-        <Show when={props.badge}>
-          <span class="tag">{props.badge}</span>
-        </Show>
         <Show when={props.quality}>
-          <span class="tag quality" data-quality={props.quality} title="Connection quality">
-            {props.quality}
+          <span class="tag quality" data-quality={props.quality}>
+            {props.quality === 'Lost' ? 'Connection lost' : `${props.quality ?? ''} connection`}
           </span>
         </Show>
       </div>
@@ -112,7 +169,11 @@ export function VideoTile(props: TileProps): JSX.Element {
 }
 
 export function initials(name: string): string {
-  const parts = name.trim().split(/\s+/).filter(Boolean);
+  const parts = name
+    .replace(/\(you\)$/, '')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
   return (
     (parts[0]?.[0] ?? '?') + (parts.length > 1 ? (parts[parts.length - 1]?.[0] ?? '') : '')
   ).toUpperCase();

@@ -1,8 +1,11 @@
 import { useNavigate } from '@solidjs/router';
 import { createResource, createSignal, For, Show, type JSX } from 'solid-js';
 import { errorText } from '../api/http.js';
-import { meetingsApi, type Meeting } from '../api/meetings.js';
+import { meetingsApi, type IssuedInviteLink, type Meeting } from '../api/meetings.js';
 import { Field, FormError } from '../components/Field.js';
+import { MeetingList } from '../components/MeetingList.js';
+import { ChatLink, PastMeetings } from '../components/PastMeetings.js';
+import { PresencePanel } from '../components/PresencePanel.js';
 import { describeRrule, formatWhen, rruleFor, zonedToInstant, type Repeat } from '../lib/time.js';
 import { useSession } from '../session.js';
 
@@ -18,7 +21,7 @@ function timeZones(): string[] {
 }
 
 export function DashboardPage(): JSX.Element {
-  const { orgId } = useSession();
+  const { orgId, me } = useSession();
   const navigate = useNavigate();
   const [meetings, { refetch }] = createResource(orgId, async (org) => {
     const [scheduled, live] = await Promise.all([
@@ -32,6 +35,8 @@ export function DashboardPage(): JSX.Element {
   const [error, setError] = createSignal<string | null>(null);
   const [showForm, setShowForm] = createSignal(false);
   const [copied, setCopied] = createSignal<string | null>(null);
+  // Invite links made on this page, by meeting: the token is only shown when a link is made.
+  const [links, setLinks] = createSignal<Record<string, IssuedInviteLink>>({});
 
   const startInstant = async () => {
     setError(null);
@@ -47,9 +52,21 @@ export function DashboardPage(): JSX.Element {
     }
   };
 
+  /** Makes a guest invite link (a revocable, expiring token in the URL fragment) and copies it. */
   const copy = async (m: Meeting) => {
+    setError(null);
+    let link = links()[m.id];
+    if (link === undefined || Date.parse(link.expires_at) <= Date.now()) {
+      try {
+        link = await meetingsApi.createInviteLink(m.id);
+      } catch (err) {
+        setError(errorText(err));
+        return;
+      }
+      setLinks({ ...links(), [m.id]: link });
+    }
     try {
-      await navigator.clipboard.writeText(m.join_url);
+      await navigator.clipboard.writeText(link.invite_url);
       setCopied(m.id);
     } catch {
       // Clipboard blocked (insecure origin, permissions): the link stays selectable on screen.
@@ -90,58 +107,64 @@ export function DashboardPage(): JSX.Element {
           onCancel={() => setShowForm(false)}
         />
       </Show>
+      <PresencePanel orgId={orgId()} selfId={me()?.user.id} />
       <h2>Upcoming</h2>
-      <Show when={!meetings.loading} fallback={<p class="muted">Loading meetings</p>}>
-        <Show when={!meetings.error} fallback={<p class="alert">{errorText(meetings.error)}</p>}>
-          <Show
-            when={(meetings() ?? []).length > 0}
-            fallback={<p class="muted">No upcoming meetings. Start one now or schedule one.</p>}
-          >
-            <ul class="meetings">
-              <For each={meetings()}>
-                {(m) => (
-                  <li class="meeting-card card" data-meeting-id={m.id}>
-                    <div class="meeting-main">
-                      <h3>{m.title}</h3>
-                      <p class="muted">
-                        <Show when={m.state === 'live'} fallback={formatWhen(m.starts_at, m.time_zone)}>
-                          <span class="badge live">Live now</span> {m.participant_count} in the room
-                        </Show>
-                        <Show when={m.recurrence}>{(r) => <> . {describeRrule(r().rrule)}</>}</Show>
-                      </p>
-                      <p class="muted small">
-                        {m.has_passcode ? 'Passcode required' : 'No passcode'} .{' '}
-                        {m.lobby_enabled ? 'Lobby on' : 'Lobby off'}
-                      </p>
-                      <label class="sr-only" for={`link-${m.id}`}>
-                        Invite link for {m.title}
-                      </label>
-                      <input
-                        id={`link-${m.id}`}
-                        class="invite-link"
-                        readonly
-                        value={m.join_url}
-                        onFocus={(e) => e.currentTarget.select()}
-                      />
-                    </div>
-                    <div class="meeting-actions">
-                      <button type="button" class="primary" onClick={() => navigate(`/join/${m.id}`)}>
-                        {m.state === 'live' ? 'Join' : 'Start'}
-                      </button>
-                      <button type="button" onClick={() => void copy(m)}>
-                        {copied() === m.id ? 'Link copied' : 'Copy invite link'}
-                      </button>
-                      <button type="button" class="danger-text" onClick={() => void cancel(m)}>
-                        Cancel meeting
-                      </button>
-                    </div>
-                  </li>
+      <MeetingList
+        items={meetings}
+        loading="Loading meetings"
+        empty="No upcoming meetings. Start one now or schedule one."
+      >
+        {(m) => (
+          <li class="meeting-card card" data-meeting-id={m.id}>
+            <div class="meeting-main">
+              <h3>{m.title}</h3>
+              <p class="muted">
+                <Show when={m.state === 'live'} fallback={formatWhen(m.starts_at, m.time_zone)}>
+                  <span class="badge live">Live now</span> {m.participant_count} in the room
+                </Show>
+                <Show when={m.recurrence}>{(r) => <> . {describeRrule(r().rrule)}</>}</Show>
+              </p>
+              <p class="muted small">
+                {m.has_passcode ? 'Passcode required' : 'No passcode'} .{' '}
+                {m.lobby_enabled ? 'Lobby on' : 'Lobby off'}
+              </p>
+              <label class="sr-only" for={`link-${m.id}`}>
+                {links()[m.id] ? 'Invite link' : 'Meeting link'} for {m.title}
+              </label>
+              <input
+                id={`link-${m.id}`}
+                class="invite-link"
+                readonly
+                value={links()[m.id]?.invite_url ?? m.join_url}
+                onFocus={(e) => e.currentTarget.select()}
+              />
+              <Show when={links()[m.id]}>
+                {(l) => (
+                  <p class="muted small" role="status">
+                    Guests can join with this link until {new Date(l().expires_at).toLocaleString()}
+                    {copied() === `manual:${m.id}` ? '. Copying is blocked here: copy it from the box.' : '.'}
+                  </p>
                 )}
-              </For>
-            </ul>
-          </Show>
-        </Show>
-      </Show>
+              </Show>
+            </div>
+            <div class="meeting-actions">
+              <button type="button" class="primary" onClick={() => navigate(`/join/${m.id}`)}>
+                {m.state === 'live' ? 'Join' : 'Start'}
+              </button>
+              <button type="button" onClick={() => void copy(m)}>
+                {copied() === m.id ? 'Link copied' : 'Copy invite link'}
+              </button>
+              <Show when={m.recurrence}>
+                <ChatLink meetingId={m.id} title={m.title} />
+              </Show>
+              <button type="button" class="danger-text" onClick={() => void cancel(m)}>
+                Cancel meeting
+              </button>
+            </div>
+          </li>
+        )}
+      </MeetingList>
+      <PastMeetings orgId={orgId()} />
     </section>
   );
 }

@@ -9,7 +9,10 @@ const TEXT: Record<string, { title: string; detail: string }> = {
     detail: 'You can rejoin with the same link while the meeting is running.',
   },
   left_lobby: { title: 'You left the lobby', detail: 'You can come back with the same link.' },
-  removed: { title: 'You were removed from the meeting', detail: 'A host removed you from this meeting.' },
+  removed: {
+    title: 'The host removed you from this meeting',
+    detail: 'You can join again once a host lets you back in.',
+  },
   duplicate: {
     title: 'You joined from another window',
     detail: 'This window was disconnected because you joined elsewhere.',
@@ -20,6 +23,10 @@ const TEXT: Record<string, { title: string; detail: string }> = {
   },
   unauthenticated: { title: 'Your access expired', detail: 'Open the meeting link again to rejoin.' },
   room_full: { title: 'The meeting is full', detail: 'Try again later.' },
+  room_locked: {
+    title: 'The meeting is locked',
+    detail: 'A host locked the meeting. Ask a host to unlock it, then rejoin.',
+  },
 };
 
 export function EndedPage(): JSX.Element {

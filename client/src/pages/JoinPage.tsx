@@ -1,15 +1,15 @@
-import { useLocation, useNavigate, useParams } from '@solidjs/router';
-import { createSignal, Match, onCleanup, Show, Switch, type JSX } from 'solid-js';
+import { A, useLocation, useNavigate, useParams } from '@solidjs/router';
+import { createResource, createSignal, Match, onCleanup, Show, Switch, type JSX } from 'solid-js';
 import { ApiError, errorText } from '../api/http.js';
-import { meetingsApi, type JoinReady } from '../api/meetings.js';
+import { waitForAdmission } from '../api/lobby.js';
+import { meetingsApi, type JoinReady, type MeetingPreview } from '../api/meetings.js';
+import { deviceKey } from '../lib/deviceKey.js';
 import { PreJoin, type PreJoinResult } from '../components/PreJoin.js';
 import { useSession } from '../session.js';
+import { mark, resetMarks } from '../rtc/marks.js';
 import { MeetingView } from './MeetingView.js';
 
-type Step =
-  | { kind: 'prejoin' }
-  | { kind: 'waiting'; ticket: string; interval: number; title: string }
-  | { kind: 'meeting'; join: JoinReady };
+type Step = { kind: 'prejoin' } | { kind: 'waiting'; title: string } | { kind: 'meeting'; join: JoinReady };
 
 /** Timestamps read by the end-to-end test: join click to first decoded remote frame. */
 export interface JoinMetrics {
@@ -32,12 +32,20 @@ export function JoinPage(): JSX.Element {
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
   const [needPasscode, setNeedPasscode] = createSignal(false);
-  const [title, setTitle] = createSignal('Join the meeting');
+  const [title, setTitle] = createSignal<string | null>(null);
+  // Kept for the form shown again after a refusal, so a guest does not type the name twice.
+  const [lastName, setLastName] = createSignal('');
   let media: PreJoinResult | null = null;
-  let pollTimer: ReturnType<typeof setTimeout> | undefined;
+  const waiting = new AbortController();
   const inviteToken = () => new URLSearchParams(location.hash.replace(/^#/, '')).get('invite') ?? undefined;
+  // The title and how this visitor gets in, before joining. A failure leaves the form usable: joining
+  // reports the real reason.
+  const [preview] = createResource(
+    () => [params.id, inviteToken(), me()?.user.id ?? ''] as const,
+    ([id, token]) => meetingsApi.preview(id, token).catch((): MeetingPreview | null => null),
+  );
 
-  onCleanup(() => clearTimeout(pollTimer));
+  onCleanup(() => waiting.abort());
 
   const stopMedia = () => {
     media?.camera?.stop();
@@ -46,6 +54,9 @@ export function JoinPage(): JSX.Element {
 
   const join = async (r: PreJoinResult) => {
     media = r;
+    resetMarks();
+    mark('join-click');
+    setLastName(r.name);
     window.__origoMetrics = { joinClickedAt: performance.now(), firstRemoteFrameAt: 0 };
     setBusy(true);
     setError(null);
@@ -54,17 +65,13 @@ export function JoinPage(): JSX.Element {
         ...(me() ? {} : { name: r.name }),
         ...(r.passcode ? { passcode: r.passcode } : {}),
         ...(inviteToken() ? { invite_token: inviteToken() } : {}),
+        device_key: deviceKey(),
       });
       setTitle(res.meeting.title);
       if (res.status === 'ready') setStep({ kind: 'meeting', join: res });
       else {
-        setStep({
-          kind: 'waiting',
-          ticket: res.lobby_ticket,
-          interval: res.poll_interval_ms,
-          title: res.meeting.title,
-        });
-        poll(res.lobby_ticket, res.poll_interval_ms);
+        setStep({ kind: 'waiting', title: res.meeting.title });
+        void waitInLobby(res.lobby_ticket);
       }
     } catch (err) {
       if (
@@ -81,32 +88,43 @@ export function JoinPage(): JSX.Element {
     }
   };
 
-  const poll = (ticket: string, interval: number) => {
-    pollTimer = setTimeout(
-      async () => {
-        try {
-          const r = await meetingsApi.pollLobby(params.id, ticket);
-          if (r.status === 'ready') {
-            setStep({ kind: 'meeting', join: r });
-            return;
-          }
-          poll(ticket, r.poll_interval_ms || interval);
-        } catch (err) {
-          if (err instanceof ApiError && err.status === 0) {
-            poll(ticket, interval * 2);
-            return;
-          }
-          stopMedia();
-          setStep({ kind: 'prejoin' });
-          setError(
-            err instanceof ApiError && err.reason === 'lobby_denied'
-              ? 'A host declined your request to join.'
-              : joinErrorText(err),
-          );
-        }
-      },
-      Math.max(1000, interval),
-    );
+  /** The server answers the held request the moment a host decides. */
+  const waitInLobby = async (ticket: string) => {
+    try {
+      const ready = await waitForAdmission(params.id, ticket, waiting.signal);
+      setStep({ kind: 'meeting', join: ready });
+    } catch (err) {
+      if (waiting.signal.aborted) return;
+      stopMedia();
+      setStep({ kind: 'prejoin' });
+      setError(
+        err instanceof ApiError && err.reason === 'lobby_denied'
+          ? 'A host declined your request to join.'
+          : joinErrorText(err),
+      );
+    }
+  };
+
+  const signedOut = () => !me.loading && me() == null;
+  const notice = (): JSX.Element | null => {
+    const p = preview();
+    if (p === undefined || p === null) return null;
+    if (p.state === 'ended' || p.state === 'cancelled')
+      return p.state === 'ended' ? 'This meeting has ended.' : 'This meeting was cancelled.';
+    if (p.invitation === 'invalid')
+      return 'This invite link is no longer valid: it expired or was revoked. Ask the host for a new one.';
+    if (p.access === 'sign_in') {
+      return signedOut() ? (
+        <>
+          To join, use the invite link from the host, or{' '}
+          <A href={`/sign-in?next=${encodeURIComponent(`/join/${params.id}`)}`}>sign in</A> if you belong to
+          the meeting's organization.
+        </>
+      ) : (
+        'You are not invited to this meeting. Ask the host for an invite link.'
+      );
+    }
+    return null;
   };
 
   return (
@@ -114,12 +132,13 @@ export function JoinPage(): JSX.Element {
       <Match when={step().kind === 'prejoin'}>
         <div class="page">
           <PreJoin
-            title={title()}
-            askName={!me.loading && me() == null}
-            defaultName={me()?.user.displayName ?? ''}
-            askPasscode={needPasscode() || (!me.loading && me() == null && inviteToken() === undefined)}
+            title={title() ?? preview()?.title ?? 'Join the meeting'}
+            askName={signedOut()}
+            defaultName={me()?.user.displayName ?? lastName()}
+            askPasscode={needPasscode() || preview()?.access === 'passcode'}
+            notice={notice()}
             error={error()}
-            busy={busy()}
+            busy={busy() || me.loading}
             onJoin={(r) => void join(r)}
           />
         </div>
@@ -133,7 +152,7 @@ export function JoinPage(): JSX.Element {
             <button
               type="button"
               onClick={() => {
-                clearTimeout(pollTimer);
+                waiting.abort();
                 stopMedia();
                 navigate('/ended?reason=left_lobby');
               }}
@@ -179,6 +198,8 @@ function joinErrorText(err: unknown): string {
         return 'The meeting is full.';
       case 'waiting_for_host':
         return 'The host has not started the meeting yet. Try again in a moment.';
+      case 'removed_by_host':
+        return 'The host removed you from this meeting. You can join again once a host lets you back in.';
       default:
         break;
     }

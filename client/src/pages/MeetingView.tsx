@@ -1,37 +1,47 @@
 import { TrackKind, TrackSource, type ParticipantInfo } from '@origo/proto/signal';
-import { createEffect, createMemo, createSignal, For, onCleanup, onMount, Show, type JSX } from 'solid-js';
+import {
+  createEffect,
+  createMemo,
+  createSignal,
+  For,
+  Match,
+  onCleanup,
+  onMount,
+  Show,
+  Switch,
+  type JSX,
+} from 'solid-js';
 import { errorText } from '../api/http.js';
-import { meetingsApi, wsUrlFrom, type JoinReady, type LobbyEntry } from '../api/meetings.js';
-import { AudioSink, VideoTile } from '../components/VideoTile.js';
-import { computeLayout } from '../rtc/grid.js';
+import { watchLobby } from '../api/lobby.js';
+import {
+  meetingsApi,
+  wsUrlFrom,
+  type IssuedInviteLink,
+  type JoinReady,
+  type LobbyEntry,
+  type RemovedParticipant,
+} from '../api/meetings.js';
+import { ChatPanel } from '../components/ChatPanel.js';
+import { ControlBar, type Panel } from '../components/ControlBar.js';
+import { DevicesPanel } from '../components/DevicesPanel.js';
+import { InvitePanel } from '../components/InvitePanel.js';
+import { MeetingStage } from '../components/MeetingStage.js';
+import { ParticipantsPanel } from '../components/ParticipantsPanel.js';
+import { RaisedHands, ReactionsBar, ReactionsShown } from '../components/Reactions.js';
+import { AudioSink } from '../components/VideoTile.js';
+import { buildTiles, chooseStage } from '../meeting/tiles.js';
 import { listDevices, mediaErrorText, type DeviceLists } from '../rtc/media.js';
 import { qualityLabel } from '../rtc/quality.js';
 import { RoomClient } from '../rtc/RoomClient.js';
 
-interface Tile {
-  id: string;
-  name: string;
-  participantSid: string;
-  source: 'camera' | 'screen';
-  trackSid: string | null;
-  stream: MediaStream | null;
-  local: boolean;
-  muted: boolean;
-}
-
 declare global {
   interface Window {
-    /** Read by the end-to-end tests: decoded frames per remote source. */
+    /** Diagnostics for the end-to-end tests' failure messages: decoded frames and connection states. */
     __origoRoom?: {
       decoded(): Promise<{ camera: number; screen: number; byName: Record<string, number> }>;
       state(): unknown;
     };
   }
-}
-
-function micMuted(p: ParticipantInfo): boolean {
-  const mic = p.tracks.find((t) => t.source === TrackSource.TRACK_SOURCE_MICROPHONE);
-  return mic === undefined || mic.muted;
 }
 
 export function MeetingView(props: {
@@ -52,43 +62,37 @@ export function MeetingView(props: {
   });
   const s = room.state;
   const [joinError, setJoinError] = createSignal<string | null>(null);
-  const [panel, setPanel] = createSignal<'none' | 'people' | 'settings'>('none');
+  const [panel, setPanel] = createSignal<Panel>('none');
   const [pinned, setPinned] = createSignal<string | null>(null);
-  const [page, setPage] = createSignal(0);
-  const [size, setSize] = createSignal({
-    width: window.innerWidth,
-    height: Math.max(200, window.innerHeight - 160),
-  });
-  const [narrow, setNarrow] = createSignal(window.innerWidth < 700);
+  const [speakerView, setSpeakerView] = createSignal(false);
   const [lobby, setLobby] = createSignal<LobbyEntry[]>([]);
+  const [removed, setRemoved] = createSignal<RemovedParticipant[]>([]);
   const [locked, setLocked] = createSignal(false);
+  const [invite, setInvite] = createSignal<IssuedInviteLink | null>(null);
   const [actionError, setActionError] = createSignal<string | null>(null);
   const [devices, setDevices] = createSignal<DeviceLists>({ cameras: [], microphones: [], speakers: [] });
   const [speakerId, setSpeakerId] = createSignal<string>('');
-  let stage!: HTMLDivElement;
+  const [reactionsOpen, setReactionsOpen] = createSignal(false);
+  const chat = room.chat;
+  const selfIdentity = () => s.self?.identity ?? '';
+  const handRaised = () => chat.state.hands.some((h) => h.identity === selfIdentity());
 
   onMount(() => {
     room.join().catch((e: unknown) => setJoinError(errorText(e)));
-    const ro = new ResizeObserver(([e]) => {
-      if (e) setSize({ width: e.contentRect.width, height: e.contentRect.height });
-    });
-    ro.observe(stage);
-    const onResize = () => setNarrow(window.innerWidth < 700);
-    window.addEventListener('resize', onResize);
     const online = () => room.networkChanged();
     window.addEventListener('online', online);
-    const conn = (navigator as Navigator & { connection?: EventTarget }).connection;
-    conn?.addEventListener('change', online);
-    let lobbyTimer: ReturnType<typeof setInterval> | undefined;
-    if (isHost) {
-      const refresh = () =>
-        meetingsApi
-          .lobby(props.join.room)
-          .then(setLobby)
-          .catch(() => undefined);
-      void refresh();
-      lobbyTimer = setInterval(refresh, 3000);
-    }
+    // NetworkInformation fires `change` for new bandwidth and RTT estimates too; only a new link type
+    // (Wi-Fi to cellular, where browsers report it) is a path change worth a resume and an ICE restart.
+    const conn = (navigator as Navigator & { connection?: EventTarget & { type?: string } }).connection;
+    let linkType = conn?.type;
+    const connectionChanged = (): void => {
+      if (conn?.type === linkType) return;
+      linkType = conn?.type;
+      online();
+    };
+    conn?.addEventListener('change', connectionChanged);
+    // The server pushes the lobby (a held request answers when someone knocks): no polling interval.
+    const stopLobby = isHost ? watchLobby(props.join.room, setLobby) : () => undefined;
     window.__origoRoom = {
       decoded: async () => {
         const frames = await room.framesDecoded();
@@ -105,112 +109,46 @@ export function MeetingView(props: {
       state: () => room.debug(),
     };
     onCleanup(() => {
-      ro.disconnect();
-      window.removeEventListener('resize', onResize);
       window.removeEventListener('online', online);
-      conn?.removeEventListener('change', online);
-      clearInterval(lobbyTimer);
+      conn?.removeEventListener('change', connectionChanged);
+      stopLobby();
       delete window.__origoRoom;
       if (s.ended === null) room.leave();
     });
   });
+
+  // Messages count as read while the chat is open.
+  createEffect(() => chat.setPanelOpen(panel() === 'chat'));
 
   createEffect(() => {
     const ended = s.ended;
     if (ended !== null) props.onEnded(ended.reason);
   });
 
+  const selfName = () => s.self?.name ?? props.join.name;
   const others = createMemo(() => Object.values(s.participants));
-
-  const tiles = createMemo<Tile[]>(() => {
-    const list: Tile[] = [];
-    const self = s.self;
-    list.push({
-      id: 'local',
-      name: `${self?.name ?? props.join.name} (you)`,
-      participantSid: self?.sid ?? '',
-      source: 'camera',
-      trackSid: null,
-      stream: s.localVideo,
-      local: true,
-      muted: s.micMuted,
-    });
-    for (const p of others()) {
-      const cam = p.tracks.find(
-        (t) => t.source === TrackSource.TRACK_SOURCE_CAMERA && t.kind === TrackKind.TRACK_KIND_VIDEO,
-      );
-      list.push({
-        id: `cam:${p.sid}`,
-        name: p.name || p.identity,
-        participantSid: p.sid,
-        source: 'camera',
-        trackSid: cam?.sid ?? null,
-        stream: cam && !cam.muted ? (s.tracks[cam.sid]?.stream ?? null) : null,
-        local: false,
-        muted: micMuted(p),
-      });
-      for (const t of p.tracks) {
-        if (t.source !== TrackSource.TRACK_SOURCE_SCREEN_SHARE) continue;
-        list.push({
-          id: `screen:${t.sid}`,
-          name: `${p.name || p.identity}, screen`,
-          participantSid: p.sid,
-          source: 'screen',
-          trackSid: t.sid,
-          stream: s.tracks[t.sid]?.stream ?? null,
-          local: false,
-          muted: false,
-        });
-      }
-    }
-    return list;
+  // The chat role keeps a hand until it is lowered; someone who left without lowering it is not listed.
+  const presentHands = createMemo(() => {
+    const here = new Set([selfIdentity(), ...others().map((p) => p.identity)]);
+    return chat.state.hands.filter((h) => here.has(h.identity));
   });
-
-  // A pinned tile takes the stage; otherwise a remote screen share does.
-  const stageId = createMemo(() => {
-    const pin = pinned();
-    if (pin !== null && tiles().some((t) => t.id === pin)) return pin;
-    return tiles().find((t) => t.source === 'screen')?.id ?? null;
-  });
-
-  const layout = createMemo(() =>
-    computeLayout(
-      {
-        tiles: tiles().map((t) => t.id),
-        stage: stageId(),
-        width: size().width,
-        height: size().height,
-        narrow: size().width < 700,
-      },
-      page(),
-    ),
+  const tiles = createMemo(() =>
+    buildTiles({
+      selfName: selfName(),
+      selfSid: s.self?.sid ?? '',
+      micMuted: s.micMuted,
+      localVideo: s.localVideo,
+      localScreen: s.screenStream,
+      participants: others(),
+      streamOf: (sid) => s.tracks[sid]?.stream ?? null,
+    }),
   );
-  const tileById = (id: string) => tiles().find((t) => t.id === id);
+  const stage = createMemo(() =>
+    chooseStage(tiles(), { pinned: pinned(), speakerView: speakerView(), lastSpeaker: s.activeSpeaker }),
+  );
   const audioTracks = createMemo(() =>
     Object.values(s.tracks).filter((t) => t.info.kind === TrackKind.TRACK_KIND_AUDIO && t.stream !== null),
   );
-
-  const renderTile = (id: string, style: JSX.CSSProperties): JSX.Element => {
-    const t = tileById(id);
-    if (t === undefined) return null;
-    const q = t.local ? undefined : s.quality[t.participantSid];
-    return (
-      <VideoTile
-        id={t.id}
-        stream={t.stream}
-        name={t.name}
-        mirror={t.local}
-        muted={t.muted}
-        source={t.source}
-        speaking={t.participantSid !== '' && s.speaking[t.participantSid] !== undefined}
-        quality={q === undefined ? undefined : qualityLabel(q)}
-        pinned={pinned() === t.id}
-        onPin={() => setPinned(pinned() === t.id ? null : t.id)}
-        onView={t.trackSid === null ? undefined : (v) => room.setTileView(t.trackSid ?? '', v)}
-        style={style}
-      />
-    );
-  };
 
   const act = async (fn: () => Promise<unknown>) => {
     setActionError(null);
@@ -221,15 +159,29 @@ export function MeetingView(props: {
     }
   };
 
+  // Control records host actions in the audit log and relays them to signaling; signaling is the
+  // fallback when control cannot be reached.
   const muteOther = (p: ParticipantInfo) =>
-    act(async () => {
-      // Control records the action in the audit log and relays it to signaling.
-      await meetingsApi.mute(props.join.room, p.identity).catch(() => room.muteParticipant(p.sid));
-    });
+    act(() => meetingsApi.mute(props.join.room, p.identity).catch(() => room.muteParticipant(p.sid)));
   const removeOther = (p: ParticipantInfo) =>
     act(async () => {
       if (!confirm(`Remove ${p.name} from the meeting?`)) return;
-      await meetingsApi.remove(props.join.room, p.identity).catch(() => room.removeFromRoom(p.sid));
+      await meetingsApi
+        .remove(props.join.room, p.identity, p.name || p.identity)
+        .catch(() => room.removeFromRoom(p.sid));
+      await readRemoved();
+    });
+  // Another host may have removed or allowed someone: the list is read again whenever the panel opens.
+  // Without control the list stays as it was; removing still works through signaling.
+  const readRemoved = () =>
+    meetingsApi
+      .removed(props.join.room)
+      .then(setRemoved)
+      .catch(() => undefined);
+  const allowBack = (r: RemovedParticipant) =>
+    act(async () => {
+      await meetingsApi.allowBack(props.join.room, r.identity);
+      setRemoved(removed().filter((x) => x.identity !== r.identity));
     });
   const endForAll = () =>
     act(async () => {
@@ -247,10 +199,14 @@ export function MeetingView(props: {
       setLobby(lobby().filter((x) => x.id !== e.id));
     });
 
-  const openSettings = async () => {
-    setPanel(panel() === 'settings' ? 'none' : 'settings');
-    const d = await listDevices().catch(() => null);
-    if (d) setDevices(d);
+  const openPanel = (p: Panel) => {
+    setPanel(p);
+    if (p === 'people' && isHost) void readRemoved();
+    if (p === 'settings') {
+      listDevices()
+        .then(setDevices)
+        .catch(() => undefined);
+    }
   };
 
   return (
@@ -264,258 +220,163 @@ export function MeetingView(props: {
           </span>
         </Show>
       </header>
-      <Show when={s.reconnecting && s.ended === null}>
-        <div class="banner warn" role="alert">
-          Connection lost. Reconnecting...
-        </div>
-      </Show>
-      <Show when={!s.mediaConnected && !s.reconnecting && s.ended === null && joinError() === null}>
-        <div class="banner" role="status">
-          Connecting
-        </div>
-      </Show>
-      <Show when={joinError()}>
-        <div class="banner error" role="alert">
-          Could not join: {joinError()}
-        </div>
-      </Show>
-      <Show when={s.notice}>
-        <div class="banner" role="status">
-          {s.notice}{' '}
-          <button type="button" class="link" onClick={() => room.dismissNotice()}>
-            Dismiss
-          </button>
-        </div>
-      </Show>
-      <Show when={actionError()}>
-        <div class="banner error" role="alert">
-          {actionError()}{' '}
-          <button type="button" class="link" onClick={() => setActionError(null)}>
-            Dismiss
-          </button>
-        </div>
-      </Show>
-      <Show when={isHost && lobby().length > 0 && panel() !== 'people'}>
-        <div class="banner lobby-notice" role="status">
-          {lobby()[0]?.display_name} is waiting in the lobby.{' '}
-          <button type="button" class="primary small" onClick={() => void decide(lobby()[0]!, true)}>
-            Admit {lobby()[0]?.display_name}
-          </button>{' '}
-          <button type="button" class="small" onClick={() => setPanel('people')}>
-            See all ({lobby().length})
-          </button>
-        </div>
-      </Show>
-      <div class="meeting-body">
-        <div
-          class="stage"
-          ref={stage}
-          classList={{ 'stage-mode': layout().mode === 'stage', narrow: narrow() }}
-        >
-          <Show when={layout().mode === 'stage' && layout().stage}>
-            {(id) => <div class="stage-main">{renderTile(id(), { width: '100%', height: '100%' })}</div>}
-          </Show>
-          <div
-            class="grid"
-            style={
-              layout().mode === 'grid'
-                ? { 'grid-template-columns': `repeat(${layout().fit.columns}, ${layout().fit.tileWidth}px)` }
-                : {}
-            }
-          >
-            <For each={layout().tiles}>
-              {(id) =>
-                renderTile(
-                  id,
-                  layout().mode === 'grid'
-                    ? { width: `${layout().fit.tileWidth}px`, height: `${layout().fit.tileHeight}px` }
-                    : {},
-                )
-              }
-            </For>
+      <div class="banners">
+        <Show when={s.reconnecting && s.ended === null}>
+          <div class="banner warn" role="alert">
+            Connection lost. Reconnecting...
           </div>
-          <Show when={layout().pages > 1}>
-            <div class="pager">
-              <button type="button" class="small" disabled={page() === 0} onClick={() => setPage(page() - 1)}>
-                Previous page
-              </button>
-              <span class="muted small">
-                Page {Math.min(page(), layout().pages - 1) + 1} of {layout().pages}
-              </span>
-              <button
-                type="button"
-                class="small"
-                disabled={page() >= layout().pages - 1}
-                onClick={() => setPage(page() + 1)}
-              >
-                Next page
-              </button>
-            </div>
-          </Show>
-        </div>
-        <Show when={panel() === 'people'}>
-          <aside class="side" aria-label="Participants">
-            <div class="row between">
-              <h2>Participants ({others().length + 1})</h2>
-              <button type="button" class="small" onClick={() => setPanel('none')}>
-                Close
-              </button>
-            </div>
-            <Show when={isHost && lobby().length > 0}>
-              <h3>Waiting in the lobby</h3>
-              <ul class="people">
-                <For each={lobby()}>
-                  {(e) => (
-                    <li>
-                      <span>{e.display_name}</span>
-                      <span class="row gap">
-                        <button type="button" class="primary small" onClick={() => void decide(e, true)}>
-                          Admit<span class="sr-only"> {e.display_name}</span>
-                        </button>
-                        <button type="button" class="small" onClick={() => void decide(e, false)}>
-                          Deny<span class="sr-only"> {e.display_name}</span>
-                        </button>
-                      </span>
-                    </li>
-                  )}
-                </For>
-              </ul>
-            </Show>
-            <h3>In the meeting</h3>
-            <ul class="people">
-              <li>
-                <span>
-                  {s.self?.name ?? props.join.name} (you){isHost ? ', host' : ''}
-                </span>
-                <span class="muted small">{s.micMuted ? 'Muted' : 'Unmuted'}</span>
-              </li>
-              <For each={others()}>
-                {(p) => (
-                  <li data-participant={p.name}>
-                    <span>
-                      {p.name || p.identity}
-                      {p.isHost ? ', host' : ''}
-                      <span class="muted small"> {micMuted(p) ? 'Muted' : 'Unmuted'}</span>
-                      <Show when={s.quality[p.sid] !== undefined}>
-                        <span class="muted small">
-                          , connection {qualityLabel(s.quality[p.sid]!).toLowerCase()}
-                        </span>
-                      </Show>
-                    </span>
-                    <Show when={isHost}>
-                      <span class="row gap">
-                        <button
-                          type="button"
-                          class="small"
-                          disabled={micMuted(p)}
-                          onClick={() => void muteOther(p)}
-                        >
-                          Mute<span class="sr-only"> {p.name}</span>
-                        </button>
-                        <button type="button" class="small danger-text" onClick={() => void removeOther(p)}>
-                          Remove<span class="sr-only"> {p.name}</span>
-                        </button>
-                      </span>
-                    </Show>
-                  </li>
-                )}
-              </For>
-            </ul>
-            <Show when={isHost}>
-              <div class="host-actions">
-                <button type="button" onClick={() => void toggleLock()} aria-pressed={locked()}>
-                  {locked() ? 'Unlock meeting' : 'Lock meeting'}
-                </button>
-                <button type="button" class="danger" onClick={() => void endForAll()}>
-                  End meeting for all
-                </button>
-              </div>
-            </Show>
-          </aside>
         </Show>
-        <Show when={panel() === 'settings'}>
-          <aside class="side" aria-label="Devices">
-            <div class="row between">
-              <h2>Devices</h2>
-              <button type="button" class="small" onClick={() => setPanel('none')}>
-                Close
-              </button>
-            </div>
-            <div class="field">
-              <label for="m-camera">Camera</label>
-              <select
-                id="m-camera"
-                onChange={(e) => void act(() => room.switchCamera(e.currentTarget.value))}
-              >
-                <For each={devices().cameras}>
-                  {(d, i) => <option value={d.deviceId}>{d.label || `Camera ${i() + 1}`}</option>}
-                </For>
-              </select>
-            </div>
-            <div class="field">
-              <label for="m-mic">Microphone</label>
-              <select
-                id="m-mic"
-                onChange={(e) => void act(() => room.switchMicrophone(e.currentTarget.value))}
-              >
-                <For each={devices().microphones}>
-                  {(d, i) => <option value={d.deviceId}>{d.label || `Microphone ${i() + 1}`}</option>}
-                </For>
-              </select>
-            </div>
-            <Show when={devices().speakers.length > 0}>
-              <div class="field">
-                <label for="m-speaker">Speaker</label>
-                <select
-                  id="m-speaker"
-                  value={speakerId()}
-                  onChange={(e) => setSpeakerId(e.currentTarget.value)}
-                >
-                  <For each={devices().speakers}>
-                    {(d, i) => <option value={d.deviceId}>{d.label || `Speaker ${i() + 1}`}</option>}
-                  </For>
-                </select>
-              </div>
-            </Show>
-            <p class="muted small">Round trip to the server: {s.rttMs} ms</p>
-          </aside>
+        <Show
+          when={
+            !s.mediaConnected &&
+            !s.reconnecting &&
+            s.ended === null &&
+            joinError() === null &&
+            s.mediaFailure === null
+          }
+        >
+          <div class="banner" role="status">
+            Connecting
+          </div>
+        </Show>
+        <Show when={s.mediaFailure !== null && s.ended === null}>
+          <div class="banner error" role="alert">
+            {s.mediaFailure}{' '}
+            <button type="button" class="small" onClick={() => room.retryMedia()}>
+              Try again
+            </button>
+          </div>
+        </Show>
+        <Show when={joinError()}>
+          <div class="banner error" role="alert">
+            Could not join: {joinError()}
+          </div>
+        </Show>
+        <Show when={s.notice}>
+          <div class="banner" role="status">
+            {s.notice}{' '}
+            <button type="button" class="link" onClick={() => room.dismissNotice()}>
+              Dismiss
+            </button>
+          </div>
+        </Show>
+        <Show when={actionError()}>
+          <div class="banner error" role="alert">
+            {actionError()}{' '}
+            <button type="button" class="link" onClick={() => setActionError(null)}>
+              Dismiss
+            </button>
+          </div>
+        </Show>
+        <RaisedHands
+          hands={presentHands()}
+          selfIdentity={selfIdentity()}
+          isHost={isHost}
+          onLower={(h) => void chat.lowerHand(h.participantSid)}
+        />
+        <ReactionsShown chat={chat} selfSid={s.self?.sid ?? ''} />
+        <Show when={isHost && lobby().length > 0 && panel() !== 'people'}>
+          <div class="banner lobby-notice" role="status">
+            {lobby()[0]?.display_name} is waiting in the lobby.{' '}
+            <button type="button" class="primary small" onClick={() => void decide(lobby()[0]!, true)}>
+              Admit {lobby()[0]?.display_name}
+            </button>{' '}
+            <button type="button" class="small" onClick={() => setPanel('people')}>
+              See all ({lobby().length})
+            </button>
+          </div>
         </Show>
       </div>
+      <div class="meeting-body" classList={{ 'with-panel': panel() !== 'none' }}>
+        <MeetingStage
+          tiles={tiles()}
+          stage={stage()}
+          pinned={pinned()}
+          onPin={(id) => setPinned(pinned() === id ? null : id)}
+          isSpeaking={(sid) => s.speaking[sid] !== undefined}
+          qualityOf={(sid) => {
+            // A tile only speaks up about a bad link; the participants panel lists every reading.
+            const q = s.quality[sid];
+            const label = q === undefined ? undefined : qualityLabel(q);
+            return label === 'Poor' || label === 'Lost' ? label : undefined;
+          }}
+          onView={(sid, v) => room.setTileView(sid, v)}
+        />
+        <Switch>
+          <Match when={panel() === 'people'}>
+            <ParticipantsPanel
+              selfName={selfName()}
+              selfMuted={s.micMuted}
+              isHost={isHost}
+              others={others()}
+              quality={s.quality}
+              lobby={lobby()}
+              removed={removed()}
+              locked={locked()}
+              onClose={() => setPanel('none')}
+              onDecide={(e, admit) => void decide(e, admit)}
+              onMute={(p) => void muteOther(p)}
+              onRemove={(p) => void removeOther(p)}
+              onAllowBack={(r) => void allowBack(r)}
+              onToggleLock={() => void toggleLock()}
+              onEndForAll={() => void endForAll()}
+            />
+          </Match>
+          <Match when={panel() === 'chat'}>
+            <ChatPanel
+              chat={chat}
+              selfIdentity={selfIdentity()}
+              isHost={isHost}
+              others={others()}
+              onClose={() => setPanel('none')}
+            />
+          </Match>
+          <Match when={panel() === 'invite'}>
+            <InvitePanel
+              meetingId={props.join.room}
+              link={invite()}
+              onLink={setInvite}
+              onClose={() => setPanel('none')}
+            />
+          </Match>
+          <Match when={panel() === 'settings'}>
+            <DevicesPanel
+              devices={devices()}
+              speakerId={speakerId()}
+              rttMs={s.rttMs}
+              onClose={() => setPanel('none')}
+              onCamera={(id) => void act(() => room.switchCamera(id))}
+              onMicrophone={(id) => void act(() => room.switchMicrophone(id))}
+              onSpeaker={setSpeakerId}
+            />
+          </Match>
+        </Switch>
+      </div>
+      <Show when={reactionsOpen()}>
+        <ReactionsBar chat={chat} />
+      </Show>
       <For each={audioTracks()}>{(t) => <AudioSink stream={t.stream} sinkId={speakerId()} />}</For>
-      <nav class="controls" aria-label="Meeting controls">
-        <button type="button" aria-pressed={s.micMuted} onClick={() => room.setMicMuted(!s.micMuted)}>
-          {s.micMuted ? 'Unmute' : 'Mute'}
-        </button>
-        <button
-          type="button"
-          aria-pressed={s.cameraOff}
-          onClick={() => void act(() => room.setCameraOff(!s.cameraOff))}
-        >
-          {s.cameraOff ? 'Start video' : 'Stop video'}
-        </button>
-        <button
-          type="button"
-          aria-pressed={s.sharing}
-          classList={{ active: s.sharing }}
-          onClick={() => void act(() => (s.sharing ? room.stopScreenShare() : room.startScreenShare()))}
-        >
-          {s.sharing ? 'Stop presenting' : 'Share screen'}
-        </button>
-        <button
-          type="button"
-          aria-pressed={panel() === 'people'}
-          onClick={() => setPanel(panel() === 'people' ? 'none' : 'people')}
-        >
-          Participants ({others().length + 1})
-          {isHost && lobby().length > 0 ? `, ${lobby().length} waiting` : ''}
-        </button>
-        <button type="button" aria-pressed={panel() === 'settings'} onClick={() => void openSettings()}>
-          Devices
-        </button>
-        <button type="button" class="danger" onClick={() => room.leave()}>
-          Leave
-        </button>
-      </nav>
+      <ControlBar
+        micMuted={s.micMuted}
+        cameraOff={s.cameraOff}
+        sharing={s.sharing}
+        speakerView={speakerView()}
+        panel={panel()}
+        isHost={isHost}
+        people={others().length + 1}
+        waiting={lobby().length}
+        unread={chat.state.unread}
+        handRaised={handRaised()}
+        reactionsOpen={reactionsOpen()}
+        onHand={() => void (handRaised() ? chat.lowerHand() : chat.raiseHand())}
+        onReactions={() => setReactionsOpen(!reactionsOpen())}
+        onMic={() => room.setMicMuted(!s.micMuted)}
+        onCamera={() => void act(() => room.setCameraOff(!s.cameraOff))}
+        onShare={() => void act(() => (s.sharing ? room.stopScreenShare() : room.startScreenShare()))}
+        onSpeakerView={() => setSpeakerView(!speakerView())}
+        onPanel={openPanel}
+        onLeave={() => room.leave()}
+      />
     </div>
   );
 }

@@ -8,6 +8,7 @@ import {
   type SignalResponse,
 } from '@origo/proto/signal';
 import { Emitter } from './emitter.js';
+import { mark } from './marks.js';
 import {
   DEFAULT_SESSION_OPTIONS,
   PendingRequests,
@@ -72,10 +73,13 @@ export class SignalClient extends Emitter<SignalClientEvents> {
   private pingIntervalMs = 5_000;
   private lastMessageAt = 0;
   private pingTimeoutMs = 15_000;
+  /** The join token for the next join; the server replaces it before it expires (token_refresh). */
+  private token: string;
 
   constructor(private readonly options: SignalClientOptions) {
     super();
     this.opts = { ...DEFAULT_SESSION_OPTIONS, ...options.session };
+    this.token = options.token;
   }
 
   get session(): SessionState {
@@ -124,9 +128,22 @@ export class SignalClient extends Emitter<SignalClientEvents> {
     this.dispatch({ type: 'leave' });
   }
 
-  /** Drops the socket as a network failure would (tests and the "network changed" handler use it). */
+  /**
+   * Gives up the socket as a network failure would, and reconnects with resume. Its close event is not
+   * awaited: over a path that is gone the close handshake waits for the network to return (or a minute).
+   */
   dropSocket(): void {
-    this.ws?.close(4000, 'client reconnect');
+    const ws = this.ws;
+    if (ws === null) return;
+    this.ws = null;
+    ws.onclose = null;
+    ws.close(4000, 'client reconnect');
+    this.dispatch({ type: 'socket_closed' });
+  }
+
+  /** The browser reports a network change: resume on a new socket now (see protocol.ts). */
+  networkChanged(): void {
+    this.dispatch({ type: 'network_changed' });
   }
 
   private sendRaw(req: SignalRequest): void {
@@ -146,6 +163,16 @@ export class SignalClient extends Emitter<SignalClientEvents> {
   private run(effect: SessionEffect): void {
     switch (effect.type) {
       case 'open_socket':
+        // A network change asks for a new socket now: drop a pending retry and an attempt still connecting
+        // (it may be stuck on the old path).
+        if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+        this.retryTimer = null;
+        if (this.ws !== null) {
+          const ws = this.ws;
+          this.ws = null;
+          ws.onclose = null;
+          ws.close(1000, 'superseded');
+        }
         this.openSocket();
         return;
       case 'send_join':
@@ -155,7 +182,7 @@ export class SignalClient extends Emitter<SignalClientEvents> {
             message: {
               $case: 'join',
               value: {
-                token: this.options.token,
+                token: this.token,
                 resume:
                   effect.resume === null
                     ? undefined
@@ -223,6 +250,7 @@ export class SignalClient extends Emitter<SignalClientEvents> {
     }
     this.ws = ws;
     ws.onopen = () => {
+      mark('socket-open');
       if (this.ws === ws) this.dispatch({ type: 'socket_open' });
     };
     ws.onmessage = (e: MessageEvent) => {
@@ -244,6 +272,7 @@ export class SignalClient extends Emitter<SignalClientEvents> {
     const m = msg.message;
     switch (m.$case) {
       case 'joinResponse': {
+        mark('join-response');
         const wasResuming = this.state.phase === 'resuming';
         this.pingIntervalMs = m.value.pingIntervalMs > 0 ? m.value.pingIntervalMs : 5_000;
         this.pingTimeoutMs = m.value.pingTimeoutMs > 0 ? m.value.pingTimeoutMs : 15_000;
@@ -270,6 +299,9 @@ export class SignalClient extends Emitter<SignalClientEvents> {
         this.startPing();
         this.flush();
         this.emit('resumed', m.value);
+        break;
+      case 'tokenRefresh':
+        if (m.value.token !== '') this.token = m.value.token;
         break;
       case 'pong':
         this.emit('rtt', Math.max(0, Date.now() - m.value.clientTimestampMs));
@@ -340,6 +372,12 @@ function joinFailure(code: ErrorCode): CloseReason {
       return 'unauthenticated';
     case ErrorCode.ERROR_CODE_ROOM_FULL:
       return 'room_full';
+    case ErrorCode.ERROR_CODE_ROOM_ENDED:
+      return 'room_ended';
+    case ErrorCode.ERROR_CODE_REMOVED:
+      return 'removed';
+    case ErrorCode.ERROR_CODE_ROOM_LOCKED:
+      return 'room_locked';
     default:
       return 'server';
   }

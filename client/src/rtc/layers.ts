@@ -38,6 +38,30 @@ export function announcedLayers(
   }));
 }
 
+/** How the video fills its tile: scaled to fit inside (letterboxed) or to cover it (cropped). */
+export type TileFit = 'contain' | 'cover';
+
+/** How far (relative) a picture's shape may differ from its tile's and still be drawn to cover it. */
+export const COVER_TOLERANCE = 0.02;
+
+/**
+ * `cover` only when the picture already has the tile's shape (within COVER_TOLERANCE, which hides a
+ * rounding pixel and crops nothing anyone would miss); otherwise `contain`, so a presentation, a portrait
+ * phone camera or a camera on the stage is shown whole. Unknown sizes are shown whole too.
+ */
+export function videoFit(
+  tileWidth: number,
+  tileHeight: number,
+  videoWidth: number,
+  videoHeight: number,
+  source: 'camera' | 'screen',
+): TileFit {
+  if (source === 'screen' || tileWidth <= 0 || tileHeight <= 0 || videoWidth <= 0 || videoHeight <= 0)
+    return 'contain';
+  const video = videoWidth / videoHeight;
+  return Math.abs(tileWidth / tileHeight - video) / video <= COVER_TOLERANCE ? 'cover' : 'contain';
+}
+
 /**
  * The lowest quality whose height covers the tile. `sourceHeight` is the publisher's full height
  * (0 when unknown: assume 720p). A layer up to 25% smaller than the tile is still taken: upscaling by
@@ -49,12 +73,16 @@ export function qualityForTile(
   devicePixelRatio: number,
   sourceWidth: number,
   sourceHeight: number,
+  fit: TileFit = 'contain',
 ): VideoQuality {
   const srcH = sourceHeight > 0 ? sourceHeight : 720;
   const srcW = sourceWidth > 0 ? sourceWidth : Math.round((srcH * 16) / 9);
   const dpr = Number.isFinite(devicePixelRatio) && devicePixelRatio > 0 ? Math.min(devicePixelRatio, 2) : 1;
-  // The video is letterboxed into the tile: the dimension that binds decides what is needed.
-  const scale = Math.min(tileWidth / srcW, tileHeight / srcH);
+  // Letterboxed, the binding dimension decides what is needed; cropped to cover, the other one does.
+  const scale =
+    fit === 'cover'
+      ? Math.max(tileWidth / srcW, tileHeight / srcH)
+      : Math.min(tileWidth / srcW, tileHeight / srcH);
   const neededHeight = srcH * scale * dpr;
   for (const l of CAMERA_LAYERS) {
     if ((srcH / l.scaleResolutionDownBy) * 1.25 >= neededHeight) return l.quality;
@@ -66,6 +94,8 @@ export interface TileView {
   visible: boolean;
   width: number;
   height: number;
+  /** Default `contain`; `cover` (see videoFit) needs the picture's other dimension. */
+  fit?: TileFit;
 }
 
 export interface TrackSettings {
@@ -90,7 +120,7 @@ export function settingsForTile(
     paused: false,
     width,
     height,
-    quality: qualityForTile(width, height, devicePixelRatio, sourceWidth, sourceHeight),
+    quality: qualityForTile(width, height, devicePixelRatio, sourceWidth, sourceHeight, view.fit),
   };
 }
 

@@ -105,6 +105,46 @@ describe('signaling session state machine', () => {
     expect(state).toMatchObject({ phase: 'joined', resume: { sessionId: 's2' } });
   });
 
+  it('gives up the socket and resumes on a new one at once when the network changes in the room', () => {
+    const joined = run([
+      { type: 'start' },
+      { type: 'socket_open' },
+      { type: 'join_response', sessionId: 's1', resumeSecret: 'r1' },
+    ]).state;
+    const { state, effects } = run(
+      [{ type: 'network_changed' }, { type: 'socket_open' }, { type: 'resumed', resumeSecret: 'r2' }],
+      joined,
+    );
+    expect(effects).toEqual([
+      { type: 'close_socket_for_retry' },
+      { type: 'open_socket' },
+      { type: 'send_join', resume: { sessionId: 's1', resumeSecret: 'r1' } },
+      { type: 'restart_ice' },
+    ]);
+    expect(state).toMatchObject({ phase: 'joined', attempt: 0, needsRejoin: false });
+  });
+
+  it('retries at once when the network comes back during the backoff, keeping the attempt count', () => {
+    const joined = run([
+      { type: 'start' },
+      { type: 'socket_open' },
+      { type: 'join_response', sessionId: 's1', resumeSecret: 'r1' },
+    ]).state;
+    // The outage: the socket dropped and one retry failed; the next one waits a grown backoff.
+    const waiting = run(
+      [{ type: 'socket_closed' }, { type: 'retry_timer' }, { type: 'socket_closed' }],
+      joined,
+    );
+    expect(waiting.effects.at(-1)).toEqual({ type: 'schedule_retry', delayMs: 750 });
+    const back = run([{ type: 'network_changed' }], waiting.state);
+    expect(back.effects).toEqual([{ type: 'open_socket' }]);
+    expect(back.state).toMatchObject({ phase: 'reconnecting', attempt: 1 });
+    // While a join or a resume is on its way there is nothing to hurry.
+    const resuming = run([{ type: 'socket_open' }], back.state).state;
+    expect(run([{ type: 'network_changed' }], resuming).effects).toEqual([]);
+    expect(run([{ type: 'network_changed' }], initialSession()).effects).toEqual([]);
+  });
+
   it('gives up after maxAttempts failed reconnects', () => {
     const joined = run([
       { type: 'start' },

@@ -41,6 +41,7 @@ export type CloseReason =
   | 'gave_up'
   | 'duplicate'
   | 'room_full'
+  | 'room_locked'
   | 'server';
 
 export type SessionEvent =
@@ -54,6 +55,8 @@ export type SessionEvent =
   | { type: 'fatal'; reason: CloseReason }
   /** The server asked for a fresh join (LEAVE_ACTION_RECONNECT): the old session is gone. */
   | { type: 'server_reconnect' }
+  /** The browser reports a network change (online, a new connection type): the socket's path may be gone. */
+  | { type: 'network_changed' }
   | { type: 'leave' };
 
 export type SessionEffect =
@@ -157,6 +160,17 @@ export function transition(
     case 'retry_timer':
       if (state.phase !== 'reconnecting') return same;
       return { state, effects: [{ type: 'open_socket' }] };
+    case 'network_changed':
+      // In the room: the socket may ride a path that no longer exists, and a close handshake over it would
+      // wait for the network (or a minute); give it up and resume on a new one now. Waiting to retry: the
+      // network is back, so try now instead of at the end of a backoff grown during the outage.
+      if (state.phase === 'joined')
+        return {
+          state: { ...state, phase: 'reconnecting', attempt: 0 },
+          effects: [{ type: 'close_socket_for_retry' }, { type: 'open_socket' }],
+        };
+      if (state.phase === 'reconnecting') return { state, effects: [{ type: 'open_socket' }] };
+      return same;
     case 'fatal':
       return closeWith(state, event.reason);
     case 'server_reconnect':

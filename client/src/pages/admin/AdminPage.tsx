@@ -1,30 +1,32 @@
 import { createResource, createSignal, For, Match, Show, Switch, type JSX } from 'solid-js';
+import { billingApi, formatPrice, type DayUsage } from '../../api/billing.js';
 import { adminApi, type AuditEvent, type OrgRole, type PublicUser } from '../../api/auth.js';
 import { errorText } from '../../api/http.js';
 import { meetingsApi } from '../../api/meetings.js';
+import { notificationsApi, type OutboxItem } from '../../api/notifications.js';
 import { FormError } from '../../components/Field.js';
 import { useSession } from '../../session.js';
 
-type Tab = 'users' | 'rooms' | 'audit';
+type Tab = 'users' | 'rooms' | 'billing' | 'audit' | 'outbox';
 
 /** `/admin`: org admins manage their organization; superadmins also see every account. */
 export function AdminPage(): JSX.Element {
-  const { isAdmin } = useSession();
+  const { isAdmin, me } = useSession();
   const [tab, setTab] = createSignal<Tab>('users');
+  const tabs = () =>
+    [
+      ['users', 'Users'],
+      ['rooms', 'Live rooms'],
+      ['billing', 'Plan and usage'],
+      ['audit', 'Audit log'],
+      ...(me()?.user.superadmin ? [['outbox', 'Outbox'] as const] : []),
+    ] as ReadonlyArray<readonly [Tab, string]>;
   return (
     <Show when={isAdmin()} fallback={<p class="alert">The admin area is for administrators.</p>}>
       <section>
         <h1>Administration</h1>
         <div class="tabs" role="tablist" aria-label="Admin sections">
-          <For
-            each={
-              [
-                ['users', 'Users'],
-                ['rooms', 'Live rooms'],
-                ['audit', 'Audit log'],
-              ] as const
-            }
-          >
+          <For each={tabs()}>
             {([id, label]) => (
               <button
                 type="button"
@@ -46,8 +48,14 @@ export function AdminPage(): JSX.Element {
             <Match when={tab() === 'rooms'}>
               <RoomsTab />
             </Match>
+            <Match when={tab() === 'billing'}>
+              <BillingTab />
+            </Match>
             <Match when={tab() === 'audit'}>
               <AuditTab />
+            </Match>
+            <Match when={tab() === 'outbox'}>
+              <OutboxTab />
             </Match>
           </Switch>
         </div>
@@ -379,6 +387,192 @@ function AuditTab(): JSX.Element {
           </table>
         </div>
       </Show>
+    </div>
+  );
+}
+
+/** Every message the notification service sent or is sending; with no SMTP server, mail ends here. */
+function OutboxTab(): JSX.Element {
+  const [pages, setPages] = createSignal<OutboxItem[][]>([]);
+  const [cursor, setCursor] = createSignal<string | null>(null);
+  const [error, setError] = createSignal<string | null>(null);
+  const load = async (from?: string) => {
+    setError(null);
+    try {
+      const page = await notificationsApi.outbox(from);
+      setPages((p) => (from === undefined ? [page.items] : [...p, page.items]));
+      setCursor(page.nextCursor);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  void load();
+  return (
+    <div>
+      <div class="row between">
+        <h2>Outbox</h2>
+        <button type="button" class="small" onClick={() => void load()}>
+          Refresh
+        </button>
+      </div>
+      <FormError message={error()} />
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Created</th>
+              <th scope="col">Channel</th>
+              <th scope="col">To</th>
+              <th scope="col">Subject</th>
+              <th scope="col">Status</th>
+              <th scope="col">Message</th>
+            </tr>
+          </thead>
+          <tbody>
+            <For
+              each={pages().flat()}
+              fallback={
+                <tr>
+                  <td colspan="6" class="muted">
+                    Nothing was sent yet.
+                  </td>
+                </tr>
+              }
+            >
+              {(m) => (
+                <tr>
+                  <td>{new Date(m.createdAt).toLocaleString()}</td>
+                  <td>{m.channel}</td>
+                  <td>{m.to}</td>
+                  <td>{m.subject}</td>
+                  <td>
+                    {m.status}
+                    {m.attempts > 1 ? ` after ${m.attempts} attempts` : ''}
+                    <Show when={m.lastError}>
+                      <span class="muted"> ({m.lastError})</span>
+                    </Show>
+                  </td>
+                  <td>
+                    <details>
+                      <summary>Show</summary>
+                      <pre>{m.body}</pre>
+                    </details>
+                  </td>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
+      </div>
+      <Show when={cursor()}>
+        <button type="button" class="small" onClick={() => void load(cursor() ?? undefined)}>
+          More
+        </button>
+      </Show>
+    </div>
+  );
+}
+
+function BillingTab(): JSX.Element {
+  const { me, orgId } = useSession();
+  const superadmin = () => me()?.user.superadmin === true;
+  const adminOrg = () => me()?.memberships.find((m) => m.role === 'admin')?.orgId ?? orgId();
+  const [subscription] = createResource(adminOrg, (org) => billingApi.subscription(org));
+  const [usage] = createResource(adminOrg, (org) => billingApi.orgUsage(org));
+  const [all] = createResource(
+    () => (superadmin() ? true : undefined),
+    () => billingApi.allUsage(),
+  );
+  const caps = () => {
+    const p = subscription()?.plan;
+    if (p === undefined) return '';
+    const minutes =
+      p.max_meeting_minutes === 0 ? 'no length cap' : `meetings up to ${p.max_meeting_minutes} minutes`;
+    const recording = p.recording_allowed ? `recording ${p.recording_hours} h a month` : 'no recording';
+    return `${p.max_participants} participants, ${minutes}, ${recording}`;
+  };
+  return (
+    <div>
+      <h2>Plan</h2>
+      <Show when={subscription.error}>
+        <FormError message={errorText(subscription.error)} />
+      </Show>
+      <Show when={subscription()}>
+        {(s) => (
+          <p data-testid="billing-plan">
+            <strong>{s().plan.name}</strong> ({formatPrice(s().plan.price_monthly_cents, s().plan.currency)} a
+            month): {caps()}.
+            <Show when={s().default_plan}>
+              <span class="muted"> Every organization starts on this plan.</span>
+            </Show>
+          </p>
+        )}
+      </Show>
+      <h2>Usage per day</h2>
+      <Show when={usage.error}>
+        <FormError message={errorText(usage.error)} />
+      </Show>
+      <Show when={usage()}>
+        {(u) => (
+          <UsageTable
+            items={u().items}
+            showOrg={false}
+            caption={`Your organization, ${u().from} to ${u().to} (UTC)`}
+          />
+        )}
+      </Show>
+      <Show when={superadmin()}>
+        <h2>Usage of every organization</h2>
+        <Show when={all.error}>
+          <FormError message={errorText(all.error)} />
+        </Show>
+        <Show when={all()}>
+          {(u) => <UsageTable items={u().items} showOrg caption={`${u().from} to ${u().to} (UTC)`} />}
+        </Show>
+      </Show>
+    </div>
+  );
+}
+
+function UsageTable(props: { items: DayUsage[]; showOrg: boolean; caption: string }): JSX.Element {
+  return (
+    <div class="table-wrap">
+      <table>
+        <caption>{props.caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Day</th>
+            <Show when={props.showOrg}>
+              <th scope="col">Organization</th>
+            </Show>
+            <th scope="col">Meeting minutes</th>
+            <th scope="col">Participant minutes</th>
+          </tr>
+        </thead>
+        <tbody>
+          <For
+            each={props.items}
+            fallback={
+              <tr>
+                <td colspan={props.showOrg ? 4 : 3} class="muted">
+                  No meetings in this period.
+                </td>
+              </tr>
+            }
+          >
+            {(d) => (
+              <tr>
+                <td>{d.day}</td>
+                <Show when={props.showOrg}>
+                  <td>{d.org_id}</td>
+                </Show>
+                <td>{d.meeting_minutes}</td>
+                <td>{d.participant_minutes}</td>
+              </tr>
+            )}
+          </For>
+        </tbody>
+      </table>
     </div>
   );
 }

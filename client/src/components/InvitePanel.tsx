@@ -1,0 +1,146 @@
+import { createSignal, onMount, Show, type JSX } from 'solid-js';
+import { errorText } from '../api/http.js';
+import { meetingsApi, type IssuedInviteLink, type Meeting } from '../api/meetings.js';
+
+export interface InvitePanelProps {
+  meetingId: string;
+  /** The link made earlier in this meeting, kept by the page so reopening the panel reuses it. */
+  link: IssuedInviteLink | null;
+  onLink: (link: IssuedInviteLink | null) => void;
+  onClose: () => void;
+}
+
+const when = (iso: string) =>
+  new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/**
+ * The host's invite control: an invite link (made on first open; it carries a revocable, expiring
+ * token, so a guest needs no account and no passcode) with copy and revoke.
+ */
+export function InvitePanel(props: InvitePanelProps): JSX.Element {
+  const [meeting, setMeeting] = createSignal<Meeting | null>(null);
+  const [error, setError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+  const [copied, setCopied] = createSignal<'yes' | 'manual' | null>(null);
+  let input!: HTMLInputElement;
+
+  const usable = (l: IssuedInviteLink | null) => l !== null && Date.parse(l.expires_at) > Date.now();
+
+  const makeLink = async () => {
+    setBusy(true);
+    setError(null);
+    setCopied(null);
+    try {
+      props.onLink(await meetingsApi.createInviteLink(props.meetingId));
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  onMount(() => {
+    meetingsApi
+      .get(props.meetingId)
+      .then(setMeeting)
+      .catch(() => undefined);
+    if (!usable(props.link)) void makeLink();
+  });
+
+  const copy = async () => {
+    const l = props.link;
+    if (l === null) return;
+    try {
+      await navigator.clipboard.writeText(l.invite_url);
+      setCopied('yes');
+    } catch {
+      // Clipboard blocked (insecure origin, permissions): select the text for the person to copy.
+      input.focus();
+      input.select();
+      setCopied('manual');
+    }
+  };
+
+  const revoke = async () => {
+    const l = props.link;
+    if (l === null) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await meetingsApi.revokeInviteLink(props.meetingId, l.id);
+      props.onLink(null);
+      setCopied(null);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <aside class="side" aria-label="Invite people">
+      <div class="row between">
+        <h2>Invite people</h2>
+        <button type="button" class="small" onClick={() => props.onClose()}>
+          Close
+        </button>
+      </div>
+      <Show when={error()}>
+        <p class="alert" role="alert">
+          {error()}
+        </p>
+      </Show>
+      <Show
+        when={props.link}
+        fallback={
+          <>
+            <p class="muted small">{busy() ? 'Making an invite link' : 'The invite link was revoked.'}</p>
+            <Show when={!busy()}>
+              <button type="button" class="primary" onClick={() => void makeLink()}>
+                Make a new invite link
+              </button>
+            </Show>
+          </>
+        }
+      >
+        {(l) => (
+          <>
+            <p class="small">
+              Anyone with this link can join without an account
+              {meeting()?.lobby_enabled ? ', after a host admits them from the lobby' : ''}, until{' '}
+              {when(l().expires_at)}.
+            </p>
+            <div class="field">
+              <label for="invite-link">Invite link</label>
+              <input
+                id="invite-link"
+                ref={input}
+                readonly
+                value={l().invite_url}
+                onFocus={(e) => e.currentTarget.select()}
+              />
+            </div>
+            <div class="row gap wrap">
+              <button type="button" class="primary" onClick={() => void copy()}>
+                {copied() === 'yes' ? 'Link copied' : 'Copy invite link'}
+              </button>
+              <button type="button" class="danger-text" disabled={busy()} onClick={() => void revoke()}>
+                Revoke link
+              </button>
+            </div>
+            <Show when={copied() === 'manual'}>
+              <p class="muted small" role="status">
+                Copying is blocked here: the link is selected, copy it with your keyboard.
+              </p>
+            </Show>
+          </>
+        )}
+      </Show>
+      <Show when={meeting()?.has_passcode}>
+        <p class="muted small">
+          People without the link need the meeting passcode you set when you scheduled it.
+        </p>
+      </Show>
+    </aside>
+  );
+}

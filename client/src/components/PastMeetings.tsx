@@ -1,0 +1,39 @@
+import { A } from '@solidjs/router';
+import { createResource, type JSX } from 'solid-js';
+import { meetingsApi } from '../api/meetings.js';
+import { MeetingList } from './MeetingList.js';
+
+/** The link to a meeting's chat transcript (a past meeting's, or the earlier occurrences' of a series). */
+export function ChatLink(props: { meetingId: string; title: string }): JSX.Element {
+  return (
+    <A href={`/meetings/${encodeURIComponent(props.meetingId)}/chat`} class="button">
+      Chat<span class="sr-only"> of {props.title}</span>
+    </A>
+  );
+}
+
+/** Meetings that ended, newest first, each with its chat transcript. */
+export function PastMeetings(props: { orgId: string | undefined }): JSX.Element {
+  const [past] = createResource(
+    () => props.orgId ?? '',
+    async (org) => (await meetingsApi.list(org === '' ? undefined : org, 'ended')).items,
+  );
+  return (
+    <section aria-label="Past meetings">
+      <h2>Past meetings</h2>
+      <MeetingList items={past} loading="Loading past meetings" empty="No past meetings yet.">
+        {(m) => (
+          <li class="meeting-card card" data-meeting-id={m.id}>
+            <div class="meeting-main">
+              <h3>{m.title}</h3>
+              <p class="muted">Ended {new Date(m.ended_at ?? m.created_at).toLocaleString()}</p>
+            </div>
+            <div class="meeting-actions">
+              <ChatLink meetingId={m.id} title={m.title} />
+            </div>
+          </li>
+        )}
+      </MeetingList>
+    </section>
+  );
+}

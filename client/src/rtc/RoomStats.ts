@@ -1,0 +1,72 @@
+// Reads the subscriber connection's statistics: connection quality per remote participant (until the
+// server reports its own) and decoded frames per remote track (diagnostics and tests).
+import type { ConnectionQuality } from '@origo/proto/signal';
+import { lossBetween, qualityFromSample } from './quality.js';
+import type { RoomState } from './roomState.js';
+
+interface InboundRtp {
+  type: string;
+  kind?: string;
+  trackIdentifier?: string;
+  packetsReceived?: number;
+  packetsLost?: number;
+  framesDecoded?: number;
+}
+
+export class RoomStats {
+  private readonly last = new Map<string, { received: number; lost: number }>();
+  /** Participants the server reported a quality for: its figure wins. */
+  readonly serverQuality = new Set<string>();
+
+  constructor(
+    private readonly state: RoomState,
+    private readonly setQuality: (participantSid: string, q: ConnectionQuality) => void,
+  ) {}
+
+  /** Local quality estimate per remote participant from loss and round trip. */
+  async poll(pc: RTCPeerConnection): Promise<void> {
+    const byTrackId = new Map<string, string>();
+    for (const t of Object.values(this.state.tracks)) {
+      const id = t.stream?.getTracks()[0]?.id;
+      if (id !== undefined) byTrackId.set(id, t.info.participantSid);
+    }
+    const totals = new Map<string, { received: number; lost: number }>();
+    const report = await pc.getStats();
+    report.forEach((s: InboundRtp) => {
+      if (s.type !== 'inbound-rtp') return;
+      const p = byTrackId.get(s.trackIdentifier ?? '');
+      if (p === undefined) return;
+      const t = totals.get(p) ?? { received: 0, lost: 0 };
+      t.received += s.packetsReceived ?? 0;
+      t.lost += s.packetsLost ?? 0;
+      totals.set(p, t);
+    });
+    for (const [sid, t] of totals) {
+      const prev = this.last.get(sid) ?? { received: 0, lost: 0 };
+      this.last.set(sid, t);
+      if (this.serverQuality.has(sid)) continue;
+      const flowing = t.received > prev.received;
+      this.setQuality(
+        sid,
+        qualityFromSample({ lossRatio: lossBetween(prev, t), rttMs: this.state.rttMs, flowing }),
+      );
+    }
+  }
+
+  /** Decoded frames per remote video track sid. */
+  async framesDecoded(pc: RTCPeerConnection): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    const byTrackId = new Map<string, string>();
+    for (const [sid, t] of Object.entries(this.state.tracks)) {
+      const id = t.stream?.getVideoTracks()[0]?.id;
+      if (id !== undefined) byTrackId.set(id, sid);
+    }
+    const report = await pc.getStats();
+    report.forEach((s: InboundRtp) => {
+      if (s.type !== 'inbound-rtp' || s.kind !== 'video') return;
+      const sid = byTrackId.get(s.trackIdentifier ?? '') ?? s.trackIdentifier ?? 'unknown';
+      out[sid] = (out[sid] ?? 0) + (s.framesDecoded ?? 0);
+    });
+    return out;
+  }
+}
