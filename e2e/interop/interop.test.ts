@@ -2,6 +2,7 @@
 // VP8 + Opus through the SFU, and a second Chromium page decodes it (framesDecoded from getStats,
 // read in the page).
 import type { Browser, Page } from 'playwright-core';
+import type { TransportKind } from '../../sfu/src/media/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../lib/chromium.js';
 import { pollPage } from '../lib/wait.js';
@@ -31,14 +32,17 @@ const DEADLINE = 60_000;
 let harness: MediaCoreHarness | undefined;
 let browser: Browser | undefined;
 
+const TRANSPORTS: TransportKind[] =
+  process.env.SFU_TRANSPORT === 'werift' || process.env.SFU_TRANSPORT === 'ndc'
+    ? [process.env.SFU_TRANSPORT]
+    : ['werift', 'ndc'];
+
 beforeAll(async () => {
-  harness = await startMediaCoreHarness();
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await harness?.close();
 });
 
 async function openPage(peer: string): Promise<Page> {
@@ -50,7 +54,16 @@ async function openPage(peer: string): Promise<Page> {
   return page;
 }
 
-describe('browser interop through the SFU', () => {
+describe.each(TRANSPORTS)('browser interop through the SFU on %s', (transport) => {
+  beforeAll(async () => {
+    harness = await startMediaCoreHarness(transport);
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+
   it('a Chromium page decodes the simulcast camera another Chromium page publishes', async () => {
     const publisher = await openPage('alice');
     const viewer = await openPage('bob');
@@ -84,9 +97,11 @@ describe('browser interop through the SFU', () => {
     expect(s.producers).toBe(2);
     expect(s.consumers).toBe(2);
     await publisher.screenshot({
-      path: new URL('../artifacts/interop-publisher.png', import.meta.url).pathname,
+      path: new URL(`../artifacts/interop-publisher-${transport}.png`, import.meta.url).pathname,
     });
-    await viewer.screenshot({ path: new URL('../artifacts/interop-viewer.png', import.meta.url).pathname });
+    await viewer.screenshot({
+      path: new URL(`../artifacts/interop-viewer-${transport}.png`, import.meta.url).pathname,
+    });
     await publisher.evaluate(() => window.origoTest.close());
     await viewer.evaluate(() => window.origoTest.close());
     await publisher.context().close();

@@ -5,7 +5,13 @@ import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 // The sfu package has no root entry yet (sfu/src/index.ts); switch to '@origo/sfu' once it exists.
-import { Router, type IceCandidateInit, type Peer, type TrackMeta } from '../../sfu/src/media/index.js';
+import {
+  Router,
+  type IceCandidateInit,
+  type Peer,
+  type TrackMeta,
+  type TransportKind,
+} from '../../sfu/src/media/index.js';
 import {
   EventStream,
   sendJson,
@@ -33,8 +39,8 @@ async function serveFile(res: ServerResponse, name: string, type: string): Promi
   res.end(body);
 }
 
-export async function startMediaCoreHarness(): Promise<MediaCoreHarness> {
-  const router = new Router({ roomId: 'interop' });
+export async function startMediaCoreHarness(transport: TransportKind): Promise<MediaCoreHarness> {
+  const router = new Router({ roomId: 'interop', transport });
   const participants = new Map<string, Participant>();
 
   const participant = (id: string): Participant => {

@@ -27,15 +27,21 @@ export function chromiumAvailable(): boolean {
   return existsSync(CHROMIUM_PATH);
 }
 
-/** A fresh headless Chromium with a temporary profile; close it in afterAll. */
-export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
+/**
+ * A fresh headless Chromium with a temporary profile; close it in afterAll. `executablePath` runs it
+ * through a wrapper (a network namespace, see netns.ts) that ends by exec-ing CHROMIUM_PATH.
+ */
+export async function launchChromium(
+  extraArgs: readonly string[] = [],
+  executablePath: string = CHROMIUM_PATH,
+): Promise<Browser> {
   if (!chromiumAvailable()) {
     throw new Error(
       `Chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium (or set CHROMIUM_PATH)`,
     );
   }
   const options: LaunchOptions = {
-    executablePath: CHROMIUM_PATH,
+    executablePath,
     headless: true,
     args: [...CHROMIUM_ARGS, ...extraArgs],
     timeout: 60_000,

@@ -1,5 +1,5 @@
 // The whole platform in this process, as `npm start` runs it: sfu (one in-process worker), auth,
-// control, signaling and the gateway serving the built web client, on a free port with a fresh data
+// control, chat, signaling and the gateway serving the built web client, on a free port with a fresh data
 // folder. The launcher's catalogue is the lead's to wire; the roles are started here the same way.
 import { EventEmitter } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { authRole } from '@origo/auth';
+import { chatRole } from '@origo/chat';
 import { controlRole } from '@origo/control';
 import { gatewayRole } from '@origo/gateway';
 import { runLauncher } from '@origo/launcher';
@@ -19,11 +20,11 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+async function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
+    s.listen(0, host, () => {
       const addr = s.address();
       const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
       s.close(() => resolve(port));
@@ -33,16 +34,20 @@ async function freePort(): Promise<number> {
 
 export const CLIENT_DIST = fileURLToPath(new URL('../../client/dist', import.meta.url));
 
-export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
+/**
+ * Starts the platform; `host` is the address the gateway listens on and the browsers open (another
+ * address than loopback lets a browser in a network namespace reach it, see netns.ts).
+ */
+export async function startStack(extraEnv: Record<string, string> = {}, host = '127.0.0.1'): Promise<Stack> {
   const data = await mkdtemp(join(tmpdir(), 'origo-e2e-'));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const port = await freePort(host);
+  const url = `http://${host}:${port}`;
   const env: Record<string, string | undefined> = {
     PATH: process.env.PATH,
     ORIGO_DATA: data,
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
     PORT: String(port),
-    HOST: '127.0.0.1',
+    HOST: host,
     ORIGO_PUBLIC_URL: url,
     CLIENT_DIST,
     SFU_WORKERS: '0',
@@ -53,7 +58,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
   };
   const lines: string[] = [];
   const result = await runLauncher({
-    roles: [sfuRole, authRole, controlRole, signalingRole, gatewayRole],
+    roles: [sfuRole, authRole, controlRole, chatRole, signalingRole, gatewayRole],
     argv: ['start'],
     env,
     out: (l) => lines.push(l),
