@@ -1,9 +1,12 @@
 // npm run bench:media -- --publishers N --subscribers M --duration S [--find-max] [options]
 // Writes bench/results/<date>-<name>.json and prints a table. --help lists the options.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BENCH_ROOT } from './sfuProcess.js';
-import { reportTable, runMediaBench, writeReport, type MediaBenchOptions } from './run.js';
+import { runCeiling } from '../ceiling/run.js';
+import { BENCH_ROOT, type BenchTransport } from './sfuProcess.js';
+import { applyCeiling, compareTable } from './compare.js';
+import { reportTable, runMediaBench, writeReport, type MediaBenchOptions, type MediaReport } from './run.js';
 import { DEFAULT_AUDIO, DEFAULT_VIDEO } from './synthetic.js';
 
 const HELP = `Usage: npm run bench:media -- [options]
@@ -28,6 +31,8 @@ const HELP = `Usage: npm run bench:media -- [options]
   --via MODE            signaling (default): peers join a real room through the signaling WebSocket,
                         which drives an SFU worker over gRPC (same child); ipc: peers join a Router
                         over IPC (no signaling, isolates the media plane)
+  --transport LIST      the SFU's WebRTC stack: werift, ndc, or both in one run (ndc,werift), each
+                        measured in turn on the same cores and printed side by side (default ndc,werift)
   --quiet               no progress lines`;
 
 function int(v: string | undefined, d: number, min: number, max: number): number {
@@ -37,7 +42,25 @@ function int(v: string | undefined, d: number, min: number, max: number): number
   return n;
 }
 
-export function parseMediaArgs(argv: string[]): MediaBenchOptions | null {
+/** The transports of --transport, in order, each once. */
+export function parseTransports(value: string | undefined): BenchTransport[] {
+  const list = (value ?? 'ndc,werift')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  const out: BenchTransport[] = [];
+  for (const t of list) {
+    if (t !== 'werift' && t !== 'ndc')
+      throw new RangeError(`--transport expects werift and/or ndc, got ${t}`);
+    if (!out.includes(t)) out.push(t);
+  }
+  if (out.length === 0) throw new RangeError('--transport names no transport');
+  return out;
+}
+
+export function parseMediaArgs(
+  argv: string[],
+): (MediaBenchOptions & { transports: BenchTransport[] }) | null {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -63,6 +86,7 @@ export function parseMediaArgs(argv: string[]): MediaBenchOptions | null {
       out: { type: 'string' },
       quiet: { type: 'boolean', default: false },
       via: { type: 'string' },
+      transport: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -85,7 +109,9 @@ export function parseMediaArgs(argv: string[]): MediaBenchOptions | null {
   if (via !== 'ipc' && via !== 'signaling')
     throw new RangeError(`--via expects ipc or signaling, got ${via}`);
   const suffix = via === 'signaling' ? '-signaling' : '';
-  const opts: MediaBenchOptions = {
+  const transports = parseTransports(values.transport);
+  const opts: MediaBenchOptions & { transports: BenchTransport[] } = {
+    transports,
     name:
       values.name ??
       (findMax ? `media-find-max-p${publishers}` : `media-p${publishers}-s${subscribers}`) + suffix,
@@ -119,16 +145,44 @@ async function main(): Promise<void> {
     return;
   }
   // A hard stop, so no load loop can outlive its budget.
-  const budgetMs = (opts.findMax ? opts.maxMinutes * 60 + 180 : opts.durationS + opts.warmupS + 240) * 1000;
+  const budgetMs =
+    (opts.findMax ? opts.maxMinutes * 60 + 180 : opts.durationS + opts.warmupS + 240) *
+    1000 *
+    opts.transports.length;
   const guard = setTimeout(() => {
     console.error(`bench:media: exceeded its ${Math.round(budgetMs / 1000)} s budget, exiting`);
     process.exit(3);
   }, budgetMs);
   guard.unref();
-  const report = await runMediaBench(opts);
-  const file = writeReport(report, opts.outDir);
-  console.log(reportTable(report));
-  console.log(`\nwritten: ${file}`);
+  // Each transport in turn on the same pinned cores, then the ceiling once for all of them.
+  const reports: MediaReport[] = [];
+  for (const transport of opts.transports) {
+    opts.log(`transport ${transport}`);
+    reports.push(
+      await runMediaBench({
+        ...opts,
+        transport,
+        name: opts.transports.length > 1 ? `${opts.name}-${transport}` : opts.name,
+        ceiling: null,
+      }),
+    );
+  }
+  const ceiling = opts.ceiling ? await runCeiling({ pin: opts.pin, ...opts.ceiling }) : null;
+  for (const report of reports) {
+    applyCeiling(report, ceiling);
+    const file = writeReport(report, opts.outDir);
+    console.log(`\n== ${report.setup.transport}\n${reportTable(report)}\n\nwritten: ${file}`);
+  }
+  if (reports.length > 1) {
+    console.log(`\n== side by side (same run, same cores)\n${compareTable(reports)}`);
+    mkdirSync(opts.outDir, { recursive: true });
+    const file = join(opts.outDir, `${reports[0]!.date.slice(0, 10)}-${opts.name}-compare.json`);
+    writeFileSync(
+      file,
+      `${JSON.stringify({ schema: 'origo.bench.media-compare/1', ceiling, reports }, null, 2)}\n`,
+    );
+    console.log(`\nwritten: ${file}`);
+  }
   // werift leaves timers behind after close; the run is over.
   process.exit(0);
 }

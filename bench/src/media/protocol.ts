@@ -20,7 +20,8 @@ export type ToSfu =
   | { op: 'subAnswer'; reqId: number; id: string; sdp: string }
   | { op: 'ice'; id: string; target: TransportTarget; candidate: IceCandidateInit | null }
   | { op: 'closePeer'; reqId: number; id: string }
-  | { op: 'measure'; reqId: number }
+  /** gc: run a full collection first (memory samples only; the child runs with --expose-gc). */
+  | { op: 'measure'; reqId: number; gc?: boolean }
   | { op: 'exit' };
 
 /** Counters the SFU child reports; cumulative since it started. */

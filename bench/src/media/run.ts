@@ -7,6 +7,7 @@ import { runCeiling, type CeilingOptions, type CeilingResult } from '../ceiling/
 import { machineInfo, type MachineInfo } from '../machine.js';
 import { fmt, round, table } from '../stats.js';
 import { MediaSession, type WindowResult } from './session.js';
+import type { BenchTransport } from './sfuProcess.js';
 import type { AudioProfile, VideoProfile } from './synthetic.js';
 
 export interface MediaBenchOptions {
@@ -33,6 +34,8 @@ export interface MediaBenchOptions {
   log: (line: string) => void;
   /** 'ipc' (default): peers join a Router over IPC; 'signaling': real rooms through signaling. */
   via?: 'ipc' | 'signaling';
+  /** The SFU's transport (default werift). */
+  transport?: BenchTransport;
 }
 
 export interface FindMaxStep {
@@ -66,6 +69,8 @@ export interface MediaReport {
   setup: {
     /** How peers joined: 'ipc' (Router over IPC) or 'signaling' (WebSocket, gRPC, SFU worker). */
     via: 'ipc' | 'signaling';
+    /** The SFU's WebRTC stack. */
+    transport: BenchTransport;
     sfu: string;
     signaling: string;
     sfuPinnedToCpu: number | null;
@@ -129,12 +134,17 @@ export async function runMediaBench(o: MediaBenchOptions): Promise<MediaReport> 
     firstMediaTimeoutMs: 15_000,
     log: o.log,
     via: o.via ?? 'ipc',
+    transport: o.transport ?? 'werift',
     ...(o.cpuProfDir ? { cpuProfDir: o.cpuProfDir } : {}),
   });
   let window: WindowResult;
   let steps: FindMaxStep[] | null = null;
   let stopReason = '';
   let rssBefore = 0;
+  /** RSS after the window, after a full collection (fixed-load runs); 0 when not taken. */
+  let rssAfter = 0;
+  let rssMid = 0;
+  let midSubscribers = 0;
   const started = performance.now();
   try {
     await session.start();
@@ -142,12 +152,18 @@ export async function runMediaBench(o: MediaBenchOptions): Promise<MediaReport> 
     await session.addPublishers(o.publishers);
     await session.startDirect();
     await sleep(1000);
-    rssBefore = (await session.sfuMeasure()).rssBytes;
+    rssBefore = (await session.sfuMeasure(true)).rssBytes;
     if (!o.findMax) {
-      await session.addSubscribers(o.subscribers);
+      // Memory per subscriber is the slope between half and all subscribers (both samples after a
+      // full collection): start-up pages the process never returns do not enter it.
+      midSubscribers = Math.floor(o.subscribers / 2);
+      await session.addSubscribers(midSubscribers);
+      if (midSubscribers > 0) rssMid = (await session.sfuMeasure(true)).rssBytes;
+      await session.addSubscribers(o.subscribers - midSubscribers);
       o.log(`joined ${o.publishers} publishers and ${o.subscribers} subscribers; warming up ${o.warmupS} s`);
       await sleep(o.warmupS * 1000);
       window = await session.measureWindow(o.durationS);
+      rssAfter = (await session.sfuMeasure(true)).rssBytes;
     } else {
       steps = [];
       let best: WindowResult | null = null;
@@ -220,7 +236,13 @@ export async function runMediaBench(o: MediaBenchOptions): Promise<MediaReport> 
   const reused = ceiling?.modes.find((m) => m.mode === 'reused');
   const w = window;
   const subs = w.subscribers;
-  const rssPerSub = subs > 0 ? (w.sfu.rssMb - rssBefore / 1e6) / subs : Number.NaN;
+  // Both samples follow a full collection in the child, so garbage does not count as memory.
+  const rssPerSub =
+    rssMid > 0 && rssAfter > 0 && subs > midSubscribers
+      ? (rssAfter - rssMid) / 1e6 / (subs - midSubscribers)
+      : subs > 0
+        ? ((rssAfter > 0 ? rssAfter / 1e6 : w.sfu.rssMb) - rssBefore / 1e6) / subs
+        : Number.NaN;
   const maxSustained =
     steps === null ? null : Math.max(0, ...steps.filter((s) => s.pass).map((s) => s.forwardedPacketsPerSec));
   const end = machineInfo();
@@ -315,10 +337,11 @@ export async function runMediaBench(o: MediaBenchOptions): Promise<MediaReport> 
     machineAtEnd: { loadavg: end.loadavg, cpuAvailablePercent: end.cpuAvailablePercent },
     setup: {
       via,
+      transport: o.transport ?? 'werift',
       sfu:
         via === 'signaling'
           ? `${session.sfu.source}: SFU worker (gRPC) in a child process with signaling`
-          : `${session.sfu.source}: Router in a child process (werift transport)`,
+          : `${session.sfu.source}: Router in a child process`,
       signaling:
         via === 'signaling'
           ? 'createSignalingService (uWS WebSocket, JSON protocol) in the SFU child'

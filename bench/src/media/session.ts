@@ -5,7 +5,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { percentile } from '../stats.js';
 import { Pacer, Recorder, SynthPublisher, SynthSubscriber, waitConnected } from './peers.js';
 import type { SfuMeasure } from './protocol.js';
-import { pinProcess, SfuProcess } from './sfuProcess.js';
+import { pinProcess, SfuProcess, type BenchTransport } from './sfuProcess.js';
 import { SignalingSfu } from './signalingSfu.js';
 import { udpDrops } from '../udpDrops.js';
 import type { AudioProfile, VideoProfile } from './synthetic.js';
@@ -23,6 +23,8 @@ export interface SessionOptions {
   log: (line: string) => void;
   /** 'ipc' (default): a bare Router over IPC; 'signaling': real rooms through signaling and a worker. */
   via?: 'ipc' | 'signaling';
+  /** The SFU's transport (default werift). */
+  transport?: BenchTransport;
 }
 
 export interface WindowResult {
@@ -93,10 +95,15 @@ export class MediaSession {
   private direct: { pub: SynthPublisher; sub: SynthSubscriber } | null = null;
   private seed = 1;
   private readonly genLoopDelay = monitorEventLoopDelay({ resolution: 10 });
+  /** Connection states the SFU reported per participant (IPC mode), for failure messages. */
+  private readonly states = new Map<string, string[]>();
 
   constructor(private readonly opts: SessionOptions) {
     if (opts.pin) this.generatorPinned = pinProcess(process.pid, 0);
-    const sfuOpts: { cpu: number | null; cpuProfDir?: string } = { cpu: opts.pin ? 1 : null };
+    const sfuOpts: { cpu: number | null; cpuProfDir?: string; transport: BenchTransport } = {
+      cpu: opts.pin ? 1 : null,
+      transport: opts.transport ?? 'werift',
+    };
     if (opts.cpuProfDir) sfuOpts.cpuProfDir = opts.cpuProfDir;
     this.sfu = opts.via === 'signaling' ? new SignalingSfu(sfuOpts) : new SfuProcess(sfuOpts);
     this.sfu.on('subscriberOffer', (id, sdp) => {
@@ -112,6 +119,13 @@ export class MediaSession {
       else this.subsById.get(id)?.addRemoteCandidate(c);
     });
     this.sfu.on('peerClosed', (id, reason) => opts.log(`SFU closed peer ${id}: ${reason}`));
+    this.sfu.on('connectionState', (id, target, state) => {
+      const list = this.states.get(id) ?? [];
+      list.push(`${target[0]}:${state}`);
+      this.states.set(id, list);
+      if (state === 'failed' || state === 'disconnected')
+        opts.log(`SFU: ${target} connection of ${id} ${state}`);
+    });
     this.genLoopDelay.enable();
   }
 
@@ -187,7 +201,10 @@ export class MediaSession {
       if (needAudio && t.firstAudioMs > 0) this.join.firstAudioMs.push(t.firstAudioMs - t.joinStartMs);
       if ((needVideo && t.firstVideoMs === 0) || (needAudio && t.firstAudioMs === 0)) {
         this.join.failed++;
-        this.opts.log(`subscriber ${id}: no media within ${this.opts.firstMediaTimeoutMs} ms`);
+        this.opts.log(
+          `subscriber ${id}: no media within ${this.opts.firstMediaTimeoutMs} ms ` +
+            `(SFU states ${(this.states.get(id) ?? []).join(',') || 'none'}, generator ${sub.pc.connectionState})`,
+        );
       }
     } catch (e) {
       this.join.failed++;
@@ -195,8 +212,9 @@ export class MediaSession {
     }
   }
 
-  async sfuMeasure(): Promise<SfuMeasure> {
-    return this.sfu.measure();
+  /** With gc: a memory sample after a full collection in the SFU child. */
+  async sfuMeasure(gc = false): Promise<SfuMeasure> {
+    return this.sfu.measure(gc);
   }
 
   /** Measures one window of `seconds` with the load as it stands. */

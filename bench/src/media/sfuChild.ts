@@ -23,7 +23,8 @@ function procCpuUs(): number {
 }
 
 const { Router, source } = await loadSfu();
-const router = new Router({ werift: { ipv4Only: true } });
+const transport = process.env['BENCH_SFU_TRANSPORT'] === 'ndc' ? 'ndc' : 'werift';
+const router = new Router({ transport, werift: { ipv4Only: true } });
 const peers = new Map<string, BenchPeer>();
 const subscribeAll = new Set<string>();
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -52,8 +53,10 @@ function reply(reqId: number, work: () => Promise<unknown> | unknown): void {
     );
 }
 
-function measure(): SfuMeasure {
+function measure(gc: boolean): SfuMeasure {
   const cpu = process.cpuUsage();
+  // Memory samples only: a full collection first, so RSS and heap are not the garbage of the moment.
+  if (gc) (globalThis as { gc?: () => void }).gc?.();
   const mem = process.memoryUsage();
   const elu = performance.eventLoopUtilization(lastElu);
   lastElu = performance.eventLoopUtilization();
@@ -125,7 +128,7 @@ process.on('message', (m: ToSfu) => {
       });
       break;
     case 'measure':
-      reply(m.reqId, () => measure());
+      reply(m.reqId, () => measure(m.gc === true));
       break;
     case 'exit':
       router.close();
@@ -138,4 +141,4 @@ process.on('disconnect', () => {
   router.close();
   setTimeout(() => process.exit(0), 300);
 });
-send({ ev: 'ready', pid: process.pid, source });
+send({ ev: 'ready', pid: process.pid, source: `${source} on ${transport}` });

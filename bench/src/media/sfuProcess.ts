@@ -31,9 +31,14 @@ export function pinProcess(pid: number, cpu: number): boolean {
   return spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' }).status === 0;
 }
 
+/** The SFU's WebRTC stack under test. */
+export type BenchTransport = 'werift' | 'ndc';
+
 export interface SfuProcessOptions {
   /** CPU to pin the child to; null runs it unpinned. */
   cpu: number | null;
+  /** Transport of the SFU under test (passed to the child as BENCH_SFU_TRANSPORT). */
+  transport: BenchTransport;
   /** Directory for a V8 CPU profile of the child (node --cpu-prof); none when undefined. */
   cpuProfDir?: string;
 }
@@ -57,7 +62,7 @@ export class SfuProcess extends EventEmitter<SfuEvents> {
 
   constructor(opts: SfuProcessOptions) {
     super();
-    const nodeArgs = ['--conditions=source', '--import', 'tsx'];
+    const nodeArgs = ['--expose-gc', '--conditions=source', '--import', 'tsx'];
     if (opts.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
     const script = join(HERE, 'sfuChild.ts');
     const pin = opts.cpu !== null && hasTaskset();
@@ -68,6 +73,7 @@ export class SfuProcess extends EventEmitter<SfuEvents> {
     this.child = spawn(cmd, args as string[], {
       cwd: BENCH_ROOT,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, BENCH_SFU_TRANSPORT: opts.transport },
     });
     this.ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('SFU child did not start within 30 s')), 30_000);
@@ -157,8 +163,9 @@ export class SfuProcess extends EventEmitter<SfuEvents> {
     return this.request({ op: 'closePeer', id });
   }
 
-  measure(): Promise<SfuMeasure> {
-    return this.request({ op: 'measure' });
+  /** With gc, the child collects garbage first: a memory sample, not a CPU window boundary. */
+  measure(gc = false): Promise<SfuMeasure> {
+    return this.request({ op: 'measure', gc });
   }
 
   /** Asks the child to close its router and exit; kills it after a grace period. */

@@ -12,7 +12,7 @@ import type { SfuMeasure } from './protocol.js';
 
 export type ToSignalingChild =
   | { op: 'token'; reqId: number; identity: string; room: string; publish: boolean; subscribe: boolean }
-  | { op: 'measure'; reqId: number }
+  | { op: 'measure'; reqId: number; gc?: boolean }
   | { op: 'exit' };
 
 export type FromSignalingChild =
@@ -35,7 +35,8 @@ function procCpuUs(): number {
 }
 
 const logger = createLogger({ service: 'bench', level: process.env['BENCH_LOG_LEVEL'] ?? 'silent' });
-const sfu = createSfuWorkerService({ workerId: 'bench-w0', nodeId: 'bench', logger });
+const transport = process.env['BENCH_SFU_TRANSPORT'] === 'ndc' ? 'ndc' : 'werift';
+const sfu = createSfuWorkerService({ workerId: 'bench-w0', nodeId: 'bench', logger, router: { transport } });
 const { grpcAddress } = await sfu.listen();
 const jwk = generateEd25519Jwk();
 const busKv = await createBusKv({ namespace: `bench${process.pid}:`, logger });
@@ -52,8 +53,9 @@ const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 let lastElu = performance.eventLoopUtilization();
 
-function measure(): SfuMeasure {
+function measure(gc: boolean): SfuMeasure {
   const cpu = process.cpuUsage();
+  if (gc) (globalThis as { gc?: () => void }).gc?.();
   const mem = process.memoryUsage();
   const elu = performance.eventLoopUtilization(lastElu);
   lastElu = performance.eventLoopUtilization();
@@ -111,7 +113,7 @@ process.on('message', (m: ToSignalingChild) => {
       );
       break;
     case 'measure':
-      reply(m.reqId, () => measure());
+      reply(m.reqId, () => measure(m.gc === true));
       break;
     case 'exit':
       void stop();
@@ -119,4 +121,4 @@ process.on('message', (m: ToSignalingChild) => {
   }
 });
 process.on('disconnect', () => void stop());
-send({ ev: 'ready', pid: process.pid, source: '@origo/sfu worker + @origo/signaling', wsUrl });
+send({ ev: 'ready', pid: process.pid, source: `@origo/sfu worker (${transport}) + @origo/signaling`, wsUrl });

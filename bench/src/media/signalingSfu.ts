@@ -19,11 +19,17 @@ type Json = Record<string, unknown>;
 class SignalPeer {
   private seq = 0;
   private readonly waiting = new Map<string, (m: Json) => void>();
+  private readonly pinger: NodeJS.Timeout;
 
   constructor(
     readonly ws: WebSocket,
     onPush: (m: Json) => void,
   ) {
+    // Signaling closes a socket that stays silent past SIGNAL_IDLE_TIMEOUT_MS (30 s): a long run
+    // (60 subscribers joining under load) would lose its publisher. Ping as the web client does.
+    this.pinger = setInterval(() => this.send({ ping: { timestampMs: String(Date.now()) } }), 5000);
+    this.pinger.unref();
+    ws.on('close', () => clearInterval(this.pinger));
     ws.on('message', (data) => {
       const m = JSON.parse(String(data)) as Json;
       const rid = m['requestId'];
@@ -66,6 +72,7 @@ class SignalPeer {
   }
 
   close(): void {
+    clearInterval(this.pinger);
     this.ws.close();
   }
 }
@@ -90,7 +97,7 @@ export class SignalingSfu extends EventEmitter<SfuEvents> {
 
   constructor(opts: SfuProcessOptions) {
     super();
-    const nodeArgs = ['--conditions=source', '--import', 'tsx'];
+    const nodeArgs = ['--expose-gc', '--conditions=source', '--import', 'tsx'];
     if (opts.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
     const script = join(HERE, 'signalingChild.ts');
     const pin = opts.cpu !== null && hasTaskset();
@@ -101,6 +108,7 @@ export class SignalingSfu extends EventEmitter<SfuEvents> {
     this.child = spawn(cmd, args as string[], {
       cwd: BENCH_ROOT,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, BENCH_SFU_TRANSPORT: opts.transport },
     });
     this.ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('signaling child did not start within 30 s')), 30_000);
@@ -227,8 +235,8 @@ export class SignalingSfu extends EventEmitter<SfuEvents> {
     return Promise.resolve();
   }
 
-  measure(): Promise<SfuMeasure> {
-    return this.request({ op: 'measure' });
+  measure(gc = false): Promise<SfuMeasure> {
+    return this.request({ op: 'measure', gc });
   }
 
   async stop(graceMs = 5000): Promise<void> {
