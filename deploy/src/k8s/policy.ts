@@ -1,0 +1,140 @@
+// Policy every rendered overlay must hold (run by deploy/test/manifests.test.ts): probes on long-running
+// containers, requests and limits, non-root with no privilege escalation and a read-only root, no host
+// networking, images pinned by digest and never `latest`.
+import type { K8sObject } from './schema.js';
+
+/**
+ * Deliberate exceptions, each with its reason. Keyed by `Kind/name` and the rule it may break.
+ * coturn: a TURN relay gives each allocation its own UDP port from a range of thousands on the node's
+ * public address, which Kubernetes can only publish with host networking.
+ */
+export const POLICY_EXCEPTIONS: ReadonlyArray<{ object: string; rule: string; reason: string }> = [
+  {
+    object: 'DaemonSet/coturn',
+    rule: 'no-host-network',
+    reason: 'TURN relay port range on the node address',
+  },
+];
+
+interface Container {
+  name?: string;
+  image?: string;
+  readinessProbe?: unknown;
+  livenessProbe?: unknown;
+  resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+  securityContext?: {
+    runAsNonRoot?: boolean;
+    runAsUser?: number;
+    privileged?: boolean;
+    allowPrivilegeEscalation?: boolean;
+    readOnlyRootFilesystem?: boolean;
+  };
+}
+
+interface PodSpec {
+  containers?: Container[];
+  initContainers?: Container[];
+  hostNetwork?: boolean;
+  hostPID?: boolean;
+  hostIPC?: boolean;
+  securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
+}
+
+export interface Violation {
+  object: string;
+  rule: string;
+  message: string;
+}
+
+const LONG_RUNNING = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Rollout']);
+
+/** Pod specs inside an object, with whether their containers must carry probes. */
+function podSpecs(obj: K8sObject): Array<{ spec: PodSpec; probes: boolean; where: string }> {
+  const spec = obj['spec'] as Record<string, unknown> | undefined;
+  if (!spec) return [];
+  const template = (t: unknown) => (t as { spec?: PodSpec } | undefined)?.spec;
+  switch (obj.kind) {
+    case 'Deployment':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'Job':
+    case 'Rollout': {
+      const pod = template(spec['template']);
+      return pod ? [{ spec: pod, probes: LONG_RUNNING.has(obj.kind), where: 'template' }] : [];
+    }
+    case 'CronJob': {
+      const job = (spec['jobTemplate'] as { spec?: { template?: unknown } } | undefined)?.spec;
+      const pod = template(job?.template);
+      return pod ? [{ spec: pod, probes: false, where: 'jobTemplate' }] : [];
+    }
+    case 'AnalysisTemplate': {
+      const metrics =
+        (spec['metrics'] as Array<{
+          name?: string;
+          provider?: { job?: { spec?: { template?: unknown } } };
+        }>) ?? [];
+      return metrics.flatMap((m) => {
+        const pod = template(m.provider?.job?.spec?.template);
+        return pod ? [{ spec: pod, probes: false, where: `metric ${m.name ?? '?'}` }] : [];
+      });
+    }
+    default:
+      return [];
+  }
+}
+
+const DIGEST = /@sha256:[0-9a-f]{64}$/;
+
+export function policyViolations(objects: K8sObject[]): Violation[] {
+  const out: Violation[] = [];
+  for (const obj of objects) {
+    const id = `${obj.kind ?? '?'}/${obj.metadata?.name ?? '?'}`;
+    const add = (rule: string, message: string) => {
+      if (!POLICY_EXCEPTIONS.some((e) => e.object === id && e.rule === rule))
+        out.push({ object: id, rule, message });
+    };
+    for (const { spec, probes, where } of podSpecs(obj)) {
+      if (spec.hostNetwork) add('no-host-network', `${where}: hostNetwork is set`);
+      if (spec.hostPID || spec.hostIPC) add('no-host-namespaces', `${where}: hostPID or hostIPC is set`);
+      const all = [
+        ...(spec.containers ?? []).map((c) => ({ c, init: false })),
+        ...(spec.initContainers ?? []).map((c) => ({ c, init: true })),
+      ];
+      if ((spec.containers ?? []).length === 0) add('containers', `${where}: no containers`);
+      for (const { c, init } of all) {
+        const name = `${where} container ${c.name ?? '?'}`;
+        const image = c.image ?? '';
+        if (/:latest(@|$)/.test(image) || (!image.includes(':') && !image.includes('@')))
+          add('no-latest', `${name}: image "${image}" uses latest (or no tag)`);
+        if (!DIGEST.test(image)) add('image-digest', `${name}: image "${image}" is not pinned by digest`);
+        for (const kind of ['requests', 'limits'] as const)
+          for (const resource of ['cpu', 'memory'])
+            if (c.resources?.[kind]?.[resource] === undefined)
+              add('resources', `${name}: no ${kind}.${resource}`);
+        if (probes && !init) {
+          if (!c.readinessProbe) add('probes', `${name}: no readinessProbe`);
+          if (!c.livenessProbe) add('probes', `${name}: no livenessProbe`);
+        }
+        const sc = c.securityContext ?? {};
+        const nonRoot = sc.runAsNonRoot ?? spec.securityContext?.runAsNonRoot;
+        const user = sc.runAsUser ?? spec.securityContext?.runAsUser;
+        if (nonRoot !== true) add('non-root', `${name}: runAsNonRoot is not true`);
+        if (user === 0) add('non-root', `${name}: runAsUser is 0`);
+        if (sc.privileged) add('non-root', `${name}: privileged`);
+        if (sc.allowPrivilegeEscalation !== false)
+          add('non-root', `${name}: allowPrivilegeEscalation is not false`);
+        if (sc.readOnlyRootFilesystem !== true)
+          add('read-only-root', `${name}: readOnlyRootFilesystem is not true`);
+      }
+    }
+  }
+  return out;
+}
+
+/** Images still carrying the all-zero placeholder digest (an overlay no release has pinned). */
+export function unreleasedImages(objects: K8sObject[]): string[] {
+  const found = new Set<string>();
+  const text = JSON.stringify(objects);
+  for (const m of text.matchAll(/"image":"([^"]*@sha256:0{64})"/g)) if (m[1]) found.add(m[1]);
+  return [...found];
+}
