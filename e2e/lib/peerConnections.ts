@@ -140,3 +140,54 @@ export function describePairs(pairs: readonly SelectedPair[] | undefined): strin
     )
     .join('; ');
 }
+
+/**
+ * What each RTP stream of the page's connections carried, one line per stream, for failure reports: the
+ * hop where media stops shows as the counter that stopped (bytes sent, packets received, frames decoded,
+ * key frames, PLIs and NACKs in either direction).
+ */
+export async function rtpSummary(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const list = (window as unknown as RecorderWindow).__e2ePeerConnections ?? [];
+    const out: string[] = [];
+    let index = 0;
+    for (const pc of list) {
+      const n = index++;
+      if (pc.connectionState === 'closed') continue;
+      const stats = await pc.getStats();
+      stats.forEach((s: Record<string, unknown>) => {
+        if (s['type'] !== 'inbound-rtp' && s['type'] !== 'outbound-rtp' && s['type'] !== 'transport') return;
+        const pick = [
+          'kind',
+          'rid',
+          'ssrc',
+          'active',
+          'packetsSent',
+          'bytesSent',
+          'packetsReceived',
+          'packetsLost',
+          'bytesReceived',
+          'framesEncoded',
+          'framesDecoded',
+          'framesDropped',
+          'keyFramesEncoded',
+          'keyFramesDecoded',
+          'frameWidth',
+          'pliCount',
+          'firCount',
+          'nackCount',
+          'qualityLimitationReason',
+          'targetBitrate',
+          'dtlsState',
+          'iceState',
+          'selectedCandidatePairChanges',
+        ]
+          .filter((k) => s[k] !== undefined)
+          .map((k) => `${k}=${String(s[k])}`)
+          .join(' ');
+        out.push(`pc${n} ${pc.connectionState} ${String(s['type'])}: ${pick}`);
+      });
+    }
+    return out;
+  });
+}

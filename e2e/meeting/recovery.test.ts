@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_PATH, launchChromium } from '../lib/chromium.js';
+import { describePairs, recordPeerConnections, rtpSummary, selectedPairs } from '../lib/peerConnections.js';
 import { createNetns, netnsUnavailable, type NetNamespace } from '../lib/vethNamespace.js';
 import { controls, frameTimes, startFrameLog, tile, videos, waitVideoShown } from '../lib/seen.js';
 import { SignalWire } from '../lib/signalWire.js';
@@ -75,6 +76,10 @@ afterEach(async (ctx) => {
       .evaluate(() => (window as { __origoRoom?: { state(): unknown } }).__origoRoom?.state())
       .catch(() => null);
     console.error(`[${label}] at failure, ${page.url()}: room ${JSON.stringify(room)}`);
+    const pairs = await selectedPairs(page).catch(() => undefined);
+    console.error(`[${label}] selected pairs at failure: ${describePairs(pairs)}`);
+    const rtp = await rtpSummary(page).catch((e: unknown) => [String(e)]);
+    console.error(`[${label}] RTP at failure:\n  ${rtp.join('\n  ')}`);
   }
 });
 
@@ -217,6 +222,8 @@ describe.skipIf(unavailable !== null).each(TRANSPORTS)(
     async function newPage(browser: Browser | undefined, label: string): Promise<Page> {
       const context = await browser!.newContext({ viewport: LAPTOP, baseURL: stack!.url });
       await context.grantPermissions(['camera', 'microphone'], { origin: stack!.url });
+      // Only recorded, for the failure report's per-stream counters.
+      await recordPeerConnections(context, { forceRelay: false });
       contexts.push(context);
       const page = await context.newPage();
       page.setDefaultTimeout(DEADLINE);

@@ -178,6 +178,33 @@ abstract class WeriftBase {
     else this.close();
   }
 
+  /** Per ICE transport, the restart count whose connectivity checks we started (see resumeRestartedIce). */
+  private readonly checkedRestarts = new WeakMap<object, number>();
+
+  /**
+   * Runs the connectivity checks of an ICE restart that werift itself skips. werift (0.25) starts the
+   * checks from its connect step only while DTLS is not yet connected; after a restart DTLS still is, so
+   * the new ICE generation pairs no candidates, leaves the browser's checks queued, nominates nothing and
+   * has no consent to send (RFC 7675): everything we send is dropped, while the browser, whose checks
+   * werift does answer, reports the connection as connected. It recovers only when a trickled candidate
+   * happens to arrive before the browser's first check. Called once the restart's description pair is
+   * complete (our answer set, or the client's answer applied).
+   */
+  protected resumeRestartedIce(): void {
+    for (const dtls of this.pc.dtlsTransports) {
+      const ice = dtls.iceTransport;
+      const restarts = ice.iceRestarts;
+      if (restarts === 0 || this.checkedRestarts.get(ice) === restarts) continue;
+      if (dtls.state !== 'connected' || ice.state === 'closed' || ice.state === 'checking') continue;
+      if (ice.connection.nominated !== undefined) continue;
+      if (!ice.connection.remoteUsername || !ice.connection.remotePassword) continue;
+      this.checkedRestarts.set(ice, restarts);
+      // A generation that fails its checks sets the ICE transport to failed, which werift reports as the
+      // connection state the peer already handles like any other lost connection.
+      ice.start().catch(() => undefined);
+    }
+  }
+
   async addIceCandidate(candidate: IceCandidateInit | null): Promise<void> {
     if (this.closed) return;
     if (candidate === null) {
@@ -312,6 +339,7 @@ export class WeriftPublisherTransport extends WeriftBase implements PublisherTra
     await this.pc.setRemoteDescription({ type: 'offer', sdp: stripTransportCc(offerSdp) });
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
+    this.resumeRestartedIce();
     const local = this.pc.localDescription;
     if (!local) throw new Error('werift produced no local description');
     return addStartBitrate(local.sdp, this.startKbps);
@@ -527,6 +555,7 @@ export class WeriftSubscriberTransport extends WeriftBase implements SubscriberT
 
   async setAnswer(sdp: string): Promise<void> {
     await this.pc.setRemoteDescription({ type: 'answer', sdp });
+    this.resumeRestartedIce();
     for (const t of this.tracks) t.renegotiated();
   }
 

@@ -123,6 +123,11 @@ export class WrtcClient<P extends PeerLike = Peer> {
   private readonly stops: (() => void)[] = [];
   private readonly pending = { pub: [] as IceCandidateInit[], sub: [] as IceCandidateInit[] };
   private closed = false;
+  /**
+   * Whether this client's ICE candidates reach the SFU. Off, the SFU learns the client's address only
+   * from its connectivity checks (peer-reflexive), as when a browser's trickled candidates are late or lost.
+   */
+  trickleToSfu = true;
   readonly opts: Required<ClientOptions>;
   joinedAt = 0;
 
@@ -201,11 +206,11 @@ export class WrtcClient<P extends PeerLike = Peer> {
       void this.answerSubscriber(sdp);
     });
     this.pub.onicecandidate = (e) => {
-      if (e.candidate && !this.closed)
+      if (e.candidate && !this.closed && this.trickleToSfu)
         void peer.addIceCandidate('publisher', toInit(e.candidate)).catch(() => undefined);
     };
     this.sub.onicecandidate = (e) => {
-      if (e.candidate && !this.closed)
+      if (e.candidate && !this.closed && this.trickleToSfu)
         void peer.addIceCandidate('subscriber', toInit(e.candidate)).catch(() => undefined);
     };
     const meta: TrackMeta[] = [];
@@ -242,6 +247,11 @@ export class WrtcClient<P extends PeerLike = Peer> {
     return peer;
   }
 
+  /** A local description as sent to the SFU: without its candidates when they are not to reach it. */
+  sdpForSfu(sdp: string): string {
+    return this.trickleToSfu ? sdp : sdp.replace(/^a=(candidate|end-of-candidates).*\r?\n/gm, '');
+  }
+
   private async answerSubscriber(sdp: string): Promise<void> {
     if (this.closed) return;
     try {
@@ -250,7 +260,7 @@ export class WrtcClient<P extends PeerLike = Peer> {
       await this.sub.setLocalDescription(answer);
       for (const c of this.pending.sub.splice(0)) await this.sub.addIceCandidate(c).catch(() => undefined);
       if (this.closed) return;
-      await this.peer.handleSubscriberAnswer(this.sub.localDescription!.sdp);
+      await this.peer.handleSubscriberAnswer(this.sdpForSfu(this.sub.localDescription!.sdp));
     } catch (error) {
       if (!this.closed) throw error;
     }
