@@ -9,14 +9,7 @@ import {
   type RoleDefinition,
 } from '@origo/kit';
 import { createBusKv } from '@origo/kit/bus';
-import {
-  createAccessTokenVerifier,
-  createHttpAuthClient,
-  createSessionRevocations,
-  type AuthClient,
-  type SessionRevocations,
-} from '@origo/auth/client';
-import { createAuthSessionLookup, createPrincipalResolver, refuseEndedSessions } from '@origo/control/access';
+import { createRemoteAccess, type RemoteAccess } from '@origo/control/access';
 import { billingConfigSchema } from './config.js';
 import { createBillingService, openBillingDatabase } from './service.js';
 
@@ -37,24 +30,6 @@ export const billingRole: RoleDefinition = {
       throw new ConfigError('AUTH_URL', 'is required but not set');
 
     const authUrl = async (): Promise<string> => config.AUTH_URL ?? ctx.addresses.wait(ADDRESS.authHttp);
-    const verifier = createAccessTokenVerifier({
-      keySource: async () => {
-        const response = await fetch(new URL('/.well-known/jwks.json', await authUrl()), {
-          signal: AbortSignal.timeout(5000),
-        });
-        if (!response.ok) throw new Error(`JWKS fetch failed with HTTP ${response.status}`);
-        return (await response.json()) as { keys: never[] };
-      },
-      issuer: config.AUTH_JWT_ISSUER,
-      audience: config.AUTH_JWT_AUDIENCE,
-    });
-    let client: Promise<AuthClient> | undefined;
-    const authClient = () => (client ??= authUrl().then((baseUrl) => createHttpAuthClient({ baseUrl })));
-    const resolvePrincipal = createPrincipalResolver({
-      verifier,
-      sessionLookup: createAuthSessionLookup({ client: authClient, publicUrl: config.ORIGO_PUBLIC_URL }),
-    });
-
     const database = await openBillingDatabase({
       databaseUrl: common.DATABASE_URL,
       dataDir: join(common.ORIGO_DATA, 'billing'),
@@ -66,14 +41,21 @@ export const billingRole: RoleDefinition = {
     });
     let service: Awaited<ReturnType<typeof createBillingService>>;
     let bound: { http: string; grpc: string };
-    let revocations: SessionRevocations | undefined;
+    let access: RemoteAccess | undefined;
     try {
       // Tokens of sessions auth ended (sign-out) are refused at once, not when they expire.
-      revocations = await createSessionRevocations(busKv.bus, { logger });
+      access = await createRemoteAccess({
+        authUrl,
+        issuer: config.AUTH_JWT_ISSUER,
+        audience: config.AUTH_JWT_AUDIENCE,
+        publicUrl: config.ORIGO_PUBLIC_URL,
+        bus: busKv.bus,
+        logger,
+      });
       service = await createBillingService({
         database,
         bus: busKv.bus,
-        resolvePrincipal: refuseEndedSessions(resolvePrincipal, revocations),
+        resolvePrincipal: access.resolvePrincipal,
         logger,
         metrics,
       });
@@ -84,12 +66,12 @@ export const billingRole: RoleDefinition = {
         grpcPort: config.BILLING_GRPC_PORT ?? (ctx.allInOne ? 0 : 9090),
       });
     } catch (err) {
-      await revocations?.close();
+      await access?.close();
       await busKv.close();
       await database.close();
       throw err;
     }
-    const ended = revocations;
+    const ended = access;
     ctx.addresses.set(ADDRESS.billingHttp, bound.http);
     ctx.addresses.set(ADDRESS.billingGrpc, bound.grpc);
     logger.info({ http: bound.http, grpc: bound.grpc }, 'billing listening');

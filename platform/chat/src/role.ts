@@ -9,6 +9,7 @@ import {
   type RoleDefinition,
 } from '@origo/kit';
 import { createBusKv, type BusKv } from '@origo/kit/bus';
+import { createRemoteAccess, type RemoteAccess } from '@origo/control/access';
 import { createRemoteCallerResolver } from '@origo/control/meeting-access';
 import { chatConfigSchema, limitsFromEnv } from './config.js';
 import { createChatService, openChatDatabase } from './service.js';
@@ -33,26 +34,32 @@ export const chatRole: RoleDefinition = {
     const authUrl = async (): Promise<string> => config.AUTH_URL ?? ctx.addresses.wait(ADDRESS.authHttp);
     const controlUrl = async (): Promise<string> =>
       config.CONTROL_URL ?? ctx.addresses.wait(ADDRESS.controlHttp);
-    const resolveCaller = createRemoteCallerResolver({
-      authUrl,
-      controlUrl,
-      issuer: config.AUTH_JWT_ISSUER,
-      audience: config.AUTH_JWT_AUDIENCE,
-      publicUrl: config.ORIGO_PUBLIC_URL,
-      joinTokenJwksUrl: config.JOIN_TOKEN_JWKS_URL,
-    });
-
     const database = await openChatDatabase({
       databaseUrl: common.DATABASE_URL,
       dataDir: join(common.ORIGO_DATA, 'chat'),
       logger,
     });
     let busKv: BusKv | undefined;
+    let access: RemoteAccess | undefined;
     let service: Awaited<ReturnType<typeof createChatService>>;
     let bound: { http: string; grpc: string };
     try {
-      // Edits and deletes made over REST reach the room through the bus (REDIS_URL, else in memory).
+      // Edits and deletes made over REST reach the room through the bus (REDIS_URL, else in memory); auth
+      // announces ended sessions there, whose tokens are refused at once.
       busKv = await createBusKv({ redisUrl: common.REDIS_URL, logger });
+      access = await createRemoteAccess({
+        authUrl,
+        issuer: config.AUTH_JWT_ISSUER,
+        audience: config.AUTH_JWT_AUDIENCE,
+        publicUrl: config.ORIGO_PUBLIC_URL,
+        bus: busKv.bus,
+        logger,
+      });
+      const resolveCaller = createRemoteCallerResolver({
+        resolvePrincipal: access.resolvePrincipal,
+        controlUrl,
+        joinTokenJwksUrl: config.JOIN_TOKEN_JWKS_URL,
+      });
       service = await createChatService({
         database,
         bus: busKv.bus,
@@ -68,11 +75,13 @@ export const chatRole: RoleDefinition = {
         grpcPort: config.CHAT_GRPC_PORT ?? (ctx.allInOne ? 0 : 9090),
       });
     } catch (err) {
+      await access?.close();
       await busKv?.close();
       await database.close();
       throw err;
     }
     const bus = busKv;
+    const remoteAccess = access;
     ctx.addresses.set(ADDRESS.chatHttp, bound.http);
     ctx.addresses.set(ADDRESS.chatGrpc, bound.grpc);
     logger.info({ http: bound.http, grpc: bound.grpc }, 'chat listening');
@@ -85,6 +94,7 @@ export const chatRole: RoleDefinition = {
       stop() {
         stopping ??= (async () => {
           await service.close();
+          await remoteAccess.close();
           await bus.close();
           await database.close();
         })();

@@ -2,12 +2,16 @@
 // place control imports it from, plus the resolver that turns a request into a principal.
 import type { FastifyRequest } from 'fastify';
 import { AppError, assertSameOrigin, ErrorCode } from '@origo/kit';
-import type {
-  AccessTokenVerifier,
-  AuthClient,
-  Principal,
-  PrincipalResolver,
-  SessionRevocations,
+import type { Bus, BusLogger } from '@origo/kit/bus';
+import {
+  createAccessTokenVerifier,
+  createHttpAuthClient,
+  createSessionRevocations,
+  type AccessTokenVerifier,
+  type AuthClient,
+  type Principal,
+  type PrincipalResolver,
+  type SessionRevocations,
 } from '@origo/auth/client';
 
 export {
@@ -87,5 +91,70 @@ export function createAuthSessionLookup(options: {
       assertSameOrigin(request, { trustedOrigin, trustForwardedHost: true });
     const client = await options.client();
     return client.resolve({ cookie: cookieHeader });
+  };
+}
+
+/** Where a role that runs apart from auth finds it, and what its access tokens must say. */
+export interface RemoteAuthOptions {
+  /** The auth service's base URL (AUTH_URL, or the AddressBook in single-machine mode). */
+  authUrl: () => Promise<string>;
+  /** Access JWT issuer and audience (AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE). */
+  issuer: string;
+  audience: string;
+  /** Where the browser reaches Origo (the trusted origin of cookie-authenticated changes). */
+  publicUrl: string;
+}
+
+/**
+ * Who is calling a role that runs apart from auth: access JWTs verified against auth's JWKS (fetched once,
+ * again on an unknown key id), session cookies looked up at auth over HTTP. Without the ended-session check:
+ * callers wrap it in `refuseEndedSessions`, or use `createRemoteAccess`, which does.
+ */
+export function createRemotePrincipalResolver(options: RemoteAuthOptions): PrincipalResolver {
+  const { authUrl } = options;
+  const verifier = createAccessTokenVerifier({
+    keySource: async () => {
+      const response = await fetch(new URL('/.well-known/jwks.json', await authUrl()), {
+        signal: AbortSignal.timeout(5000),
+      });
+      if (!response.ok) throw new Error(`JWKS fetch failed with HTTP ${response.status}`);
+      return (await response.json()) as { keys: never[] };
+    },
+    issuer: options.issuer,
+    audience: options.audience,
+  });
+  let client: Promise<AuthClient> | undefined;
+  const authClient = () => (client ??= authUrl().then((baseUrl) => createHttpAuthClient({ baseUrl })));
+  return createPrincipalResolver({
+    verifier,
+    sessionLookup: createAuthSessionLookup({ client: authClient, publicUrl: options.publicUrl }),
+  });
+}
+
+/** A role's remote principal resolver together with the ended-session subscription it checks. */
+export interface RemoteAccess {
+  /** Refuses the tokens of sessions auth has ended (sign-out), within a bus round trip. */
+  resolvePrincipal: PrincipalResolver;
+  /** The ended sessions heard on the bus, for resolvers built elsewhere (meeting-scoped callers). */
+  revocations: SessionRevocations;
+  /** Unsubscribes from the bus. */
+  close(): Promise<void>;
+}
+
+/**
+ * The access check of every role that verifies access tokens by itself (billing, notification, chat,
+ * recording): `createRemotePrincipalResolver` wrapped in `refuseEndedSessions`, with the subscription to
+ * auth's ended-session announcements on `bus`, so no role can forget either.
+ */
+export async function createRemoteAccess(
+  options: RemoteAuthOptions & { bus: Bus; logger?: BusLogger },
+): Promise<RemoteAccess> {
+  const revocations = await createSessionRevocations(options.bus, {
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+  return {
+    resolvePrincipal: refuseEndedSessions(createRemotePrincipalResolver(options), revocations),
+    revocations,
+    close: () => revocations.close(),
   };
 }

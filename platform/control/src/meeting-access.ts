@@ -9,14 +9,7 @@
 import type { FastifyRequest } from 'fastify';
 import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { AppError, ErrorCode } from '@origo/kit';
-import {
-  createAccessTokenVerifier,
-  createHttpAuthClient,
-  roleIn,
-  type AuthClient,
-  type PrincipalResolver,
-} from '@origo/auth/client';
-import { createAuthSessionLookup, createPrincipalResolver } from './access.js';
+import { roleIn, type PrincipalResolver } from '@origo/auth/client';
 import {
   JOIN_TOKEN_AUDIENCE,
   JOIN_TOKEN_ISSUER,
@@ -147,42 +140,21 @@ export function joinTokenKeys(url: () => Promise<string>): JWTVerifyGetKey {
 }
 
 /**
- * The caller resolver of a role that runs apart from auth and control (chat, recording): access JWTs checked
- * against auth's JWKS, session cookies looked up at auth, join tokens against control's join-token JWKS (or
- * `joinTokenJwksUrl`), meetings looked up at control.
+ * The caller resolver of a role that runs apart from auth and control (chat, recording): signed-in callers
+ * through `resolvePrincipal` (from `createRemoteAccess`, which refuses ended sessions), join tokens against
+ * control's join-token JWKS (or `joinTokenJwksUrl`), meetings looked up at control.
  */
 export function createRemoteCallerResolver(options: {
-  authUrl: () => Promise<string>;
+  resolvePrincipal: PrincipalResolver;
   controlUrl: () => Promise<string>;
-  /** Access JWT issuer and audience (AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE). */
-  issuer: string;
-  audience: string;
-  /** Where the browser reaches Origo (the trusted origin of cookie-authenticated changes). */
-  publicUrl: string;
   joinTokenJwksUrl?: string | undefined;
 }): CallerResolver {
-  const { authUrl, controlUrl } = options;
-  const verifier = createAccessTokenVerifier({
-    keySource: async () => {
-      const response = await fetch(new URL('/.well-known/jwks.json', await authUrl()), {
-        signal: AbortSignal.timeout(5000),
-      });
-      if (!response.ok) throw new Error(`JWKS fetch failed with HTTP ${response.status}`);
-      return (await response.json()) as { keys: never[] };
-    },
-    issuer: options.issuer,
-    audience: options.audience,
-  });
-  let client: Promise<AuthClient> | undefined;
-  const authClient = () => (client ??= authUrl().then((baseUrl) => createHttpAuthClient({ baseUrl })));
+  const { controlUrl } = options;
   return createCallerResolver({
     joinTokenKeys: joinTokenKeys(
       async () => options.joinTokenJwksUrl ?? `${await controlUrl()}${JOIN_TOKEN_JWKS_PATH}`,
     ),
-    resolvePrincipal: createPrincipalResolver({
-      verifier,
-      sessionLookup: createAuthSessionLookup({ client: authClient, publicUrl: options.publicUrl }),
-    }),
+    resolvePrincipal: options.resolvePrincipal,
     meetingLookup: controlMeetingLookup(controlUrl),
   });
 }

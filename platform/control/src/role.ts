@@ -10,8 +10,7 @@ import {
 } from '@origo/kit';
 import { createBusKv } from '@origo/kit/bus';
 import { join } from 'node:path';
-import { createAccessTokenVerifier, createHttpAuthClient, type AuthClient } from '@origo/auth/client';
-import { createAuthSessionLookup, createPrincipalResolver } from './access.js';
+import { createRemotePrincipalResolver } from './access.js';
 import { createGrpcBillingQuota } from './billing.js';
 import { controlConfigSchema, settingsFromEnv } from './config.js';
 import { authMemberDirectory } from './directory.js';
@@ -38,22 +37,12 @@ export const controlRole: RoleDefinition = {
     };
     if (!ctx.allInOne && config.AUTH_URL === undefined)
       throw new Error('Invalid configuration: AUTH_URL is required but not set');
-    const verifier = createAccessTokenVerifier({
-      keySource: async () => {
-        const response = await fetch(new URL('/.well-known/jwks.json', await authUrl()), {
-          signal: AbortSignal.timeout(5000),
-        });
-        if (!response.ok) throw new Error(`JWKS fetch failed with HTTP ${response.status}`);
-        return (await response.json()) as { keys: never[] };
-      },
+    // Control refuses the tokens of ended sessions itself (createControlService subscribes on the bus).
+    const resolvePrincipal = createRemotePrincipalResolver({
+      authUrl,
       issuer: config.AUTH_JWT_ISSUER,
       audience: config.AUTH_JWT_AUDIENCE,
-    });
-    let client: Promise<AuthClient> | undefined;
-    const authClient = () => (client ??= authUrl().then((baseUrl) => createHttpAuthClient({ baseUrl })));
-    const resolvePrincipal = createPrincipalResolver({
-      verifier,
-      sessionLookup: createAuthSessionLookup({ client: authClient, publicUrl: settings.publicUrl }),
+      publicUrl: settings.publicUrl,
     });
 
     const database = await openControlDatabase({

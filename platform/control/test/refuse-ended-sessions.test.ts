@@ -1,6 +1,6 @@
-// The wrapper every service that verifies access tokens by itself (control, billing, notification) puts
-// around its principal resolver: a principal of a session auth announced as ended is refused with 401
-// session_ended; others, and anonymous requests, pass.
+// The wrapper every service that verifies access tokens by itself (control, billing, notification, chat,
+// recording) puts around its principal resolver: a principal of a session auth announced as ended is
+// refused with 401 session_ended; others, and anonymous requests, pass.
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '@origo/kit';

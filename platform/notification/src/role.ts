@@ -10,15 +10,8 @@ import {
   type SecretSpec,
   ADDRESS,
 } from '@origo/kit';
-import {
-  createAccessTokenVerifier,
-  createHttpAuthClient,
-  createSessionRevocations,
-  type AuthClient,
-  type SessionRevocations,
-} from '@origo/auth/client';
 import { createBusKv, type BusKv } from '@origo/kit/bus';
-import { createAuthSessionLookup, createPrincipalResolver, refuseEndedSessions } from '@origo/control/access';
+import { createRemoteAccess, type RemoteAccess } from '@origo/control/access';
 import { generateVapidKeys, type VapidKeys } from './channels/push.js';
 import { notificationConfigSchema, settingsFromEnv } from './config.js';
 import { createNotificationService, openNotificationDatabase } from './service.js';
@@ -69,24 +62,6 @@ export const notificationRole: RoleDefinition = {
     if (!ctx.allInOne && config.AUTH_URL === undefined)
       throw new ConfigError('AUTH_URL', 'is required but not set');
     const authUrl = async (): Promise<string> => config.AUTH_URL ?? ctx.addresses.wait(ADDRESS.authHttp);
-    const verifier = createAccessTokenVerifier({
-      keySource: async () => {
-        const response = await fetch(new URL('/.well-known/jwks.json', await authUrl()), {
-          signal: AbortSignal.timeout(5000),
-        });
-        if (!response.ok) throw new Error(`JWKS fetch failed with HTTP ${response.status}`);
-        return (await response.json()) as { keys: never[] };
-      },
-      issuer: config.AUTH_JWT_ISSUER,
-      audience: config.AUTH_JWT_AUDIENCE,
-    });
-    let client: Promise<AuthClient> | undefined;
-    const authClient = () => (client ??= authUrl().then((baseUrl) => createHttpAuthClient({ baseUrl })));
-    const resolvePrincipal = createPrincipalResolver({
-      verifier,
-      sessionLookup: createAuthSessionLookup({ client: authClient, publicUrl: settings.publicUrl }),
-    });
-
     const vapid =
       config.VAPID_PUBLIC_KEY !== undefined && config.VAPID_PRIVATE_KEY !== undefined
         ? { publicKey: config.VAPID_PUBLIC_KEY, privateKey: config.VAPID_PRIVATE_KEY }
@@ -101,15 +76,22 @@ export const notificationRole: RoleDefinition = {
     let service: Awaited<ReturnType<typeof createNotificationService>>;
     let bound: { http: string; grpc: string };
     let busKv: BusKv | undefined;
-    let revocations: SessionRevocations | undefined;
+    let access: RemoteAccess | undefined;
     try {
       // Tokens of sessions auth ended (sign-out) are refused at once, not when they expire: auth announces
       // ended sessions on the bus (REDIS_URL, else the in-process one).
       busKv = await createBusKv({ redisUrl: common.REDIS_URL, logger });
-      revocations = await createSessionRevocations(busKv.bus, { logger });
+      access = await createRemoteAccess({
+        authUrl,
+        issuer: config.AUTH_JWT_ISSUER,
+        audience: config.AUTH_JWT_AUDIENCE,
+        publicUrl: settings.publicUrl,
+        bus: busKv.bus,
+        logger,
+      });
       service = await createNotificationService({
         database,
-        resolvePrincipal: refuseEndedSessions(resolvePrincipal, revocations),
+        resolvePrincipal: access.resolvePrincipal,
         unsubscribeSecret,
         vapid,
         settings,
@@ -123,12 +105,12 @@ export const notificationRole: RoleDefinition = {
         grpcPort: config.NOTIFICATION_GRPC_PORT ?? (ctx.allInOne ? 0 : 9090),
       });
     } catch (err) {
-      await revocations?.close();
+      await access?.close();
       await busKv?.close();
       await database.close();
       throw err;
     }
-    const ended = revocations;
+    const ended = access;
     const bus = busKv;
     ctx.addresses.set(ADDRESS.notificationHttp, bound.http);
     ctx.addresses.set(ADDRESS.notificationGrpc, bound.grpc);

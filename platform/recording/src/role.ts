@@ -9,6 +9,7 @@ import {
   type RoleDefinition,
 } from '@origo/kit';
 import { createBusKv } from '@origo/kit/bus';
+import { createRemoteAccess, type RemoteAccess } from '@origo/control/access';
 import { createRemoteCallerResolver } from '@origo/control/meeting-access';
 import { recordingConfigSchema } from './config.js';
 import { grpcForwarder, placementLocator } from './forwarder.js';
@@ -38,15 +39,6 @@ export const recordingRole: RoleDefinition = {
     const authUrl = async (): Promise<string> => config.AUTH_URL ?? ctx.addresses.wait(ADDRESS.authHttp);
     const controlUrl = async (): Promise<string> =>
       config.CONTROL_URL ?? ctx.addresses.wait(ADDRESS.controlHttp);
-    const resolveCaller = createRemoteCallerResolver({
-      authUrl,
-      controlUrl,
-      issuer: config.AUTH_JWT_ISSUER,
-      audience: config.AUTH_JWT_AUDIENCE,
-      publicUrl: config.ORIGO_PUBLIC_URL,
-      joinTokenJwksUrl: config.JOIN_TOKEN_JWKS_URL,
-    });
-
     const database = await openRecordingDatabase({
       databaseUrl: common.DATABASE_URL,
       dataDir: join(common.ORIGO_DATA, 'recording'),
@@ -58,7 +50,22 @@ export const recordingRole: RoleDefinition = {
     });
     let service: Awaited<ReturnType<typeof createRecordingService>>;
     let bound: { http: string };
+    let access: RemoteAccess | undefined;
     try {
+      // Tokens of sessions auth ended (sign-out) are refused at once, not when they expire.
+      access = await createRemoteAccess({
+        authUrl,
+        issuer: config.AUTH_JWT_ISSUER,
+        audience: config.AUTH_JWT_AUDIENCE,
+        publicUrl: config.ORIGO_PUBLIC_URL,
+        bus: busKv.bus,
+        logger,
+      });
+      const resolveCaller = createRemoteCallerResolver({
+        resolvePrincipal: access.resolvePrincipal,
+        controlUrl,
+        joinTokenJwksUrl: config.JOIN_TOKEN_JWKS_URL,
+      });
       service = await createRecordingService({
         database,
         storage: new LocalStorage(join(common.ORIGO_DATA, 'recordings')),
@@ -78,10 +85,12 @@ export const recordingRole: RoleDefinition = {
         httpPort: config.RECORDING_HTTP_PORT ?? (ctx.allInOne ? 0 : 8080),
       });
     } catch (err) {
+      await access?.close();
       await busKv.close();
       await database.close();
       throw err;
     }
+    const remoteAccess = access;
     ctx.addresses.set(ADDRESS.recordingHttp, bound.http);
     logger.info({ http: bound.http }, 'recording listening');
 
@@ -93,6 +102,7 @@ export const recordingRole: RoleDefinition = {
       stop() {
         stopping ??= (async () => {
           await service.close();
+          await remoteAccess.close();
           await busKv.close();
           await database.close();
         })();
