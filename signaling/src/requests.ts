@@ -80,6 +80,11 @@ export class RequestHandler {
         break;
       case 'setAway':
         this.ctx.presence.setAway(session, m.value.away);
+        // The others see it in their participants list (guests too: it is the page, not an account).
+        if (session.info.away !== m.value.away) {
+          session.info.away = m.value.away;
+          media.shareParticipant(session);
+        }
         break;
       case 'leave':
         this.ack(session, rid);

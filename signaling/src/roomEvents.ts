@@ -58,6 +58,8 @@ export const participantInfoSchema: z.ZodType<ParticipantInfo> = z.object({
     .optional(),
   joinedAt: z.number().int(),
   isHost: z.boolean(),
+  // Absent in events of nodes older than the field (a rolling upgrade).
+  away: z.boolean().default(false),
 });
 
 export const roomEventSchema = z.discriminatedUnion('t', [

@@ -75,6 +75,7 @@ export class Session {
       },
       joinedAt: Date.now(),
       isHost: claims.grants.host,
+      away: false,
     };
   }
 

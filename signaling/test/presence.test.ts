@@ -56,4 +56,25 @@ describe('presence of signed-in participants', () => {
     expect((left as Json)['ack']).toBeDefined();
     await expect.poll(() => stateOf('usr_ben'), { timeout: TTL_MS / 2 }).toBeUndefined();
   });
+
+  it('shows the others who is away in their participants list, across nodes, guests too', async () => {
+    const guest = await join(0, 'gst_away');
+    const joined = guest.received.find((m) => 'joinResponse' in m) as Json;
+    const guestSid = ((joined['joinResponse'] as Json)['participant'] as Json)['sid'];
+    const watcher = await join(1, 'usr_watcher');
+    const update = (away: boolean) => (m: Json) => {
+      const p = (m['participantUpdated'] as Json | undefined)?.['participant'] as Json | undefined;
+      return p?.['sid'] === guestSid && Boolean(p['away']) === away;
+    };
+
+    const awayNow = watcher.waitNew(update(true), 20_000, 'the guest shown away');
+    expect((await guest.request({ setAway: { away: true } }))['ack']).toBeDefined();
+    await awayNow;
+    // Saying it again changes nothing and announces nothing.
+    const backNow = watcher.waitNew(update(false), 20_000, 'the guest shown back');
+    await guest.request({ setAway: { away: true } });
+    await guest.request({ setAway: { away: false } });
+    await backNow;
+    expect(watcher.received.filter(update(true))).toHaveLength(1);
+  });
 });

@@ -75,6 +75,9 @@ export function ParticipantsPanel(props: ParticipantsPanelProps): JSX.Element {
               <span>
                 {p.name || p.identity}
                 {p.isHost ? ', host' : ''}
+                <Show when={p.away}>
+                  <span class="muted small">, away</span>
+                </Show>
                 <span class="muted small"> {MIC_TEXT[micState(p)]}</span>
                 <Show when={props.quality[p.sid] !== undefined}>
                   <span class="muted small">

@@ -23,6 +23,7 @@ const person = (sid: string, name: string, tracks: TrackInfo[], joinedAt = 1): P
   tracks,
   joinedAt,
   isHost: false,
+  away: false,
 });
 
 const input = (over: Partial<TileInput<string>> = {}): TileInput<string> => ({

@@ -42,6 +42,7 @@ function person(sid: string, tracks: TrackInfo[] = []): ParticipantInfo {
     tracks,
     joinedAt: 1,
     isHost: false,
+    away: false,
   };
 }
 

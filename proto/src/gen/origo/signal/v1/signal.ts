@@ -921,7 +921,10 @@ export interface MarkChatReadRequest {
   seq: number;
 }
 
-/** Whether the participant is away from the meeting page (hidden tab or window). */
+/**
+ * Whether the participant is away from the meeting page (hidden tab or window). Others see it as
+ * ParticipantInfo.away; a signed-in participant's presence reads away meanwhile.
+ */
 export interface SetAwayRequest {
   /** True while away, false once back. */
   away: boolean;
@@ -1241,6 +1244,11 @@ export interface ParticipantInfo {
   joinedAt: number;
   /** True for hosts, who may use the host actions. */
   isHost: boolean;
+  /**
+   * The participant's meeting page has been hidden for a while (another tab, a minimised window), as its
+   * client reports with SetAway; false again once the page shows.
+   */
+  away: boolean;
 }
 
 /** Grants of a participant. */
@@ -7657,7 +7665,17 @@ export const Typing: MessageFns<Typing> = {
 };
 
 function createBaseParticipantInfo(): ParticipantInfo {
-  return { sid: "", identity: "", name: "", state: 0, tracks: [], permission: undefined, joinedAt: 0, isHost: false };
+  return {
+    sid: "",
+    identity: "",
+    name: "",
+    state: 0,
+    tracks: [],
+    permission: undefined,
+    joinedAt: 0,
+    isHost: false,
+    away: false,
+  };
 }
 
 export const ParticipantInfo: MessageFns<ParticipantInfo> = {
@@ -7685,6 +7703,9 @@ export const ParticipantInfo: MessageFns<ParticipantInfo> = {
     }
     if (message.isHost !== false) {
       writer.uint32(64).bool(message.isHost);
+    }
+    if (message.away !== false) {
+      writer.uint32(72).bool(message.away);
     }
     return writer;
   },
@@ -7766,6 +7787,14 @@ export const ParticipantInfo: MessageFns<ParticipantInfo> = {
             message.isHost = reader.bool();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.away = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7796,6 +7825,7 @@ export const ParticipantInfo: MessageFns<ParticipantInfo> = {
         : isSet(object.is_host)
         ? globalThis.Boolean(object.is_host)
         : false,
+      away: isSet(object.away) ? globalThis.Boolean(object.away) : false,
     };
   },
 
@@ -7825,6 +7855,9 @@ export const ParticipantInfo: MessageFns<ParticipantInfo> = {
     if (message.isHost !== false) {
       obj.isHost = message.isHost;
     }
+    if (message.away !== false) {
+      obj.away = message.away;
+    }
     return obj;
   },
 
@@ -7843,6 +7876,7 @@ export const ParticipantInfo: MessageFns<ParticipantInfo> = {
       : undefined;
     message.joinedAt = object.joinedAt ?? 0;
     message.isHost = object.isHost ?? false;
+    message.away = object.away ?? false;
     return message;
   },
 };
