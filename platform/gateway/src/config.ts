@@ -32,6 +32,8 @@ export const gatewayConfigSchema = z.object({
   HSTS: env.bool(false),
   /** Folder of the web client build; default: the @origo/client package's dist/ when it exists. */
   CLIENT_DIST: z.string().min(1).optional(),
+  /** The address people open (every role's ORIGO_PUBLIC_URL); see GatewaySettings.publicUrl. */
+  ORIGO_PUBLIC_URL: env.url(['http', 'https']).optional(),
   UPSTREAM_TIMEOUT_MS: env.int(30_000, 100, 600_000),
   /**
    * Largest WebSocket message a client may send through /ws; a larger one is closed with 1009 before it
@@ -55,6 +57,12 @@ export interface GatewaySettings {
   upstreamTimeoutMs: number;
   /** Largest client WebSocket message relayed to signaling; larger ones close with 1009. */
   wsMaxMessageBytes: number;
+  /**
+   * The address people open. When it is a loopback name (a laptop), a page opened through another loopback
+   * name on the same port (127.0.0.1 for localhost) is redirected to it: the session cookie and the
+   * same-origin checks belong to one origin, and sign-in would otherwise fail there.
+   */
+  publicUrl: string | null;
 }
 
 export function defaultGatewaySettings(overrides: Partial<GatewaySettings> = {}): GatewaySettings {
@@ -69,6 +77,7 @@ export function defaultGatewaySettings(overrides: Partial<GatewaySettings> = {})
     clientDist: null,
     upstreamTimeoutMs: 30_000,
     wsMaxMessageBytes: 256 * 1024,
+    publicUrl: null,
     ...overrides,
   };
 }

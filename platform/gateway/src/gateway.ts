@@ -189,9 +189,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
     );
   };
 
+  const canonical = loopbackCanonical(settings.publicUrl);
+
   // Limits, CORS preflight and early body-size refusal, before any body is read.
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0] ?? request.url;
+    // A page opened as 127.0.0.1 when links say localhost (or the reverse): moved to the one origin whose
+    // cookie and same-origin checks sign-in uses. Pages only; API calls keep their answer.
+    if (canonical !== null && (request.method === 'GET' || request.method === 'HEAD') && isPagePath(path)) {
+      const target = canonical.redirectFor(request.headers.host);
+      if (target !== null) return reply.code(308).header('location', `${target}${request.url}`).send();
+    }
     const limited = path.startsWith('/api/') || path.startsWith('/.well-known/');
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
       if (!applyCors(request, reply, settings.corsOrigins)) {
@@ -410,6 +418,42 @@ export function createGateway(deps: GatewayDeps): Gateway {
       await Promise.race([Promise.all(closed), grace]);
       for (const socket of tunnels.keys()) socket.destroy();
       await http.close();
+    },
+  };
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Whether a path is a page of the web client (not an API, a health probe, the WebSocket, metrics). */
+function isPagePath(path: string): boolean {
+  return !/^\/(api|ws|health|metrics|\.well-known)(\/|$)/.test(path);
+}
+
+/**
+ * For a public URL on a loopback name, where a request that reached us through another loopback name on
+ * the same port should go instead; null when the public URL is not on a loopback name.
+ */
+function loopbackCanonical(
+  publicUrl: string | null,
+): { redirectFor(host: string | undefined): string | null } | null {
+  if (publicUrl === null) return null;
+  let wanted: URL;
+  try {
+    wanted = new URL(publicUrl);
+  } catch {
+    return null;
+  }
+  if (!LOOPBACK_NAMES.has(wanted.hostname)) return null;
+  const port = wanted.port || (wanted.protocol === 'https:' ? '443' : '80');
+  return {
+    redirectFor(host) {
+      if (host === undefined) return null;
+      const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host.toLowerCase());
+      if (match === null) return null;
+      const [, name, hostPort] = match;
+      if (name === undefined || name === wanted.hostname || !LOOPBACK_NAMES.has(name)) return null;
+      if ((hostPort ?? (wanted.protocol === 'https:' ? '443' : '80')) !== port) return null;
+      return wanted.origin;
     },
   };
 }

@@ -80,6 +80,7 @@ export const gatewayRole: RoleDefinition = {
         clientDist: config.CLIENT_DIST ?? findClientDist(),
         upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
         wsMaxMessageBytes: config.WS_MAX_MESSAGE_BYTES,
+        publicUrl: config.ORIGO_PUBLIC_URL ?? null,
       },
     });
     const host = config.HOST ?? (ctx.allInOne ? '127.0.0.1' : '0.0.0.0');

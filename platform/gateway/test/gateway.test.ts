@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createHttpService, createLogger, createMetrics, type HttpService } from '@origo/kit';
 import { createBusKv, type BusKv } from '@origo/kit/bus';
+import { freePort } from '@origo/kit/testing';
 import { createGateway, type Gateway, type GatewaySettings } from '../src/index.js';
 
 const REDIS_URL = process.env.REDIS_URL === '' ? undefined : process.env.REDIS_URL;
@@ -108,7 +109,7 @@ interface Setup {
   close(): Promise<void>;
 }
 
-async function setup(settings: Partial<GatewaySettings> = {}): Promise<Setup> {
+async function setup(settings: Partial<GatewaySettings> = {}, port = 0): Promise<Setup> {
   const [auth, control, notification, chat, recording, billing, signaling] = await Promise.all([
     echoUpstream('auth'),
     echoUpstream('control'),
@@ -137,7 +138,7 @@ async function setup(settings: Partial<GatewaySettings> = {}): Promise<Setup> {
     logger: silent,
     settings: { rateLimitPerIp: 10_000, rateLimitPerUser: 10_000, ...settings },
   });
-  const { url } = await gateway.listen(0, '127.0.0.1');
+  const { url } = await gateway.listen(port, '127.0.0.1');
   return {
     gateway,
     url,
@@ -376,6 +377,46 @@ describe('gateway routing and headers', () => {
       control: 'ok',
       signaling: 'ok',
     });
+  });
+});
+
+describe('gateway on a laptop, opened through another loopback name', () => {
+  let s: Setup;
+  let port: number;
+  beforeAll(async () => {
+    port = await freePort();
+    s = await setup({ publicUrl: `http://localhost:${port}` }, port);
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  /** A request with the Host header a browser sends for `host`. */
+  const get = (host: string, path: string) =>
+    new Promise<{ status: number; location: string | undefined }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path, method: 'GET', headers: { host } }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, location: res.headers.location });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  it('moves a page opened as 127.0.0.1 to the localhost address links use, path and query kept', async () => {
+    expect(await get(`127.0.0.1:${port}`, '/join/mtg_x?invite=abc')).toEqual({
+      status: 308,
+      location: `http://localhost:${port}/join/mtg_x?invite=abc`,
+    });
+    expect((await get(`[::1]:${port}`, '/')).location).toBe(`http://localhost:${port}/`);
+  });
+
+  it('leaves the public address, API calls, probes and other hosts alone', async () => {
+    expect((await get(`localhost:${port}`, '/join/mtg_x')).status).toBe(200);
+    expect((await get(`127.0.0.1:${port}`, '/api/meetings')).status).toBe(200);
+    expect((await get(`127.0.0.1:${port}`, '/health/live')).status).toBe(200);
+    // Another port (a forwarded one) or a name that is not loopback: not ours to second-guess.
+    expect((await get('127.0.0.1:9', '/')).status).toBe(200);
+    expect((await get(`meet.example.org:${port}`, '/')).status).toBe(200);
   });
 });
 
