@@ -248,7 +248,7 @@ export class ChatStore {
     const before = input.beforeSeq ?? 0;
     if (!Number.isSafeInteger(before) || before < 0)
       throw AppError.invalid('Invalid cursor', [
-        { field: 'before_seq', message: 'must be a seq (0 for newest)' },
+        { field: 'before_seq', message: `must be a seq from 0 (newest) to ${Number.MAX_SAFE_INTEGER}` },
       ]);
     const rows = await this.db
       .select()

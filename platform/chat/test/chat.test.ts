@@ -237,6 +237,14 @@ describe.each(backends)('chat on $name', (backend) => {
     };
     expect(page2).toMatchObject({ has_more: false, messages: [{ text: 'hello' }] });
     expect((await call(ann, '?limit=1000')).status).toBe(400);
+    // A cursor out of range is refused with the range it must be in, whichever check catches it.
+    for (const bad of ['-1', '1.5', 'abc', '1e400', '99999999999999999999']) {
+      const refused = await call(ann, `?before_seq=${bad}`);
+      expect(refused.status, bad).toBe(400);
+      expect(((await refused.json()) as { errors: unknown }).errors, bad).toEqual([
+        { field: 'before_seq', message: `must be a seq from 0 (newest) to ${Number.MAX_SAFE_INTEGER}` },
+      ]);
+    }
 
     const patch = (token: string, text: string) =>
       call(token, `/${mine.id}`, { method: 'PATCH', body: JSON.stringify({ text }) });

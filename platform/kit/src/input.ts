@@ -79,7 +79,10 @@ export function findControlCharacters(
  */
 export function assertCleanRequest(request: { params: unknown; query: unknown; body: unknown }): void {
   const violations = [
-    ...findControlCharacters(request.params),
+    // A wildcard route's parameter is named `*` by the router; to the caller it is the path.
+    ...findControlCharacters(request.params).map((v) =>
+      v.field === '*' || v.field.startsWith('*.') ? { ...v, field: `path${v.field.slice(1)}` } : v,
+    ),
     ...findControlCharacters(request.query),
     ...findControlCharacters(request.body, { multiline: true }),
   ].slice(0, MAX_VIOLATIONS);

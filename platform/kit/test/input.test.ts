@@ -108,6 +108,10 @@ describe('createHttpService refuses control characters in any input', () => {
       reached.push(request.body);
       return { ok: true };
     });
+    http.app.post('/files/*', async (request) => {
+      reached.push(request.body);
+      return { ok: true };
+    });
     base = (await http.listen(0)).url;
   });
 
@@ -134,6 +138,7 @@ describe('createHttpService refuses control characters in any input', () => {
     ['a query parameter', '/things/1?q=%00', {}, 'q'],
     ['a query parameter with a line break', '/things/1?q=a%0Ab', {}, 'q'],
     ['a path parameter', '/things/%00', {}, 'id'],
+    ['a wildcard path, as the path', '/files/a/%00', {}, 'path'],
   ])('refuses %s with 400 problem+json naming it', async (_name, path, body, field) => {
     reached.length = 0;
     const response = await post(path, body);

@@ -17,8 +17,14 @@ const messageParams = z.strictObject({
   id: z.string().min(1).max(128),
   messageId: z.string().min(1).max(64),
 });
+/** What a history cursor may be, said the same way whichever check refuses it. */
+const SEQ_RANGE = `must be a seq from 0 (newest) to ${Number.MAX_SAFE_INTEGER}`;
 const historyQuery = z.strictObject({
-  before_seq: z.coerce.number().int().min(0).optional(),
+  before_seq: z
+    .string()
+    .refine((v) => /^\d{1,16}$/.test(v) && Number.isSafeInteger(Number(v)), { message: SEQ_RANGE })
+    .transform(Number)
+    .optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).optional(),
 });
 const editBody = z.strictObject({ text: z.string() });
