@@ -3,7 +3,9 @@
 // as a child process, SFU workers forked). Each run: a host is in an instant meeting; a guest opens the
 // link, types name and passcode, clicks Join; the time ends at the first frame painted in a visible remote
 // tile (requestVideoFrameCallback on that <video>). The page's performance marks (client/src/rtc/marks.ts)
-// break the wait down. Usage: npm run bench:join -- [--runs 10] [--json out.json]
+// break the wait down. The guest comes in as most do, through the invite link the host shares (--via link),
+// or by typing the meeting passcode (--via passcode; control checks it with scrypt, a deliberate ~0.3 s).
+// Usage: npm run bench:join -- [--runs 10] [--via link|passcode] [--json out.json]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -21,6 +23,8 @@ const opt = (name: string): string | undefined => {
 };
 const RUNS = Number(opt('runs') ?? 10);
 const JSON_OUT = opt('json');
+const VIA = opt('via') ?? 'link';
+if (VIA !== 'link' && VIA !== 'passcode') throw new Error('--via must be link or passcode');
 const DEADLINE = 60_000;
 
 const PHASES = [
@@ -82,31 +86,38 @@ async function startPlatform(): Promise<{ url: string; child: ChildProcess; data
   return { url, child, data };
 }
 
-/** Resolves with performance.now() of the first frame painted in a visible remote tile. */
-function firstVisibleRemoteFrame(page: Page): Promise<number> {
+/**
+ * Resolves with performance.now() of the first frame painted in the visible tile of `name` (the tiles are
+ * the groups of the "Videos" region, labelled with the participant's name, as a screen reader reads them).
+ */
+function firstVisibleRemoteFrame(page: Page, name: string): Promise<number> {
   return page.evaluate(
-    (deadline) =>
+    ({ deadline, name }) =>
       new Promise<number>((resolve, reject) => {
         const watched = new WeakSet<HTMLVideoElement>();
-        const stop = setTimeout(() => reject(new Error('no remote frame shown')), deadline);
+        const stop = setTimeout(() => reject(new Error(`no frame shown in the tile of ${name}`)), deadline);
         const scan = (): void => {
-          for (const v of document.querySelectorAll<HTMLVideoElement>('[data-tile] video')) {
-            const tile = v.closest('[data-tile]');
-            if (!tile || tile.getAttribute('data-tile') === 'local' || watched.has(v)) continue;
-            const box = v.getBoundingClientRect();
-            if (box.width < 2 || box.height < 2) continue;
-            watched.add(v);
-            v.requestVideoFrameCallback((now) => {
-              clearTimeout(stop);
-              clearInterval(timer);
-              resolve(now);
-            });
+          for (const group of document.querySelectorAll(
+            '[role="region"][aria-label="Videos"] [role="group"]',
+          )) {
+            if (group.getAttribute('aria-label') !== name) continue;
+            for (const v of group.querySelectorAll('video')) {
+              if (watched.has(v)) continue;
+              const box = v.getBoundingClientRect();
+              if (box.width < 2 || box.height < 2) continue;
+              watched.add(v);
+              v.requestVideoFrameCallback((now) => {
+                clearTimeout(stop);
+                clearInterval(timer);
+                resolve(now);
+              });
+            }
           }
         };
         const timer = setInterval(scan, 20);
         scan();
       }),
-    DEADLINE,
+    { deadline: DEADLINE, name },
   );
 }
 
@@ -177,12 +188,27 @@ async function run(
         ws.on('framereceived', (f) => frames.push(`< ${String(f.payload).slice(0, 300)}`));
         ws.on('framesent', (f) => frames.push(`> ${String(f.payload).slice(0, 120)}`));
       });
-    await guest.goto(`/join/${id}`);
-    await guest.getByLabel('Your name').fill(`Guest ${i + 1}`);
-    await guest.getByLabel('Meeting passcode').fill('bench1234');
+    if (VIA === 'link') {
+      // The link the host's invite control makes (its token travels in the URL fragment).
+      const link = await host.evaluate(async (meetingId) => {
+        const r = await fetch(`/api/meetings/${meetingId}/invite-links`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        });
+        if (!r.ok) throw new Error(`invite link: HTTP ${r.status}`);
+        return ((await r.json()) as { invite_url: string }).invite_url;
+      }, id);
+      await guest.goto(link);
+      await guest.getByLabel('Your name').fill(`Guest ${i + 1}`);
+    } else {
+      await guest.goto(`/join/${id}`);
+      await guest.getByLabel('Your name').fill(`Guest ${i + 1}`);
+      await guest.getByLabel('Meeting passcode').fill('bench1234');
+    }
     // The camera preview must be live before the click, as for a person who looks at it first.
     await guest.locator('video').first().waitFor({ timeout: DEADLINE });
-    const shown = firstVisibleRemoteFrame(guest);
+    const shown = firstVisibleRemoteFrame(guest, 'Bench Host');
     await guest.getByRole('button', { name: 'Join meeting' }).click();
     const at = await shown.catch(async (err: unknown) => {
       await guest.screenshot({ path: join(tmpdir(), 'bench-join-guest.png') });
@@ -190,10 +216,10 @@ async function run(
         JSON.stringify((window as { __origoRoom?: { state(): unknown } }).__origoRoom?.state()),
       );
       const tiles = await guest.evaluate(() =>
-        [...document.querySelectorAll('[data-tile]')].map((t) => {
+        [...document.querySelectorAll('[role="region"][aria-label="Videos"] [role="group"]')].map((t) => {
           const v = t.querySelector('video');
           const b = v?.getBoundingClientRect();
-          return `${t.getAttribute('data-tile')} video=${v ? `${b?.width}x${b?.height} src=${v.srcObject ? 'yes' : 'no'} paused=${v.paused} ready=${v.readyState}` : 'none'}`;
+          return `${t.getAttribute('aria-label')} video=${v ? `${b?.width}x${b?.height} src=${v.srcObject ? 'yes' : 'no'} paused=${v.paused} ready=${v.readyState}` : 'none'}`;
         }),
       );
       process.stderr.write(`${frames.join('\n')}\n`);
@@ -227,7 +253,7 @@ async function main(): Promise<void> {
         .filter((x) => Number.isFinite(x))
         .sort((a, b) => a - b);
     const lines = [
-      `Join click -> first remote frame shown, ${results.length} joins (loadavg at start ${load}):`,
+      `Join click -> first remote frame shown, ${results.length} joins via ${VIA} (loadavg at start ${load}):`,
       `  median ${percentile(totals, 50).toFixed(0)} ms, p95 ${percentile(totals, 95).toFixed(0)} ms, ` +
         `min ${totals[0]?.toFixed(0)} ms, max ${totals.at(-1)?.toFixed(0)} ms`,
       'Breakdown (median / p95 ms):',
@@ -238,7 +264,7 @@ async function main(): Promise<void> {
       `  ${'decoded -> painted in the visible tile'.padEnd(40)} ${percentile(phase('first-remote-frame', 'visible-frame'), 50).toFixed(0).padStart(6)} / ${percentile(phase('first-remote-frame', 'visible-frame'), 95).toFixed(0).padStart(6)}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
-    if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ loadavg: load, results }, null, 2));
+    if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ via: VIA, loadavg: load, results }, null, 2));
   } finally {
     await browser.close();
     platform.child.kill('SIGTERM');

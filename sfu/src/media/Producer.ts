@@ -99,6 +99,8 @@ export class Producer extends SafeEmitter<ProducerEvents> {
   private lastTickMs = 0;
   private lastQualities = '';
   private closed = false;
+  /** Per layer, the keyframe request waiting for the end of the throttle interval. */
+  private readonly deferredPli: (NodeJS.Timeout | undefined)[] = [];
 
   constructor(init: ProducerInit) {
     super();
@@ -216,15 +218,36 @@ export class Producer extends SafeEmitter<ProducerEvents> {
     }
   }
 
-  /** Asks the publisher for a keyframe on a layer, at most once per interval per layer. */
+  /**
+   * Asks the publisher for a keyframe on a layer, at most once per interval per layer. A request inside
+   * the interval is kept (one per layer) and sent when the interval ends: the keyframe of the earlier
+   * request may have gone by before this subscriber could use it (its transport not yet connected), and
+   * dropping the request would leave it waiting for the receiver's own, slower, retries.
+   */
   requestKeyframe(layerIndex: number, nowMs = performance.now()): boolean {
     if (this.closed || this.kind !== 'video') return false;
     const layer = this.layers[layerIndex];
     if (!layer) return false;
-    if (!this.throttle.allow(layerIndex, nowMs)) return false;
+    if (!this.throttle.allow(layerIndex, nowMs)) {
+      this.deferKeyframe(layerIndex, nowMs);
+      return false;
+    }
     this.stats.plisSent++;
     layer.track.requestKeyframe();
     return true;
+  }
+
+  private deferKeyframe(layerIndex: number, nowMs: number): void {
+    if (this.deferredPli[layerIndex] !== undefined) return;
+    const timer = setTimeout(
+      () => {
+        this.deferredPli[layerIndex] = undefined;
+        this.requestKeyframe(layerIndex);
+      },
+      this.throttle.waitMs(layerIndex, nowMs) + 1,
+    );
+    timer.unref();
+    this.deferredPli[layerIndex] = timer;
   }
 
   /** Reads a cached packet of a layer for a retransmission. */
@@ -306,6 +329,8 @@ export class Producer extends SafeEmitter<ProducerEvents> {
     if (this.closed) return;
     this.closed = true;
     this.stats.producers--;
+    for (const t of this.deferredPli) if (t !== undefined) clearTimeout(t);
+    this.deferredPli.length = 0;
     for (const l of this.layers) {
       if (l) {
         l.track.onPacket = null;

@@ -204,6 +204,33 @@ describe('Producer dynacast for a newcomer', () => {
     expect(h.track.plis).toHaveLength(0);
   });
 
+  it('sends a keyframe request refused by the throttle once the interval ends, one per layer', () => {
+    const { producer: p, stats } = producer('video');
+    const track = new FakeInboundTrack('0', 'video', undefined);
+    p.addTrack(track);
+    expect(p.requestKeyframe(0)).toBe(true);
+    vi.advanceTimersByTime(100);
+    // Two more inside the interval: neither goes out now, one goes out when the interval ends.
+    expect(p.requestKeyframe(0)).toBe(false);
+    expect(p.requestKeyframe(0)).toBe(false);
+    expect(track.plis).toHaveLength(1);
+    vi.advanceTimersByTime(398);
+    expect(track.plis).toHaveLength(1);
+    vi.advanceTimersByTime(10);
+    expect(track.plis).toHaveLength(2);
+    expect(track.plis[1]! - track.plis[0]!).toBeGreaterThanOrEqual(500);
+    expect(stats.plisSent).toBe(2);
+    vi.advanceTimersByTime(2_000);
+    expect(track.plis).toHaveLength(2);
+
+    // A closed producer sends nothing it had kept.
+    expect(p.requestKeyframe(0)).toBe(true);
+    expect(p.requestKeyframe(0)).toBe(false);
+    p.close();
+    vi.advanceTimersByTime(2_000);
+    expect(track.plis).toHaveLength(3);
+  });
+
   it('asks for a layer announced but never seen, by its rid', async () => {
     const stats = new MediaStats();
     const p = new Producer({
