@@ -42,8 +42,14 @@ export class RoomCommands {
         return;
       }
       case 'time_limit_warning':
-        // The signal protocol has no notice message yet; the warning is logged (room command line above)
-        // and the end follows as `end_room` with reason `time_limit`.
+        // To every node serving the room, which tells its participants; the end follows as `end_room`
+        // with reason `time_limit`.
+        await roomBus.publish(cmd.room, {
+          t: 'timeLimit',
+          endsAtMs: cmd.ends_at_ms,
+          limitMinutes: cmd.limit_minutes,
+          planName: cmd.plan_name,
+        });
         return;
       case 'mute_participant':
       case 'remove_participant': {

@@ -5,7 +5,7 @@ import { DisconnectReason, ErrorCode, ParticipantState, type JoinRequest } from 
 import type { NodeContext } from './context.js';
 import { CLOSE, SignalError, toSignalError } from './errors.js';
 import { RoomEventType } from './reporter.js';
-import { response } from './responses.js';
+import { push, response } from './responses.js';
 import { Session, type ClientLink, type TaskFailure } from './session.js';
 import { JoinTokenError, type JoinClaims } from './token.js';
 import { iceServersFor } from './turn.js';
@@ -175,6 +175,7 @@ export class Joiner {
         }),
       );
       session.attach(link);
+      if (room.timeLimit !== undefined) session.send(push('timeLimitWarning', room.timeLimit));
       await roomBus.publish(room.name, { t: 'joined', participant: session.info });
       session.announced = true;
       this.ctx.presence.joined(session);

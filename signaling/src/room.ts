@@ -1,6 +1,6 @@
 // A room as this node sees it: where its router lives and the sessions joined through this node.
 import type { Unsubscribe } from '@origo/kit/bus';
-import type { SignalResponse } from '@origo/proto/signal';
+import type { SignalResponse, TimeLimitWarning } from '@origo/proto/signal';
 import type { SfuClient } from './sfu.js';
 import type { Session } from './session.js';
 import type { Placement } from './store.js';
@@ -10,6 +10,8 @@ export class LocalRoom {
   unsubscribe: Unsubscribe | undefined;
   emptyTimer: NodeJS.Timeout | undefined;
   closed = false;
+  /** The length-cap warning this node has relayed, for participants who join after it. */
+  timeLimit: TimeLimitWarning | undefined;
 
   constructor(
     readonly name: string,

@@ -51,6 +51,17 @@ export class RoomBus {
       case 'ended':
         this.ctx.rooms.endLocal(room, event.reason);
         return;
+      case 'timeLimit': {
+        const warning = {
+          endsAtMs: event.endsAtMs,
+          limitMinutes: event.limitMinutes,
+          planName: event.planName,
+        };
+        // Kept for those who join this node's part of the room later.
+        room.timeLimit = warning;
+        room.broadcast(push('timeLimitWarning', warning));
+        return;
+      }
       case 'mute': {
         const target = room.sessions.get(event.target);
         if (target) this.mutedByHost(target, event.trackSid, event.by);

@@ -73,6 +73,12 @@ export const roomEventSchema = z.discriminatedUnion('t', [
     removed: z.array(id).max(64),
   }),
   z.object({ t: z.literal('ended'), reason: enumValue(RoomEndReason) }),
+  z.object({
+    t: z.literal('timeLimit'),
+    endsAtMs: z.number().int(),
+    limitMinutes: z.number().int().min(1).max(100_000),
+    planName: z.string().max(256),
+  }),
   z.object({ t: z.literal('mute'), target: id, trackSid: z.string().max(256), by: z.string().max(256) }),
   z.object({ t: z.literal('remove'), target: id, reason: enumValue(DisconnectReason) }),
   ...chatEventSchemas,

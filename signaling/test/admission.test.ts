@@ -105,4 +105,36 @@ describe('who may open a room', () => {
       { timeoutMs: 10_000, what: 'rejoin after the host allowed it' },
     );
   });
+
+  it("tells everyone in the room, on every node, that the plan's length cap ends the meeting soon", async () => {
+    stack = await startStack({ nodes: 2 });
+    const token = (identity: string) => stack!.token(identity, { room: 'mtg_cap' });
+    const ann = await SignalClient.open(stack.nodes[0]!.wsUrl);
+    const ben = await SignalClient.open(stack.nodes[1]!.wsUrl);
+    sockets.push(ann, ben);
+    expect(await ann.request({ join: { token: await token('usr_ann') } })).toHaveProperty('joinResponse');
+    expect(await ben.request({ join: { token: await token('usr_ben') } })).toHaveProperty('joinResponse');
+
+    const endsAtMs = Date.now() + 5 * 60_000;
+    await stack.nodes[0]!.busKv.bus.publish(
+      ROOM_COMMANDS_CHANNEL,
+      command('mtg_cap', {
+        type: 'time_limit_warning',
+        ends_at_ms: endsAtMs,
+        limit_minutes: 40,
+        plan_name: 'Free',
+      }),
+    );
+    const expected = { endsAtMs, limitMinutes: 40, planName: 'Free' };
+    for (const c of [ann, ben]) {
+      const warning = await c.next((m) => 'timeLimitWarning' in m, 10_000, 'the length-cap warning');
+      expect(warning['timeLimitWarning']).toEqual(expected);
+    }
+    // Someone who joins afterwards is told at once.
+    const late = await SignalClient.open(stack.nodes[1]!.wsUrl);
+    sockets.push(late);
+    expect(await late.request({ join: { token: await token('usr_late') } })).toHaveProperty('joinResponse');
+    const told = await late.next((m) => 'timeLimitWarning' in m, 10_000, 'the warning on joining late');
+    expect(told['timeLimitWarning']).toEqual(expected);
+  });
 });

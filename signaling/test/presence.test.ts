@@ -64,7 +64,7 @@ describe('presence of signed-in participants', () => {
     const watcher = await join(1, 'usr_watcher');
     const update = (away: boolean) => (m: Json) => {
       const p = (m['participantUpdated'] as Json | undefined)?.['participant'] as Json | undefined;
-      return p?.['sid'] === guestSid && Boolean(p['away']) === away;
+      return p !== undefined && p['sid'] === guestSid && Boolean(p['away']) === away;
     };
 
     const awayNow = watcher.waitNew(update(true), 20_000, 'the guest shown away');

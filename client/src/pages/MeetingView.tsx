@@ -12,6 +12,7 @@ import {
   type JSX,
 } from 'solid-js';
 import { errorText } from '../api/http.js';
+import { timeLimitText } from '../lib/timeLimit.js';
 import { watchLobby } from '../api/lobby.js';
 import {
   meetingsApi,
@@ -72,6 +73,10 @@ export function MeetingView(props: {
   const [actionError, setActionError] = createSignal<string | null>(null);
   const [devices, setDevices] = createSignal<DeviceLists>({ cameras: [], microphones: [], speakers: [] });
   const [speakerId, setSpeakerId] = createSignal<string>('');
+  // The clock the length-cap banner counts down with (a tick every 15 s is enough for minutes).
+  const [now, setNow] = createSignal(Date.now());
+  const clockTimer = setInterval(() => setNow(Date.now()), 15_000);
+  onCleanup(() => clearInterval(clockTimer));
   const [reactionsOpen, setReactionsOpen] = createSignal(false);
   const chat = room.chat;
   const selfIdentity = () => s.self?.identity ?? '';
@@ -251,6 +256,13 @@ export function MeetingView(props: {
           <div class="banner error" role="alert">
             Could not join: {joinError()}
           </div>
+        </Show>
+        <Show when={s.timeLimit !== null && s.ended === null ? s.timeLimit : null}>
+          {(warning) => (
+            <div class="banner warn" role="status">
+              {timeLimitText(warning(), now())}
+            </div>
+          )}
         </Show>
         <Show when={s.notice}>
           <div class="banner" role="status">

@@ -335,6 +335,9 @@ export class RoomClient {
       case 'roomEnded':
         this.onClosed('room_ended', m.value.reason);
         return;
+      case 'timeLimitWarning':
+        this.setState('timeLimit', { ...m.value });
+        return;
       default:
         return;
     }

@@ -6,6 +6,7 @@ import type {
   RoomEndReason,
   SpeakerInfo,
   TrackInfo,
+  TimeLimitWarning,
 } from '@origo/proto/signal';
 import type { CloseReason, SessionPhase } from './protocol.js';
 
@@ -41,6 +42,8 @@ export interface RoomState {
   screenStream: MediaStream | null;
   ended: { reason: CloseReason; endReason: RoomEndReason } | null;
   notice: string | null;
+  /** The meeting ends soon at its plan's length cap (the server's warning), until it ends. */
+  timeLimit: TimeLimitWarning | null;
   rttMs: number;
 }
 
@@ -67,6 +70,7 @@ export function initialRoomState(
     screenStream: null,
     ended: null,
     notice: null,
+    timeLimit: null,
     rttMs: 0,
   };
 }

@@ -724,6 +724,9 @@ export interface SignalResponse {
     | //
     /** Someone started or stopped typing. */
     { $case: "typing"; value: Typing }
+    | //
+    /** The meeting ends soon at its plan's length cap; sent when control warns, and on joining after that. */
+    { $case: "timeLimitWarning"; value: TimeLimitWarning }
     | undefined;
 }
 
@@ -1091,6 +1094,19 @@ export interface TrackMuted {
 export interface RoomEnded {
   /** Why the room ended. */
   reason: RoomEndReason;
+}
+
+/**
+ * The meeting will end for everyone at its plan's length cap (the free plan's 40 minutes); the end follows
+ * as RoomEnded with ROOM_END_REASON_TIME_LIMIT.
+ */
+export interface TimeLimitWarning {
+  /** When the meeting ends, in ms since the epoch. */
+  endsAtMs: number;
+  /** The plan's length cap, in minutes. */
+  limitMinutes: number;
+  /** The name of the organization's plan (what an admin would change). */
+  planName: string;
 }
 
 /** The server asks the client to leave or reconnect. */
@@ -2021,6 +2037,9 @@ export const SignalResponse: MessageFns<SignalResponse> = {
       case "typing":
         Typing.encode(message.message.value, writer.uint32(290).fork()).join();
         break;
+      case "timeLimitWarning":
+        TimeLimitWarning.encode(message.message.value, writer.uint32(298).fork()).join();
+        break;
     }
     return writer;
   },
@@ -2271,6 +2290,14 @@ export const SignalResponse: MessageFns<SignalResponse> = {
             message.message = { $case: "typing", value: Typing.decode(reader, reader.uint32()) };
             continue;
           }
+          case 37: {
+            if (tag !== 298) {
+              break;
+            }
+
+            message.message = { $case: "timeLimitWarning", value: TimeLimitWarning.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2385,6 +2412,10 @@ export const SignalResponse: MessageFns<SignalResponse> = {
         ? { $case: "handsChanged", value: HandsChanged.fromJSON(object.hands_changed) }
         : isSet(object.typing)
         ? { $case: "typing", value: Typing.fromJSON(object.typing) }
+        : isSet(object.timeLimitWarning)
+        ? { $case: "timeLimitWarning", value: TimeLimitWarning.fromJSON(object.timeLimitWarning) }
+        : isSet(object.time_limit_warning)
+        ? { $case: "timeLimitWarning", value: TimeLimitWarning.fromJSON(object.time_limit_warning) }
         : undefined,
     };
   },
@@ -2448,6 +2479,8 @@ export const SignalResponse: MessageFns<SignalResponse> = {
       obj.handsChanged = HandsChanged.toJSON(message.message.value);
     } else if (message.message?.$case === "typing") {
       obj.typing = Typing.toJSON(message.message.value);
+    } else if (message.message?.$case === "timeLimitWarning") {
+      obj.timeLimitWarning = TimeLimitWarning.toJSON(message.message.value);
     }
     return obj;
   },
@@ -2627,6 +2660,12 @@ export const SignalResponse: MessageFns<SignalResponse> = {
       case "typing": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "typing", value: Typing.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "timeLimitWarning": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "timeLimitWarning", value: TimeLimitWarning.fromPartial(object.message.value) };
         }
         break;
       }
@@ -6345,6 +6384,119 @@ export const RoomEnded: MessageFns<RoomEnded> = {
   fromPartial<I extends Exact<DeepPartial<RoomEnded>, I>>(object: I): RoomEnded {
     const message = createBaseRoomEnded();
     message.reason = object.reason ?? 0;
+    return message;
+  },
+};
+
+function createBaseTimeLimitWarning(): TimeLimitWarning {
+  return { endsAtMs: 0, limitMinutes: 0, planName: "" };
+}
+
+export const TimeLimitWarning: MessageFns<TimeLimitWarning> = {
+  encode(message: TimeLimitWarning, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.endsAtMs !== 0) {
+      writer.uint32(8).int64(message.endsAtMs);
+    }
+    if (message.limitMinutes !== 0) {
+      writer.uint32(16).int32(message.limitMinutes);
+    }
+    if (message.planName !== "") {
+      writer.uint32(26).string(message.planName);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TimeLimitWarning {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTimeLimitWarning();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.endsAtMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limitMinutes = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.planName = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TimeLimitWarning {
+    return {
+      endsAtMs: isSet(object.endsAtMs)
+        ? globalThis.Number(object.endsAtMs)
+        : isSet(object.ends_at_ms)
+        ? globalThis.Number(object.ends_at_ms)
+        : 0,
+      limitMinutes: isSet(object.limitMinutes)
+        ? globalThis.Number(object.limitMinutes)
+        : isSet(object.limit_minutes)
+        ? globalThis.Number(object.limit_minutes)
+        : 0,
+      planName: isSet(object.planName)
+        ? globalThis.String(object.planName)
+        : isSet(object.plan_name)
+        ? globalThis.String(object.plan_name)
+        : "",
+    };
+  },
+
+  toJSON(message: TimeLimitWarning): unknown {
+    const obj: any = {};
+    if (message.endsAtMs !== 0) {
+      obj.endsAtMs = Math.round(message.endsAtMs);
+    }
+    if (message.limitMinutes !== 0) {
+      obj.limitMinutes = Math.round(message.limitMinutes);
+    }
+    if (message.planName !== "") {
+      obj.planName = message.planName;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TimeLimitWarning>, I>>(base?: I): TimeLimitWarning {
+    return TimeLimitWarning.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TimeLimitWarning>, I>>(object: I): TimeLimitWarning {
+    const message = createBaseTimeLimitWarning();
+    message.endsAtMs = object.endsAtMs ?? 0;
+    message.limitMinutes = object.limitMinutes ?? 0;
+    message.planName = object.planName ?? "";
     return message;
   },
 };
