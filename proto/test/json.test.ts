@@ -168,6 +168,7 @@ describe('SignalResponse JSON', () => {
             permission: { canPublish: true, canSubscribe: true, canPublishSources: [], canModerate: true },
             joinedAt: 1_700_000_000_500,
             isHost: true,
+            away: false,
           },
           otherParticipants: [],
           iceServers: [
