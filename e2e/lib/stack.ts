@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { authRole } from '@origo/auth';
+import { billingRole } from '@origo/billing';
 import { chatRole } from '@origo/chat';
 import { controlRole } from '@origo/control';
 import { gatewayRole } from '@origo/gateway';
@@ -58,7 +59,8 @@ export async function startStack(extraEnv: Record<string, string> = {}, host = '
   };
   const lines: string[] = [];
   const result = await runLauncher({
-    roles: [sfuRole, authRole, controlRole, chatRole, signalingRole, gatewayRole],
+    // Billing too, as `npm start` runs it: without it control waits for its address at every join.
+    roles: [sfuRole, authRole, billingRole, controlRole, chatRole, signalingRole, gatewayRole],
     argv: ['start'],
     env,
     out: (l) => lines.push(l),

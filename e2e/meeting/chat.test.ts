@@ -156,7 +156,20 @@ describe('chat, reactions and raised hands in a meeting', () => {
       const hands = host.getByRole('region', { name: 'Raised hands' });
       await hands.getByText('Gil Guest').waitFor();
       await controls(host).waitFor();
+      // The participants list says so too.
+      await controls(host)
+        .getByRole('button', { name: /^Participants/ })
+        .click();
+      const people = host.getByRole('complementary', { name: /^Participants/ });
+      await people
+        .getByRole('listitem')
+        .filter({ hasText: 'Gil Guest' })
+        .getByText(', hand raised')
+        .waitFor();
       await lookSettled(host, 'chat-laptop-host-raised-hand');
+      // Back to the chat panel, which the rest of the scenario types in.
+      await controls(host).getByRole('button', { name: /^Chat/ }).click();
+      await hostChat.waitFor();
       await hands.getByRole('button', { name: 'Lower hand of Gil Guest' }).click();
       await hands.waitFor({ state: 'detached' });
       await controls(guest).getByRole('button', { name: 'Raise hand' }).waitFor();

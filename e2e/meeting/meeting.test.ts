@@ -223,6 +223,18 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
       await controls(guest).getByRole('button', { name: 'Leave' }).click();
       await guest.waitForURL(/\/ended\?/);
       await tile(host, 'Gil Guest').waitFor({ state: 'detached' });
+
+      // "Rejoin" takes the guest back through the invite link: no passcode asked, back in the meeting.
+      await guest.getByRole('link', { name: 'Rejoin' }).click();
+      await guest.getByRole('heading', { name: 'Instant meeting' }).waitFor();
+      expect(await guest.getByLabel('Meeting passcode').count()).toBe(0);
+      await guest.getByLabel('Your name').fill('Gil Guest');
+      await guest.getByRole('button', { name: 'Join meeting' }).click();
+      await inMeeting(guest);
+      await waitVideoShown(tile(host, 'Gil Guest'), 'the host sees the guest who rejoined', DEADLINE);
+      await controls(guest).getByRole('button', { name: 'Leave' }).click();
+      await guest.waitForURL(/\/ended\?/);
+
       await controls(host).getByRole('button', { name: 'Leave' }).click();
       await host.waitForURL(/\/ended\?/);
     },

@@ -19,6 +19,8 @@ export interface ParticipantsPanelProps {
   isHost: boolean;
   others: readonly ParticipantInfo[];
   quality: Record<string, ConnectionQuality>;
+  /** Identities with a raised hand (the list under the header has their order). */
+  raisedHands: ReadonlySet<string>;
   lobby: readonly LobbyEntry[];
   /** People a host removed (hosts only): they can come back once allowed. */
   removed: readonly RemovedParticipant[];
@@ -75,6 +77,9 @@ export function ParticipantsPanel(props: ParticipantsPanelProps): JSX.Element {
               <span>
                 {p.name || p.identity}
                 {p.isHost ? ', host' : ''}
+                <Show when={props.raisedHands.has(p.identity)}>
+                  <span class="small">, hand raised</span>
+                </Show>
                 <Show when={p.away}>
                   <span class="muted small">, away</span>
                 </Show>

@@ -19,6 +19,8 @@ export function PreJoin(props: {
   askPasscode: boolean;
   /** Why joining may not work (an invalid link, no way in), shown above the form. */
   notice?: JSX.Element | null;
+  /** The meeting can no longer be joined (it ended or was cancelled): the notice says so, Join is off. */
+  closed?: boolean;
   error: string | null;
   busy: boolean;
   onJoin: (r: PreJoinResult) => void;
@@ -242,7 +244,7 @@ export function PreJoin(props: {
         <button
           type="submit"
           class="primary wide"
-          disabled={props.busy || (props.askName && name().trim() === '')}
+          disabled={props.busy || props.closed === true || (props.askName && name().trim() === '')}
         >
           {props.busy ? 'Joining' : 'Join meeting'}
         </button>

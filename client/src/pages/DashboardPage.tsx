@@ -122,11 +122,11 @@ export function DashboardPage(): JSX.Element {
                 <Show when={m.state === 'live'} fallback={formatWhen(m.starts_at, m.time_zone)}>
                   <span class="badge live">Live now</span> {m.participant_count} in the room
                 </Show>
-                <Show when={m.recurrence}>{(r) => <> . {describeRrule(r().rrule)}</>}</Show>
+                <Show when={m.recurrence}>{(r) => <>; {describeRrule(r().rrule)}</>}</Show>
               </p>
               <p class="muted small">
-                {m.has_passcode ? 'Passcode required' : 'No passcode'} .{' '}
-                {m.lobby_enabled ? 'Lobby on' : 'Lobby off'}
+                {m.has_passcode ? 'Passcode required' : 'No passcode'};{' '}
+                {m.lobby_enabled ? 'lobby on' : 'lobby off'}
               </p>
               <label class="sr-only" for={`link-${m.id}`}>
                 {links()[m.id] ? 'Invite link' : 'Meeting link'} for {m.title}
@@ -141,7 +141,11 @@ export function DashboardPage(): JSX.Element {
               <Show when={links()[m.id]}>
                 {(l) => (
                   <p class="muted small" role="status">
-                    Guests can join with this link until {new Date(l().expires_at).toLocaleString()}
+                    Guests can join with this link until{' '}
+                    {new Date(l().expires_at).toLocaleString(undefined, {
+                      dateStyle: 'medium',
+                      timeStyle: 'short',
+                    })}
                     {copied() === `manual:${m.id}` ? '. Copying is blocked here: copy it from the box.' : '.'}
                   </p>
                 )}

@@ -34,6 +34,12 @@ export function EndedPage(): JSX.Element {
   const { me } = useSession();
   const reason = () => (Array.isArray(params.reason) ? params.reason[0] : params.reason) ?? 'room_ended';
   const meeting = () => (Array.isArray(params.meeting) ? params.meeting[0] : params.meeting) ?? '';
+  // A guest who came through an invite link rejoins through it (its token rides in the fragment, which
+  // browsers never send to a server); without it the join page would ask for a passcode.
+  const inviteFragment = () => {
+    const token = new URLSearchParams(location.hash.replace(/^#/, '')).get('invite');
+    return token === null ? '' : `#invite=${encodeURIComponent(token)}`;
+  };
   const text = () =>
     TEXT[reason()] ?? { title: 'The meeting has ended', detail: 'The connection to the meeting closed.' };
   return (
@@ -42,7 +48,7 @@ export function EndedPage(): JSX.Element {
       <p>{text().detail}</p>
       <p class="links">
         <Show when={meeting() !== '' && reason() !== 'room_ended' && reason() !== 'removed'}>
-          <A href={`/join/${meeting()}`}>Rejoin</A>
+          <A href={`/join/${encodeURIComponent(meeting())}${inviteFragment()}`}>Rejoin</A>
         </Show>
         <Show when={me()} fallback={<A href="/sign-in">Sign in</A>}>
           <A href="/dashboard">Back to meetings</A>

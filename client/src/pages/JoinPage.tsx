@@ -38,6 +38,12 @@ export function JoinPage(): JSX.Element {
   let media: PreJoinResult | null = null;
   const waiting = new AbortController();
   const inviteToken = () => new URLSearchParams(location.hash.replace(/^#/, '')).get('invite') ?? undefined;
+  /** The page after the meeting; the invite link's token goes along in the fragment, for "Rejoin". */
+  const endedUrl = (reason: string) => {
+    const token = inviteToken();
+    const invite = token === undefined ? '' : `#invite=${encodeURIComponent(token)}`;
+    return `/ended?reason=${encodeURIComponent(reason)}&meeting=${encodeURIComponent(params.id)}${invite}`;
+  };
   // The title and how this visitor gets in, before joining. A failure leaves the form usable: joining
   // reports the real reason.
   const [preview] = createResource(
@@ -137,6 +143,7 @@ export function JoinPage(): JSX.Element {
             defaultName={me()?.user.displayName ?? lastName()}
             askPasscode={needPasscode() || preview()?.access === 'passcode'}
             notice={notice()}
+            closed={preview()?.state === 'ended' || preview()?.state === 'cancelled'}
             error={error()}
             busy={busy() || me.loading}
             onJoin={(r) => void join(r)}
@@ -154,7 +161,7 @@ export function JoinPage(): JSX.Element {
               onClick={() => {
                 waiting.abort();
                 stopMedia();
-                navigate('/ended?reason=left_lobby');
+                navigate(endedUrl('left_lobby'));
               }}
             >
               Leave the lobby
@@ -169,12 +176,7 @@ export function JoinPage(): JSX.Element {
               join={j()}
               camera={media?.camera ?? null}
               microphone={media?.microphone ?? null}
-              onEnded={(reason) =>
-                navigate(
-                  `/ended?reason=${encodeURIComponent(reason)}&meeting=${encodeURIComponent(params.id)}`,
-                  { replace: true },
-                )
-              }
+              onEnded={(reason) => navigate(endedUrl(reason), { replace: true })}
             />
           )}
         </Show>

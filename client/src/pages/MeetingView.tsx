@@ -322,6 +322,7 @@ export function MeetingView(props: {
               isHost={isHost}
               others={others()}
               quality={s.quality}
+              raisedHands={new Set(chat.state.hands.map((h) => h.identity))}
               lobby={lobby()}
               removed={removed()}
               locked={locked()}

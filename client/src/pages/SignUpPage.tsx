@@ -71,7 +71,7 @@ export function SignUpPage(): JSX.Element {
           name="password"
           autocomplete="new-password"
           required
-          hint="At least 12 characters."
+          hint="At least 8 characters, and not a common password."
           value={password()}
           error={fe('password')}
           onInput={(e) => setPassword(e.currentTarget.value)}
