@@ -84,12 +84,23 @@ describe.each(transportsUnderTest())('a room with people coming and going on %s'
     const cam = ann.published.get(ann.videoCid);
     expect(mic?.['sid']).toMatch(/^TR_/);
     expect(cam?.['sid']).toMatch(/^TR_/);
-    // The others got the announced size, not 0x0.
+    // The others got the announced size, not 0x0: in a track update, or in the participant's track list
+    // (the join response or a participant event, when the track was published before max joined).
+    const tracksIn = (m: Json): Json[] => {
+      const updated = ((m['tracksChanged'] as Json | undefined)?.['updated'] as Json[] | undefined) ?? [];
+      const people = [
+        ...(((m['joinResponse'] as Json | undefined)?.['otherParticipants'] as Json[] | undefined) ?? []),
+        ...['participantJoined', 'participantUpdated'].map(
+          (k) => (m[k] as Json | undefined)?.['participant'] as Json | undefined,
+        ),
+      ].filter((p): p is Json => p !== undefined);
+      return [...updated, ...people.flatMap((p) => (p['tracks'] as Json[] | undefined) ?? [])];
+    };
     const camOfAnn = (): Json | undefined =>
       [...ben.signal.received]
         .reverse()
-        .flatMap((m) => ((m['tracksChanged'] as Json | undefined)?.['updated'] as Json[] | undefined) ?? [])
-        .find((t) => t['sid'] === cam?.['sid']);
+        .flatMap(tracksIn)
+        .find((t) => t['sid'] === cam?.['sid'] && Number(t['width'] ?? 0) > 0);
     await waitFor(() => camOfAnn() !== undefined, { timeoutMs: DEADLINE, what: 'camera announced to max' });
     expect(camOfAnn()?.['width']).toBe(640);
     expect(camOfAnn()?.['height']).toBe(360);
