@@ -5,11 +5,12 @@ import {
   ConfigError,
   createLogger,
   createMetrics,
+  Held,
   loadConfig,
   type RoleDefinition,
 } from '@origo/kit';
 import { createBusKv } from '@origo/kit/bus';
-import { createRemoteAccess, type RemoteAccess } from '@origo/control/access';
+import { createRemoteAccess } from '@origo/control/access';
 import { billingConfigSchema } from './config.js';
 import { createBillingService, openBillingDatabase } from './service.js';
 
@@ -30,66 +31,57 @@ export const billingRole: RoleDefinition = {
       throw new ConfigError('AUTH_URL', 'is required but not set');
 
     const authUrl = async (): Promise<string> => config.AUTH_URL ?? ctx.addresses.wait(ADDRESS.authHttp);
-    const database = await openBillingDatabase({
-      databaseUrl: common.DATABASE_URL,
-      dataDir: join(common.ORIGO_DATA, 'billing'),
-      logger,
-    });
-    const busKv = await createBusKv({ redisUrl: common.REDIS_URL, logger }).catch(async (err: unknown) => {
-      await database.close();
-      throw err;
-    });
-    let service: Awaited<ReturnType<typeof createBillingService>>;
-    let bound: { http: string; grpc: string };
-    let access: RemoteAccess | undefined;
-    try {
+    const held = new Held();
+    const { service, bound } = await held.during(async () => {
+      const database = held.add(
+        await openBillingDatabase({
+          databaseUrl: common.DATABASE_URL,
+          dataDir: join(common.ORIGO_DATA, 'billing'),
+          logger,
+        }),
+        (d) => d.close(),
+      );
+      const busKv = held.add(await createBusKv({ redisUrl: common.REDIS_URL, logger }), (b) => b.close());
       // Tokens of sessions auth ended (sign-out) are refused at once, not when they expire.
-      access = await createRemoteAccess({
-        authUrl,
-        issuer: config.AUTH_JWT_ISSUER,
-        audience: config.AUTH_JWT_AUDIENCE,
-        publicUrl: config.ORIGO_PUBLIC_URL,
-        bus: busKv.bus,
-        logger,
-      });
-      service = await createBillingService({
-        database,
-        bus: busKv.bus,
-        resolvePrincipal: access.resolvePrincipal,
-        logger,
-        metrics,
-      });
+      const access = held.add(
+        await createRemoteAccess({
+          authUrl,
+          issuer: config.AUTH_JWT_ISSUER,
+          audience: config.AUTH_JWT_AUDIENCE,
+          publicUrl: config.ORIGO_PUBLIC_URL,
+          bus: busKv.bus,
+          logger,
+        }),
+        (a) => a.close(),
+      );
+      const service = held.add(
+        await createBillingService({
+          database,
+          bus: busKv.bus,
+          resolvePrincipal: access.resolvePrincipal,
+          logger,
+          metrics,
+        }),
+        (s) => s.close(),
+      );
       const host = config.BILLING_HOST ?? (ctx.allInOne ? '127.0.0.1' : '0.0.0.0');
-      bound = await service.listen({
+      const bound = await service.listen({
         host,
         httpPort: config.BILLING_HTTP_PORT ?? (ctx.allInOne ? 0 : 8080),
         grpcPort: config.BILLING_GRPC_PORT ?? (ctx.allInOne ? 0 : 9090),
       });
-    } catch (err) {
-      await access?.close();
-      await busKv.close();
-      await database.close();
-      throw err;
-    }
-    const ended = access;
+      return { service, bound };
+    });
     ctx.addresses.set(ADDRESS.billingHttp, bound.http);
     ctx.addresses.set(ADDRESS.billingGrpc, bound.grpc);
     logger.info({ http: bound.http, grpc: bound.grpc }, 'billing listening');
 
-    let stopping: Promise<void> | undefined;
     return {
       name: 'billing',
       endpoints: { http: bound.http, grpc: bound.grpc },
       drain: () => service.setDraining(),
-      stop() {
-        stopping ??= (async () => {
-          await service.close();
-          await ended.close();
-          await busKv.close();
-          await database.close();
-        })();
-        return stopping;
-      },
+      // The service first, then what it used, newest first.
+      stop: () => held.releaseAll(),
     };
   },
 };

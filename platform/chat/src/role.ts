@@ -5,11 +5,12 @@ import {
   ConfigError,
   createLogger,
   createMetrics,
+  Held,
   loadConfig,
   type RoleDefinition,
 } from '@origo/kit';
-import { createBusKv, type BusKv } from '@origo/kit/bus';
-import { createRemoteAccess, type RemoteAccess } from '@origo/control/access';
+import { createBusKv } from '@origo/kit/bus';
+import { createRemoteAccess } from '@origo/control/access';
 import { createRemoteCallerResolver } from '@origo/control/meeting-access';
 import { chatConfigSchema, limitsFromEnv } from './config.js';
 import { createChatService, openChatDatabase } from './service.js';
@@ -34,72 +35,64 @@ export const chatRole: RoleDefinition = {
     const authUrl = async (): Promise<string> => config.AUTH_URL ?? ctx.addresses.wait(ADDRESS.authHttp);
     const controlUrl = async (): Promise<string> =>
       config.CONTROL_URL ?? ctx.addresses.wait(ADDRESS.controlHttp);
-    const database = await openChatDatabase({
-      databaseUrl: common.DATABASE_URL,
-      dataDir: join(common.ORIGO_DATA, 'chat'),
-      logger,
-    });
-    let busKv: BusKv | undefined;
-    let access: RemoteAccess | undefined;
-    let service: Awaited<ReturnType<typeof createChatService>>;
-    let bound: { http: string; grpc: string };
-    try {
+    const held = new Held();
+    const { service, bound } = await held.during(async () => {
+      const database = held.add(
+        await openChatDatabase({
+          databaseUrl: common.DATABASE_URL,
+          dataDir: join(common.ORIGO_DATA, 'chat'),
+          logger,
+        }),
+        (d) => d.close(),
+      );
       // Edits and deletes made over REST reach the room through the bus (REDIS_URL, else in memory); auth
       // announces ended sessions there, whose tokens are refused at once.
-      busKv = await createBusKv({ redisUrl: common.REDIS_URL, logger });
-      access = await createRemoteAccess({
-        authUrl,
-        issuer: config.AUTH_JWT_ISSUER,
-        audience: config.AUTH_JWT_AUDIENCE,
-        publicUrl: config.ORIGO_PUBLIC_URL,
-        bus: busKv.bus,
-        logger,
-      });
+      const busKv = held.add(await createBusKv({ redisUrl: common.REDIS_URL, logger }), (b) => b.close());
+      const access = held.add(
+        await createRemoteAccess({
+          authUrl,
+          issuer: config.AUTH_JWT_ISSUER,
+          audience: config.AUTH_JWT_AUDIENCE,
+          publicUrl: config.ORIGO_PUBLIC_URL,
+          bus: busKv.bus,
+          logger,
+        }),
+        (a) => a.close(),
+      );
       const resolveCaller = createRemoteCallerResolver({
         resolvePrincipal: access.resolvePrincipal,
         controlUrl,
         joinTokenJwksUrl: config.JOIN_TOKEN_JWKS_URL,
       });
-      service = await createChatService({
-        database,
-        bus: busKv.bus,
-        resolveCaller,
-        limits: limitsFromEnv(config),
-        logger,
-        metrics,
-      });
+      const service = held.add(
+        await createChatService({
+          database,
+          bus: busKv.bus,
+          resolveCaller,
+          limits: limitsFromEnv(config),
+          logger,
+          metrics,
+        }),
+        (s) => s.close(),
+      );
       const host = config.CHAT_HOST ?? (ctx.allInOne ? '127.0.0.1' : '0.0.0.0');
-      bound = await service.listen({
+      const bound = await service.listen({
         host,
         httpPort: config.CHAT_HTTP_PORT ?? (ctx.allInOne ? 0 : 8080),
         grpcPort: config.CHAT_GRPC_PORT ?? (ctx.allInOne ? 0 : 9090),
       });
-    } catch (err) {
-      await access?.close();
-      await busKv?.close();
-      await database.close();
-      throw err;
-    }
-    const bus = busKv;
-    const remoteAccess = access;
+      return { service, bound };
+    });
     ctx.addresses.set(ADDRESS.chatHttp, bound.http);
     ctx.addresses.set(ADDRESS.chatGrpc, bound.grpc);
     logger.info({ http: bound.http, grpc: bound.grpc }, 'chat listening');
 
-    let stopping: Promise<void> | undefined;
     return {
       name: 'chat',
       endpoints: { http: bound.http, grpc: bound.grpc },
       drain: () => service.setDraining(),
-      stop() {
-        stopping ??= (async () => {
-          await service.close();
-          await remoteAccess.close();
-          await bus.close();
-          await database.close();
-        })();
-        return stopping;
-      },
+      // The service first, then what it used, newest first.
+      stop: () => held.releaseAll(),
     };
   },
 };

@@ -3,6 +3,7 @@ export * from './addresses.js';
 export * from './config.js';
 export * from './context.js';
 export * from './cursor.js';
+export * from './held.js';
 export * from './errors.js';
 export * from './grpc.js';
 export * from './http.js';

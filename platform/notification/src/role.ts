@@ -4,14 +4,15 @@ import {
   ConfigError,
   createLogger,
   createMetrics,
+  Held,
   loadConfig,
   randomSecret,
   type RoleDefinition,
   type SecretSpec,
   ADDRESS,
 } from '@origo/kit';
-import { createBusKv, type BusKv } from '@origo/kit/bus';
-import { createRemoteAccess, type RemoteAccess } from '@origo/control/access';
+import { createBusKv } from '@origo/kit/bus';
+import { createRemoteAccess } from '@origo/control/access';
 import { generateVapidKeys, type VapidKeys } from './channels/push.js';
 import { notificationConfigSchema, settingsFromEnv } from './config.js';
 import { createNotificationService, openNotificationDatabase } from './service.js';
@@ -68,50 +69,50 @@ export const notificationRole: RoleDefinition = {
         : parseVapid(await ctx.secrets.get(VAPID_SECRET));
     const unsubscribeSecret = await ctx.secrets.get(UNSUBSCRIBE_SECRET);
 
-    const database = await openNotificationDatabase({
-      databaseUrl: common.DATABASE_URL,
-      dataDir: join(common.ORIGO_DATA, 'notification'),
-      logger,
-    });
-    let service: Awaited<ReturnType<typeof createNotificationService>>;
-    let bound: { http: string; grpc: string };
-    let busKv: BusKv | undefined;
-    let access: RemoteAccess | undefined;
-    try {
+    const held = new Held();
+    const { service, bound } = await held.during(async () => {
+      const database = held.add(
+        await openNotificationDatabase({
+          databaseUrl: common.DATABASE_URL,
+          dataDir: join(common.ORIGO_DATA, 'notification'),
+          logger,
+        }),
+        (d) => d.close(),
+      );
       // Tokens of sessions auth ended (sign-out) are refused at once, not when they expire: auth announces
       // ended sessions on the bus (REDIS_URL, else the in-process one).
-      busKv = await createBusKv({ redisUrl: common.REDIS_URL, logger });
-      access = await createRemoteAccess({
-        authUrl,
-        issuer: config.AUTH_JWT_ISSUER,
-        audience: config.AUTH_JWT_AUDIENCE,
-        publicUrl: settings.publicUrl,
-        bus: busKv.bus,
-        logger,
-      });
-      service = await createNotificationService({
-        database,
-        resolvePrincipal: access.resolvePrincipal,
-        unsubscribeSecret,
-        vapid,
-        settings,
-        logger,
-        metrics,
-      });
+      const busKv = held.add(await createBusKv({ redisUrl: common.REDIS_URL, logger }), (b) => b.close());
+      const access = held.add(
+        await createRemoteAccess({
+          authUrl,
+          issuer: config.AUTH_JWT_ISSUER,
+          audience: config.AUTH_JWT_AUDIENCE,
+          publicUrl: settings.publicUrl,
+          bus: busKv.bus,
+          logger,
+        }),
+        (a) => a.close(),
+      );
+      const service = held.add(
+        await createNotificationService({
+          database,
+          resolvePrincipal: access.resolvePrincipal,
+          unsubscribeSecret,
+          vapid,
+          settings,
+          logger,
+          metrics,
+        }),
+        (s) => s.close(),
+      );
       const host = config.NOTIFICATION_HOST ?? (ctx.allInOne ? '127.0.0.1' : '0.0.0.0');
-      bound = await service.listen({
+      const bound = await service.listen({
         host,
         httpPort: config.NOTIFICATION_HTTP_PORT ?? (ctx.allInOne ? 0 : 8080),
         grpcPort: config.NOTIFICATION_GRPC_PORT ?? (ctx.allInOne ? 0 : 9090),
       });
-    } catch (err) {
-      await access?.close();
-      await busKv?.close();
-      await database.close();
-      throw err;
-    }
-    const ended = access;
-    const bus = busKv;
+      return { service, bound };
+    });
     ctx.addresses.set(ADDRESS.notificationHttp, bound.http);
     ctx.addresses.set(ADDRESS.notificationGrpc, bound.grpc);
     logger.info(
@@ -121,20 +122,12 @@ export const notificationRole: RoleDefinition = {
         : 'notification listening',
     );
 
-    let stopping: Promise<void> | undefined;
     return {
       name: 'notification',
       endpoints: { http: bound.http, grpc: bound.grpc },
       drain: () => service.setDraining(),
-      stop() {
-        stopping ??= (async () => {
-          await service.close();
-          await ended.close();
-          await bus.close();
-          await database.close();
-        })();
-        return stopping;
-      },
+      // The service first, then what it used, newest first.
+      stop: () => held.releaseAll(),
     };
   },
 };

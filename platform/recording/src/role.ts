@@ -5,11 +5,12 @@ import {
   ConfigError,
   createLogger,
   createMetrics,
+  Held,
   loadConfig,
   type RoleDefinition,
 } from '@origo/kit';
 import { createBusKv } from '@origo/kit/bus';
-import { createRemoteAccess, type RemoteAccess } from '@origo/control/access';
+import { createRemoteAccess } from '@origo/control/access';
 import { createRemoteCallerResolver } from '@origo/control/meeting-access';
 import { recordingConfigSchema } from './config.js';
 import { grpcForwarder, placementLocator } from './forwarder.js';
@@ -39,75 +40,66 @@ export const recordingRole: RoleDefinition = {
     const authUrl = async (): Promise<string> => config.AUTH_URL ?? ctx.addresses.wait(ADDRESS.authHttp);
     const controlUrl = async (): Promise<string> =>
       config.CONTROL_URL ?? ctx.addresses.wait(ADDRESS.controlHttp);
-    const database = await openRecordingDatabase({
-      databaseUrl: common.DATABASE_URL,
-      dataDir: join(common.ORIGO_DATA, 'recording'),
-      logger,
-    });
-    const busKv = await createBusKv({ redisUrl: common.REDIS_URL, logger }).catch(async (err: unknown) => {
-      await database.close();
-      throw err;
-    });
-    let service: Awaited<ReturnType<typeof createRecordingService>>;
-    let bound: { http: string };
-    let access: RemoteAccess | undefined;
-    try {
+    const held = new Held();
+    const { service, bound } = await held.during(async () => {
+      const database = held.add(
+        await openRecordingDatabase({
+          databaseUrl: common.DATABASE_URL,
+          dataDir: join(common.ORIGO_DATA, 'recording'),
+          logger,
+        }),
+        (d) => d.close(),
+      );
+      const busKv = held.add(await createBusKv({ redisUrl: common.REDIS_URL, logger }), (b) => b.close());
       // Tokens of sessions auth ended (sign-out) are refused at once, not when they expire.
-      access = await createRemoteAccess({
-        authUrl,
-        issuer: config.AUTH_JWT_ISSUER,
-        audience: config.AUTH_JWT_AUDIENCE,
-        publicUrl: config.ORIGO_PUBLIC_URL,
-        bus: busKv.bus,
-        logger,
-      });
+      const access = held.add(
+        await createRemoteAccess({
+          authUrl,
+          issuer: config.AUTH_JWT_ISSUER,
+          audience: config.AUTH_JWT_AUDIENCE,
+          publicUrl: config.ORIGO_PUBLIC_URL,
+          bus: busKv.bus,
+          logger,
+        }),
+        (a) => a.close(),
+      );
       const resolveCaller = createRemoteCallerResolver({
         resolvePrincipal: access.resolvePrincipal,
         controlUrl,
         joinTokenJwksUrl: config.JOIN_TOKEN_JWKS_URL,
       });
-      service = await createRecordingService({
-        database,
-        storage: new LocalStorage(join(common.ORIGO_DATA, 'recordings')),
-        forwarder: grpcForwarder(placementLocator(busKv.kv)),
-        resolveCaller,
-        workDir: RecordingManager.workDirOf(common.ORIGO_DATA),
-        rtpHost: config.RECORDING_RTP_HOST,
-        bindHost: config.RECORDING_RTP_BIND,
-        ffmpeg: config.RECORDING_FFMPEG,
-        composite: { preset: config.RECORDING_X264_PRESET },
-        logger,
-        metrics,
-      });
+      const service = held.add(
+        await createRecordingService({
+          database,
+          storage: new LocalStorage(join(common.ORIGO_DATA, 'recordings')),
+          forwarder: grpcForwarder(placementLocator(busKv.kv)),
+          resolveCaller,
+          workDir: RecordingManager.workDirOf(common.ORIGO_DATA),
+          rtpHost: config.RECORDING_RTP_HOST,
+          bindHost: config.RECORDING_RTP_BIND,
+          ffmpeg: config.RECORDING_FFMPEG,
+          composite: { preset: config.RECORDING_X264_PRESET },
+          logger,
+          metrics,
+        }),
+        (s) => s.close(),
+      );
       const host = config.RECORDING_HOST ?? (ctx.allInOne ? '127.0.0.1' : '0.0.0.0');
-      bound = await service.listen({
+      const bound = await service.listen({
         host,
         httpPort: config.RECORDING_HTTP_PORT ?? (ctx.allInOne ? 0 : 8080),
       });
-    } catch (err) {
-      await access?.close();
-      await busKv.close();
-      await database.close();
-      throw err;
-    }
-    const remoteAccess = access;
+      return { service, bound };
+    });
     ctx.addresses.set(ADDRESS.recordingHttp, bound.http);
     logger.info({ http: bound.http }, 'recording listening');
 
-    let stopping: Promise<void> | undefined;
     return {
       name: 'recording',
       endpoints: { http: bound.http },
       drain: () => service.setDraining(),
-      stop() {
-        stopping ??= (async () => {
-          await service.close();
-          await remoteAccess.close();
-          await busKv.close();
-          await database.close();
-        })();
-        return stopping;
-      },
+      // The service first, then what it used, newest first.
+      stop: () => held.releaseAll(),
     };
   },
 };
