@@ -8,11 +8,11 @@
 // Usage: npm run bench:join -- [--runs 10] [--via link|passcode] [--json out.json]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import { freePort } from '@origo/kit/testing';
 import { launchChromium } from '../lib/chromium.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -37,17 +37,6 @@ const PHASES = [
   ['subscriber-offer', 'subscriber-connected', 'subscriber ICE + DTLS'],
   ['subscriber-connected', 'first-remote-frame', 'keyframe to first decoded frame'],
 ] as const;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 async function startPlatform(): Promise<{ url: string; child: ChildProcess; data: string }> {
   const data = mkdtempSync(join(tmpdir(), 'origo-bench-join-'));

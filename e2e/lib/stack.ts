@@ -3,7 +3,6 @@
 // folder. The launcher's catalogue is the lead's to wire; the roles are started here the same way.
 import { EventEmitter } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,24 +12,13 @@ import { chatRole } from '@origo/chat';
 import { controlRole } from '@origo/control';
 import { gatewayRole } from '@origo/gateway';
 import { runLauncher } from '@origo/launcher';
+import { freePort } from '@origo/kit/testing';
 import { sfuRole } from '@origo/sfu';
 import { signalingRole } from '@origo/signaling';
 
 export interface Stack {
   url: string;
   stop(): Promise<void>;
-}
-
-async function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export const CLIENT_DIST = fileURLToPath(new URL('../../client/dist', import.meta.url));
@@ -41,7 +29,7 @@ export const CLIENT_DIST = fileURLToPath(new URL('../../client/dist', import.met
  */
 export async function startStack(extraEnv: Record<string, string> = {}, host = '127.0.0.1'): Promise<Stack> {
   const data = await mkdtemp(join(tmpdir(), 'origo-e2e-'));
-  const port = await freePort(host);
+  const port = await freePort({ host });
   const url = `http://${host}:${port}`;
   const env: Record<string, string | undefined> = {
     PATH: process.env.PATH,
