@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import {
-  createLogger,
-  createMetrics,
-  loadConfig,
+  ADDRESS,
+  Held,
+  optionalServiceUrl,
   randomSecret,
+  roleBasics,
   type RoleDefinition,
   type SecretSpec,
-  ADDRESS,
 } from '@origo/kit';
 import { createBusKv } from '@origo/kit/bus';
 import { authConfigSchema, settingsFromEnv } from './config.js';
@@ -29,53 +29,50 @@ export const authRole: RoleDefinition = {
   name: 'auth',
   description: 'Accounts, sessions, OIDC sign-in, organizations and RBAC, access tokens and JWKS',
   async start(ctx) {
-    const config = loadConfig(authConfigSchema, ctx.env);
+    const { config, common, logger, metrics } = roleBasics(ctx, 'auth', authConfigSchema);
     const settings = settingsFromEnv(config);
-    const logger = createLogger({ service: 'auth', level: ctx.common.LOG_LEVEL });
-    const database = await openAuthDatabase({
-      databaseUrl: ctx.common.DATABASE_URL,
-      dataDir: join(ctx.common.ORIGO_DATA, 'auth'),
-      logger,
-    });
-    const busKv = await createBusKv({ redisUrl: ctx.common.REDIS_URL, logger }).catch(
-      async (err: unknown) => {
-        await database.close();
-        throw err;
-      },
+    const notificationTarget = optionalServiceUrl(
+      ctx,
+      config.NOTIFICATION_GRPC_ADDRESS,
+      ADDRESS.notificationGrpc,
     );
-    let service: Awaited<ReturnType<typeof createAuthService>>;
-    try {
-      service = await createAuthService({
-        database,
-        kv: busKv.kv,
-        bus: busKv.bus,
-        keyEncryptionKey: await ctx.secrets.get(AUTH_KEK_SECRET),
-        settings,
-        logger,
-        metrics: createMetrics('auth'),
-        notificationTarget:
-          config.NOTIFICATION_GRPC_ADDRESS !== undefined
-            ? async () => config.NOTIFICATION_GRPC_ADDRESS as string
-            : ctx.allInOne
-              ? () => ctx.addresses.wait(ADDRESS.notificationGrpc)
-              : undefined,
-        // In single-machine mode only the gateway reaches auth, over loopback.
-        trustProxy:
-          config.AUTH_TRUST_PROXY === undefined
-            ? ctx.allInOne
-            : ['true', '1', 'yes'].includes(config.AUTH_TRUST_PROXY),
-      });
-    } catch (err) {
-      await busKv.close();
-      await database.close();
-      throw err;
-    }
-    if (config.NOTIFICATION_GRPC_ADDRESS === undefined && !ctx.allInOne)
+    if (notificationTarget === undefined)
       logger.warn(
         'NOTIFICATION_GRPC_ADDRESS is not set: password-reset and verification mails wait in the relay table',
       );
-    const host = config.AUTH_HTTP_HOST ?? (ctx.allInOne ? '127.0.0.1' : '0.0.0.0');
-    const { url } = await service.listen(config.AUTH_HTTP_PORT ?? (ctx.allInOne ? 0 : 8080), host);
+    const held = new Held();
+    const { service, url } = await held.during(async () => {
+      const database = held.add(
+        await openAuthDatabase({
+          databaseUrl: common.DATABASE_URL,
+          dataDir: join(common.ORIGO_DATA, 'auth'),
+          logger,
+        }),
+        (d) => d.close(),
+      );
+      const busKv = held.add(await createBusKv({ redisUrl: common.REDIS_URL, logger }), (b) => b.close());
+      const service = held.add(
+        await createAuthService({
+          database,
+          kv: busKv.kv,
+          bus: busKv.bus,
+          keyEncryptionKey: await ctx.secrets.get(AUTH_KEK_SECRET),
+          settings,
+          logger,
+          metrics,
+          notificationTarget,
+          // In single-machine mode only the gateway reaches auth, over loopback.
+          trustProxy:
+            config.AUTH_TRUST_PROXY === undefined
+              ? ctx.allInOne
+              : ['true', '1', 'yes'].includes(config.AUTH_TRUST_PROXY),
+        }),
+        (s) => s.close(),
+      );
+      const host = config.AUTH_HTTP_HOST ?? (ctx.allInOne ? '127.0.0.1' : '0.0.0.0');
+      const { url } = await service.listen(config.AUTH_HTTP_PORT ?? (ctx.allInOne ? 0 : 8080), host);
+      return { service, url };
+    });
     ctx.addresses.set(ADDRESS.authHttp, url);
 
     const housekeeping = async () => {
@@ -91,23 +88,17 @@ export const authRole: RoleDefinition = {
       }
     };
     await housekeeping();
-    const timer = setInterval(() => void housekeeping(), HOUSEKEEPING_MS);
-    timer.unref();
+    held.add(
+      setInterval(() => void housekeeping(), HOUSEKEEPING_MS).unref(),
+      (t) => clearInterval(t),
+    );
 
-    let stopping: Promise<void> | undefined;
     return {
       name: 'auth',
       endpoints: { http: url },
       drain: () => service.http.setDraining(),
-      stop() {
-        stopping ??= (async () => {
-          clearInterval(timer);
-          await service.close();
-          await busKv.close();
-          await database.close();
-        })();
-        return stopping;
-      },
+      // The housekeeping timer, the service, then what it used.
+      stop: () => held.releaseAll(),
     };
   },
 };

@@ -1,14 +1,5 @@
 import { join } from 'node:path';
-import {
-  ADDRESS,
-  commonConfigSchema,
-  ConfigError,
-  createLogger,
-  createMetrics,
-  Held,
-  loadConfig,
-  type RoleDefinition,
-} from '@origo/kit';
+import { ADDRESS, Held, roleBasics, serviceUrl, type RoleDefinition } from '@origo/kit';
 import { createBusKv } from '@origo/kit/bus';
 import { createRemoteAccess } from '@origo/control/access';
 import { billingConfigSchema } from './config.js';
@@ -23,14 +14,8 @@ export const billingRole: RoleDefinition = {
   name: 'billing',
   description: 'Plans and quotas, usage metering per organization and day',
   async start(ctx) {
-    const config = loadConfig(billingConfigSchema, ctx.env);
-    const common = loadConfig(commonConfigSchema, ctx.env);
-    const logger = createLogger({ service: 'billing', level: common.LOG_LEVEL });
-    const metrics = createMetrics('billing');
-    if (!ctx.allInOne && config.AUTH_URL === undefined)
-      throw new ConfigError('AUTH_URL', 'is required but not set');
-
-    const authUrl = async (): Promise<string> => config.AUTH_URL ?? ctx.addresses.wait(ADDRESS.authHttp);
+    const { config, common, logger, metrics } = roleBasics(ctx, 'billing', billingConfigSchema);
+    const authUrl = serviceUrl(ctx, 'AUTH_URL', config.AUTH_URL, ADDRESS.authHttp);
     const held = new Held();
     const { service, bound } = await held.during(async () => {
       const database = held.add(

@@ -10,6 +10,8 @@ import type { FastifyRequest } from 'fastify';
 import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { AppError, ErrorCode } from '@origo/kit';
 import { roleIn, type PrincipalResolver } from '@origo/auth/client';
+import type { Bus, BusLogger } from '@origo/kit/bus';
+import { createRemoteAccess, type RemoteAccess, type RemoteAuthOptions } from './access.js';
 import {
   JOIN_TOKEN_AUDIENCE,
   JOIN_TOKEN_ISSUER,
@@ -157,4 +159,32 @@ export function createRemoteCallerResolver(options: {
     resolvePrincipal: options.resolvePrincipal,
     meetingLookup: controlMeetingLookup(controlUrl),
   });
+}
+
+/** A meeting-scoped service's whole access check: who calls, and who calls about which meeting. */
+export interface RemoteMeetingAccess extends RemoteAccess {
+  resolveCaller: CallerResolver;
+}
+
+/**
+ * `createRemoteAccess` (access tokens and sessions, ended sessions refused) and the meeting callers over
+ * it: what chat and recording verify, in one call so both check the same way.
+ */
+export async function createRemoteMeetingAccess(
+  options: RemoteAuthOptions & {
+    bus: Bus;
+    logger?: BusLogger;
+    controlUrl: () => Promise<string>;
+    joinTokenJwksUrl?: string | undefined;
+  },
+): Promise<RemoteMeetingAccess> {
+  const access = await createRemoteAccess(options);
+  return {
+    ...access,
+    resolveCaller: createRemoteCallerResolver({
+      resolvePrincipal: access.resolvePrincipal,
+      controlUrl: options.controlUrl,
+      joinTokenJwksUrl: options.joinTokenJwksUrl,
+    }),
+  };
 }

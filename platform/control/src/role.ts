@@ -1,15 +1,15 @@
+import { join } from 'node:path';
 import {
-  createLogger,
-  createMetrics,
-  loadConfig,
-  PLATFORM_SECRETS,
-  OPTIONAL_PLATFORM_SECRETS,
-  commonConfigSchema,
-  type RoleDefinition,
   ADDRESS,
+  Held,
+  OPTIONAL_PLATFORM_SECRETS,
+  optionalServiceUrl,
+  PLATFORM_SECRETS,
+  roleBasics,
+  serviceUrl,
+  type RoleDefinition,
 } from '@origo/kit';
 import { createBusKv } from '@origo/kit/bus';
-import { join } from 'node:path';
 import { createRemotePrincipalResolver } from './access.js';
 import { createGrpcBillingQuota } from './billing.js';
 import { controlConfigSchema, settingsFromEnv } from './config.js';
@@ -24,19 +24,9 @@ export const controlRole: RoleDefinition = {
   name: 'control',
   description: 'Meetings, invitations, lobby, host controls, join tokens and the audit log',
   async start(ctx) {
-    const config = loadConfig(controlConfigSchema, ctx.env);
-    const common = loadConfig(commonConfigSchema, ctx.env);
+    const { config, common, logger, metrics } = roleBasics(ctx, 'control', controlConfigSchema);
     const settings = settingsFromEnv(config);
-    const logger = createLogger({ service: 'control', level: common.LOG_LEVEL });
-    const metrics = createMetrics('control');
-
-    const authUrl = async (): Promise<string> => {
-      if (config.AUTH_URL !== undefined) return config.AUTH_URL;
-      if (ctx.allInOne) return ctx.addresses.wait(ADDRESS.authHttp);
-      throw new Error('Invalid configuration: AUTH_URL is required but not set');
-    };
-    if (!ctx.allInOne && config.AUTH_URL === undefined)
-      throw new Error('Invalid configuration: AUTH_URL is required but not set');
+    const authUrl = serviceUrl(ctx, 'AUTH_URL', config.AUTH_URL, ADDRESS.authHttp);
     // Control refuses the tokens of ended sessions itself (createControlService subscribes on the bus).
     const resolvePrincipal = createRemotePrincipalResolver({
       authUrl,
@@ -45,72 +35,68 @@ export const controlRole: RoleDefinition = {
       publicUrl: settings.publicUrl,
     });
 
-    const database = await openControlDatabase({
-      databaseUrl: common.DATABASE_URL,
-      dataDir: join(common.ORIGO_DATA, 'control'),
-      logger,
-    });
-    const busKv = await createBusKv({ redisUrl: common.REDIS_URL, logger }).catch(async (err: unknown) => {
-      await database.close();
-      throw err;
-    });
     const joinTokenKey = await ctx.secrets.get(PLATFORM_SECRETS.joinTokenKey);
     const joinTokenKeyPrevious = await ctx.secrets.find(OPTIONAL_PLATFORM_SECRETS.joinTokenKeyPrevious);
-    const billingTarget =
-      config.BILLING_GRPC_ADDRESS !== undefined
-        ? async () => config.BILLING_GRPC_ADDRESS as string
-        : ctx.allInOne
-          ? () => ctx.addresses.wait(ADDRESS.billingGrpc)
-          : undefined;
+    const billingTarget = optionalServiceUrl(ctx, config.BILLING_GRPC_ADDRESS, ADDRESS.billingGrpc);
     if (billingTarget === undefined)
       logger.warn('BILLING_GRPC_ADDRESS is not set: plan limits are not enforced, only meeting caps');
-    const service = await createControlService({
-      ...(billingTarget === undefined
-        ? {}
-        : { billing: createGrpcBillingQuota({ target: billingTarget, logger }) }),
-      database,
-      busKv,
-      joinTokenKey,
-      ...(joinTokenKeyPrevious === undefined ? {} : { joinTokenKeyPrevious }),
-      resolvePrincipal,
-      memberDirectory: authMemberDirectory(authUrl),
-      settings,
-      logger,
-      metrics,
-      notificationTarget:
-        config.NOTIFICATION_GRPC_ADDRESS !== undefined
-          ? async () => config.NOTIFICATION_GRPC_ADDRESS as string
-          : ctx.allInOne
-            ? () => ctx.addresses.wait(ADDRESS.notificationGrpc)
-            : undefined,
-    });
-    if (config.NOTIFICATION_GRPC_ADDRESS === undefined && !ctx.allInOne)
+    const notificationTarget = optionalServiceUrl(
+      ctx,
+      config.NOTIFICATION_GRPC_ADDRESS,
+      ADDRESS.notificationGrpc,
+    );
+    if (notificationTarget === undefined)
       logger.warn(
         'NOTIFICATION_GRPC_ADDRESS is not set: invitation mails and reminders wait in the relay table',
       );
-    const host = config.CONTROL_HOST ?? (ctx.allInOne ? '127.0.0.1' : '0.0.0.0');
-    const bound = await service.listen({
-      host,
-      httpPort: config.CONTROL_HTTP_PORT ?? (ctx.allInOne ? 0 : 8080),
-      grpcPort: config.CONTROL_GRPC_PORT ?? (ctx.allInOne ? 0 : 9090),
+
+    const held = new Held();
+    const { service, bound } = await held.during(async () => {
+      const database = held.add(
+        await openControlDatabase({
+          databaseUrl: common.DATABASE_URL,
+          dataDir: join(common.ORIGO_DATA, 'control'),
+          logger,
+        }),
+        (d) => d.close(),
+      );
+      const busKv = held.add(await createBusKv({ redisUrl: common.REDIS_URL, logger }), (b) => b.close());
+      const service = held.add(
+        await createControlService({
+          ...(billingTarget === undefined
+            ? {}
+            : { billing: createGrpcBillingQuota({ target: billingTarget, logger }) }),
+          database,
+          busKv,
+          joinTokenKey,
+          ...(joinTokenKeyPrevious === undefined ? {} : { joinTokenKeyPrevious }),
+          resolvePrincipal,
+          memberDirectory: authMemberDirectory(authUrl),
+          settings,
+          logger,
+          metrics,
+          notificationTarget,
+        }),
+        (s) => s.close(),
+      );
+      const host = config.CONTROL_HOST ?? (ctx.allInOne ? '127.0.0.1' : '0.0.0.0');
+      const bound = await service.listen({
+        host,
+        httpPort: config.CONTROL_HTTP_PORT ?? (ctx.allInOne ? 0 : 8080),
+        grpcPort: config.CONTROL_GRPC_PORT ?? (ctx.allInOne ? 0 : 9090),
+      });
+      return { service, bound };
     });
     ctx.addresses.set(ADDRESS.controlHttp, bound.http);
     ctx.addresses.set(ADDRESS.controlGrpc, bound.grpc);
     logger.info({ http: bound.http, grpc: bound.grpc }, 'control listening');
 
-    let stopping: Promise<void> | undefined;
     return {
       name: 'control',
       endpoints: { http: bound.http, grpc: bound.grpc },
       drain: () => service.setDraining(),
-      stop() {
-        stopping ??= (async () => {
-          await service.close();
-          await busKv.close();
-          await database.close();
-        })();
-        return stopping;
-      },
+      // The service first, then what it used, newest first.
+      stop: () => held.releaseAll(),
     };
   },
 };

@@ -1,13 +1,4 @@
-import {
-  commonConfigSchema,
-  createLogger,
-  createMetrics,
-  loadConfig,
-  ConfigError,
-  type RoleDefinition,
-  ADDRESS,
-  type AddressName,
-} from '@origo/kit';
+import { ADDRESS, ConfigError, roleBasics, type AddressName, type RoleDefinition } from '@origo/kit';
 import { createBusKv } from '@origo/kit/bus';
 import { gatewayConfigSchema } from './config.js';
 import { createGateway, type UpstreamSource } from './gateway.js';
@@ -24,9 +15,7 @@ export const gatewayRole: RoleDefinition = {
   name: 'gateway',
   description: 'HTTP entry: routes /api to services, /ws to signaling, serves the web client',
   async start(ctx) {
-    const config = loadConfig(gatewayConfigSchema, ctx.env);
-    const common = loadConfig(commonConfigSchema, ctx.env);
-    const logger = createLogger({ service: 'gateway', level: common.LOG_LEVEL });
+    const { config, common, logger, metrics } = roleBasics(ctx, 'gateway', gatewayConfigSchema);
 
     const fromBook =
       (...names: AddressName[]): (() => Promise<string>) =>
@@ -68,7 +57,7 @@ export const gatewayRole: RoleDefinition = {
       upstreams,
       kv: busKv.kv,
       logger,
-      metrics: createMetrics('gateway'),
+      metrics,
       settings: {
         corsOrigins: config.CORS_ORIGINS,
         rateLimitWindowMs: config.RATE_LIMIT_WINDOW_SECONDS * 1000,

@@ -1,6 +1,8 @@
+import type { z } from 'zod';
 import type { AddressName } from './addresses.js';
-import type { CommonConfig } from './config.js';
-import type { Logger } from './logger.js';
+import { commonConfigSchema, ConfigError, loadConfig, type CommonConfig } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { createMetrics, type ServiceMetrics } from './metrics.js';
 import type { SecretStore } from './secrets.js';
 
 /**
@@ -70,4 +72,56 @@ export interface RoleDefinition {
   name: string;
   description: string;
   start(ctx: RoleContext): Promise<RunningRole>;
+}
+
+/** What every role sets up first: its own validated configuration, a logger and metrics under its name. */
+export interface RoleBasics<C> {
+  config: C;
+  common: CommonConfig;
+  logger: Logger;
+  metrics: ServiceMetrics;
+}
+
+export function roleBasics<S extends z.ZodObject>(
+  ctx: RoleContext,
+  service: string,
+  schema: S,
+): RoleBasics<z.infer<S>> {
+  const config = loadConfig(schema, ctx.env);
+  const common = loadConfig(commonConfigSchema, ctx.env);
+  return {
+    config,
+    common,
+    logger: createLogger({ service, level: common.LOG_LEVEL }),
+    metrics: createMetrics(service),
+  };
+}
+
+/**
+ * Where another service answers: the URL configured in `variable`, or, when every role runs in this
+ * process, the address that role publishes. Checked when the role starts: a separate process without the
+ * variable fails then, naming it, not at its first call.
+ */
+export function serviceUrl(
+  ctx: RoleContext,
+  variable: string,
+  configured: string | undefined,
+  address: AddressName,
+): () => Promise<string> {
+  if (configured !== undefined) return () => Promise.resolve(configured);
+  if (!ctx.allInOne) throw new ConfigError(variable, 'is required but not set');
+  return () => ctx.addresses.wait(address);
+}
+
+/**
+ * Where an optional service answers: the configured address, the role in this process, or undefined when
+ * a separate process has none (the caller then works without it and says so).
+ */
+export function optionalServiceUrl(
+  ctx: RoleContext,
+  configured: string | undefined,
+  address: AddressName,
+): (() => Promise<string>) | undefined {
+  if (configured !== undefined) return () => Promise.resolve(configured);
+  return ctx.allInOne ? () => ctx.addresses.wait(address) : undefined;
 }

@@ -1,15 +1,13 @@
 import { join } from 'node:path';
 import {
-  commonConfigSchema,
+  ADDRESS,
   ConfigError,
-  createLogger,
-  createMetrics,
   Held,
-  loadConfig,
   randomSecret,
+  roleBasics,
+  serviceUrl,
   type RoleDefinition,
   type SecretSpec,
-  ADDRESS,
 } from '@origo/kit';
 import { createBusKv } from '@origo/kit/bus';
 import { createRemoteAccess } from '@origo/control/access';
@@ -54,15 +52,9 @@ export const notificationRole: RoleDefinition = {
   name: 'notification',
   description: 'E-mail, web push and SMS through a durable outbox; templates, preferences, reminders',
   async start(ctx) {
-    const config = loadConfig(notificationConfigSchema, ctx.env);
-    const common = loadConfig(commonConfigSchema, ctx.env);
+    const { config, common, logger, metrics } = roleBasics(ctx, 'notification', notificationConfigSchema);
     const settings = settingsFromEnv(config);
-    const logger = createLogger({ service: 'notification', level: common.LOG_LEVEL });
-    const metrics = createMetrics('notification');
-
-    if (!ctx.allInOne && config.AUTH_URL === undefined)
-      throw new ConfigError('AUTH_URL', 'is required but not set');
-    const authUrl = async (): Promise<string> => config.AUTH_URL ?? ctx.addresses.wait(ADDRESS.authHttp);
+    const authUrl = serviceUrl(ctx, 'AUTH_URL', config.AUTH_URL, ADDRESS.authHttp);
     const vapid =
       config.VAPID_PUBLIC_KEY !== undefined && config.VAPID_PRIVATE_KEY !== undefined
         ? { publicKey: config.VAPID_PUBLIC_KEY, privateKey: config.VAPID_PRIVATE_KEY }

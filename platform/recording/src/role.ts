@@ -1,17 +1,7 @@
 import { join } from 'node:path';
-import {
-  ADDRESS,
-  commonConfigSchema,
-  ConfigError,
-  createLogger,
-  createMetrics,
-  Held,
-  loadConfig,
-  type RoleDefinition,
-} from '@origo/kit';
+import { ADDRESS, Held, roleBasics, serviceUrl, type RoleDefinition } from '@origo/kit';
 import { createBusKv } from '@origo/kit/bus';
-import { createRemoteAccess } from '@origo/control/access';
-import { createRemoteCallerResolver } from '@origo/control/meeting-access';
+import { createRemoteMeetingAccess } from '@origo/control/meeting-access';
 import { recordingConfigSchema } from './config.js';
 import { grpcForwarder, placementLocator } from './forwarder.js';
 import { RecordingManager } from './manager.js';
@@ -28,18 +18,9 @@ export const recordingRole: RoleDefinition = {
   name: 'recording',
   description: 'Meeting recordings: composite H.264 + AAC from the SFU, stored and served to hosts',
   async start(ctx) {
-    const config = loadConfig(recordingConfigSchema, ctx.env);
-    const common = loadConfig(commonConfigSchema, ctx.env);
-    const logger = createLogger({ service: 'recording', level: common.LOG_LEVEL });
-    const metrics = createMetrics('recording');
-    if (!ctx.allInOne && config.AUTH_URL === undefined)
-      throw new ConfigError('AUTH_URL', 'is required but not set');
-    if (!ctx.allInOne && config.CONTROL_URL === undefined)
-      throw new ConfigError('CONTROL_URL', 'is required but not set');
-
-    const authUrl = async (): Promise<string> => config.AUTH_URL ?? ctx.addresses.wait(ADDRESS.authHttp);
-    const controlUrl = async (): Promise<string> =>
-      config.CONTROL_URL ?? ctx.addresses.wait(ADDRESS.controlHttp);
+    const { config, common, logger, metrics } = roleBasics(ctx, 'recording', recordingConfigSchema);
+    const authUrl = serviceUrl(ctx, 'AUTH_URL', config.AUTH_URL, ADDRESS.authHttp);
+    const controlUrl = serviceUrl(ctx, 'CONTROL_URL', config.CONTROL_URL, ADDRESS.controlHttp);
     const held = new Held();
     const { service, bound } = await held.during(async () => {
       const database = held.add(
@@ -52,22 +33,19 @@ export const recordingRole: RoleDefinition = {
       );
       const busKv = held.add(await createBusKv({ redisUrl: common.REDIS_URL, logger }), (b) => b.close());
       // Tokens of sessions auth ended (sign-out) are refused at once, not when they expire.
-      const access = held.add(
-        await createRemoteAccess({
+      const { resolveCaller } = held.add(
+        await createRemoteMeetingAccess({
           authUrl,
+          controlUrl,
           issuer: config.AUTH_JWT_ISSUER,
           audience: config.AUTH_JWT_AUDIENCE,
           publicUrl: config.ORIGO_PUBLIC_URL,
+          joinTokenJwksUrl: config.JOIN_TOKEN_JWKS_URL,
           bus: busKv.bus,
           logger,
         }),
         (a) => a.close(),
       );
-      const resolveCaller = createRemoteCallerResolver({
-        resolvePrincipal: access.resolvePrincipal,
-        controlUrl,
-        joinTokenJwksUrl: config.JOIN_TOKEN_JWKS_URL,
-      });
       const service = held.add(
         await createRecordingService({
           database,

@@ -23,6 +23,7 @@ import {
 import type { PeerOptions, RouterOptions } from '../media/index.js';
 import { checkId, checkSdp, fromTarget } from './convert.js';
 import { CpuSampler } from './cpu.js';
+import { requestRtpForwardKeyframe, startRtpForward, stopRtpForward } from './rtpForwards.js';
 import { Totals, type WorkerTotals } from './totals.js';
 import { WorkerRoom } from './WorkerRoom.js';
 
@@ -175,15 +176,16 @@ export class SfuWorker {
   // ---- plain-RTP forwards ----
 
   startRtpForward(req: StartRtpForwardRequest): StartRtpForwardResponse {
-    return { streams: this.room(req.roomId).startRtpForward(req) };
+    return { streams: startRtpForward(this.room(req.roomId), req, this.logger) };
   }
 
   requestRtpForwardKeyframe(roomId: string, forwardId: string): void {
-    this.room(roomId).requestRtpForwardKeyframe(forwardId);
+    requestRtpForwardKeyframe(this.room(roomId), forwardId);
   }
 
   stopRtpForward(roomId: string, forwardId: string): boolean {
-    return this.rooms.get(checkId('room_id', roomId))?.stopRtpForward(forwardId) ?? false;
+    const room = this.rooms.get(checkId('room_id', roomId));
+    return room ? stopRtpForward(room, forwardId) : false;
   }
 
   // ---- stats and load ----

@@ -1,6 +1,5 @@
 // One room in a worker: its Router, the peers, and the tracks with their identity. Turns the media core's
 // events into the control API's events (a track went live or closed, dynacast, speakers, failures).
-import { isIP } from 'node:net';
 import { AppError, type Logger } from '@origo/kit';
 import {
   RouterClosedReason,
@@ -12,8 +11,6 @@ import {
   type PublishRequest,
   type PublishResponse,
   type RouterStats,
-  type RtpForwardStream,
-  type StartRtpForwardRequest,
   type SubscribeRequest,
   type SubscribeResponse,
   type UpdateTrackSettingsRequest,
@@ -325,69 +322,6 @@ export class WorkerRoom {
       request = { width: s.width, height: s.height };
     }
     media(() => rec.setPreferredLayers(producer.id, request, (s?.paused ?? false) || track.muted));
-  }
-
-  // ---- plain-RTP forwards (recorders) ----
-
-  /**
-   * Forwards the room's live tracks (of the requested kinds, oldest first, up to the number of ports) as
-   * plain RTP to `host`, one port each. Tracks published later are not added (the recorder's layout is
-   * fixed at start for now).
-   */
-  startRtpForward(req: StartRtpForwardRequest): RtpForwardStream[] {
-    checkId('forward_id', req.forwardId);
-    const family = isIP(req.host);
-    if (family === 0) throw AppError.invalid('host must be an IP address');
-    if (req.ports.length === 0 || req.ports.length > 64)
-      throw AppError.invalid('ports must list 1 to 64 ports');
-    for (const port of req.ports)
-      if (!Number.isInteger(port) || port < 1 || port > 65535)
-        throw AppError.invalid('ports must be 1..65535');
-    const forward = media(() => this.router.createRtpForward(req.forwardId, family === 6 ? 'udp6' : 'udp4'));
-    const streams: RtpForwardStream[] = [];
-    try {
-      for (const track of this.tracks.values()) {
-        const port = req.ports[streams.length];
-        if (port === undefined) break;
-        const producer = track.producer;
-        if (track.state !== 'live' || !producer || producer.isClosed) continue;
-        if (req.kinds.length > 0 && !req.kinds.includes(track.kind)) continue;
-        const s = media(() => forward.add({ producer, target: { host: req.host, port } }));
-        streams.push({
-          trackId: track.id,
-          participantId: track.participantId,
-          kind: track.kind,
-          source: track.source,
-          mimeType: s.mimeType,
-          clockRate: s.clockRate,
-          channels: s.channels,
-          payloadType: s.payloadType,
-          ssrc: s.ssrc,
-          port,
-        });
-      }
-    } catch (err) {
-      forward.close('error');
-      throw err;
-    }
-    this.opts.logger.info(
-      { room_id: this.roomId, forward_id: req.forwardId, streams: streams.length },
-      'plain RTP forward started',
-    );
-    return streams;
-  }
-
-  requestRtpForwardKeyframe(forwardId: string): void {
-    const forward = this.router.getRtpForward(checkId('forward_id', forwardId));
-    if (!forward) throw AppError.notFound(`forward ${forwardId} in room ${this.roomId}`);
-    forward.requestKeyframes();
-  }
-
-  stopRtpForward(forwardId: string): boolean {
-    const forward = this.router.getRtpForward(checkId('forward_id', forwardId));
-    if (!forward) return false;
-    forward.close('stopped');
-    return true;
   }
 
   // ---- stats and lifecycle ----
