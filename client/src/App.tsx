@@ -9,6 +9,7 @@ import { NotificationSettingsPage } from './pages/NotificationSettingsPage.js';
 import { ResetPasswordPage, VerifyEmailPage } from './pages/ResetPages.js';
 import { SignInPage } from './pages/SignInPage.js';
 import { SignUpPage } from './pages/SignUpPage.js';
+import { RecordingsPage } from './pages/RecordingsPage.js';
 import { TranscriptPage } from './pages/TranscriptPage.js';
 import { UnsubscribePage } from './pages/UnsubscribePage.js';
 import { SessionProvider, useSession } from './session.js';
@@ -54,6 +55,7 @@ export function App(): JSX.Element {
         <Route path="/" component={RequireUser}>
           <Route path="/dashboard" component={DashboardPage} />
           <Route path="/meetings/:id/chat" component={TranscriptPage} />
+          <Route path="/meetings/:id/recordings" component={RecordingsPage} />
           <Route path="/admin" component={AdminPage} />
           <Route path="/settings/notifications" component={NotificationSettingsPage} />
         </Route>

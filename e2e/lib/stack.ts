@@ -11,6 +11,7 @@ import { billingRole } from '@origo/billing';
 import { chatRole } from '@origo/chat';
 import { controlRole } from '@origo/control';
 import { gatewayRole } from '@origo/gateway';
+import { recordingRole } from '@origo/recording';
 import { runLauncher } from '@origo/launcher';
 import { freePort } from '@origo/kit/testing';
 import { sfuRole } from '@origo/sfu';
@@ -48,7 +49,7 @@ export async function startStack(extraEnv: Record<string, string> = {}, host = '
   const lines: string[] = [];
   const result = await runLauncher({
     // Billing too, as `npm start` runs it: without it control waits for its address at every join.
-    roles: [sfuRole, authRole, billingRole, controlRole, chatRole, signalingRole, gatewayRole],
+    roles: [sfuRole, authRole, billingRole, controlRole, chatRole, signalingRole, recordingRole, gatewayRole],
     argv: ['start'],
     env,
     out: (l) => lines.push(l),

@@ -51,6 +51,18 @@ export class RoomCommands {
           planName: cmd.plan_name,
         });
         return;
+      case 'recording_changed': {
+        // Only a stop of the recording the room shows ends it (a late stop of an older one does not).
+        const current = await store.recording(cmd.room);
+        if (!cmd.recording && current !== undefined && current !== cmd.recording_id) return;
+        await store.setRecording(cmd.room, cmd.recording ? cmd.recording_id : undefined);
+        await roomBus.publish(cmd.room, {
+          t: 'recording',
+          recording: cmd.recording,
+          recordingId: cmd.recording ? cmd.recording_id : '',
+        });
+        return;
+      }
       case 'mute_participant':
       case 'remove_participant': {
         if (cmd.type === 'remove_participant') await store.markRemoved(cmd.room, cmd.identity);

@@ -83,6 +83,17 @@ export class Joiner {
       }),
     );
     session.attach(link);
+    // Events sent while the socket was down are lost: the recording notice is repeated as it stands now
+    // (best effort: an unreachable store does not fail the resume; the next change is sent as usual).
+    const recordingId = await this.ctx.store.recording(session.room.name).then(
+      (id) => id ?? '',
+      (err: unknown) => {
+        this.ctx.logger.warn({ err, room: session.room.name }, 'recording state unknown at resume');
+        return undefined;
+      },
+    );
+    if (recordingId !== undefined)
+      session.send(push('recordingChanged', { recording: recordingId !== '', recordingId }));
     if (wasReconnecting) this.ctx.media.shareParticipant(session);
     this.ctx.logger.info({ room: session.room.name, participant_sid: session.sid }, 'session resumed');
     return session;
@@ -141,7 +152,10 @@ export class Joiner {
     this.ctx.sessionsById.set(session.sessionId, session);
     this.ctx.departures.updateGauges();
     try {
-      const existing = await store.participants(room.name);
+      const [existing, recordingId] = await Promise.all([
+        store.participants(room.name),
+        store.recording(room.name),
+      ]);
       for (const e of existing) {
         if (e.info.identity === claims.identity && e.info.sid !== session.sid) {
           await roomBus.publish(room.name, {
@@ -176,6 +190,7 @@ export class Joiner {
       );
       session.attach(link);
       if (room.timeLimit !== undefined) session.send(push('timeLimitWarning', room.timeLimit));
+      if (recordingId !== undefined) session.send(push('recordingChanged', { recording: true, recordingId }));
       await roomBus.publish(room.name, { t: 'joined', participant: session.info });
       session.announced = true;
       this.ctx.presence.joined(session);

@@ -62,6 +62,11 @@ export class RoomBus {
         room.broadcast(push('timeLimitWarning', warning));
         return;
       }
+      case 'recording':
+        room.broadcast(
+          push('recordingChanged', { recording: event.recording, recordingId: event.recordingId }),
+        );
+        return;
       case 'mute': {
         const target = room.sessions.get(event.target);
         if (target) this.mutedByHost(target, event.trackSid, event.by);

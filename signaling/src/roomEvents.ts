@@ -79,6 +79,7 @@ export const roomEventSchema = z.discriminatedUnion('t', [
     limitMinutes: z.number().int().min(1).max(100_000),
     planName: z.string().max(256),
   }),
+  z.object({ t: z.literal('recording'), recording: z.boolean(), recordingId: z.string().max(128) }),
   z.object({ t: z.literal('mute'), target: id, trackSid: z.string().max(256), by: z.string().max(256) }),
   z.object({ t: z.literal('remove'), target: id, reason: enumValue(DisconnectReason) }),
   ...chatEventSchemas,

@@ -30,6 +30,7 @@ const nodeRoomsKey = (nodeId: string): string => `signal:node-rooms:${nodeId}`;
 const nodeSweepKey = (nodeId: string): string => `signal:node-sweep:${nodeId}`;
 const orphanKey = (room: string, roomSid: string): string => `signal:room:${room}:orphan-closed:${roomSid}`;
 const lockKey = (room: string): string => `signal:room:${room}:locked`;
+const recordingKey = (room: string): string => `signal:room:${room}:recording`;
 const commandKey = (id: string): string => `signal:command:${id}`;
 const endedKey = (room: string): string => `signal:room:${room}:ended-at`;
 const removedKey = (room: string, identity: string): string => `signal:room:${room}:removed:${identity}`;
@@ -216,6 +217,20 @@ export class RoomStore {
 
   async isLocked(room: string): Promise<boolean> {
     return (await guarded(this.kv.get(lockKey(room)))) !== null;
+  }
+
+  /**
+   * The recording running in the room, for those who join while it runs (any node). Kept a day at most,
+   * so a recorder that died without saying so does not mark the room forever.
+   */
+  async setRecording(room: string, recordingId: string | undefined): Promise<void> {
+    if (recordingId !== undefined)
+      await guarded(this.kv.set(recordingKey(room), recordingId, { ttlMs: 24 * 3600_000 }));
+    else await guarded(this.kv.del(recordingKey(room)));
+  }
+
+  async recording(room: string): Promise<string | undefined> {
+    return (await guarded(this.kv.get(recordingKey(room)))) ?? undefined;
   }
 
   /**

@@ -137,4 +137,45 @@ describe('who may open a room', () => {
     const told = await late.next((m) => 'timeLimitWarning' in m, 10_000, 'the warning on joining late');
     expect(told['timeLimitWarning']).toEqual(expected);
   });
+
+  it('tells everyone, on every node and on joining late, that the room is being recorded, and when it stops', async () => {
+    stack = await startStack({ nodes: 2 });
+    const token = (identity: string) => stack!.token(identity, { room: 'mtg_rec' });
+    const ann = await SignalClient.open(stack.nodes[0]!.wsUrl);
+    const ben = await SignalClient.open(stack.nodes[1]!.wsUrl);
+    sockets.push(ann, ben);
+    expect(await ann.request({ join: { token: await token('usr_ann') } })).toHaveProperty('joinResponse');
+    expect(await ben.request({ join: { token: await token('usr_ben') } })).toHaveProperty('joinResponse');
+    // Proto JSON leaves false and empty fields out: a stop reads as {}.
+    const notice = (m: Json) => m['recordingChanged'] as Json | undefined;
+    const started = (c: SignalClient, what: string) =>
+      c.next((m) => notice(m)?.['recording'] === true, 10_000, what).then(notice);
+    const stopped = (c: SignalClient, what: string) =>
+      c.next((m) => notice(m) !== undefined && notice(m)?.['recording'] !== true, 10_000, what).then(notice);
+    const publish = (body: Record<string, unknown>) =>
+      stack!.nodes[0]!.busKv.bus.publish(
+        ROOM_COMMANDS_CHANNEL,
+        command('mtg_rec', { type: 'recording_changed', ...body }),
+      );
+
+    await publish({ recording: true, recording_id: 'rec_1' });
+    for (const c of [ann, ben])
+      expect(await started(c, 'the recording notice')).toEqual({ recording: true, recordingId: 'rec_1' });
+    const late = await SignalClient.open(stack.nodes[1]!.wsUrl);
+    sockets.push(late);
+    expect(await late.request({ join: { token: await token('usr_late') } })).toHaveProperty('joinResponse');
+    expect(await started(late, 'the notice on joining late')).toEqual({
+      recording: true,
+      recordingId: 'rec_1',
+    });
+
+    // A late stop of another recording does not end this one's notice; its own stop does.
+    await publish({ recording: false, recording_id: 'rec_old' });
+    await publish({ recording: false, recording_id: 'rec_1' });
+    for (const c of [ann, ben, late]) expect(await stopped(c, 'the end of the recording')).toEqual({});
+    const after = await SignalClient.open(stack.nodes[0]!.wsUrl);
+    sockets.push(after);
+    expect(await after.request({ join: { token: await token('usr_after') } })).toHaveProperty('joinResponse');
+    await expect(after.next((m) => 'recordingChanged' in m, 1_500, 'no notice')).rejects.toThrow();
+  });
 });

@@ -12,6 +12,15 @@ export function ChatLink(props: { meetingId: string; title: string }): JSX.Eleme
   );
 }
 
+/** The link to a meeting's recordings (hosts see them; others are told they may not). */
+export function RecordingsLink(props: { meetingId: string; title: string }): JSX.Element {
+  return (
+    <A href={`/meetings/${encodeURIComponent(props.meetingId)}/recordings`} class="button">
+      Recordings<span class="sr-only"> of {props.title}</span>
+    </A>
+  );
+}
+
 /** Meetings that ended, newest first, each with its chat transcript. */
 export function PastMeetings(props: { orgId: string | undefined }): JSX.Element {
   const [past] = createResource(
@@ -30,6 +39,7 @@ export function PastMeetings(props: { orgId: string | undefined }): JSX.Element 
             </div>
             <div class="meeting-actions">
               <ChatLink meetingId={m.id} title={m.title} />
+              <RecordingsLink meetingId={m.id} title={m.title} />
             </div>
           </li>
         )}

@@ -4,7 +4,7 @@ import { errorText } from '../api/http.js';
 import { meetingsApi, type IssuedInviteLink, type Meeting } from '../api/meetings.js';
 import { Field, FormError } from '../components/Field.js';
 import { MeetingList } from '../components/MeetingList.js';
-import { ChatLink, PastMeetings } from '../components/PastMeetings.js';
+import { ChatLink, PastMeetings, RecordingsLink } from '../components/PastMeetings.js';
 import { PresencePanel } from '../components/PresencePanel.js';
 import { describeRrule, formatWhen, rruleFor, zonedToInstant, type Repeat } from '../lib/time.js';
 import { useSession } from '../session.js';
@@ -160,6 +160,9 @@ export function DashboardPage(): JSX.Element {
               </button>
               <Show when={m.recurrence}>
                 <ChatLink meetingId={m.id} title={m.title} />
+              </Show>
+              <Show when={m.recurrence || m.state === 'live'}>
+                <RecordingsLink meetingId={m.id} title={m.title} />
               </Show>
               <button type="button" class="danger-text" onClick={() => void cancel(m)}>
                 Cancel meeting

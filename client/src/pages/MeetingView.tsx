@@ -12,6 +12,7 @@ import {
   type JSX,
 } from 'solid-js';
 import { errorText } from '../api/http.js';
+import { recordingsApi } from '../api/recordings.js';
 import { timeLimitText } from '../lib/timeLimit.js';
 import { watchLobby } from '../api/lobby.js';
 import {
@@ -204,6 +205,21 @@ export function MeetingView(props: {
       setLobby(lobby().filter((x) => x.id !== e.id));
     });
 
+  // Recording: hosts start and stop it with their join token (the host grant); everyone is told by
+  // signaling (recordingChanged), which is what the banner shows.
+  const [recordingBusy, setRecordingBusy] = createSignal(false);
+  const toggleRecording = () =>
+    act(async () => {
+      setRecordingBusy(true);
+      try {
+        const current = s.recordingId;
+        if (current === null) await recordingsApi.start(props.join.room, room.joinToken);
+        else await recordingsApi.stop(current, room.joinToken);
+      } finally {
+        setRecordingBusy(false);
+      }
+    });
+
   const openPanel = (p: Panel) => {
     setPanel(p);
     if (p === 'people' && isHost) void readRemoved();
@@ -223,6 +239,16 @@ export function MeetingView(props: {
           <span class="badge presenting" role="status">
             You are presenting
           </span>
+        </Show>
+        <Show when={isHost && s.recordingId === null && s.ended === null}>
+          <button
+            type="button"
+            class="small record"
+            disabled={recordingBusy() || !s.mediaConnected}
+            onClick={() => void toggleRecording()}
+          >
+            {recordingBusy() ? 'Starting recording' : 'Record'}
+          </button>
         </Show>
       </header>
       <div class="banners">
@@ -263,6 +289,23 @@ export function MeetingView(props: {
               {timeLimitText(warning(), now())}
             </div>
           )}
+        </Show>
+        <Show when={s.recordingId !== null && s.ended === null}>
+          <div class="banner recording" role="status">
+            <span class="recording-dot" aria-hidden="true" />
+            This meeting is being recorded.
+            <Show when={isHost}>
+              {' '}
+              <button
+                type="button"
+                class="small"
+                disabled={recordingBusy()}
+                onClick={() => void toggleRecording()}
+              >
+                {recordingBusy() ? 'Stopping' : 'Stop recording'}
+              </button>
+            </Show>
+          </div>
         </Show>
         <Show when={s.notice}>
           <div class="banner" role="status">

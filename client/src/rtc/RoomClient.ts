@@ -12,6 +12,7 @@ import { PublisherConnection } from './PublisherConnection.js';
 import { RemoteTracks } from './RemoteTracks.js';
 import { AwayReporter } from './away.js';
 import { ChatClient } from './ChatClient.js';
+import { describeRoom } from './diagnostics.js';
 import { RoomStats } from './RoomStats.js';
 import {
   applySpeakers,
@@ -240,6 +241,11 @@ export class RoomClient {
     return this.local.stopScreenShare();
   }
 
+  /** The current join token, for meeting-scoped REST calls (recording) as this participant. */
+  get joinToken(): string {
+    return this.signal.joinToken;
+  }
+
   dismissNotice(): void {
     this.setState('notice', null);
   }
@@ -338,6 +344,9 @@ export class RoomClient {
       case 'timeLimitWarning':
         this.setState('timeLimit', { ...m.value });
         return;
+      case 'recordingChanged':
+        this.setState('recordingId', m.value.recording ? m.value.recordingId : null);
+        return;
       default:
         return;
     }
@@ -352,23 +361,13 @@ export class RoomClient {
 
   /** Connection states and subscriptions, for diagnostics (the e2e tests print it on failure). */
   debug(): Record<string, unknown> {
-    return {
+    return describeRoom({
       phase: this.signal.session.phase,
-      pub: this.pub?.connectionState,
-      sub: this.sub?.connectionState,
-      subSignaling: this.sub?.pc.signalingState,
-      subTransceivers: this.sub?.pc
-        .getTransceivers()
-        .map((t) => `${t.mid}:${t.direction}:${t.receiver.track.kind}`),
-      tracks: Object.entries(this.state.tracks).map(
-        ([sid, t]) => `${sid}:${t.info.source}:${t.stream ? 'stream' : 'none'}`,
-      ),
-      participants: Object.values(this.state.participants).map(
-        (p) =>
-          `${p.name}:${p.tracks.map((t) => `${t.sid}/${t.source}/${t.muted ? 'muted' : 'on'}`).join(',')}`,
-      ),
-      ...this.remote.debug(),
-    };
+      pub: this.pub,
+      sub: this.sub,
+      state: this.state,
+      remote: this.remote,
+    });
   }
 
   /** Decoded frames per remote video track sid, read from the subscriber connection. */

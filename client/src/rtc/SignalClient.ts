@@ -86,6 +86,11 @@ export class SignalClient extends Emitter<SignalClientEvents> {
     return this.state;
   }
 
+  /** The current join token (kept fresh by the server); it also proves the meeting's grants to REST. */
+  get joinToken(): string {
+    return this.token;
+  }
+
   /** Opens the socket and joins; resolves with the join response. */
   connect(): Promise<JoinResponse> {
     return new Promise<JoinResponse>((resolve, reject) => {

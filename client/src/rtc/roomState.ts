@@ -44,6 +44,8 @@ export interface RoomState {
   notice: string | null;
   /** The meeting ends soon at its plan's length cap (the server's warning), until it ends. */
   timeLimit: TimeLimitWarning | null;
+  /** The recording running in the room (everyone is told), or null. */
+  recordingId: string | null;
   rttMs: number;
 }
 
@@ -71,6 +73,7 @@ export function initialRoomState(
     ended: null,
     notice: null,
     timeLimit: null,
+    recordingId: null,
     rttMs: 0,
   };
 }

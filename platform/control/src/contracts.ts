@@ -126,6 +126,17 @@ export const roomCommandSchema = z.discriminatedUnion('type', [
     /** The plan's display name, for the notice. */
     plan_name: z.string().min(1),
   }),
+  z.object({
+    ...commandBase,
+    type: z.literal('recording_changed'),
+    /**
+     * From the recording service: a recording of the room started (true) or ended (false, stopped or
+     * failed). Signaling tells everyone in the room, and those who join while it runs.
+     */
+    recording: z.boolean(),
+    /** The recording's id; the one that ended when `recording` is false. */
+    recording_id: z.string().min(1).max(128),
+  }),
 ]);
 export type RoomCommand = z.infer<typeof roomCommandSchema>;
 export type RoomCommandType = RoomCommand['type'];

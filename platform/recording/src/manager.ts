@@ -95,6 +95,7 @@ export class RecordingManager {
       stoppedAt: new Date(),
     });
     if (!stopping) throw AppError.precondition('The recording is already stopping');
+    this.deps.onChange?.(stopping);
     const work = this.finish(id, recorder);
     this.finishing.add(work);
     try {

@@ -52,6 +52,7 @@ export const recordingRole: RoleDefinition = {
           storage: new LocalStorage(join(common.ORIGO_DATA, 'recordings')),
           forwarder: grpcForwarder(placementLocator(busKv.kv)),
           resolveCaller,
+          bus: busKv.bus,
           workDir: RecordingManager.workDirOf(common.ORIGO_DATA),
           rtpHost: config.RECORDING_RTP_HOST,
           bindHost: config.RECORDING_RTP_BIND,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Counter, Gauge } from 'prom-client';
 import {
@@ -9,8 +10,11 @@ import {
   type ServiceMetrics,
 } from '@origo/kit';
 import { openDatabase, type DatabaseHandle, type DbLogger } from '@origo/kit/db';
+import type { Bus } from '@origo/kit/bus';
+import { ROOM_COMMANDS_CHANNEL, type RoomCommand } from '@origo/control/contracts';
 import type { CallerResolver } from '@origo/control/meeting-access';
 import * as schema from './db/schema.js';
+import type { RecordingRow } from './db/schema.js';
 import { checkFfmpeg, type CompositeOptions } from './ffmpeg.js';
 import type { RtpForwarder } from './forwarder.js';
 import { registerRoutes } from './http/routes.js';
@@ -52,6 +56,8 @@ export interface RecordingServiceDeps {
   /** FFmpeg binary. Default `ffmpeg` on PATH. */
   ffmpeg?: string;
   composite?: Partial<CompositeOptions>;
+  /** Where the room is told a recording started or ended (control's room-commands channel). */
+  bus?: Bus;
   logger?: Logger;
   metrics?: ServiceMetrics;
 }
@@ -87,6 +93,29 @@ export async function createRecordingService(deps: RecordingServiceDeps): Promis
     help: 'Bytes of finished recordings written to the storage',
     registers: [metrics.registry],
   });
+  /**
+   * Tells the room, through signaling, that a recording started or ended, so every participant sees it.
+   * A stop is told when it is asked for (status stopping), not when the file is ready.
+   */
+  const announce = (row: RecordingRow): void => {
+    const { bus } = deps;
+    if (bus === undefined || row.status === 'ready') return;
+    const command: RoomCommand = {
+      v: 1,
+      type: 'recording_changed',
+      command_id: randomUUID(),
+      room: row.meetingId,
+      issued_by: 'service:recording',
+      issued_at_ms: Date.now(),
+      recording: row.status === 'recording',
+      recording_id: row.id,
+    };
+    bus
+      .publish(ROOM_COMMANDS_CHANNEL, command)
+      .catch((err: unknown) =>
+        logger.warn({ err, recording_id: row.id }, 'could not tell the room about its recording'),
+      );
+  };
   const manager: RecordingManager = new RecordingManager({
     store,
     storage: deps.storage,
@@ -98,6 +127,7 @@ export async function createRecordingService(deps: RecordingServiceDeps): Promis
     ...(deps.composite !== undefined ? { composite: deps.composite } : {}),
     logger,
     onChange: (row) => {
+      announce(row);
       inProgress.set(manager.activeCount);
       if (row.status === 'ready') finished.inc({ result: 'completed' });
       if (row.status === 'failed') finished.inc({ result: 'failed' });

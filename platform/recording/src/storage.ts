@@ -10,6 +10,12 @@ export interface StoredObject {
   bytes: number;
 }
 
+/** Inclusive byte offsets, as in an HTTP Range header. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
 export interface RecordingStorage {
   /** `local` or `s3`. */
   readonly kind: string;
@@ -17,8 +23,8 @@ export interface RecordingStorage {
   put(key: string, sourcePath: string): Promise<StoredObject>;
   /** The object's size, or null when it does not exist. */
   stat(key: string): Promise<StoredObject | null>;
-  /** Reads the object; throws when it does not exist. */
-  open(key: string): Readable;
+  /** Reads the object, or the bytes `range.start`..`range.end` (inclusive); throws when it does not exist. */
+  open(key: string, range?: ByteRange): Readable;
   /** Removes the object; nothing when it does not exist. */
   delete(key: string): Promise<void>;
   /** Throws when the storage cannot be written (readiness). */
@@ -71,8 +77,8 @@ export class LocalStorage implements RecordingStorage {
     }
   }
 
-  open(key: string): Readable {
-    return createReadStream(this.pathOf(key));
+  open(key: string, range?: ByteRange): Readable {
+    return createReadStream(this.pathOf(key), range ?? {});
   }
 
   async delete(key: string): Promise<void> {

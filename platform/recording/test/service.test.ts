@@ -2,6 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBusKv, type BusKv } from '@origo/kit/bus';
+import { ROOM_COMMANDS_CHANNEL } from '@origo/control/contracts';
 import { createCallerResolver } from '@origo/control/meeting-access';
 import { joinTokenIssuer } from '@origo/control/testing';
 import { grpcForwarder } from '../src/forwarder.js';
@@ -24,8 +26,14 @@ describe.skipIf(missing !== null)('recording a meeting over REST', () => {
   let service: RecordingService;
   let base: string;
   let tokens: Awaited<ReturnType<typeof joinTokenIssuer>>;
+  let busKv: BusKv;
+  const roomCommands: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
+    busKv = await createBusKv({});
+    await busKv.bus.subscribe(ROOM_COMMANDS_CHANNEL, (m) => {
+      roomCommands.push(m as Record<string, unknown>);
+    });
     dir = await mkdtemp(join(tmpdir(), 'origo-rec-svc-'));
     tokens = await joinTokenIssuer();
     room = await mediaRoom('mtg_rest', ['alice', 'bob']);
@@ -45,12 +53,14 @@ describe.skipIf(missing !== null)('recording a meeting over REST', () => {
       workDir: join(dir, 'work'),
       rtpHost: '127.0.0.1',
       composite: { preset: 'ultrafast', width: 640, height: 360 },
+      bus: busKv.bus,
     });
     base = (await service.listen()).http;
   });
   afterAll(async () => {
     await service?.close();
     await database?.close();
+    await busKv?.close();
     await room?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -86,6 +96,12 @@ describe.skipIf(missing !== null)('recording a meeting over REST', () => {
     expect(started.body['tracks']).toHaveLength(4);
     const id = started.body['id'] as string;
     expect((await call('POST', '/api/meetings/mtg_rest/recordings', host)).status).toBe(409);
+    // The room is told (signaling shows everyone a banner), through control's room-commands channel.
+    const told = (recording: boolean) =>
+      roomCommands.find((c) => c['type'] === 'recording_changed' && c['recording'] === recording);
+    await expect
+      .poll(() => told(true), { timeout: 10_000 })
+      .toMatchObject({ room: 'mtg_rest', recording_id: id });
 
     await new Promise((r) => setTimeout(r, 4000));
     const stopped = await call('POST', `/api/recordings/${id}/stop`, host);
@@ -98,6 +114,7 @@ describe.skipIf(missing !== null)('recording a meeting over REST', () => {
     });
     expect(download.status).toBe(200);
     expect(download.headers.get('content-type')).toBe('video/mp4');
+    expect(told(false)).toMatchObject({ room: 'mtg_rest', recording_id: id });
     const file = join(dir, 'downloaded.mp4');
     await writeFile(file, Buffer.from(await download.arrayBuffer()));
     const probe = await ffprobe(file);
@@ -105,6 +122,25 @@ describe.skipIf(missing !== null)('recording a meeting over REST', () => {
     expect(probe.audio).toHaveLength(1);
     expect(probe.durationS).toBeGreaterThan(3);
     expect(probe.durationS).toBeLessThan(5);
+
+    // A player seeks with byte ranges.
+    const whole = Buffer.from(
+      await (
+        await fetch(`${base}/api/recordings/${id}/file`, {
+          headers: { authorization: `Bearer ${host}` },
+        })
+      ).arrayBuffer(),
+    );
+    const part = await fetch(`${base}/api/recordings/${id}/file`, {
+      headers: { authorization: `Bearer ${host}`, range: 'bytes=100-299' },
+    });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 100-299/${whole.length}`);
+    expect(Buffer.from(await part.arrayBuffer())).toEqual(whole.subarray(100, 300));
+    const beyond = await fetch(`${base}/api/recordings/${id}/file`, {
+      headers: { authorization: `Bearer ${host}`, range: `bytes=${whole.length}-` },
+    });
+    expect(beyond.status).toBe(416);
 
     const list = await call('GET', '/api/meetings/mtg_rest/recordings', host);
     expect((list.body['recordings'] as { id: string }[]).map((r) => r.id)).toEqual([id]);

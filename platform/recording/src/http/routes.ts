@@ -30,6 +30,32 @@ export function recordingJson(r: RecordingRow) {
   };
 }
 
+/**
+ * One byte range of an object of `size` bytes (RFC 9110 section 14.2): `bytes=a-b`, `bytes=a-` or
+ * `bytes=-n`. Undefined means the whole object (no header, several ranges, or another unit).
+ */
+export function byteRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | 'unsatisfiable' | undefined {
+  const m = header === undefined ? null : /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0) return 'unsatisfiable';
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  }
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start >= size || start > end)
+    return 'unsatisfiable';
+  return { start, end };
+}
+
 export function registerRoutes(
   app: FastifyInstance,
   deps: {
@@ -85,10 +111,20 @@ export function registerRoutes(
     if (row.status !== 'ready') throw AppError.precondition(`The recording is ${row.status}`);
     const stored = await storage.stat(row.storageKey);
     if (!stored) throw AppError.notFound('Recording file');
-    return reply
+    reply
       .header('content-type', 'video/mp4')
-      .header('content-length', String(stored.bytes))
-      .header('content-disposition', `attachment; filename="${row.id}.mp4"`)
-      .send(storage.open(row.storageKey));
+      .header('accept-ranges', 'bytes')
+      .header('content-disposition', `attachment; filename="${row.id}.mp4"`);
+    // A player seeks with byte ranges (one range; anything else is answered with the whole file).
+    const range = byteRange(request.headers.range, stored.bytes);
+    if (range === 'unsatisfiable')
+      return reply.code(416).header('content-range', `bytes */${stored.bytes}`).send();
+    if (range === undefined)
+      return reply.header('content-length', String(stored.bytes)).send(storage.open(row.storageKey));
+    return reply
+      .code(206)
+      .header('content-range', `bytes ${range.start}-${range.end}/${stored.bytes}`)
+      .header('content-length', String(range.end - range.start + 1))
+      .send(storage.open(row.storageKey, range));
   });
 }

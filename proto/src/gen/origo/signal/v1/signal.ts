@@ -727,6 +727,12 @@ export interface SignalResponse {
     | //
     /** The meeting ends soon at its plan's length cap; sent when control warns, and on joining after that. */
     { $case: "timeLimitWarning"; value: TimeLimitWarning }
+    | //
+    /**
+     * A recording of the room started or ended; sent to everyone in the room when it changes, and on
+     * joining a room that is being recorded.
+     */
+    { $case: "recordingChanged"; value: RecordingChanged }
     | undefined;
 }
 
@@ -1107,6 +1113,14 @@ export interface TimeLimitWarning {
   limitMinutes: number;
   /** The name of the organization's plan (what an admin would change). */
   planName: string;
+}
+
+/** Whether the room is being recorded. Every participant is told, so no one is recorded unknowingly. */
+export interface RecordingChanged {
+  /** True while a recording runs. */
+  recording: boolean;
+  /** The recording's id (the recording service's REST resource); empty when none runs. */
+  recordingId: string;
 }
 
 /** The server asks the client to leave or reconnect. */
@@ -2040,6 +2054,9 @@ export const SignalResponse: MessageFns<SignalResponse> = {
       case "timeLimitWarning":
         TimeLimitWarning.encode(message.message.value, writer.uint32(298).fork()).join();
         break;
+      case "recordingChanged":
+        RecordingChanged.encode(message.message.value, writer.uint32(306).fork()).join();
+        break;
     }
     return writer;
   },
@@ -2298,6 +2315,14 @@ export const SignalResponse: MessageFns<SignalResponse> = {
             message.message = { $case: "timeLimitWarning", value: TimeLimitWarning.decode(reader, reader.uint32()) };
             continue;
           }
+          case 38: {
+            if (tag !== 306) {
+              break;
+            }
+
+            message.message = { $case: "recordingChanged", value: RecordingChanged.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2416,6 +2441,10 @@ export const SignalResponse: MessageFns<SignalResponse> = {
         ? { $case: "timeLimitWarning", value: TimeLimitWarning.fromJSON(object.timeLimitWarning) }
         : isSet(object.time_limit_warning)
         ? { $case: "timeLimitWarning", value: TimeLimitWarning.fromJSON(object.time_limit_warning) }
+        : isSet(object.recordingChanged)
+        ? { $case: "recordingChanged", value: RecordingChanged.fromJSON(object.recordingChanged) }
+        : isSet(object.recording_changed)
+        ? { $case: "recordingChanged", value: RecordingChanged.fromJSON(object.recording_changed) }
         : undefined,
     };
   },
@@ -2481,6 +2510,8 @@ export const SignalResponse: MessageFns<SignalResponse> = {
       obj.typing = Typing.toJSON(message.message.value);
     } else if (message.message?.$case === "timeLimitWarning") {
       obj.timeLimitWarning = TimeLimitWarning.toJSON(message.message.value);
+    } else if (message.message?.$case === "recordingChanged") {
+      obj.recordingChanged = RecordingChanged.toJSON(message.message.value);
     }
     return obj;
   },
@@ -2666,6 +2697,12 @@ export const SignalResponse: MessageFns<SignalResponse> = {
       case "timeLimitWarning": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "timeLimitWarning", value: TimeLimitWarning.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "recordingChanged": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "recordingChanged", value: RecordingChanged.fromPartial(object.message.value) };
         }
         break;
       }
@@ -6497,6 +6534,95 @@ export const TimeLimitWarning: MessageFns<TimeLimitWarning> = {
     message.endsAtMs = object.endsAtMs ?? 0;
     message.limitMinutes = object.limitMinutes ?? 0;
     message.planName = object.planName ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordingChanged(): RecordingChanged {
+  return { recording: false, recordingId: "" };
+}
+
+export const RecordingChanged: MessageFns<RecordingChanged> = {
+  encode(message: RecordingChanged, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.recording !== false) {
+      writer.uint32(8).bool(message.recording);
+    }
+    if (message.recordingId !== "") {
+      writer.uint32(18).string(message.recordingId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordingChanged {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordingChanged();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.recording = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.recordingId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordingChanged {
+    return {
+      recording: isSet(object.recording) ? globalThis.Boolean(object.recording) : false,
+      recordingId: isSet(object.recordingId)
+        ? globalThis.String(object.recordingId)
+        : isSet(object.recording_id)
+        ? globalThis.String(object.recording_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RecordingChanged): unknown {
+    const obj: any = {};
+    if (message.recording !== false) {
+      obj.recording = message.recording;
+    }
+    if (message.recordingId !== "") {
+      obj.recordingId = message.recordingId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RecordingChanged>, I>>(base?: I): RecordingChanged {
+    return RecordingChanged.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RecordingChanged>, I>>(object: I): RecordingChanged {
+    const message = createBaseRecordingChanged();
+    message.recording = object.recording ?? false;
+    message.recordingId = object.recordingId ?? "";
     return message;
   },
 };

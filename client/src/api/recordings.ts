@@ -1,0 +1,38 @@
+// REST routes of platform/recording (src/http/routes.ts): a meeting's recordings, for its hosts. In the
+// meeting the host proves the host grant with the join token; afterwards the session cookie is enough.
+import { api } from './http.js';
+
+export type RecordingStatus = 'recording' | 'stopping' | 'ready' | 'failed';
+
+export interface Recording {
+  id: string;
+  meeting_id: string;
+  status: RecordingStatus;
+  started_at: string;
+  stopped_at: string | null;
+  duration_ms: number | null;
+  bytes: number | null;
+  error: string | null;
+}
+
+const bearer = (joinToken: string | undefined): Record<string, string> =>
+  joinToken === undefined ? {} : { authorization: `Bearer ${joinToken}` };
+
+export const recordingsApi = {
+  start: (meetingId: string, joinToken?: string) =>
+    api<Recording>(
+      'POST',
+      `/api/meetings/${encodeURIComponent(meetingId)}/recordings`,
+      {},
+      bearer(joinToken),
+    ),
+  stop: (recordingId: string, joinToken?: string) =>
+    api<Recording>('POST', `/api/recordings/${encodeURIComponent(recordingId)}/stop`, {}, bearer(joinToken)),
+  list: (meetingId: string) =>
+    api<{ recordings: Recording[] }>('GET', `/api/meetings/${encodeURIComponent(meetingId)}/recordings`).then(
+      (r) => r.recordings,
+    ),
+  remove: (recordingId: string) => api<void>('DELETE', `/api/recordings/${encodeURIComponent(recordingId)}`),
+  /** Where the browser plays or downloads a ready recording (the session cookie authorizes it). */
+  fileUrl: (recordingId: string) => `/api/recordings/${encodeURIComponent(recordingId)}/file`,
+};

@@ -1,0 +1,129 @@
+import { A, useParams } from '@solidjs/router';
+import { createResource, createSignal, For, Match, Show, Switch, type JSX } from 'solid-js';
+import { errorText } from '../api/http.js';
+import { meetingsApi } from '../api/meetings.js';
+import { recordingsApi, type Recording } from '../api/recordings.js';
+
+const when = (iso: string) => new Date(iso).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+
+function length(ms: number | null): string {
+  if (ms === null) return '';
+  const total = Math.round(ms / 1000);
+  const minutes = Math.floor(total / 60);
+  const seconds = total % 60;
+  return minutes > 0 ? `${minutes} min ${seconds} s` : `${seconds} s`;
+}
+
+function size(bytes: number | null): string {
+  if (bytes === null) return '';
+  return bytes >= 1_000_000 ? `${(bytes / 1_000_000).toFixed(1)} MB` : `${Math.ceil(bytes / 1000)} kB`;
+}
+
+const STATUS_TEXT: Record<Recording['status'], string> = {
+  recording: 'Recording now',
+  stopping: 'Being saved',
+  ready: 'Ready',
+  failed: 'Failed',
+};
+
+/**
+ * A meeting's recordings, for its hosts: each ready one plays here (the browser's own player, seeking by
+ * byte ranges) and can be downloaded or deleted. The recording service decides who may see them.
+ */
+export function RecordingsPage(): JSX.Element {
+  const params = useParams<{ id: string }>();
+  const [meeting] = createResource(
+    () => params.id,
+    (id) => meetingsApi.get(id),
+  );
+  const [recordings, { refetch }] = createResource(
+    () => params.id,
+    (id) => recordingsApi.list(id),
+  );
+  const [error, setError] = createSignal<string | null>(null);
+  const [playing, setPlaying] = createSignal<string | null>(null);
+
+  const remove = async (r: Recording) => {
+    if (!confirm(`Delete the recording of ${when(r.started_at)}? This cannot be undone.`)) return;
+    try {
+      await recordingsApi.remove(r.id);
+      setError(null);
+      if (playing() === r.id) setPlaying(null);
+      await refetch();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+
+  return (
+    <section class="recordings">
+      <p>
+        <A href="/dashboard">Back to meetings</A>
+      </p>
+      <h1>Recordings of {meeting()?.title ?? 'the meeting'}</h1>
+      <Show when={error() ?? (recordings.error ? errorText(recordings.error) : null)}>
+        {(message) => (
+          <p class="alert" role="alert">
+            {message()}
+          </p>
+        )}
+      </Show>
+      <Switch>
+        <Match when={recordings.loading}>
+          <p class="muted">Loading recordings</p>
+        </Match>
+        <Match when={recordings()?.length === 0}>
+          <p class="muted">This meeting has no recordings. A host starts one with Record in the meeting.</p>
+        </Match>
+        <Match when={recordings()}>
+          {(list) => (
+            <ul class="recording-list" aria-label="Recordings">
+              <For each={list()}>
+                {(r) => (
+                  <li class="card recording-item" data-recording-id={r.id}>
+                    <div class="recording-main">
+                      <h2>{when(r.started_at)}</h2>
+                      <p class="muted">
+                        {STATUS_TEXT[r.status]}
+                        <Show when={r.status === 'ready'}>
+                          {' '}
+                          - {length(r.duration_ms)}, {size(r.bytes)}
+                        </Show>
+                        <Show when={r.status === 'failed' && r.error}> - {r.error}</Show>
+                      </p>
+                    </div>
+                    <div class="meeting-actions">
+                      <Show when={r.status === 'ready'}>
+                        <button type="button" onClick={() => setPlaying(playing() === r.id ? null : r.id)}>
+                          {playing() === r.id ? 'Close player' : 'Play'}
+                        </button>
+                        <a class="button" href={recordingsApi.fileUrl(r.id)} download="">
+                          Download
+                        </a>
+                      </Show>
+                      <Show when={r.status === 'ready' || r.status === 'failed'}>
+                        <button type="button" class="danger" onClick={() => void remove(r)}>
+                          Delete
+                        </button>
+                      </Show>
+                    </div>
+                    <Show when={playing() === r.id}>
+                      <video
+                        class="recording-player"
+                        src={recordingsApi.fileUrl(r.id)}
+                        controls
+                        autoplay
+                        playsinline
+                        aria-label={`Recording of ${when(r.started_at)}`}
+                      />
+                    </Show>
+                  </li>
+                )}
+              </For>
+            </ul>
+          )}
+        </Match>
+      </Switch>
+    </section>
+  );
+}

@@ -1,0 +1,140 @@
+// Recording a meeting as people meet it, in Chromium through the whole platform with the recording role
+// and Debian's FFmpeg: the host presses Record, both people see that the meeting is being recorded, the
+// host stops it and the notice goes away for both. After the meeting the host opens its recordings from
+// the meeting's card on the dashboard and plays the recording in the page. Skips without FFmpeg outside CI.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../lib/chromium.js';
+import { controls, tile, waitVideoShown } from '../lib/seen.js';
+import { startStack, type Stack } from '../lib/stack.js';
+import { GUEST_NAME, HOST_NAME, TwoPeople } from '../lib/twoPeople.js';
+
+const DEADLINE = 60_000;
+const SCENARIO_TIMEOUT = 600_000;
+const ARTIFACTS = new URL('../artifacts/', import.meta.url).pathname;
+/** How long the meeting is recorded; the player must show about this much. */
+const RECORD_MS = 6_000;
+
+function ffmpegSkipReason(): string | undefined {
+  try {
+    execFileSync('ffmpeg', ['-hide_banner', '-version'], { stdio: 'ignore' });
+    return undefined;
+  } catch {
+    if (process.env['CI'] === 'true') throw new Error('FFmpeg is missing in CI (.ci/run installs it)');
+    return 'FFmpeg is not installed (apt-get install ffmpeg): skipping the recording e2e test';
+  }
+}
+
+const skip = ffmpegSkipReason();
+if (skip !== undefined) console.warn(`[e2e recording] ${skip}`);
+
+const banner = (page: Page) =>
+  page.getByRole('status').filter({ hasText: 'This meeting is being recorded.' });
+
+describe.skipIf(skip !== undefined)('recording a meeting', () => {
+  let browser: Browser | undefined;
+  let stack: Stack | undefined;
+  let people: TwoPeople | undefined;
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchChromium();
+    // An empty room ends after a second, so the meeting shows under past meetings soon after.
+    stack = await startStack({ ROOM_EMPTY_GRACE_MS: '1000' });
+  });
+
+  afterEach(async (ctx) => {
+    const current = people;
+    people = undefined;
+    if (ctx.task.result?.state === 'fail' && current !== undefined) {
+      for (const { label, page } of current.pages) {
+        if (page.isClosed()) continue;
+        await page.screenshot({ path: `${ARTIFACTS}failed-recording-${label}.png` }).catch(() => undefined);
+        const text = await page
+          .locator('body')
+          .innerText()
+          .catch(() => '');
+        console.error(`[${label}] at failure, ${page.url()}:\n${text.slice(0, 800)}`);
+      }
+    }
+    await current?.close();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it(
+    'the host records, everyone is told, and the host plays the recording afterwards',
+    async () => {
+      people = new TwoPeople(browser!, stack!.url, { deadlineMs: DEADLINE });
+      const { host, guest } = await people.meet();
+      await waitVideoShown(tile(host, GUEST_NAME), "the host sees the guest's camera", DEADLINE);
+      await waitVideoShown(tile(guest, HOST_NAME), "the guest sees the host's camera", DEADLINE);
+
+      // Only the host is offered Record.
+      expect(await guest.getByRole('button', { name: 'Record' }).count()).toBe(0);
+      await host.getByRole('button', { name: 'Record', exact: true }).click();
+      for (const page of [host, guest]) await banner(page).waitFor();
+      await host.screenshot({ path: `${ARTIFACTS}recording-host.png` });
+      await guest.screenshot({ path: `${ARTIFACTS}recording-guest.png` });
+      expect(await banner(guest).getByRole('button').count()).toBe(0);
+
+      const started = Date.now();
+      await host.waitForTimeout(RECORD_MS);
+      await banner(host).getByRole('button', { name: 'Stop recording' }).click();
+      for (const page of [host, guest]) await banner(page).waitFor({ state: 'detached' });
+      const recordedS = (Date.now() - started) / 1000;
+      await host.getByRole('button', { name: 'Record', exact: true }).waitFor();
+
+      await controls(guest).getByRole('button', { name: 'Leave' }).click();
+      await controls(host).getByRole('button', { name: 'Leave' }).click();
+
+      // Afterwards: the meeting's card on the dashboard (still live for a moment, then under past
+      // meetings) leads to its recordings, which play in the page.
+      await host.waitForURL(/\/ended\?/);
+      await host.goto('/dashboard');
+      await host.getByRole('link', { name: 'Recordings of Instant meeting' }).first().click();
+      await host.getByRole('heading', { name: 'Recordings of Instant meeting' }).waitFor();
+      const item = host.getByRole('list', { name: 'Recordings' }).getByRole('listitem').first();
+      await item.getByText(/^Ready - /).waitFor();
+      await item.getByRole('button', { name: 'Play' }).click();
+      const player = item.locator('video');
+      await host.waitForFunction(
+        (v) =>
+          v !== null && (v as HTMLVideoElement).currentTime > 1 && (v as HTMLVideoElement).videoWidth > 0,
+        await player.elementHandle(),
+        { timeout: DEADLINE },
+      );
+      const shown = await player.evaluate((v: HTMLVideoElement) => ({
+        width: v.videoWidth,
+        height: v.videoHeight,
+        duration: v.duration,
+      }));
+      await host.screenshot({ path: `${ARTIFACTS}recording-player.png` });
+      expect(shown.width).toBeGreaterThan(0);
+      expect(shown.height).toBeGreaterThan(0);
+      // A fragmented MP4 may report its length only once read to the end; when it does, it is about the
+      // time recorded (the recorder starts at the first keyframe, so a little less).
+      if (Number.isFinite(shown.duration)) {
+        expect(shown.duration).toBeGreaterThan(recordedS * 0.5);
+        expect(shown.duration).toBeLessThan(recordedS * 1.5);
+      }
+      const download = await item.getByRole('link', { name: 'Download' }).getAttribute('href');
+      const fetched = await host.evaluate(async (href) => {
+        const r = await fetch(href ?? '');
+        return {
+          status: r.status,
+          type: r.headers.get('content-type'),
+          bytes: (await r.arrayBuffer()).byteLength,
+        };
+      }, download);
+      expect(fetched).toMatchObject({ status: 200, type: 'video/mp4' });
+      expect(fetched.bytes).toBeGreaterThan(10_000);
+    },
+    SCENARIO_TIMEOUT,
+  );
+});
