@@ -11,7 +11,7 @@ import {
   type Logger,
   type ServiceMetrics,
 } from '@origo/kit';
-import { openDatabase, type DatabaseHandle } from '@origo/kit/db';
+import { databaseOpener, type DatabaseHandle } from '@origo/kit/db';
 import { createBusKv, type Bus, type BusKv, type Kv } from '@origo/kit/bus';
 import { NotificationRelay } from '@origo/notification-relay';
 import { Accounts } from './accounts.js';
@@ -36,21 +36,7 @@ export const AUTH_MIGRATIONS = fileURLToPath(new URL('../drizzle', import.meta.u
 export type AuthDatabase = DatabaseHandle<Schema>;
 
 /** Opens the auth database (PGlite under dataDir, or PostgreSQL schema `auth` when databaseUrl is set). */
-export function openAuthDatabase(options: {
-  databaseUrl?: string | undefined;
-  dataDir?: string | undefined;
-  logger?: Logger | undefined;
-  service?: string;
-}): Promise<AuthDatabase> {
-  return openDatabase({
-    service: options.service ?? 'auth',
-    schema,
-    migrationsFolder: AUTH_MIGRATIONS,
-    databaseUrl: options.databaseUrl,
-    dataDir: options.dataDir,
-    logger: options.logger,
-  });
-}
+export const openAuthDatabase = databaseOpener('auth', schema, AUTH_MIGRATIONS);
 
 export interface AuthServiceDeps {
   /** An open database (the caller closes it), or how to open one (the service closes it). */

@@ -11,7 +11,7 @@ import {
   type ServiceMetrics,
 } from '@origo/kit';
 import type { Bus, Unsubscribe } from '@origo/kit/bus';
-import { openDatabase, type DatabaseHandle, type DbLogger } from '@origo/kit/db';
+import { databaseOpener, type DatabaseHandle } from '@origo/kit/db';
 import { installAccessControl, type PrincipalResolver } from '@origo/auth/client';
 import { ROOM_EVENTS_CHANNEL, roomEventMessageSchema } from '@origo/control/contracts';
 import type { Schema } from './audit.js';
@@ -30,22 +30,7 @@ export const BILLING_MIGRATIONS = fileURLToPath(new URL('../drizzle', import.met
 export type BillingDatabase = DatabaseHandle<Schema>;
 
 /** Opens the billing database (PostgreSQL with a URL, else PGlite in `dataDir`) and migrates it. */
-export function openBillingDatabase(options: {
-  databaseUrl?: string | undefined;
-  dataDir?: string | undefined;
-  logger?: DbLogger;
-  /** PostgreSQL schema name; tests use a unique one per run. Default `billing`. */
-  service?: string;
-}): Promise<BillingDatabase> {
-  return openDatabase({
-    service: options.service ?? 'billing',
-    schema,
-    migrationsFolder: BILLING_MIGRATIONS,
-    databaseUrl: options.databaseUrl,
-    dataDir: options.dataDir,
-    logger: options.logger,
-  });
-}
+export const openBillingDatabase = databaseOpener('billing', schema, BILLING_MIGRATIONS);
 
 export interface BillingServiceDeps {
   database: BillingDatabase;

@@ -11,7 +11,7 @@ import {
   type ServiceMetrics,
 } from '@origo/kit';
 import type { Bus } from '@origo/kit/bus';
-import { openDatabase, type DatabaseHandle, type DbLogger } from '@origo/kit/db';
+import { databaseOpener, type DatabaseHandle } from '@origo/kit/db';
 import type { CallerResolver } from '@origo/control/meeting-access';
 import type { Schema } from './audit.js';
 import { ChatStore } from './chat-store.js';
@@ -29,22 +29,7 @@ export const CHAT_MIGRATIONS = fileURLToPath(new URL('../drizzle', import.meta.u
 export type ChatDatabase = DatabaseHandle<Schema>;
 
 /** Opens the chat database (PostgreSQL with a URL, else PGlite in `dataDir`) and migrates it. */
-export function openChatDatabase(options: {
-  databaseUrl?: string | undefined;
-  dataDir?: string | undefined;
-  logger?: DbLogger;
-  /** PostgreSQL schema name; tests use a unique one per run. Default `chat`. */
-  service?: string;
-}): Promise<ChatDatabase> {
-  return openDatabase({
-    service: options.service ?? 'chat',
-    schema,
-    migrationsFolder: CHAT_MIGRATIONS,
-    databaseUrl: options.databaseUrl,
-    dataDir: options.dataDir,
-    logger: options.logger,
-  });
-}
+export const openChatDatabase = databaseOpener('chat', schema, CHAT_MIGRATIONS);
 
 export interface ChatServiceDeps {
   database: ChatDatabase;

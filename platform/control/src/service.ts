@@ -13,7 +13,7 @@ import {
   type ServiceMetrics,
 } from '@origo/kit';
 import type { BusKv } from '@origo/kit/bus';
-import { openDatabase, type DatabaseHandle, type DbLogger } from '@origo/kit/db';
+import { databaseOpener, type DatabaseHandle } from '@origo/kit/db';
 import { installAccessControl, refuseEndedSessions, type PrincipalResolver } from './access.js';
 import type { Schema } from './audit.js';
 import { defaultSettings, type ControlSettings } from './config.js';
@@ -41,22 +41,7 @@ export const CONTROL_MIGRATIONS = fileURLToPath(new URL('../drizzle', import.met
 export type ControlDatabase = DatabaseHandle<Schema>;
 
 /** Opens the control database (PostgreSQL with a URL, else PGlite in `dataDir`) and migrates it. */
-export function openControlDatabase(options: {
-  databaseUrl?: string | undefined;
-  dataDir?: string | undefined;
-  logger?: DbLogger;
-  /** PostgreSQL schema name; tests use a unique one per run. Default `control`. */
-  service?: string;
-}): Promise<ControlDatabase> {
-  return openDatabase({
-    service: options.service ?? 'control',
-    schema,
-    migrationsFolder: CONTROL_MIGRATIONS,
-    databaseUrl: options.databaseUrl,
-    dataDir: options.dataDir,
-    logger: options.logger,
-  });
-}
+export const openControlDatabase = databaseOpener('control', schema, CONTROL_MIGRATIONS);
 
 export interface ControlServiceDeps {
   database: ControlDatabase;

@@ -10,7 +10,7 @@ import {
   type Logger,
   type ServiceMetrics,
 } from '@origo/kit';
-import { openDatabase, type DatabaseHandle, type DbLogger } from '@origo/kit/db';
+import { databaseOpener, type DatabaseHandle } from '@origo/kit/db';
 import { installAccessControl, type PrincipalResolver } from '@origo/auth/client';
 import type { Schema } from './audit.js';
 import { createLocalOutboxSender, createSmtpSender } from './channels/email.js';
@@ -33,22 +33,7 @@ export const NOTIFICATION_MIGRATIONS = fileURLToPath(new URL('../drizzle', impor
 export type NotificationDatabase = DatabaseHandle<Schema>;
 
 /** Opens the notification database (PostgreSQL with a URL, else PGlite in `dataDir`) and migrates it. */
-export function openNotificationDatabase(options: {
-  databaseUrl?: string | undefined;
-  dataDir?: string | undefined;
-  logger?: DbLogger;
-  /** PostgreSQL schema name; tests use a unique one per run. Default `notification`. */
-  service?: string;
-}): Promise<NotificationDatabase> {
-  return openDatabase({
-    service: options.service ?? 'notification',
-    schema,
-    migrationsFolder: NOTIFICATION_MIGRATIONS,
-    databaseUrl: options.databaseUrl,
-    dataDir: options.dataDir,
-    logger: options.logger,
-  });
-}
+export const openNotificationDatabase = databaseOpener('notification', schema, NOTIFICATION_MIGRATIONS);
 
 export interface NotificationServiceDeps {
   database: NotificationDatabase;

@@ -9,7 +9,7 @@ import {
   type Logger,
   type ServiceMetrics,
 } from '@origo/kit';
-import { openDatabase, type DatabaseHandle, type DbLogger } from '@origo/kit/db';
+import { databaseOpener, type DatabaseHandle } from '@origo/kit/db';
 import type { Bus } from '@origo/kit/bus';
 import { ROOM_COMMANDS_CHANNEL, type RoomCommand } from '@origo/control/contracts';
 import type { CallerResolver } from '@origo/control/meeting-access';
@@ -28,22 +28,7 @@ export const RECORDING_MIGRATIONS = fileURLToPath(new URL('../drizzle', import.m
 export type RecordingDatabase = DatabaseHandle<typeof schema>;
 
 /** Opens the recording database (PostgreSQL with a URL, else PGlite in `dataDir`) and migrates it. */
-export function openRecordingDatabase(options: {
-  databaseUrl?: string | undefined;
-  dataDir?: string | undefined;
-  logger?: DbLogger;
-  /** PostgreSQL schema name; tests use a unique one per run. Default `recording`. */
-  service?: string;
-}): Promise<RecordingDatabase> {
-  return openDatabase({
-    service: options.service ?? 'recording',
-    schema,
-    migrationsFolder: RECORDING_MIGRATIONS,
-    databaseUrl: options.databaseUrl,
-    dataDir: options.dataDir,
-    logger: options.logger,
-  });
-}
+export const openRecordingDatabase = databaseOpener('recording', schema, RECORDING_MIGRATIONS);
 
 export interface RecordingServiceDeps {
   database: RecordingDatabase;

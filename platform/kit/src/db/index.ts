@@ -1,4 +1,4 @@
-export { openDatabase } from './open.js';
+export { databaseOpener, openDatabase } from './open.js';
 export { DatabaseConnectionError, InvalidStateError, MigrationError } from './errors.js';
 export { MIGRATIONS_TABLE } from './migrate.js';
 export { isDatabaseUnavailable } from './unavailable.js';
@@ -7,6 +7,7 @@ export type {
   DatabaseHandle,
   DbLogger,
   OpenDatabaseOptions,
+  ServiceDatabaseLocation,
   Transaction,
   TransactionConfig,
 } from './types.js';

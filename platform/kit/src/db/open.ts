@@ -5,7 +5,14 @@ import type { PgTransactionConfig } from 'drizzle-orm/pg-core';
 import { DatabaseConnectionError, InvalidStateError } from './errors.js';
 import { applyMigrations, loadMigrations } from './migrate.js';
 import { redactUrl, scrubPassword } from '../redact-url.js';
-import type { Database, DatabaseHandle, DbLogger, OpenDatabaseOptions, Transaction } from './types.js';
+import type {
+  Database,
+  DatabaseHandle,
+  DbLogger,
+  OpenDatabaseOptions,
+  ServiceDatabaseLocation,
+  Transaction,
+} from './types.js';
 
 const SERVICE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -208,4 +215,24 @@ export async function openDatabase<TSchema extends Record<string, unknown>>(
       return closing;
     },
   };
+}
+
+/**
+ * A service's database opener: its name, drizzle schema and committed migrations fixed here, the location
+ * (PostgreSQL URL or PGlite folder) left to the caller. Every service exports one (`openChatDatabase`, ...).
+ */
+export function databaseOpener<TSchema extends Record<string, unknown>>(
+  service: string,
+  schema: TSchema,
+  migrationsFolder: string,
+): (location: ServiceDatabaseLocation) => Promise<DatabaseHandle<TSchema>> {
+  return (location) =>
+    openDatabase({
+      service: location.service ?? service,
+      schema,
+      migrationsFolder,
+      databaseUrl: location.databaseUrl,
+      dataDir: location.dataDir,
+      logger: location.logger,
+    });
 }

@@ -54,3 +54,12 @@ export interface DatabaseHandle<TSchema extends Record<string, unknown>> {
   /** Closes the client or pool; safe to call more than once. */
   close(): Promise<void>;
 }
+
+/** Where a service's database is: what its role or a test chooses (the schema and migrations are fixed). */
+export interface ServiceDatabaseLocation {
+  databaseUrl?: string | undefined;
+  dataDir?: string | undefined;
+  logger?: DbLogger | undefined;
+  /** PostgreSQL schema name; tests use a unique one per run. Default the service's name. */
+  service?: string;
+}
