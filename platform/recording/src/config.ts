@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { env } from '@origo/kit';
+import { ConfigError, env } from '@origo/kit';
+import type { S3StorageOptions } from './s3Storage.js';
 
 /**
  * Environment variables of the recording role (besides the common ones: ORIGO_DATA, DATABASE_URL, REDIS_URL,
@@ -27,5 +28,38 @@ export const recordingConfigSchema = z.object({
   RECORDING_X264_PRESET: z
     .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'])
     .default('veryfast'),
+  /** Store recordings in this S3 bucket instead of ORIGO_DATA/recordings. */
+  S3_BUCKET: z.string().min(3).max(63).optional(),
+  /** An S3-compatible store's URL (MinIO, Ceph RGW, ...); unset: AWS. */
+  S3_ENDPOINT: env.url(['http', 'https']).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  /** Credentials; unset: the SDK's default chain (environment, instance or pod role). */
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Key prefix inside the bucket. */
+  S3_PREFIX: z
+    .string()
+    .regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or folder names each ending in /')
+    .default(''),
 });
 export type RecordingEnvConfig = z.infer<typeof recordingConfigSchema>;
+
+/** The S3 store the configuration names, or undefined for the local folder. */
+export function s3OptionsFrom(config: RecordingEnvConfig): S3StorageOptions | undefined {
+  if (config.S3_BUCKET === undefined) return undefined;
+  if ((config.S3_ACCESS_KEY_ID === undefined) !== (config.S3_SECRET_ACCESS_KEY === undefined))
+    throw new ConfigError(
+      config.S3_ACCESS_KEY_ID === undefined ? 'S3_ACCESS_KEY_ID' : 'S3_SECRET_ACCESS_KEY',
+      'is required with the other S3 credential',
+    );
+  return {
+    bucket: config.S3_BUCKET,
+    prefix: config.S3_PREFIX,
+    endpoint: config.S3_ENDPOINT,
+    region: config.S3_REGION,
+    credentials:
+      config.S3_ACCESS_KEY_ID !== undefined && config.S3_SECRET_ACCESS_KEY !== undefined
+        ? { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY }
+        : undefined,
+  };
+}

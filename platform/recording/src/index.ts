@@ -1,6 +1,13 @@
 // Public entry of @origo/recording.
 export { Recorder, NothingToRecordError, type RecorderOptions, type RecordingResult } from './Recorder.js';
-export { LocalStorage, checkKey, type RecordingStorage, type StoredObject } from './storage.js';
+export {
+  LocalStorage,
+  checkKey,
+  type ByteRange,
+  type RecordingStorage,
+  type StoredObject,
+} from './storage.js';
+export { S3Storage, type S3StorageOptions } from './s3Storage.js';
 export { grpcForwarder, placementLocator, type RtpForwarder, type RoomLocator } from './forwarder.js';
 export {
   buildSdp,

@@ -2,10 +2,11 @@ import { join } from 'node:path';
 import { ADDRESS, Held, roleBasics, serviceUrl, type RoleDefinition } from '@origo/kit';
 import { createBusKv } from '@origo/kit/bus';
 import { createRemoteMeetingAccess } from '@origo/control/meeting-access';
-import { recordingConfigSchema } from './config.js';
+import { recordingConfigSchema, s3OptionsFrom } from './config.js';
 import { grpcForwarder, placementLocator } from './forwarder.js';
 import { RecordingManager } from './manager.js';
 import { createRecordingService, openRecordingDatabase } from './service.js';
+import { S3Storage } from './s3Storage.js';
 import { LocalStorage } from './storage.js';
 
 /**
@@ -21,8 +22,13 @@ export const recordingRole: RoleDefinition = {
     const { config, common, logger, metrics } = roleBasics(ctx, 'recording', recordingConfigSchema);
     const authUrl = serviceUrl(ctx, 'AUTH_URL', config.AUTH_URL, ADDRESS.authHttp);
     const controlUrl = serviceUrl(ctx, 'CONTROL_URL', config.CONTROL_URL, ADDRESS.controlHttp);
+    const s3 = s3OptionsFrom(config);
     const held = new Held();
     const { service, bound } = await held.during(async () => {
+      const storage =
+        s3 === undefined
+          ? new LocalStorage(join(common.ORIGO_DATA, 'recordings'))
+          : held.add(new S3Storage(s3), (s) => s.close());
       const database = held.add(
         await openRecordingDatabase({
           databaseUrl: common.DATABASE_URL,
@@ -49,7 +55,7 @@ export const recordingRole: RoleDefinition = {
       const service = held.add(
         await createRecordingService({
           database,
-          storage: new LocalStorage(join(common.ORIGO_DATA, 'recordings')),
+          storage,
           forwarder: grpcForwarder(placementLocator(busKv.kv)),
           resolveCaller,
           bus: busKv.bus,

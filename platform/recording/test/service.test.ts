@@ -13,170 +13,185 @@ import {
   type RecordingDatabase,
   type RecordingService,
 } from '../src/service.js';
-import { LocalStorage } from '../src/storage.js';
+import { S3Storage } from '../src/s3Storage.js';
+import { LocalStorage, type RecordingStorage } from '../src/storage.js';
 import { ffmpegMissing, ffprobe, mediaRoom, type MediaRoom } from './helpers.js';
+import { startS3, type S3Peer } from './s3.js';
 
 const missing = await ffmpegMissing();
 if (missing !== null) console.warn(`Skipping the recording service media tests: ${missing}`);
 
-describe.skipIf(missing !== null)('recording a meeting over REST', () => {
-  let room: MediaRoom;
-  let dir: string;
-  let database: RecordingDatabase;
-  let service: RecordingService;
-  let base: string;
-  let tokens: Awaited<ReturnType<typeof joinTokenIssuer>>;
-  let busKv: BusKv;
-  const roomCommands: Record<string, unknown>[] = [];
+describe.skipIf(missing !== null).each(['local', 's3'] as const)(
+  'recording a meeting over REST, stored %s',
+  (kind) => {
+    let room: MediaRoom;
+    let dir: string;
+    let s3: S3Peer | undefined;
+    let storage: RecordingStorage;
+    let database: RecordingDatabase;
+    let service: RecordingService;
+    let base: string;
+    let tokens: Awaited<ReturnType<typeof joinTokenIssuer>>;
+    let busKv: BusKv;
+    const roomCommands: Record<string, unknown>[] = [];
 
-  beforeAll(async () => {
-    busKv = await createBusKv({});
-    await busKv.bus.subscribe(ROOM_COMMANDS_CHANNEL, (m) => {
-      roomCommands.push(m as Record<string, unknown>);
+    beforeAll(async () => {
+      busKv = await createBusKv({});
+      await busKv.bus.subscribe(ROOM_COMMANDS_CHANNEL, (m) => {
+        roomCommands.push(m as Record<string, unknown>);
+      });
+      dir = await mkdtemp(join(tmpdir(), 'origo-rec-svc-'));
+      tokens = await joinTokenIssuer();
+      room = await mediaRoom('mtg_rest', ['alice', 'bob']);
+      if (kind === 's3') s3 = await startS3();
+      storage = s3 === undefined ? new LocalStorage(join(dir, 'recordings')) : new S3Storage(s3.options);
+      database = await openRecordingDatabase({ dataDir: 'memory://' });
+      service = await createRecordingService({
+        database,
+        storage,
+        forwarder: grpcForwarder(async (roomId) => {
+          if (roomId !== room.roomId) throw new Error('no such room');
+          return room.grpcAddress;
+        }),
+        resolveCaller: createCallerResolver({
+          joinTokenKeys: tokens.keys,
+          resolvePrincipal: () => Promise.resolve(null),
+          meetingLookup: () => Promise.reject(new Error('no control in this test')),
+        }),
+        workDir: join(dir, 'work'),
+        rtpHost: '127.0.0.1',
+        composite: { preset: 'ultrafast', width: 640, height: 360 },
+        bus: busKv.bus,
+      });
+      base = (await service.listen()).http;
     });
-    dir = await mkdtemp(join(tmpdir(), 'origo-rec-svc-'));
-    tokens = await joinTokenIssuer();
-    room = await mediaRoom('mtg_rest', ['alice', 'bob']);
-    database = await openRecordingDatabase({ dataDir: 'memory://' });
-    service = await createRecordingService({
-      database,
-      storage: new LocalStorage(join(dir, 'recordings')),
-      forwarder: grpcForwarder(async (roomId) => {
-        if (roomId !== room.roomId) throw new Error('no such room');
-        return room.grpcAddress;
-      }),
-      resolveCaller: createCallerResolver({
-        joinTokenKeys: tokens.keys,
-        resolvePrincipal: () => Promise.resolve(null),
-        meetingLookup: () => Promise.reject(new Error('no control in this test')),
-      }),
-      workDir: join(dir, 'work'),
-      rtpHost: '127.0.0.1',
-      composite: { preset: 'ultrafast', width: 640, height: 360 },
-      bus: busKv.bus,
+    afterAll(async () => {
+      await service?.close();
+      await database?.close();
+      await busKv?.close();
+      await room?.close();
+      if (storage instanceof S3Storage) storage.close();
+      await s3?.close();
+      if (dir) await rm(dir, { recursive: true, force: true });
     });
-    base = (await service.listen()).http;
-  });
-  afterAll(async () => {
-    await service?.close();
-    await database?.close();
-    await busKv?.close();
-    await room?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
 
-  const call = async (method: string, path: string, token?: string) => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      body: text.length > 0 ? (JSON.parse(text) as Record<string, unknown>) : {},
+    const call = async (method: string, path: string, token?: string) => {
+      const response = await fetch(`${base}${path}`, {
+        method,
+        headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      });
+      const text = await response.text();
+      return {
+        status: response.status,
+        body: text.length > 0 ? (JSON.parse(text) as Record<string, unknown>) : {},
+      };
     };
-  };
 
-  it('lets only a host start a recording; the others are refused and nothing starts', async () => {
-    const guest = await tokens.sign({ identity: 'bob', room: 'mtg_rest' });
-    expect((await call('POST', '/api/meetings/mtg_rest/recordings')).status).toBe(401);
-    expect((await call('POST', '/api/meetings/mtg_rest/recordings', guest)).status).toBe(403);
-    const otherRoomHost = await tokens.sign({ identity: 'carol', room: 'mtg_other', host: true });
-    expect((await call('POST', '/api/meetings/mtg_rest/recordings', otherRoomHost)).status).toBe(403);
-    expect((await call('GET', '/api/meetings/mtg_rest/recordings', guest)).status).toBe(403);
-    const host = await tokens.sign({ identity: 'alice', room: 'mtg_rest', host: true });
-    expect((await call('GET', '/api/meetings/mtg_rest/recordings', host)).body).toEqual({ recordings: [] });
-  });
-
-  it('starts, lists, stops, serves and deletes a recording, each step audited', async () => {
-    const host = await tokens.sign({ identity: 'alice', room: 'mtg_rest', host: true });
-    const started = await call('POST', '/api/meetings/mtg_rest/recordings', host);
-    expect(started.status).toBe(201);
-    expect(started.body).toMatchObject({ meeting_id: 'mtg_rest', status: 'recording', created_by: 'alice' });
-    expect(started.body['tracks']).toHaveLength(4);
-    const id = started.body['id'] as string;
-    expect((await call('POST', '/api/meetings/mtg_rest/recordings', host)).status).toBe(409);
-    // The room is told (signaling shows everyone a banner), through control's room-commands channel.
-    const told = (recording: boolean) =>
-      roomCommands.find((c) => c['type'] === 'recording_changed' && c['recording'] === recording);
-    await expect
-      .poll(() => told(true), { timeout: 10_000 })
-      .toMatchObject({ room: 'mtg_rest', recording_id: id });
-
-    await new Promise((r) => setTimeout(r, 4000));
-    const stopped = await call('POST', `/api/recordings/${id}/stop`, host);
-    expect(stopped.status).toBe(200);
-    expect(stopped.body).toMatchObject({ status: 'ready', download_url: `/api/recordings/${id}/file` });
-    expect(stopped.body['bytes'] as number).toBeGreaterThan(1000);
-
-    const download = await fetch(`${base}/api/recordings/${id}/file`, {
-      headers: { authorization: `Bearer ${host}` },
+    it('lets only a host start a recording; the others are refused and nothing starts', async () => {
+      const guest = await tokens.sign({ identity: 'bob', room: 'mtg_rest' });
+      expect((await call('POST', '/api/meetings/mtg_rest/recordings')).status).toBe(401);
+      expect((await call('POST', '/api/meetings/mtg_rest/recordings', guest)).status).toBe(403);
+      const otherRoomHost = await tokens.sign({ identity: 'carol', room: 'mtg_other', host: true });
+      expect((await call('POST', '/api/meetings/mtg_rest/recordings', otherRoomHost)).status).toBe(403);
+      expect((await call('GET', '/api/meetings/mtg_rest/recordings', guest)).status).toBe(403);
+      const host = await tokens.sign({ identity: 'alice', room: 'mtg_rest', host: true });
+      expect((await call('GET', '/api/meetings/mtg_rest/recordings', host)).body).toEqual({ recordings: [] });
     });
-    expect(download.status).toBe(200);
-    expect(download.headers.get('content-type')).toBe('video/mp4');
-    expect(told(false)).toMatchObject({ room: 'mtg_rest', recording_id: id });
-    const file = join(dir, 'downloaded.mp4');
-    await writeFile(file, Buffer.from(await download.arrayBuffer()));
-    const probe = await ffprobe(file);
-    expect(probe.video).toHaveLength(1);
-    expect(probe.audio).toHaveLength(1);
-    expect(probe.durationS).toBeGreaterThan(3);
-    expect(probe.durationS).toBeLessThan(5);
 
-    // A player seeks with byte ranges.
-    const whole = Buffer.from(
-      await (
-        await fetch(`${base}/api/recordings/${id}/file`, {
-          headers: { authorization: `Bearer ${host}` },
-        })
-      ).arrayBuffer(),
-    );
-    const part = await fetch(`${base}/api/recordings/${id}/file`, {
-      headers: { authorization: `Bearer ${host}`, range: 'bytes=100-299' },
+    it('starts, lists, stops, serves and deletes a recording, each step audited', async () => {
+      const host = await tokens.sign({ identity: 'alice', room: 'mtg_rest', host: true });
+      const started = await call('POST', '/api/meetings/mtg_rest/recordings', host);
+      expect(started.status).toBe(201);
+      expect(started.body).toMatchObject({
+        meeting_id: 'mtg_rest',
+        status: 'recording',
+        created_by: 'alice',
+      });
+      expect(started.body['tracks']).toHaveLength(4);
+      const id = started.body['id'] as string;
+      expect((await call('POST', '/api/meetings/mtg_rest/recordings', host)).status).toBe(409);
+      // The room is told (signaling shows everyone a banner), through control's room-commands channel.
+      const told = (recording: boolean) =>
+        roomCommands.find((c) => c['type'] === 'recording_changed' && c['recording'] === recording);
+      await expect
+        .poll(() => told(true), { timeout: 10_000 })
+        .toMatchObject({ room: 'mtg_rest', recording_id: id });
+
+      await new Promise((r) => setTimeout(r, 4000));
+      const stopped = await call('POST', `/api/recordings/${id}/stop`, host);
+      expect(stopped.status).toBe(200);
+      expect(stopped.body).toMatchObject({ status: 'ready', download_url: `/api/recordings/${id}/file` });
+      expect(stopped.body['bytes'] as number).toBeGreaterThan(1000);
+
+      const download = await fetch(`${base}/api/recordings/${id}/file`, {
+        headers: { authorization: `Bearer ${host}` },
+      });
+      expect(download.status).toBe(200);
+      expect(download.headers.get('content-type')).toBe('video/mp4');
+      expect(told(false)).toMatchObject({ room: 'mtg_rest', recording_id: id });
+      const file = join(dir, 'downloaded.mp4');
+      await writeFile(file, Buffer.from(await download.arrayBuffer()));
+      const probe = await ffprobe(file);
+      expect(probe.video).toHaveLength(1);
+      expect(probe.audio).toHaveLength(1);
+      expect(probe.durationS).toBeGreaterThan(3);
+      expect(probe.durationS).toBeLessThan(5);
+
+      // A player seeks with byte ranges.
+      const whole = Buffer.from(
+        await (
+          await fetch(`${base}/api/recordings/${id}/file`, {
+            headers: { authorization: `Bearer ${host}` },
+          })
+        ).arrayBuffer(),
+      );
+      const part = await fetch(`${base}/api/recordings/${id}/file`, {
+        headers: { authorization: `Bearer ${host}`, range: 'bytes=100-299' },
+      });
+      expect(part.status).toBe(206);
+      expect(part.headers.get('content-range')).toBe(`bytes 100-299/${whole.length}`);
+      expect(Buffer.from(await part.arrayBuffer())).toEqual(whole.subarray(100, 300));
+      const beyond = await fetch(`${base}/api/recordings/${id}/file`, {
+        headers: { authorization: `Bearer ${host}`, range: `bytes=${whole.length}-` },
+      });
+      expect(beyond.status).toBe(416);
+
+      const list = await call('GET', '/api/meetings/mtg_rest/recordings', host);
+      expect((list.body['recordings'] as { id: string }[]).map((r) => r.id)).toEqual([id]);
+      const guest = await tokens.sign({ identity: 'bob', room: 'mtg_rest' });
+      expect((await call('GET', `/api/recordings/${id}/file`, guest)).status).toBe(403);
+      expect((await call('DELETE', `/api/recordings/${id}`, guest)).status).toBe(403);
+
+      expect((await call('DELETE', `/api/recordings/${id}`, host)).status).toBe(204);
+      expect((await call('GET', `/api/recordings/${id}`, host)).status).toBe(404);
+      expect(await storage.stat(`mtg_rest/${id}.mp4`)).toBeNull();
+      const audit = await service.store.auditOf(id);
+      expect(audit.map((a) => [a.action, a.actor])).toEqual([
+        ['recording.started', 'alice'],
+        ['recording.stopped', 'alice'],
+        ['recording.ready', 'service:recording'],
+        ['recording.deleted', 'alice'],
+      ]);
     });
-    expect(part.status).toBe(206);
-    expect(part.headers.get('content-range')).toBe(`bytes 100-299/${whole.length}`);
-    expect(Buffer.from(await part.arrayBuffer())).toEqual(whole.subarray(100, 300));
-    const beyond = await fetch(`${base}/api/recordings/${id}/file`, {
-      headers: { authorization: `Bearer ${host}`, range: `bytes=${whole.length}-` },
+
+    it('reports not ready with a clear message when FFmpeg is missing', async () => {
+      const broken = await createRecordingService({
+        database,
+        storage,
+        forwarder: grpcForwarder(async () => room.grpcAddress),
+        resolveCaller: () => Promise.reject(new Error('unused')),
+        workDir: join(dir, 'work2'),
+        rtpHost: '127.0.0.1',
+        ffmpeg: '/nonexistent/ffmpeg',
+      });
+      try {
+        const url = (await broken.listen()).http;
+        const response = await fetch(`${url}/health/ready`);
+        expect(response.status).toBe(503);
+        expect(await response.text()).toContain('FFmpeg not found (/nonexistent/ffmpeg)');
+      } finally {
+        await broken.close();
+      }
     });
-    expect(beyond.status).toBe(416);
-
-    const list = await call('GET', '/api/meetings/mtg_rest/recordings', host);
-    expect((list.body['recordings'] as { id: string }[]).map((r) => r.id)).toEqual([id]);
-    const guest = await tokens.sign({ identity: 'bob', room: 'mtg_rest' });
-    expect((await call('GET', `/api/recordings/${id}/file`, guest)).status).toBe(403);
-    expect((await call('DELETE', `/api/recordings/${id}`, guest)).status).toBe(403);
-
-    expect((await call('DELETE', `/api/recordings/${id}`, host)).status).toBe(204);
-    expect((await call('GET', `/api/recordings/${id}`, host)).status).toBe(404);
-    expect(await new LocalStorage(join(dir, 'recordings')).stat(`mtg_rest/${id}.mp4`)).toBeNull();
-    const audit = await service.store.auditOf(id);
-    expect(audit.map((a) => [a.action, a.actor])).toEqual([
-      ['recording.started', 'alice'],
-      ['recording.stopped', 'alice'],
-      ['recording.ready', 'service:recording'],
-      ['recording.deleted', 'alice'],
-    ]);
-  });
-
-  it('reports not ready with a clear message when FFmpeg is missing', async () => {
-    const broken = await createRecordingService({
-      database,
-      storage: new LocalStorage(join(dir, 'recordings')),
-      forwarder: grpcForwarder(async () => room.grpcAddress),
-      resolveCaller: () => Promise.reject(new Error('unused')),
-      workDir: join(dir, 'work2'),
-      rtpHost: '127.0.0.1',
-      ffmpeg: '/nonexistent/ffmpeg',
-    });
-    try {
-      const url = (await broken.listen()).http;
-      const response = await fetch(`${url}/health/ready`);
-      expect(response.status).toBe(503);
-      expect(await response.text()).toContain('FFmpeg not found (/nonexistent/ffmpeg)');
-    } finally {
-      await broken.close();
-    }
-  });
-});
+  },
+);
