@@ -1,5 +1,5 @@
 // The HTTP routes on the signaling port: `/health/live`, `/health/ready` (an SFU worker answers, the
-// store answers, not draining) and `/metrics`; anything else is a 404. They share the WebSocket port so the
+// store answers, control's join-token keys can be had, not draining) and `/metrics`; anything else is a 404. They share the WebSocket port so the
 // tier stays a single port behind the gateway and the ingress.
 import type { Logger, ServiceMetrics } from '@origo/kit';
 import type { BusKv } from '@origo/kit/bus';
@@ -12,6 +12,8 @@ export interface ProbeDeps {
   pool: SfuPool;
   busKv: BusKv;
   draining: () => boolean;
+  /** 'ok' while join tokens can be verified (control's keys are at hand); else why not. */
+  keysReady?: () => Promise<string>;
 }
 
 export function mountProbes(app: TemplatedApp, deps: ProbeDeps): void {
@@ -50,7 +52,7 @@ export function mountProbes(app: TemplatedApp, deps: ProbeDeps): void {
       const checks: Record<string, string> = {};
       const draining = deps.draining();
       if (draining) checks['lifecycle'] = 'draining';
-      const [sfu, bus] = await Promise.all([
+      const [sfu, bus, keys] = await Promise.all([
         pool.loads(1000).then(
           (loads) => (loads.length > 0 ? 'ok' : 'no SFU worker answers'),
           (err: unknown) => String(err),
@@ -59,10 +61,14 @@ export function mountProbes(app: TemplatedApp, deps: ProbeDeps): void {
           () => 'ok',
           (err: unknown) => (err instanceof Error ? err.message : String(err)),
         ),
+        deps.keysReady === undefined
+          ? Promise.resolve('ok')
+          : withTimeout(deps.keysReady(), 1500).catch((err: unknown) => String(err)),
       ]);
       checks['sfu'] = sfu;
       checks['store'] = bus;
-      const ok = !draining && sfu === 'ok' && bus === 'ok';
+      if (deps.keysReady !== undefined) checks['join_token_keys'] = keys;
+      const ok = !draining && sfu === 'ok' && bus === 'ok' && keys === 'ok';
       return {
         status: ok ? '200 OK' : '503 Service Unavailable',
         type: 'application/json',

@@ -40,6 +40,7 @@ export interface ReporterOptions {
 }
 
 const FIRST_BACKOFF_MS = 250;
+const UNREACHABLE_WARN_EVERY_MS = 30_000;
 
 /** Reports to the control service at `address()` (re-read per attempt: it may appear later). */
 export function grpcRoomEventReporter(
@@ -60,6 +61,26 @@ export function grpcRoomEventReporter(
     }
     return client.client;
   };
+  // An unreachable control (a wrong CONTROL_GRPC_ADDRESS, an outage) is said at once, then every
+  // half minute while it lasts, and its end once: reports wait and retry meanwhile.
+  let unreachableSince: number | undefined;
+  let lastSaidAt = 0;
+  const unreachable = (a: string, err: unknown): void => {
+    const now = Date.now();
+    unreachableSince ??= now;
+    if (now - lastSaidAt < UNREACHABLE_WARN_EVERY_MS) return;
+    lastSaidAt = now;
+    logger.warn(
+      { err, control: a, for_ms: now - unreachableSince, pending },
+      'control cannot be reached; room events wait (meeting state and counts are behind until it answers)',
+    );
+  };
+  const reached = (a: string): void => {
+    if (unreachableSince === undefined) return;
+    logger.info({ control: a, after_ms: Date.now() - unreachableSince }, 'control reached again');
+    unreachableSince = undefined;
+    lastSaidAt = 0;
+  };
   const send = async (request: ReportRoomEventRequest): Promise<void> => {
     const giveUpAt = Date.now() + giveUpAfterMs;
     for (let attempt = 0; !closed && Date.now() < giveUpAt; attempt++) {
@@ -68,10 +89,12 @@ export function grpcRoomEventReporter(
         try {
           const c = clientFor(a);
           await unary(c.reportRoomEvent.bind(c), request);
+          reached(a);
           return;
         } catch (err) {
           const retry =
             err instanceof AppError && (err.code === 'UNAVAILABLE' || err.code === 'DEADLINE_EXCEEDED');
+          if (retry) unreachable(a, err);
           if (!retry) {
             logger.warn(
               { err, event: RoomEventType[request.type], room: request.roomName },

@@ -19,7 +19,7 @@ import { createSignalingService } from './service.js';
 import { grpcRoomEventReporter } from './reporter.js';
 import { grpcChatBackend } from './chatBackend.js';
 import type { SfuDirectory } from './sfu.js';
-import { remoteKeySource } from './token.js';
+import { jwksReadiness, remoteKeySource } from './token.js';
 import { JOIN_TOKEN_JWKS_PATH } from '@origo/control/contracts';
 
 export const signalingRole: RoleDefinition = {
@@ -30,7 +30,9 @@ export const signalingRole: RoleDefinition = {
     const logger = createLogger({ service: 'signaling', level: ctx.common.LOG_LEVEL });
     const busKv = await createBusKv({ redisUrl: ctx.common.REDIS_URL, logger });
     try {
-      const keys = remoteKeySource(joinTokenJwksUrl(config.JOIN_TOKEN_JWKS_URL, ctx));
+      const jwksUrl = joinTokenJwksUrl(config.JOIN_TOKEN_JWKS_URL, ctx);
+      const keys = remoteKeySource(jwksUrl);
+      const keysReady = jwksReadiness(jwksUrl);
       const turnSecret =
         config.TURN_URLS.length > 0 ? await ctx.secrets.get(PLATFORM_SECRETS.turnSecret) : undefined;
       const directory: SfuDirectory = async () => {
@@ -66,6 +68,7 @@ export const signalingRole: RoleDefinition = {
         logger,
         busKv,
         keys,
+        keysReady,
         sfuDirectory: directory,
         turnSecret,
         reporter,
@@ -74,6 +77,10 @@ export const signalingRole: RoleDefinition = {
       const { url, wsUrl } = await service.listen(config.SIGNALING_PORT ?? (ctx.allInOne ? 0 : 7880));
       ctx.addresses.set(ADDRESS.signalingWs, wsUrl);
       ctx.addresses.set(ADDRESS.signalingHttp, url);
+      // Said at start, not at the first refused join: a node without the keys refuses every join.
+      void keysReady().then((state) => {
+        if (state !== 'ok') logger.warn({ reason: state }, 'join tokens cannot be verified yet; not ready');
+      });
       let stopped: Promise<void> | undefined;
       return {
         name: 'signaling',

@@ -28,6 +28,8 @@ export interface SignalingDeps {
   busKv: BusKv;
   /** Where join-token verification keys come from (localKeySource / remoteKeySource). */
   keys: JWTVerifyGetKey;
+  /** Readiness of remote keys (jwksReadiness); absent for local keys. */
+  keysReady?: () => Promise<string>;
   /** gRPC addresses of the SFU workers. */
   sfuDirectory: SfuDirectory;
   /** TURN REST shared secret; TURN servers are offered only with it and TURN_URLS. */
@@ -97,7 +99,14 @@ export function createSignalingService(deps: SignalingDeps): SignalingService {
     draining: () => draining,
     compressionDisabled: uws.DISABLED,
   });
-  mountProbes(app, { logger, metrics: serviceMetrics, pool, busKv: deps.busKv, draining: () => draining });
+  mountProbes(app, {
+    logger,
+    metrics: serviceMetrics,
+    pool,
+    busKv: deps.busKv,
+    draining: () => draining,
+    ...(deps.keysReady === undefined ? {} : { keysReady: deps.keysReady }),
+  });
 
   let heartbeat: NodeJS.Timeout | undefined;
   let nodeSweep: NodeJS.Timeout | undefined;

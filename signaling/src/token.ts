@@ -117,6 +117,29 @@ export function remoteKeySource(url: string | (() => Promise<string>)): JWTVerif
   };
 }
 
+/**
+ * Readiness of the join-token keys: whether control's JWKS answers with at least one key. Without them
+ * every join is refused, so a load balancer must not send clients to this node. A success is kept for
+ * 30 s so frequent probes do not each fetch the keys.
+ */
+export function jwksReadiness(url: string | (() => Promise<string>)): () => Promise<string> {
+  let okUntil = 0;
+  return async () => {
+    if (Date.now() < okUntil) return 'ok';
+    try {
+      const u = typeof url === 'string' ? url : await url();
+      const response = await fetch(u, { signal: AbortSignal.timeout(1000) });
+      if (!response.ok) return `join token keys at ${u} answer HTTP ${response.status}`;
+      const body = (await response.json()) as { keys?: unknown };
+      if (!Array.isArray(body.keys) || body.keys.length === 0) return `no join token keys at ${u}`;
+      okUntil = Date.now() + 30_000;
+      return 'ok';
+    } catch (err) {
+      return `join token keys cannot be fetched: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  };
+}
+
 export interface SignJoinTokenOptions {
   /** Private JWK (the kit's join-token key, or an ES256 key); `kid` and `alg` are taken from it. */
   privateJwk: string | JWK;

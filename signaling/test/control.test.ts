@@ -2,8 +2,8 @@
 // participant cap of the join token, and room lifecycle reports over gRPC (ControlService).
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppError, createGrpcServer, createMetrics } from '@origo/kit';
-import { waitFor } from '@origo/kit/testing';
+import { AppError, createGrpcServer, createMetrics, type Logger } from '@origo/kit';
+import { freePort, waitFor } from '@origo/kit/testing';
 import { ROOM_COMMANDS_CHANNEL } from '@origo/control/contracts';
 import { ControlServiceService, RoomEventType, type ReportRoomEventRequest } from '@origo/proto/control-rpc';
 import { grpcRoomEventReporter } from '../src/index.js';
@@ -87,6 +87,53 @@ describe('control service contract', () => {
     expect((third.reply['error'] as Json)['code']).toBe('ERROR_CODE_ROOM_FULL');
     await third.c.ping();
     expect((await join(stack, 'usr_a', 'mtg_cap', 2)).reply).toHaveProperty('joinResponse');
+  });
+
+  it('says when control cannot be reached, keeps the report, and says when control answers again', async () => {
+    const said: Array<{ level: string; msg: string }> = [];
+    const record =
+      (level: string) =>
+      (_fields: unknown, msg: string): void => {
+        said.push({ level, msg });
+      };
+    const capture = { warn: record('warn'), info: record('info') } as unknown as Logger;
+    const port = await freePort();
+    const reporter = grpcRoomEventReporter(() => `127.0.0.1:${port}`, capture, { maxBackoffMs: 200 });
+    reporter.report({
+      type: RoomEventType.ROOM_EVENT_TYPE_ROOM_STARTED,
+      roomName: 'mtg_down',
+      roomSid: 'RM_down',
+      participantIdentity: '',
+      participantCount: 0,
+      reason: '',
+    });
+    await waitFor(() => said.some((s) => s.level === 'warn' && /control cannot be reached/.test(s.msg)), {
+      timeoutMs: 20_000,
+      what: 'the warning about an unreachable control',
+    });
+
+    const events: ReportRoomEventRequest[] = [];
+    const server = createGrpcServer({
+      service: 'control-fake',
+      logger,
+      metrics: createMetrics('control-fake', { defaultMetrics: false }),
+    });
+    server.add(ControlServiceService, {
+      reportRoomEvent: async (request) => {
+        events.push(request);
+        return { applied: true, meetingState: 'live' };
+      },
+      refreshJoinToken: () => Promise.reject(new Error('not used by this test')),
+    });
+    await server.listen('127.0.0.1', port);
+    stopControl = () => server.shutdown(500);
+    await waitFor(() => events.length === 1, { timeoutMs: 20_000, what: 'the kept report delivered' });
+    await waitFor(() => said.some((s) => s.level === 'info' && s.msg === 'control reached again'), {
+      timeoutMs: 5_000,
+      what: 'control reached again',
+    });
+    reporter.close();
+    expect(said.filter((s) => s.level === 'warn')).toHaveLength(1);
   });
 
   it('reports room started, participants and room ended to ControlService over gRPC', async () => {

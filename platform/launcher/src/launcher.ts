@@ -49,6 +49,7 @@ export function parseArgs(argv: string[], known: string[]): ParsedArgs {
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] ?? '';
     let value: string | undefined;
+    if (arg === '--help' || arg === '-h') return { command: 'help', roles: undefined };
     if (arg.startsWith('--role=')) value = arg.slice('--role='.length);
     else if (arg === '--role') value = rest[++i];
     else throw new UsageError(`Unknown option "${arg}"`);

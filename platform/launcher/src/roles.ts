@@ -33,7 +33,7 @@ const CATALOGUE: Array<{ name: string; description: string; load: () => Promise<
   },
   {
     name: 'sfu',
-    description: 'media plane: one werift SFU worker process per core, gRPC control',
+    description: 'media plane: one SFU worker process per core (libdatachannel, or werift), gRPC control',
     load: async () => (await import('@origo/sfu')).sfuRole,
   },
   {
@@ -43,7 +43,7 @@ const CATALOGUE: Array<{ name: string; description: string; load: () => Promise<
   },
   {
     name: 'recording',
-    description: 'meeting recordings: FFmpeg composite of the SFU plain RTP, local storage',
+    description: 'meeting recordings: FFmpeg composite of the SFU plain RTP, local folder or S3',
     load: async () => (await import('@origo/recording')).recordingRole,
   },
   {

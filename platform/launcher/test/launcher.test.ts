@@ -172,6 +172,7 @@ describe('origo launcher', () => {
       'Unknown role "nope"; known roles: sfu',
     );
     expect(() => parseArgs(['serve'], ['sfu'])).toThrow('Unknown command "serve"');
+    expect(parseArgs(['start', '--help'], ['sfu'])).toEqual({ command: 'help', roles: undefined });
   });
 
   it('stops with one line naming a bad config variable', async () => {
