@@ -88,10 +88,7 @@ export const authRole: RoleDefinition = {
       }
     };
     await housekeeping();
-    held.add(
-      setInterval(() => void housekeeping(), HOUSEKEEPING_MS).unref(),
-      (t) => clearInterval(t),
-    );
+    held.add(setInterval(() => void housekeeping(), HOUSEKEEPING_MS).unref(), (t) => clearInterval(t));
 
     return {
       name: 'auth',

@@ -3,6 +3,9 @@ import { Counter } from 'prom-client';
 import {
   createGrpcServer,
   createHttpService,
+  httpAndGrpc,
+  type BoundAddresses,
+  type ListenOptions,
   createLogger,
   createMetrics,
   type GrpcServer,
@@ -49,11 +52,7 @@ export interface BillingService {
   usage: UsageStore;
   /** Resolves when every room event received so far is metered (tests and the bench wait on it). */
   idle(): Promise<void>;
-  listen(options?: {
-    httpPort?: number;
-    grpcPort?: number;
-    host?: string;
-  }): Promise<{ http: string; grpc: string }>;
+  listen(options?: ListenOptions): Promise<BoundAddresses>;
   setDraining(): void;
   close(): Promise<void>;
 }
@@ -141,7 +140,7 @@ export async function createBillingService(deps: BillingServiceDeps): Promise<Bi
         });
 
   let closing: Promise<void> | undefined;
-  let grpcBound = false;
+  const listeners = httpAndGrpc(http, grpc);
   return {
     http,
     grpc,
@@ -154,20 +153,13 @@ export async function createBillingService(deps: BillingServiceDeps): Promise<Bi
         await seen;
       }
     },
-    async listen(options = {}) {
-      const host = options.host ?? '127.0.0.1';
-      const { url } = await http.listen(options.httpPort ?? 0, host);
-      const port = await grpc.listen(host, options.grpcPort ?? 0);
-      grpcBound = true;
-      const grpcHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-      return { http: url, grpc: `${grpcHost}:${port}` };
-    },
+    listen: (options) => listeners.listen(options),
     setDraining: () => http.setDraining(),
     close() {
       closing ??= (async () => {
         await unsubscribe?.();
         await queue;
-        await Promise.all([http.close(), grpcBound ? grpc.shutdown(5000) : Promise.resolve()]);
+        await listeners.close();
       })();
       return closing;
     },

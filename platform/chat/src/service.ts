@@ -3,6 +3,9 @@ import { Counter } from 'prom-client';
 import {
   createGrpcServer,
   createHttpService,
+  httpAndGrpc,
+  type BoundAddresses,
+  type ListenOptions,
   createLogger,
   createMetrics,
   type GrpcServer,
@@ -52,11 +55,7 @@ export interface ChatService {
   store: ChatStore;
   markers: ReadMarkers;
   limits: ChatLimits;
-  listen(options?: {
-    httpPort?: number;
-    grpcPort?: number;
-    host?: string;
-  }): Promise<{ http: string; grpc: string }>;
+  listen(options?: ListenOptions): Promise<BoundAddresses>;
   setDraining(): void;
   close(): Promise<void>;
 }
@@ -109,25 +108,18 @@ export async function createChatService(deps: ChatServiceDeps): Promise<ChatServ
   addChatGrpc(grpc, { store, markers, onPosted: () => posted.inc() });
 
   let closing: Promise<void> | undefined;
-  let grpcBound = false;
+  const listeners = httpAndGrpc(http, grpc);
   return {
     http,
     grpc,
     store,
     markers,
     limits,
-    async listen(options = {}) {
-      const host = options.host ?? '127.0.0.1';
-      const { url } = await http.listen(options.httpPort ?? 0, host);
-      const port = await grpc.listen(host, options.grpcPort ?? 0);
-      grpcBound = true;
-      const grpcHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-      return { http: url, grpc: `${grpcHost}:${port}` };
-    },
+    listen: (options) => listeners.listen(options),
     setDraining: () => http.setDraining(),
     close() {
       closing ??= (async () => {
-        await Promise.all([http.close(), grpcBound ? grpc.shutdown(5000) : Promise.resolve()]);
+        await listeners.close();
       })();
       return closing;
     },

@@ -5,6 +5,9 @@ import {
   AppError,
   createGrpcServer,
   createHttpService,
+  httpAndGrpc,
+  type BoundAddresses,
+  type ListenOptions,
   createLogger,
   createMetrics,
   type GrpcServer,
@@ -86,11 +89,7 @@ export interface ControlService {
   /** The OpenAPI 3.1 document of the REST API. */
   openapi(): Record<string, unknown>;
   /** Binds HTTP and gRPC (port 0 picks free ports). */
-  listen(options?: {
-    httpPort?: number;
-    grpcPort?: number;
-    host?: string;
-  }): Promise<{ http: string; grpc: string }>;
+  listen(options?: ListenOptions): Promise<BoundAddresses>;
   setDraining(): void;
   close(): Promise<void>;
 }
@@ -210,7 +209,7 @@ export async function createControlService(deps: ControlServiceDeps): Promise<Co
   notifier.start();
 
   let closing: Promise<void> | undefined;
-  let grpcBound = false;
+  const listeners = httpAndGrpc(http, grpc);
   return {
     http,
     grpc,
@@ -219,14 +218,7 @@ export async function createControlService(deps: ControlServiceDeps): Promise<Co
     settings,
     timeCaps,
     openapi: document,
-    async listen(options = {}) {
-      const host = options.host ?? '127.0.0.1';
-      const { url } = await http.listen(options.httpPort ?? 0, host);
-      const port = await grpc.listen(host, options.grpcPort ?? 0);
-      grpcBound = true;
-      const grpcHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-      return { http: url, grpc: `${grpcHost}:${port}` };
-    },
+    listen: (options) => listeners.listen(options),
     setDraining: () => http.setDraining(),
     close() {
       closing ??= (async () => {
@@ -236,7 +228,7 @@ export async function createControlService(deps: ControlServiceDeps): Promise<Co
         // Held lobby requests answer now instead of keeping the listener open for their wait.
         await lobbyEvents.close();
         await revocations.close();
-        await Promise.all([http.close(), grpcBound ? grpc.shutdown(5000) : Promise.resolve()]);
+        await listeners.close();
         await notifier.stop();
       })();
       return closing;

@@ -7,6 +7,7 @@ export * from './held.js';
 export * from './errors.js';
 export * from './grpc.js';
 export * from './http.js';
+export * from './listeners.js';
 export * from './input.js';
 export * from './logger.js';
 export * from './metrics.js';

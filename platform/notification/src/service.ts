@@ -3,6 +3,9 @@ import type { Agent } from 'node:https';
 import {
   createGrpcServer,
   createHttpService,
+  httpAndGrpc,
+  type BoundAddresses,
+  type ListenOptions,
   createLogger,
   createMetrics,
   type GrpcServer,
@@ -65,11 +68,7 @@ export interface NotificationService {
   preferences: PreferenceStore;
   /** Channels with a transport. */
   available: ReadonlySet<Channel>;
-  listen(options?: {
-    httpPort?: number;
-    grpcPort?: number;
-    host?: string;
-  }): Promise<{ http: string; grpc: string }>;
+  listen(options?: ListenOptions): Promise<BoundAddresses>;
   setDraining(): void;
   close(): Promise<void>;
 }
@@ -170,7 +169,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
   reminders.start();
 
   let closing: Promise<void> | undefined;
-  let grpcBound = false;
+  const listeners = httpAndGrpc(http, grpc);
   return {
     http,
     grpc,
@@ -180,18 +179,11 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     reminders,
     preferences,
     available,
-    async listen(options = {}) {
-      const host = options.host ?? '127.0.0.1';
-      const { url } = await http.listen(options.httpPort ?? 0, host);
-      const port = await grpc.listen(host, options.grpcPort ?? 0);
-      grpcBound = true;
-      const grpcHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-      return { http: url, grpc: `${grpcHost}:${port}` };
-    },
+    listen: (options) => listeners.listen(options),
     setDraining: () => http.setDraining(),
     close() {
       closing ??= (async () => {
-        await Promise.all([http.close(), grpcBound ? grpc.shutdown(5000) : Promise.resolve()]);
+        await listeners.close();
         await reminders.stop();
         await worker.stop();
         for (const sender of senders.values()) await sender.close();

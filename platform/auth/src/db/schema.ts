@@ -1,30 +1,11 @@
 // Drizzle schema of the auth service. Migrations are generated from this file by drizzle-kit
 // (`npm run db:generate`) into ../../drizzle and committed; they are forward-only.
 import { sql } from 'drizzle-orm';
-import {
-  bigint,
-  boolean,
-  index,
-  jsonb,
-  pgEnum,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-  uniqueIndex,
-} from 'drizzle-orm/pg-core';
+import { boolean, index, jsonb, pgEnum, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { auditEventColumns, rowAuditColumns, timestampMs as ts } from '@origo/kit/db';
 import type { OrgId, UserId } from '../ids.js';
 
-// Millisecond precision so timestamps round-trip through JS Date and keyset cursors stay exact.
-const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
-
-/** Who made and last changed a row; `system` or a user id. */
-const auditColumns = {
-  createdAt: ts('created_at').notNull().defaultNow(),
-  updatedAt: ts('updated_at').notNull().defaultNow(),
-  createdBy: text('created_by').notNull(),
-  updatedBy: text('updated_by').notNull(),
-};
+const auditColumns = rowAuditColumns();
 
 export const users = pgTable(
   'users',
@@ -154,17 +135,9 @@ export const oidcAccounts = pgTable(
 export const auditEvents = pgTable(
   'audit_events',
   {
-    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    at: ts('at').notNull().defaultNow(),
-    /** A user id, or `system`, or `anonymous` for unauthenticated actions such as sign-up. */
-    actor: text('actor').notNull(),
-    action: text('action').notNull(),
-    entity: text('entity').notNull(),
-    entityId: text('entity_id').notNull(),
+    ...auditEventColumns(),
     /** The organization the event belongs to, so org admins read their own log. */
     orgId: text('org_id').$type<OrgId>(),
-    before: jsonb('before'),
-    after: jsonb('after'),
     requestId: text('request_id'),
   },
   (t) => [index('audit_events_org_idx').on(t.orgId, t.id)],

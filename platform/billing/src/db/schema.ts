@@ -1,26 +1,9 @@
 // Drizzle schema of the billing service. Migrations are generated from this file by drizzle-kit
 // (`npm run db:generate`) into ../../drizzle and committed; they are forward-only.
-import {
-  bigint,
-  boolean,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-} from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { auditEventColumns, rowAuditColumns, timestampMs as ts } from '@origo/kit/db';
 
-// Millisecond precision so timestamps round-trip through JS Date.
-const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
-
-const audited = {
-  createdAt: ts('created_at').notNull().defaultNow(),
-  updatedAt: ts('updated_at').notNull().defaultNow(),
-  createdBy: text('created_by').notNull(),
-  updatedBy: text('updated_by').notNull(),
-};
+const audited = rowAuditColumns();
 
 /** A plan: its caps and its monthly price. Money is in the smallest unit of `currency`. */
 export const plans = pgTable('plans', {
@@ -103,16 +86,9 @@ export const roomDayUsage = pgTable(
 export const auditEvents = pgTable(
   'audit_events',
   {
-    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    at: ts('at').notNull().defaultNow(),
-    actor: text('actor').notNull(),
-    action: text('action').notNull(),
-    entity: text('entity').notNull(),
-    entityId: text('entity_id').notNull(),
+    ...auditEventColumns(),
     /** The organization concerned; null for plan changes, which concern every subscriber. */
     orgId: text('org_id'),
-    before: jsonb('before'),
-    after: jsonb('after'),
     requestId: text('request_id'),
   },
   (t) => [index('audit_events_entity_idx').on(t.entity, t.entityId)],

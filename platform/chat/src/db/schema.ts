@@ -1,9 +1,7 @@
 // Drizzle schema of the chat service. Migrations are generated from this file by drizzle-kit
 // (`npm run db:generate`) into ../../drizzle and committed; they are forward-only.
-import { bigint, index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-
-// Millisecond precision so timestamps round-trip through JS Date.
-const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+import { bigint, index, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { auditEventColumns, timestampMs as ts } from '@origo/kit/db';
 
 /** One row per meeting with a chat: the last seq handed out, locked while the next one is taken. */
 export const chatRooms = pgTable('chat_rooms', {
@@ -71,16 +69,8 @@ export const readMarkers = pgTable(
 export const auditEvents = pgTable(
   'audit_events',
   {
-    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    at: ts('at').notNull().defaultNow(),
-    /** An identity (join token `sub` or user id) or `service:<name>`. */
-    actor: text('actor').notNull(),
-    action: text('action').notNull(),
-    entity: text('entity').notNull(),
-    entityId: text('entity_id').notNull(),
+    ...auditEventColumns(),
     meetingId: text('meeting_id').notNull(),
-    before: jsonb('before'),
-    after: jsonb('after'),
   },
   (t) => [index('audit_events_entity_idx').on(t.entity, t.entityId)],
 );

@@ -1,7 +1,6 @@
 // Drizzle schema of the control service. Migrations are generated from this file by drizzle-kit
 // (`npm run db:generate`) into ../../drizzle and committed; they are forward-only.
 import {
-  bigint,
   boolean,
   index,
   integer,
@@ -10,21 +9,12 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import { auditEventColumns, rowAuditColumns, timestampMs as ts } from '@origo/kit/db';
 import type { InvitationId, InviteLinkId, LobbyEntryId, MeetingId, OrgId } from '../ids.js';
 
-// Millisecond precision so timestamps round-trip through JS Date and keyset cursors stay exact.
-const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
-
-/** Who made and last changed a row: a user id, `anonymous`, a guest identity or `service:<name>`. */
-const auditColumns = {
-  createdAt: ts('created_at').notNull().defaultNow(),
-  updatedAt: ts('updated_at').notNull().defaultNow(),
-  createdBy: text('created_by').notNull(),
-  updatedBy: text('updated_by').notNull(),
-};
+const auditColumns = rowAuditColumns();
 
 export const meetingKind = pgEnum('meeting_kind', ['instant', 'scheduled']);
 export const meetingState = pgEnum('meeting_state', ['scheduled', 'live', 'ended', 'cancelled']);
@@ -199,18 +189,9 @@ export const idempotencyKeys = pgTable(
 export const auditEvents = pgTable(
   'audit_events',
   {
-    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    at: ts('at').notNull().defaultNow(),
-    /** A user id, a guest identity, `anonymous`, or `service:<name>` for service callers. */
-    actor: text('actor').notNull(),
-    /** `<entity>.<verb>`, e.g. `meeting.create`, `meeting.participant_muted`. */
-    action: text('action').notNull(),
-    entity: text('entity').notNull(),
-    entityId: text('entity_id').notNull(),
+    ...auditEventColumns(),
     /** The organization the event belongs to, so org admins read their own log. */
     orgId: text('org_id').$type<OrgId>().notNull(),
-    before: jsonb('before'),
-    after: jsonb('after'),
     requestId: text('request_id'),
   },
   (t) => [index('audit_events_org_idx').on(t.orgId, t.id)],

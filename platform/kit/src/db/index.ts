@@ -2,6 +2,7 @@ export { databaseOpener, openDatabase } from './open.js';
 export { DatabaseConnectionError, InvalidStateError, MigrationError } from './errors.js';
 export { MIGRATIONS_TABLE } from './migrate.js';
 export { isDatabaseUnavailable } from './unavailable.js';
+export { auditEventColumns, rowAuditColumns, timestampMs } from './columns.js';
 export type {
   Database,
   DatabaseHandle,

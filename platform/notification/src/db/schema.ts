@@ -11,20 +11,11 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import { auditEventColumns, rowAuditColumns, timestampMs as ts } from '@origo/kit/db';
 
-// Millisecond precision so timestamps round-trip through JS Date and keyset cursors stay exact.
-const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
-
-/** Who made and last changed a row: a user id, `anonymous` or `service:<name>`. */
-const auditColumns = {
-  createdAt: ts('created_at').notNull().defaultNow(),
-  updatedAt: ts('updated_at').notNull().defaultNow(),
-  createdBy: text('created_by').notNull(),
-  updatedBy: text('updated_by').notNull(),
-};
+const auditColumns = rowAuditColumns();
 
 export const channel = pgEnum('channel', ['email', 'push', 'sms']);
 export const deliveryStatus = pgEnum('delivery_status', ['pending', 'sending', 'delivered', 'failed']);
@@ -172,16 +163,8 @@ export const reminderSchedules = pgTable(
 export const auditEvents = pgTable(
   'audit_events',
   {
-    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    at: ts('at').notNull().defaultNow(),
-    /** A user id, `anonymous` (one-click unsubscribe) or `service:<name>`. */
-    actor: text('actor').notNull(),
-    action: text('action').notNull(),
-    entity: text('entity').notNull(),
-    entityId: text('entity_id').notNull(),
+    ...auditEventColumns(),
     orgId: text('org_id'),
-    before: jsonb('before'),
-    after: jsonb('after'),
     requestId: text('request_id'),
   },
   (t) => [index('audit_events_entity_idx').on(t.entity, t.entityId)],

@@ -1,9 +1,7 @@
 // Drizzle schema of the recording service. Migrations are generated from this file by drizzle-kit
 // (`npm run db:generate`) into ../../drizzle and committed; they are forward-only.
-import { bigint, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-
-// Millisecond precision so timestamps round-trip through JS Date.
-const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+import { bigint, index, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { auditEventColumns, timestampMs as ts } from '@origo/kit/db';
 
 /**
  * One recording of a meeting. `status`: recording -> stopping -> ready, or failed (FFmpeg died, nothing to
@@ -38,17 +36,9 @@ export const recordings = pgTable(
 export const auditEvents = pgTable(
   'audit_events',
   {
-    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    at: ts('at').notNull().defaultNow(),
-    /** A user id, a join token `sub`, or `service:recording`. */
-    actor: text('actor').notNull(),
-    action: text('action').notNull(),
-    entity: text('entity').notNull(),
-    entityId: text('entity_id').notNull(),
+    ...auditEventColumns(),
     meetingId: text('meeting_id').notNull(),
     requestId: text('request_id'),
-    before: jsonb('before'),
-    after: jsonb('after'),
   },
   (t) => [index('audit_events_entity_idx').on(t.entity, t.entityId)],
 );
