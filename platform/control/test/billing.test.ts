@@ -179,7 +179,8 @@ describe.each(backends)('plan limits from billing ($name)', (backend) => {
     expect((await timeCaps.sweep()).warned).toContain(id);
     clock = start + 36 * 60_000;
     expect((await timeCaps.sweep()).warned).not.toContain(id);
-    expect(mine()).toEqual([
+    // Commands travel over the bus (Redis in the db suite): they arrive after the sweep returns.
+    await expect.poll(mine, { timeout: 10_000 }).toEqual([
       expect.objectContaining({
         type: 'time_limit_warning',
         ends_at_ms: start + 40 * 60_000,
@@ -191,7 +192,9 @@ describe.each(backends)('plan limits from billing ($name)', (backend) => {
 
     clock = start + 40 * 60_000;
     expect((await timeCaps.sweep()).ended).toContain(id);
-    expect(mine().map((c) => c.type)).toEqual(['time_limit_warning', 'end_room']);
+    await expect
+      .poll(() => mine().map((c) => c.type), { timeout: 10_000 })
+      .toEqual(['time_limit_warning', 'end_room']);
     expect(mine()[1]).toMatchObject({ type: 'end_room', reason: 'time_limit' });
     expect((await h.call(h.users.host, 'GET', `/api/meetings/${id}`)).body.state).not.toBe('live');
     expect((await timeCaps.sweep()).ended).not.toContain(id);

@@ -460,14 +460,16 @@ describe.each(backends)('joining, lobby, host controls and room events ($name)',
     await goLive(live2);
     await h.call(h.users.admin, 'POST', `/api/meetings/${live2}/cancel`);
 
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(commands.map((c) => [c.type, c.room])).toEqual([
-      ['mute_participant', id],
-      ['remove_participant', id],
-      ['set_room_lock', id],
-      ['end_room', id],
-      ['end_room', live2],
-    ]);
+    // Over the bus (Redis in the db suite): wait for all five, in order.
+    await expect
+      .poll(() => commands.map((c) => [c.type, c.room]), { timeout: 10_000 })
+      .toEqual([
+        ['mute_participant', id],
+        ['remove_participant', id],
+        ['set_room_lock', id],
+        ['end_room', id],
+        ['end_room', live2],
+      ]);
     expect(commands[0]).toMatchObject({
       v: 1,
       command_id: mute.body.command_id,

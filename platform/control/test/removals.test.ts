@@ -105,11 +105,12 @@ describe.each(backends)('removing a participant and allowing them back ($name)',
     expect(back.body.identity).toBe(identity);
 
     // Signaling hears both, named by the same identity, so its own marker follows.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(commands.map((c) => [c.type, 'identity' in c ? c.identity : ''])).toEqual([
-      ['remove_participant', identity],
-      ['allow_participant', identity],
-    ]);
+    await expect
+      .poll(() => commands.map((c) => [c.type, 'identity' in c ? c.identity : '']), { timeout: 10_000 })
+      .toEqual([
+        ['remove_participant', identity],
+        ['allow_participant', identity],
+      ]);
     const actions = (await auditRows(h, id)).map((r) => r.action);
     expect(actions).toContain('meeting.participant_removed');
     expect(actions).toContain('meeting.participant_allowed');
