@@ -23,6 +23,25 @@ afterEach(async () => {
   stopControl = undefined;
 });
 
+/** A control service that takes every room event report and keeps it; stopped after each test. */
+function fakeControl(): { events: ReportRoomEventRequest[]; server: ReturnType<typeof createGrpcServer> } {
+  const events: ReportRoomEventRequest[] = [];
+  const server = createGrpcServer({
+    service: 'control-fake',
+    logger,
+    metrics: createMetrics('control-fake', { defaultMetrics: false }),
+  });
+  server.add(ControlServiceService, {
+    reportRoomEvent: async (request) => {
+      events.push(request);
+      return { applied: true, meetingState: 'live' };
+    },
+    refreshJoinToken: () => Promise.reject(new Error('not used by this test')),
+  });
+  stopControl = () => server.shutdown(500);
+  return { events, server };
+}
+
 async function join(
   s: Stack,
   identity: string,
@@ -112,21 +131,8 @@ describe('control service contract', () => {
       what: 'the warning about an unreachable control',
     });
 
-    const events: ReportRoomEventRequest[] = [];
-    const server = createGrpcServer({
-      service: 'control-fake',
-      logger,
-      metrics: createMetrics('control-fake', { defaultMetrics: false }),
-    });
-    server.add(ControlServiceService, {
-      reportRoomEvent: async (request) => {
-        events.push(request);
-        return { applied: true, meetingState: 'live' };
-      },
-      refreshJoinToken: () => Promise.reject(new Error('not used by this test')),
-    });
+    const { events, server } = fakeControl();
     await server.listen('127.0.0.1', port);
-    stopControl = () => server.shutdown(500);
     await waitFor(() => events.length === 1, { timeoutMs: 20_000, what: 'the kept report delivered' });
     await waitFor(() => said.some((s) => s.level === 'info' && s.msg === 'control reached again'), {
       timeoutMs: 5_000,
@@ -137,21 +143,8 @@ describe('control service contract', () => {
   });
 
   it('reports room started, participants and room ended to ControlService over gRPC', async () => {
-    const events: ReportRoomEventRequest[] = [];
-    const server = createGrpcServer({
-      service: 'control-fake',
-      logger,
-      metrics: createMetrics('control-fake', { defaultMetrics: false }),
-    });
-    server.add(ControlServiceService, {
-      reportRoomEvent: async (request) => {
-        events.push(request);
-        return { applied: true, meetingState: 'live' };
-      },
-      refreshJoinToken: () => Promise.reject(new Error('not used by this test')),
-    });
+    const { events, server } = fakeControl();
     const port = await server.listen('127.0.0.1', 0);
-    stopControl = () => server.shutdown(500);
     const reporter = grpcRoomEventReporter(() => `127.0.0.1:${port}`, logger);
     stack = await startStack({ reporter });
     const a = await join(stack, 'usr_a', 'mtg_report');
@@ -203,7 +196,6 @@ describe('room event reports while control is unreachable', () => {
       refreshJoinToken: () => Promise.reject(new Error('not used by this test')),
     });
     const port = await server.listen('127.0.0.1', 0);
-    stopControl = () => server.shutdown(500);
     // Short backoffs stand for the default 5 s ones: 20 refusals in a row is far past the old give-up point.
     const reporter = grpcRoomEventReporter(() => `127.0.0.1:${port}`, logger, { maxBackoffMs: 100 });
     const base = { roomName: 'mtg_outage', roomSid: 'RM_1', reason: '' };
