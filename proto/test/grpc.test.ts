@@ -78,6 +78,7 @@ describe('SfuService over a real grpc-js channel', () => {
       getLoad: unimplemented,
       startRtpForward: unimplemented,
       requestRtpForwardKeyframe: unimplemented,
+      listRoomTracks: unimplemented,
       stopRtpForward: unimplemented,
       events: (call: ServerWritableStream<EventsRequest, SfuEvent>) => {
         const roomId = call.request.roomId ?? 'all';

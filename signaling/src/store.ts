@@ -4,7 +4,7 @@
 import { AppError, ErrorCode } from '@origo/kit';
 import type { Kv } from '@origo/kit/bus';
 import type { ParticipantInfo } from '@origo/proto/signal';
-import { placementKey, readPlacement, type Placement } from './placement.js';
+import { participantsKey, placementKey, readPlacement, type Placement } from './placement.js';
 import { participantInfoSchema } from './roomEvents.js';
 
 export type { Placement } from './placement.js';
@@ -21,7 +21,6 @@ export interface RoomEntries {
   dead: ParticipantEntry[];
 }
 
-const participantsKey = (room: string): string => `signal:room:${room}:participants`;
 const nodeKey = (nodeId: string): string => `signal:node:${nodeId}`;
 /** Every signaling node that started and has not been cleaned up after (hash: node id -> start time). */
 const NODES_KEY = 'signal:nodes';

@@ -1,18 +1,32 @@
 // One recording in progress: the SFU forwards the room's tracks as plain RTP to ports on this host, FFmpeg
 // reads them through an SDP file and writes the composite, and on stop the file goes to storage.
+//
+// A recording is written in parts. The SFU forwards the tracks live when a part starts; the recorder
+// watches the room's tracks and, when they change (someone joins, leaves or shares a screen), starts the
+// next part with the new layout beside the running one, cuts the old one where the new one has its first
+// frame, and stops it. At the end the parts are joined without re-encoding. Each part is a fragmented MP4
+// (fragments of at most a second), and `meta.json` in the recording's folder says where each part begins
+// and ends, so a recording whose recorder died is finished from what is on disk (finalizeInterrupted).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { closeSync, openSync } from 'node:fs';
+import { readFile, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   buildSdp,
   compositeArgs,
+  concatArgs,
+  concatList,
   DEFAULT_COMPOSITE,
+  filterSafePath,
   type CompositeOptions,
   type RtpStreamDescription,
 } from './ffmpeg.js';
-import type { RtpForwarder } from './forwarder.js';
+import type { RoomTrackDescription, RtpForwarder } from './forwarder.js';
 import { reserveRtpPorts } from './ports.js';
 import type { RecordingStorage, StoredObject } from './storage.js';
+
+/** Display names of a room's participants by participant id (the SFU's participant id is signaling's sid). */
+export type NameLookup = (roomId: string) => Promise<Map<string, string>>;
 
 export interface RecorderOptions {
   recordingId: string;
@@ -21,7 +35,7 @@ export interface RecorderOptions {
   key: string;
   forwarder: RtpForwarder;
   storage: RecordingStorage;
-  /** Folder for the SDP and the file being written. */
+  /** Folder for recordings being written; this one writes in `<workDir>/<recordingId>`. */
   workDir: string;
   /** Address the SFU sends to: this host as the SFU reaches it (loopback on one machine, the pod IP). */
   rtpHost: string;
@@ -29,145 +43,477 @@ export interface RecorderOptions {
   bindHost?: string;
   ffmpeg?: string;
   composite?: Partial<CompositeOptions>;
-  /** Most tracks recorded (ports reserved). Default 16. */
+  /** Most tracks recorded in one layout. Default 16. */
   maxStreams?: number;
+  /** Names under the tiles; none: no names. */
+  names?: NameLookup;
+  /** How often the room's tracks are read to follow joins and leaves. Default 1000 ms. */
+  layoutPollMs?: number;
   /** Called once if FFmpeg exits before stop() (its last lines of stderr). */
   onFailure?: (reason: string) => void;
 }
 
 export interface RecordingResult extends StoredObject {
   durationMs: number;
+  /** Every track that was in the recording at some point. */
   streams: RtpStreamDescription[];
+  parts: number;
+}
+
+/** What `meta.json` records of one part. Times are wall-clock ms. */
+interface PartMeta {
+  n: number;
+  forwardId: string;
+  file: string;
+  startedAt: number;
+  /** The wall time of the part's output time 0 (its first frame). */
+  firstFrameAt?: number;
+  /** Where the next part took over: the part is cut here. */
+  cutAt?: number;
+  pid?: number;
+}
+
+interface RecordingMeta {
+  recordingId: string;
+  roomId: string;
+  key: string;
+  startedAt: number;
+  parts: PartMeta[];
+}
+
+interface Part {
+  meta: PartMeta;
+  streams: RtpStreamDescription[];
+  signature: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  /** FFmpeg's messages. */
+  logPath: string;
+  stopping: boolean;
+  timers: NodeJS.Timeout[];
+  firstFrame: Promise<void>;
 }
 
 const SECOND_SIGNAL_MS = 2000;
 const STOP_GRACE_MS = 15_000;
 /** Keyframe requests after FFmpeg starts listening: the one sent when the forward began may predate it. */
 const KEYFRAME_RETRIES_MS = [700, 2000];
+/** Longest wait for a new part's first frame before the old part is stopped anyway. */
+const FIRST_FRAME_WAIT_MS = 10_000;
+
+/** The set of tracks a layout is made of (muting does not change the layout). */
+const signatureOf = (tracks: readonly { trackId: string }[]): string =>
+  tracks
+    .map((t) => t.trackId)
+    .sort()
+    .join(',');
+
+const cleanName = (name: string): string =>
+  // Control characters would break the drawn line; 40 characters fit under a tile.
+  // eslint-disable-next-line no-control-regex
+  name
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
+    .trim()
+    .slice(0, 40) || 'Guest';
 
 export class Recorder {
-  private child: ChildProcess | null = null;
-  private exited: Promise<number | null> | null = null;
-  private stderr = '';
-  private stopping = false;
-  private startedAt = 0;
-  private readonly timers: NodeJS.Timeout[] = [];
-  streams: RtpStreamDescription[] = [];
-  readonly outPath: string;
-  private readonly sdpPath: string;
+  private readonly dir: string;
+  private readonly parts: Part[] = [];
+  private current: Part | null = null;
+  private meta: RecordingMeta;
+  private poller: NodeJS.Timeout | null = null;
+  /** Layout changes run one after the other; stop() waits for the one in flight. */
+  private changing: Promise<void> = Promise.resolve();
+  private pendingSignature: string | null = null;
+  private stopped = false;
+  private failed = false;
+  private readonly seen = new Map<string, RtpStreamDescription>();
+  private readonly composite: CompositeOptions;
 
   constructor(private readonly o: RecorderOptions) {
-    this.outPath = join(o.workDir, `${o.recordingId}.mp4`);
-    this.sdpPath = join(o.workDir, `${o.recordingId}.sdp`);
+    this.dir = join(o.workDir, o.recordingId);
+    this.meta = { recordingId: o.recordingId, roomId: o.roomId, key: o.key, startedAt: 0, parts: [] };
+    this.composite = { ...DEFAULT_COMPOSITE, ...o.composite };
   }
 
-  /** Starts forwarding and FFmpeg; resolves once FFmpeg runs. Throws when the room has nothing to record. */
+  /** Every track recorded so far. */
+  get streams(): RtpStreamDescription[] {
+    return [...this.seen.values()];
+  }
+
+  /** Starts the first part; resolves once FFmpeg runs. Throws when the room has nothing to record. */
   async start(): Promise<RtpStreamDescription[]> {
-    const o = this.o;
-    await mkdir(o.workDir, { recursive: true });
-    const bindHost = o.bindHost ?? o.rtpHost;
-    const ports = await reserveRtpPorts(bindHost, o.maxStreams ?? 16);
-    this.streams = await o.forwarder.start({
-      roomId: o.roomId,
-      forwardId: o.recordingId,
-      host: o.rtpHost,
-      ports,
-    });
-    if (this.streams.length === 0) {
-      await o.forwarder.stop(o.roomId, o.recordingId).catch(() => undefined);
+    await mkdir(this.dir, { recursive: true });
+    this.meta.startedAt = Date.now();
+    const tracks = await this.o.forwarder.tracks(this.o.roomId);
+    const part = tracks.length === 0 ? null : await this.startPart(tracks);
+    if (part === null) {
+      await rm(this.dir, { recursive: true, force: true });
       throw new NothingToRecordError();
     }
-    try {
-      await writeFile(this.sdpPath, buildSdp(bindHost, this.streams));
-      this.spawnFfmpeg();
-    } catch (err) {
-      await o.forwarder.stop(o.roomId, o.recordingId).catch(() => undefined);
-      throw err;
-    }
-    this.startedAt = Date.now();
-    for (const ms of KEYFRAME_RETRIES_MS) {
-      const t = setTimeout(() => {
-        o.forwarder.requestKeyframe(o.roomId, o.recordingId).catch(() => undefined);
-      }, ms);
-      t.unref();
-      this.timers.push(t);
-    }
-    return this.streams;
+    this.current = part;
+    const poll = this.o.layoutPollMs ?? 1000;
+    this.poller = setInterval(() => this.checkLayout(), poll);
+    this.poller.unref();
+    return part.streams;
   }
 
-  private spawnFfmpeg(): void {
-    const o = this.o;
-    const composite = { ...DEFAULT_COMPOSITE, ...o.composite };
-    const child = spawn(
-      o.ffmpeg ?? 'ffmpeg',
-      compositeArgs(this.sdpPath, this.outPath, this.streams, composite),
-      {
-        stdio: ['ignore', 'ignore', 'pipe'],
+  /** Reads the room's tracks; a change seen twice in a row (tracks arrive a moment apart) starts a part. */
+  private checkLayout(): void {
+    if (this.stopped || this.failed) return;
+    this.o.forwarder.tracks(this.o.roomId).then(
+      (tracks) => {
+        const signature = signatureOf(tracks.slice(0, this.o.maxStreams ?? 16));
+        if (signature === (this.current?.signature ?? '')) {
+          this.pendingSignature = null;
+          return;
+        }
+        if (this.pendingSignature !== signature) {
+          this.pendingSignature = signature;
+          return;
+        }
+        this.pendingSignature = null;
+        this.changing = this.changing.then(() => this.relayout(tracks));
       },
+      // The room's worker is unreachable or the room closed: keep the running part; stop() ends it.
+      () => undefined,
     );
-    this.child = child;
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) => {
-      // Keep the tail only: enough to say why it failed.
-      this.stderr = (this.stderr + chunk).slice(-4000);
-    });
-    this.exited = new Promise((resolve) => {
+  }
+
+  private async relayout(tracks: RoomTrackDescription[]): Promise<void> {
+    if (this.stopped || this.failed) return;
+    const old = this.current;
+    let next: Part | null = null;
+    if (tracks.length > 0) {
+      try {
+        next = await this.startPart(tracks);
+      } catch {
+        return; // the next poll tries again
+      }
+    }
+    this.current = next;
+    if (next !== null)
+      await Promise.race([next.firstFrame, new Promise((r) => setTimeout(r, FIRST_FRAME_WAIT_MS).unref())]);
+    if (old !== null) {
+      old.meta.cutAt = next?.meta.firstFrameAt ?? Date.now();
+      await this.stopPart(old);
+    }
+    await this.saveMeta();
+  }
+
+  private async startPart(tracks: RoomTrackDescription[]): Promise<Part | null> {
+    const o = this.o;
+    const n = this.meta.parts.length;
+    const forwardId = `${o.recordingId}.${n}`;
+    const bindHost = o.bindHost ?? o.rtpHost;
+    const count = Math.min(tracks.length, o.maxStreams ?? 16);
+    const ports = await reserveRtpPorts(bindHost, count);
+    const streams = await o.forwarder.start({ roomId: o.roomId, forwardId, host: o.rtpHost, ports });
+    if (streams.length === 0) {
+      await o.forwarder.stop(o.roomId, forwardId).catch(() => undefined);
+      return null;
+    }
+    const file = `part-${n}.mp4`;
+    const sdpPath = join(this.dir, `part-${n}.sdp`);
+    const progressPath = join(this.dir, `part-${n}.progress`);
+    const logPath = join(this.dir, `part-${n}.log`);
+    const meta: PartMeta = { n, forwardId, file, startedAt: Date.now() };
+    let child: ChildProcess;
+    try {
+      await writeFile(sdpPath, buildSdp(bindHost, streams));
+      const videos = await this.videosOf(streams, n);
+      const audioCount = streams.filter((s) => s.kind === 'audio').length;
+      // FFmpeg's messages go to a file: a pipe would end it with SIGPIPE if this process died first.
+      const log = openSync(logPath, 'a');
+      try {
+        child = spawn(
+          o.ffmpeg ?? 'ffmpeg',
+          compositeArgs(sdpPath, join(this.dir, file), progressPath, videos, audioCount, this.composite),
+          { stdio: ['ignore', 'ignore', log] },
+        );
+      } finally {
+        closeSync(log);
+      }
+    } catch (err) {
+      await o.forwarder.stop(o.roomId, forwardId).catch(() => undefined);
+      throw err;
+    }
+    let sawFirstFrame!: () => void;
+    const part: Part = {
+      meta,
+      streams,
+      signature: signatureOf(streams),
+      child,
+      exited: Promise.resolve(null),
+      logPath,
+      stopping: false,
+      timers: [],
+      firstFrame: new Promise<void>((resolve) => (sawFirstFrame = resolve)),
+    };
+    if (child.pid !== undefined) meta.pid = child.pid;
+    // `-progress` writes key=value blocks every half second; out_time_us is how far the file has got, so the
+    // wall time of its time 0 is now minus that.
+    const progress = setInterval(() => {
+      readFile(progressPath, 'utf8').then(
+        (text) => {
+          if (meta.firstFrameAt !== undefined) return;
+          const times = [...text.matchAll(/out_time_us=(\d+)/g)];
+          const outUs = Number(times.at(-1)?.[1] ?? 0);
+          if (outUs <= 0) return;
+          meta.firstFrameAt = Date.now() - Math.round(outUs / 1000);
+          clearInterval(progress);
+          sawFirstFrame();
+          void this.saveMeta(); // saveMeta never rejects
+        },
+        () => undefined, // not written yet
+      );
+    }, 250);
+    progress.unref();
+    part.timers.push(progress);
+    part.exited = new Promise((resolve) => {
       child.once('error', (err) => {
-        this.stderr += `\n${err.message}`;
+        void writeFile(logPath, `\n${err.message}`, { flag: 'a' }).catch(() => undefined);
         resolve(null);
       });
       child.once('exit', (code) => resolve(code));
     });
-    void this.exited.then((code) => {
-      if (!this.stopping) o.onFailure?.(`ffmpeg exited with ${String(code)}: ${this.lastLines()}`);
+    void part.exited.then(async (code) => {
+      clearInterval(progress);
+      sawFirstFrame();
+      if (part.stopping || this.stopped || this.failed) return;
+      this.failed = true;
+      o.onFailure?.(`ffmpeg exited with ${String(code)}: ${await logTail(logPath)}`);
     });
+    for (const ms of KEYFRAME_RETRIES_MS) {
+      const t = setTimeout(() => {
+        o.forwarder.requestKeyframe(o.roomId, forwardId).catch(() => undefined);
+      }, ms);
+      t.unref();
+      part.timers.push(t);
+    }
+    for (const s of streams) if (!this.seen.has(s.trackId)) this.seen.set(s.trackId, s);
+    this.parts.push(part);
+    this.meta.parts.push(meta);
+    await this.saveMeta();
+    return part;
   }
 
-  private lastLines(): string {
-    return this.stderr.trim().split('\n').slice(-3).join(' | ');
+  /** The videos of a part in the order of its SDP, each with a file holding the name drawn under it. */
+  private async videosOf(streams: RtpStreamDescription[], n: number) {
+    const videos = streams.filter((s) => s.kind === 'video');
+    const fontFile = this.composite.fontFile;
+    const withNames =
+      this.o.names !== undefined &&
+      fontFile !== undefined &&
+      filterSafePath(fontFile) &&
+      filterSafePath(this.dir);
+    const names = withNames
+      ? await this.o.names!(this.o.roomId).catch(() => new Map<string, string>())
+      : null;
+    return Promise.all(
+      videos.map(async (v, i) => {
+        if (names === null) return { source: v.source };
+        const name = cleanName(names.get(v.participantId) ?? 'Guest');
+        const nameFile = join(this.dir, `part-${n}-name-${i}.txt`);
+        await writeFile(nameFile, v.source === 'screen' ? `${name} (screen)` : name);
+        return { source: v.source, nameFile };
+      }),
+    );
   }
 
-  /** Lets FFmpeg finish the file, stops forwarding, stores the file; removes the work files. */
-  async stop(): Promise<RecordingResult> {
-    const o = this.o;
-    this.stopping = true;
-    for (const t of this.timers) clearTimeout(t);
-    const child = this.child;
-    if (child && child.exitCode === null && child.signalCode === null) {
+  /** Lets FFmpeg finish the part's file, then stops its forward. */
+  private async stopPart(part: Part): Promise<void> {
+    part.stopping = true;
+    for (const t of part.timers) clearInterval(t);
+    const child = part.child;
+    if (child.exitCode === null && child.signalCode === null) {
       // SIGINT while packets still arrive: FFmpeg's read returns, it sees the signal, flushes its encoders and
       // writes the last fragment. Stopping the forward first would leave that read waiting for its timeout.
       // A second SIGINT interrupts a read that waits anyway (nobody publishes any more).
       child.kill('SIGINT');
       const again = setTimeout(() => child.kill('SIGINT'), SECOND_SIGNAL_MS);
       const killer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-      await this.exited;
+      await part.exited;
       clearTimeout(again);
       clearTimeout(killer);
     }
-    await o.forwarder.stop(o.roomId, o.recordingId).catch(() => undefined);
-    const durationMs = Date.now() - this.startedAt;
+    await this.o.forwarder.stop(this.o.roomId, part.meta.forwardId).catch(() => undefined);
+  }
+
+  private async saveMeta(): Promise<void> {
+    await writeFile(join(this.dir, 'meta.json'), JSON.stringify(this.meta)).catch(() => undefined);
+  }
+
+  /** Stops the running part, joins the parts, stores the file; removes the work files. */
+  async stop(): Promise<RecordingResult> {
+    this.stopped = true;
+    if (this.poller) clearInterval(this.poller);
+    await this.changing;
+    if (this.current !== null) await this.stopPart(this.current);
+    this.current = null;
+    const durationMs = Date.now() - this.meta.startedAt;
     try {
-      const size = await stat(this.outPath).then(
-        (s) => s.size,
-        () => 0,
-      );
-      if (size === 0) throw new Error(`FFmpeg wrote no recording: ${this.lastLines() || 'no output'}`);
-      const stored = await o.storage.put(o.key, this.outPath);
-      return { ...stored, durationMs, streams: this.streams };
+      const stored = await joinAndStore(this.dir, this.meta, this.o.storage, this.o.ffmpeg);
+      if (stored === null) {
+        const last = this.parts.at(-1);
+        const why = last ? await logTail(last.logPath) : '';
+        throw new Error(`FFmpeg wrote no recording: ${why || 'no output'}`);
+      }
+      return { ...stored, durationMs, streams: this.streams, parts: this.meta.parts.length };
     } finally {
-      await rm(this.outPath, { force: true });
-      await rm(this.sdpPath, { force: true });
+      await rm(this.dir, { recursive: true, force: true });
     }
   }
 
-  /** Stops without keeping anything (the role stops). */
+  /** Stops without keeping anything (FFmpeg failed). */
   async abort(): Promise<void> {
-    this.stopping = true;
-    for (const t of this.timers) clearTimeout(t);
-    await this.o.forwarder.stop(this.o.roomId, this.o.recordingId).catch(() => undefined);
-    this.child?.kill('SIGKILL');
-    await this.exited;
-    await rm(this.sdpPath, { force: true });
+    this.stopped = true;
+    if (this.poller) clearInterval(this.poller);
+    await this.changing;
+    for (const part of this.parts) {
+      part.stopping = true;
+      for (const t of part.timers) clearInterval(t);
+      await this.o.forwarder.stop(this.o.roomId, part.meta.forwardId).catch(() => undefined);
+      part.child.kill('SIGKILL');
+      await part.exited;
+    }
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+function lastLines(stderr: string): string {
+  return stderr.trim().split('\n').slice(-3).join(' | ');
+}
+
+/** The last lines FFmpeg wrote to its log. */
+async function logTail(path: string): Promise<string> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return lastLines(text.slice(-4000));
+}
+
+/**
+ * Joins the parts FFmpeg wrote (each cut where the next took over) into one MP4 and stores it; null when
+ * no part has any media. The parts may end in a torn fragment (a killed FFmpeg): the join keeps what is whole.
+ */
+async function joinAndStore(
+  dir: string,
+  meta: RecordingMeta,
+  storage: RecordingStorage,
+  ffmpeg = 'ffmpeg',
+): Promise<StoredObject | null> {
+  const usable: { path: string; outpointS?: number }[] = [];
+  for (const part of meta.parts) {
+    const path = join(dir, part.file);
+    const size = await stat(path).then(
+      (s) => s.size,
+      () => 0,
+    );
+    if (size === 0 || part.firstFrameAt === undefined) continue;
+    usable.push(
+      part.cutAt !== undefined
+        ? { path, outpointS: Math.max(0.05, (part.cutAt - part.firstFrameAt) / 1000) }
+        : { path },
+    );
+  }
+  if (usable.length === 0) return null;
+  const listPath = join(dir, 'parts.txt');
+  const outPath = join(dir, 'recording.mp4');
+  await writeFile(listPath, concatList(usable));
+  await runFfmpeg(ffmpeg, concatArgs(listPath, outPath));
+  return storage.put(meta.key, outPath);
+}
+
+function runFfmpeg(binary: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (c: string) => (stderr = (stderr + c).slice(-4000)));
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`ffmpeg exited with ${String(code)}: ${lastLines(stderr)}`)),
+    );
+  });
+}
+
+/** Whether `pid` is an FFmpeg of this recording (a pid can be reused by another process after a reboot). */
+async function isOurFfmpeg(pid: number, recordingId: string): Promise<boolean> {
+  try {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes(recordingId);
+  } catch {
+    return false;
+  }
+}
+
+const signal = (pid: number, sig: NodeJS.Signals): void => {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // gone in between
+  }
+};
+
+/** Ends an FFmpeg of this recording that outlived its recorder: SIGINT, then SIGKILL after 10 s. */
+async function endOrphan(pid: number, recordingId: string): Promise<void> {
+  if (!(await isOurFfmpeg(pid, recordingId))) return;
+  signal(pid, 'SIGINT');
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (!(await isOurFfmpeg(pid, recordingId))) return;
+  }
+  signal(pid, 'SIGKILL');
+}
+
+export interface InterruptedResult extends StoredObject {
+  durationMs: number;
+  parts: number;
+}
+
+/**
+ * Finishes a recording whose recorder died: stops FFmpeg processes it left running and the SFU's forwards,
+ * joins the parts on disk and stores the file. Null when nothing usable was written (or the folder is gone).
+ */
+export async function finalizeInterrupted(o: {
+  recordingId: string;
+  workDir: string;
+  storage: RecordingStorage;
+  forwarder: RtpForwarder;
+  ffmpeg?: string | undefined;
+}): Promise<InterruptedResult | null> {
+  const dir = join(o.workDir, o.recordingId);
+  let meta: RecordingMeta;
+  try {
+    meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as RecordingMeta;
+  } catch {
+    await rm(dir, { recursive: true, force: true });
+    return null;
+  }
+  try {
+    for (const part of meta.parts) {
+      // An FFmpeg left running (its recorder died, not the machine) ends its file cleanly on SIGINT.
+      if (part.pid !== undefined) await endOrphan(part.pid, o.recordingId);
+      await o.forwarder.stop(meta.roomId, part.forwardId).catch(() => undefined);
+    }
+    // The last part ends where its file was last written.
+    const last = meta.parts.at(-1);
+    const lastWrite = last
+      ? await stat(join(dir, last.file)).then(
+          (s) => s.mtimeMs,
+          () => meta.startedAt,
+        )
+      : meta.startedAt;
+    const stored = await joinAndStore(dir, meta, o.storage, o.ffmpeg);
+    return stored === null
+      ? null
+      : {
+          ...stored,
+          durationMs: Math.max(0, Math.round(lastWrite - meta.startedAt)),
+          parts: meta.parts.length,
+        };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -24,6 +24,13 @@ export const recordingConfigSchema = z.object({
   RECORDING_RTP_BIND: z.ipv4().or(z.ipv6()).optional(),
   /** FFmpeg binary (Debian's `ffmpeg` on PATH by default). */
   RECORDING_FFMPEG: z.string().min(1).default('ffmpeg'),
+  /** This recorder's id: it finishes its own unfinished recordings after a restart. Default: the host name. */
+  RECORDING_NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores')
+    .optional(),
+  /** TrueType font for the names under the tiles; default DejaVu Sans or Liberation Sans when installed. */
+  RECORDING_FONT: z.string().min(1).optional(),
   /** libx264 preset of the composite: faster presets let one core carry more recordings. */
   RECORDING_X264_PRESET: z
     .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'])

@@ -1,14 +1,18 @@
 // FFmpeg as the recorder's compositor: the SDP that describes the SFU's plain-RTP streams (RFC 4566, one
-// m-line per stream on its own port), the filter graph that lays the cameras out in a grid and mixes the
-// audio, and the encoder settings (H.264 + AAC in fragmented MP4, so a crash loses at most the last fragment).
+// m-line per stream on its own port), the filter graph that lays the videos out (a grid of cameras, or a
+// screen share on the stage) with names under them and mixes the audio, the encoder settings (H.264 + AAC
+// in fragmented MP4, so a crash loses at most the last fragment), and the join of a recording's parts.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+
+export type TrackSourceName = 'camera' | 'microphone' | 'screen' | 'screen_audio' | 'unknown';
 
 /** One RTP stream the SFU sends to the recorder, as the SFU described it. */
 export interface RtpStreamDescription {
   trackId: string;
   participantId: string;
   kind: 'audio' | 'video';
+  source: TrackSourceName;
   /** e.g. "video/VP8", "audio/opus". */
   mimeType: string;
   clockRate: number;
@@ -25,6 +29,8 @@ export interface CompositeOptions {
   preset: string;
   videoBitrateKbps: number;
   audioBitrateKbps: number;
+  /** A TrueType font for the names under the tiles; none: no names. */
+  fontFile?: string | undefined;
 }
 
 export const DEFAULT_COMPOSITE: CompositeOptions = {
@@ -35,6 +41,12 @@ export const DEFAULT_COMPOSITE: CompositeOptions = {
   videoBitrateKbps: 1500,
   audioBitrateKbps: 128,
 };
+
+/** Fonts tried for the names when none is configured (Debian's fonts-dejavu-core, then Liberation). */
+export const FONT_CANDIDATES = [
+  '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
+  '/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf',
+];
 
 /** The SDP FFmpeg reads to receive the streams on `host`. */
 export function buildSdp(host: string, streams: readonly RtpStreamDescription[]): string {
@@ -63,68 +75,150 @@ export function gridOf(n: number): { cols: number; rows: number } {
 }
 
 const even = (n: number): number => Math.max(2, Math.floor(n / 2) * 2);
+/** An even offset, 0 allowed (chroma planes want even positions). */
+const evenOffset = (n: number): number => Math.max(0, Math.floor(n / 2) * 2);
+
+/** Where one video goes on the canvas. */
+export interface Tile {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
 
 /**
- * The filter graph: every video scaled into its tile (aspect kept, padded) and stacked in a grid on a fixed
- * canvas; every audio mixed. Returns the graph and the output labels, or null labels for absent kinds.
+ * Tiles for the videos in order: a near-square grid of equal tiles; with a screen share, the first share
+ * takes the stage (three quarters of the width) and the other videos stack in a column beside it.
+ */
+export function layoutTiles(sources: readonly TrackSourceName[], width: number, height: number): Tile[] {
+  const n = sources.length;
+  if (n === 0) return [];
+  const stage = sources.indexOf('screen');
+  if (stage >= 0 && n > 1) {
+    const stageW = even((width * 3) / 4);
+    const colW = even(width - stageW);
+    const others = n - 1;
+    const h = even(Math.min(height / others, (colW * 9) / 16));
+    const top = evenOffset((height - h * others) / 2);
+    let row = 0;
+    return sources.map((_, i) =>
+      i === stage
+        ? { x: 0, y: 0, w: stageW, h: even(height) }
+        : { x: stageW, y: top + h * row++, w: colW, h },
+    );
+  }
+  const { cols, rows } = gridOf(n);
+  const w = even(width / cols);
+  const h = even(height / rows);
+  // The grid is centred: the last row's tiles too, when it is not full.
+  const offsetY = evenOffset((height - rows * h) / 2);
+  return sources.map((_, i) => {
+    const row = Math.floor(i / cols);
+    const inRow = row === rows - 1 ? n - cols * (rows - 1) : cols;
+    const offsetX = evenOffset((width - inRow * w) / 2);
+    return { x: offsetX + (i % cols) * w, y: offsetY + row * h, w, h };
+  });
+}
+
+/** A path FFmpeg's filter syntax takes without quoting (refused otherwise, rather than escaped wrongly). */
+export function filterSafePath(path: string): boolean {
+  return /^[A-Za-z0-9_./-]+$/.test(path);
+}
+
+/** One video of the composite: its source decides the layout, `nameFile` holds the name shown under it. */
+export interface CompositeVideo {
+  source: TrackSourceName;
+  /** A file with the participant's name, drawn at the bottom of the tile (needs a font). */
+  nameFile?: string | undefined;
+}
+
+/**
+ * The filter graph: every video scaled into its tile (aspect kept, letterboxed) with its name under it, on
+ * a black canvas of fixed size; every audio mixed. With no video the canvas is black (input `[1:v]`), with
+ * no audio the sound is silence (`[1:a]` or `[2:a]`): every part of a recording has the same streams, so the
+ * parts join into one file. `standIns` lists the lavfi inputs the command line must add after the SDP.
  */
 export function compositeFilter(
-  videoCount: number,
+  videos: readonly CompositeVideo[],
   audioCount: number,
   o: CompositeOptions,
-): { graph: string; video: string | null; audio: string | null } {
+): { graph: string; standIns: string[] } {
+  const W = even(o.width);
+  const H = even(o.height);
   const parts: string[] = [];
-  let video: string | null = null;
-  if (videoCount > 0) {
-    const { cols, rows } = gridOf(videoCount);
-    const w = even(o.width / cols);
-    const h = even(o.height / rows);
-    for (let i = 0; i < videoCount; i++) {
+  const standIns: string[] = [];
+  if (videos.length === 0) {
+    standIns.push(`color=c=black:s=${W}x${H}:r=${o.fps}`);
+    parts.push(`[${standIns.length}:v]format=yuv420p[vout]`);
+  } else {
+    const tiles = layoutTiles(
+      videos.map((v) => v.source),
+      W,
+      H,
+    );
+    const fontSize = Math.max(12, Math.round(H / 30));
+    videos.forEach((v, i) => {
+      const t = tiles[i]!;
+      const label =
+        o.fontFile !== undefined && v.nameFile !== undefined
+          ? `,drawtext=fontfile=${o.fontFile}:textfile=${v.nameFile}:fontcolor=white:fontsize=${fontSize}` +
+            `:box=1:boxcolor=black@0.55:boxborderw=${Math.round(fontSize / 3)}:x=${Math.round(fontSize / 2)}` +
+            `:y=h-th-${fontSize}:expansion=none`
+          : '';
       parts.push(
-        `[0:v:${i}]scale=${w}:${h}:force_original_aspect_ratio=decrease,` +
-          `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=${o.fps}[v${i}]`,
+        `[0:v:${i}]scale=${t.w}:${t.h}:force_original_aspect_ratio=decrease,` +
+          `pad=${t.w}:${t.h}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=${o.fps}${label}[v${i}]`,
+      );
+    });
+    const inputs = videos.map((_, i) => `[v${i}]`).join('');
+    const layout = tiles.map((t) => `${t.x}_${t.y}`).join('|');
+    if (videos.length === 1) {
+      const t = tiles[0]!;
+      parts.push(`${inputs}pad=${W}:${H}:${t.x}:${t.y}:black,format=yuv420p[vout]`);
+    } else {
+      parts.push(
+        `${inputs}xstack=inputs=${videos.length}:layout=${layout}:fill=black,` +
+          `pad=${W}:${H}:0:0:black,format=yuv420p[vout]`,
       );
     }
-    const tiles = Array.from({ length: videoCount }, (_, i) => `[v${i}]`).join('');
-    if (videoCount === 1) parts.push(`${tiles}null[grid]`);
-    else {
-      const layout = Array.from(
-        { length: videoCount },
-        (_, i) => `${(i % cols) * w}_${Math.floor(i / cols) * h}`,
-      );
-      parts.push(`${tiles}xstack=inputs=${videoCount}:layout=${layout.join('|')}:fill=black[grid]`);
-    }
-    parts.push(`[grid]pad=${even(o.width)}:${even(o.height)}:(ow-iw)/2:(oh-ih)/2:black,format=yuv420p[vout]`);
-    video = '[vout]';
   }
-  let audio: string | null = null;
-  if (audioCount > 0) {
+  if (audioCount === 0) {
+    standIns.push('anullsrc=r=48000:cl=stereo');
+    parts.push(`[${standIns.length}:a]anull[aout]`);
+  } else {
     const inputs = Array.from({ length: audioCount }, (_, i) => `[0:a:${i}]`).join('');
     parts.push(
       audioCount === 1
         ? `${inputs}aresample=async=1000[aout]`
         : `${inputs}amix=inputs=${audioCount}:duration=longest:normalize=0,aresample=async=1000[aout]`,
     );
-    audio = '[aout]';
   }
-  return { graph: parts.join(';'), video, audio };
+  return { graph: parts.join(';'), standIns };
 }
 
-/** The FFmpeg command line that reads `sdpPath` and writes a fragmented MP4 to `outPath`. */
+/**
+ * The FFmpeg command line that reads `sdpPath` and writes a fragmented MP4 to `outPath` (fragments of at
+ * most a second, so a crash loses at most that), reporting progress to `progressPath`. Files, not pipes:
+ * an FFmpeg whose recorder died must go on writing (a pipe would kill it) until the recorder is back.
+ */
 export function compositeArgs(
   sdpPath: string,
   outPath: string,
-  streams: readonly RtpStreamDescription[],
+  progressPath: string,
+  videos: readonly CompositeVideo[],
+  audioCount: number,
   o: CompositeOptions = DEFAULT_COMPOSITE,
 ): string[] {
-  const videoCount = streams.filter((s) => s.kind === 'video').length;
-  const audioCount = streams.filter((s) => s.kind === 'audio').length;
-  const filter = compositeFilter(videoCount, audioCount, o);
+  const filter = compositeFilter(videos, audioCount, o);
   const args = [
     '-hide_banner',
     '-nostdin',
     '-loglevel',
     'warning',
+    '-progress',
+    `file:${progressPath}`,
+    '-stats_period',
+    '0.5',
     '-protocol_whitelist',
     'file,udp,rtp',
     // Arrival order is not send order on a busy host; hold packets a little to put them back in order.
@@ -139,29 +233,84 @@ export function compositeArgs(
     '-i',
     sdpPath,
   ];
-  if (filter.graph.length > 0) args.push('-filter_complex', filter.graph);
-  if (filter.video !== null) {
-    args.push(
-      '-map',
-      filter.video,
-      '-c:v',
-      'libx264',
-      '-preset',
-      o.preset,
-      '-tune',
-      'zerolatency',
-      '-b:v',
-      `${o.videoBitrateKbps}k`,
-      '-g',
-      String(o.fps * 2),
-      '-r',
-      String(o.fps),
-    );
-  }
-  if (filter.audio !== null)
-    args.push('-map', filter.audio, '-c:a', 'aac', '-b:a', `${o.audioBitrateKbps}k`, '-ar', '48000');
-  args.push('-movflags', '+frag_keyframe+empty_moov+default_base_moof', '-f', 'mp4', '-y', outPath);
+  for (const source of filter.standIns) args.push('-f', 'lavfi', '-i', source);
+  args.push(
+    '-filter_complex',
+    filter.graph,
+    '-map',
+    '[vout]',
+    '-c:v',
+    'libx264',
+    '-preset',
+    o.preset,
+    '-tune',
+    'zerolatency',
+    '-b:v',
+    `${o.videoBitrateKbps}k`,
+    '-g',
+    String(o.fps * 2),
+    '-r',
+    String(o.fps),
+    '-map',
+    '[aout]',
+    '-c:a',
+    'aac',
+    '-b:a',
+    `${o.audioBitrateKbps}k`,
+    '-ar',
+    '48000',
+    '-ac',
+    '2',
+    '-movflags',
+    '+frag_keyframe+empty_moov+default_base_moof',
+    '-frag_duration',
+    '1000000',
+    // Each fragment reaches the disk when it is made, not when a 32 KiB buffer fills: what a crash keeps.
+    '-flush_packets',
+    '1',
+    '-f',
+    'mp4',
+    '-y',
+    outPath,
+  );
   return args;
+}
+
+/**
+ * The command line that joins the parts of a recording into one MP4 without re-encoding (every part has
+ * the same canvas, codecs and settings). `listPath` is an FFmpeg concat list (see concatList).
+ */
+export function concatArgs(listPath: string, outPath: string): string[] {
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-f',
+    'concat',
+    '-safe',
+    '0',
+    '-i',
+    listPath,
+    '-c',
+    'copy',
+    '-movflags',
+    '+faststart',
+    '-f',
+    'mp4',
+    '-y',
+    outPath,
+  ];
+}
+
+/** The concat list: each part, cut where the next one begins (`outpointS`) so the overlap is not repeated. */
+export function concatList(parts: readonly { path: string; outpointS?: number | undefined }[]): string {
+  const lines = ['ffconcat version 1.0'];
+  for (const p of parts) {
+    lines.push(`file '${p.path.replaceAll("'", "'\\''")}'`);
+    if (p.outpointS !== undefined && p.outpointS > 0) lines.push(`outpoint ${p.outpointS.toFixed(3)}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 const run = promisify(execFile);

@@ -3,12 +3,23 @@
 // from signaling's placement in the shared kv.
 import { AppError, createGrpcClient, unary } from '@origo/kit';
 import type { Kv } from '@origo/kit/bus';
-import { TrackKind } from '@origo/proto/media';
+import { TrackKind, TrackSource } from '@origo/proto/media';
 import { SfuServiceClient } from '@origo/proto/sfu-rpc';
 import { readPlacement } from '@origo/signaling/placement';
-import type { RtpStreamDescription } from './ffmpeg.js';
+import type { RtpStreamDescription, TrackSourceName } from './ffmpeg.js';
+
+/** A live track of the room (what a forward started now would carry). */
+export interface RoomTrackDescription {
+  trackId: string;
+  participantId: string;
+  kind: 'audio' | 'video';
+  source: TrackSourceName;
+  muted: boolean;
+}
 
 export interface RtpForwarder {
+  /** The room's live tracks, oldest first. */
+  tracks(roomId: string): Promise<RoomTrackDescription[]>;
   /** Starts the forward; the streams the SFU sends, one per port used. */
   start(req: {
     roomId: string;
@@ -35,6 +46,24 @@ export function placementLocator(kv: Kv): RoomLocator {
 
 const DEADLINE_MS = 5000;
 
+export function sourceName(source: TrackSource): TrackSourceName {
+  switch (source) {
+    case TrackSource.TRACK_SOURCE_CAMERA:
+      return 'camera';
+    case TrackSource.TRACK_SOURCE_MICROPHONE:
+      return 'microphone';
+    case TrackSource.TRACK_SOURCE_SCREEN_SHARE:
+      return 'screen';
+    case TrackSource.TRACK_SOURCE_SCREEN_SHARE_AUDIO:
+      return 'screen_audio';
+    default:
+      return 'unknown';
+  }
+}
+
+const kindName = (kind: TrackKind): 'audio' | 'video' =>
+  kind === TrackKind.TRACK_KIND_AUDIO ? 'audio' : 'video';
+
 export function grpcForwarder(locate: RoomLocator): RtpForwarder {
   const clients = new Map<string, SfuServiceClient>();
   const client = (address: string): SfuServiceClient => {
@@ -52,6 +81,17 @@ export function grpcForwarder(locate: RoomLocator): RtpForwarder {
     started.get(key(roomId, forwardId)) ?? (await locate(roomId));
 
   return {
+    async tracks(roomId) {
+      const c = client(await locate(roomId));
+      const res = await unary(c.listRoomTracks.bind(c), { roomId }, { deadlineMs: DEADLINE_MS });
+      return res.tracks.map((t) => ({
+        trackId: t.trackId,
+        participantId: t.participantId,
+        kind: kindName(t.kind),
+        source: sourceName(t.source),
+        muted: t.muted,
+      }));
+    },
     async start(req) {
       const address = await locate(req.roomId);
       const c = client(address);
@@ -60,7 +100,8 @@ export function grpcForwarder(locate: RoomLocator): RtpForwarder {
       return res.streams.map((s) => ({
         trackId: s.trackId,
         participantId: s.participantId,
-        kind: s.kind === TrackKind.TRACK_KIND_AUDIO ? 'audio' : 'video',
+        kind: kindName(s.kind),
+        source: sourceName(s.source),
         mimeType: s.mimeType,
         clockRate: s.clockRate,
         channels: s.channels,

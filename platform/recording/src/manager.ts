@@ -1,10 +1,11 @@
 // The recordings this process runs: starts a Recorder for a meeting, stops it, records each step in the
 // store (with its audit row) and keeps the finished file's size and duration. One recording per meeting.
+// At start it finishes the recordings it was writing when it last stopped without stopping them.
 import { join } from 'node:path';
 import { AppError, type Logger } from '@origo/kit';
-import type { CompositeOptions } from './ffmpeg.js';
+import type { CompositeOptions, RtpStreamDescription } from './ffmpeg.js';
 import type { RtpForwarder } from './forwarder.js';
-import { NothingToRecordError, Recorder } from './Recorder.js';
+import { finalizeInterrupted, NothingToRecordError, Recorder, type NameLookup } from './Recorder.js';
 import type { RecordingStorage } from './storage.js';
 import { newRecordingId, type Actor, type RecordingStore } from './store.js';
 import type { RecordingRow } from './db/schema.js';
@@ -22,8 +23,16 @@ export interface RecordingManagerDeps {
   ffmpeg?: string;
   composite?: Partial<CompositeOptions>;
   logger: Logger;
+  /** This recorder's id: its unfinished recordings are its to finish after a restart. */
+  recorderId: string;
+  /** Names under the tiles. */
+  names?: NameLookup | undefined;
+  /** How often a recorder reads the room's tracks. */
+  layoutPollMs?: number;
   /** Told when a recording starts, ends (ready or failed); for metrics and the room's banner. */
   onChange?: (row: RecordingRow) => void;
+  /** Told why a recording failed: `ffmpeg`, `nothing_written` (stop found no media), `lost` (restart). */
+  onFailureCause?: (cause: 'ffmpeg' | 'nothing_written' | 'lost') => void;
 }
 
 const SERVICE: Actor = { id: 'service:recording' };
@@ -54,6 +63,8 @@ export class RecordingManager {
       ...(this.deps.bindHost !== undefined ? { bindHost: this.deps.bindHost } : {}),
       ...(this.deps.ffmpeg !== undefined ? { ffmpeg: this.deps.ffmpeg } : {}),
       ...(this.deps.composite !== undefined ? { composite: this.deps.composite } : {}),
+      ...(this.deps.names !== undefined ? { names: this.deps.names } : {}),
+      ...(this.deps.layoutPollMs !== undefined ? { layoutPollMs: this.deps.layoutPollMs } : {}),
       onFailure: (reason) => this.failed(id, reason),
     });
     this.running.set(id, recorder);
@@ -71,7 +82,8 @@ export class RecordingManager {
         meetingId,
         storage: storage.kind,
         storageKey: key,
-        tracks: streams.map((s) => ({ track_id: s.trackId, participant_id: s.participantId, kind: s.kind })),
+        tracks: tracksJson(streams),
+        recorderId: this.deps.recorderId,
       },
       actor,
     );
@@ -107,16 +119,17 @@ export class RecordingManager {
 
   private async finish(id: string, recorder: Recorder): Promise<RecordingRow> {
     const { store, logger } = this.deps;
-    let outcome: { bytes: number; durationMs: number } | { error: string };
+    let outcome: { bytes: number; durationMs: number; tracks: unknown[] } | { error: string };
     try {
       const result = await recorder.stop();
-      outcome = { bytes: result.bytes, durationMs: result.durationMs };
+      outcome = { bytes: result.bytes, durationMs: result.durationMs, tracks: tracksJson(result.streams) };
       logger.info(
-        { recording_id: id, bytes: result.bytes, duration_ms: result.durationMs },
+        { recording_id: id, bytes: result.bytes, duration_ms: result.durationMs, parts: result.parts },
         'recording ready',
       );
     } catch (err) {
       logger.error({ err, recording_id: id }, 'recording failed at stop');
+      this.deps.onFailureCause?.('nothing_written');
       outcome = { error: (err as Error).message.slice(0, 1000) };
     } finally {
       this.running.delete(id);
@@ -134,6 +147,7 @@ export class RecordingManager {
     const recorder = this.running.get(id);
     this.running.delete(id);
     this.deps.logger.error({ recording_id: id, reason }, 'recorder failed');
+    this.deps.onFailureCause?.('ffmpeg');
     const work = (async () => {
       await recorder?.abort();
       const row = await this.deps.store.transition(id, 'recording', 'failed', 'recording.failed', SERVICE, {
@@ -160,6 +174,54 @@ export class RecordingManager {
     return deleted;
   }
 
+  /**
+   * Finishes the recordings this recorder was writing when it stopped without stopping them (killed, out
+   * of memory, the machine restarted): each is joined from the parts on disk and marked interrupted, or
+   * failed when nothing could be kept. Run once at start, before taking new recordings.
+   */
+  async recover(): Promise<RecordingRow[]> {
+    const { store, logger } = this.deps;
+    const done: RecordingRow[] = [];
+    for (const row of await store.unfinishedOf(this.deps.recorderId)) {
+      if (this.running.has(row.id)) continue;
+      const from = row.status as 'recording' | 'stopping';
+      let next: RecordingRow | null;
+      try {
+        const result = await finalizeInterrupted({
+          recordingId: row.id,
+          workDir: this.deps.workDir,
+          storage: this.deps.storage,
+          forwarder: this.deps.forwarder,
+          ffmpeg: this.deps.ffmpeg,
+        });
+        if (result === null) throw new Error('nothing it wrote could be kept');
+        next = await store.transition(row.id, from, 'ready', 'recording.ready', SERVICE, {
+          bytes: result.bytes,
+          durationMs: result.durationMs,
+          interrupted: true,
+          stoppedAt: row.stoppedAt ?? new Date(),
+        });
+        logger.warn(
+          { recording_id: row.id, bytes: result.bytes, parts: result.parts },
+          'recording finished after the recorder restarted',
+        );
+      } catch (err) {
+        this.deps.onFailureCause?.('lost');
+        logger.error({ err, recording_id: row.id }, 'recording lost when the recorder stopped');
+        next = await store.transition(row.id, from, 'failed', 'recording.failed', SERVICE, {
+          error: `The recorder stopped during the recording: ${(err as Error).message}`.slice(0, 1000),
+          interrupted: true,
+          stoppedAt: row.stoppedAt ?? new Date(),
+        });
+      }
+      if (next) {
+        this.deps.onChange?.(next);
+        done.push(next);
+      }
+    }
+    return done;
+  }
+
   /** Stops every running recording, keeping what was written (the role stops). */
   async close(): Promise<void> {
     await Promise.allSettled(
@@ -173,3 +235,11 @@ export class RecordingManager {
     return join(dataDir, 'recording', 'work');
   }
 }
+
+const tracksJson = (streams: readonly RtpStreamDescription[]) =>
+  streams.map((s) => ({
+    track_id: s.trackId,
+    participant_id: s.participantId,
+    kind: s.kind,
+    source: s.source,
+  }));

@@ -1,8 +1,12 @@
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ADDRESS, Held, roleBasics, serviceUrl, type RoleDefinition } from '@origo/kit';
 import { createBusKv } from '@origo/kit/bus';
 import { createRemoteMeetingAccess } from '@origo/control/meeting-access';
 import { recordingConfigSchema, s3OptionsFrom } from './config.js';
+import { readParticipantNames } from '@origo/signaling/placement';
+import { FONT_CANDIDATES, filterSafePath } from './ffmpeg.js';
 import { grpcForwarder, placementLocator } from './forwarder.js';
 import { RecordingManager } from './manager.js';
 import { createRecordingService, openRecordingDatabase } from './service.js';
@@ -23,6 +27,12 @@ export const recordingRole: RoleDefinition = {
     const authUrl = serviceUrl(ctx, 'AUTH_URL', config.AUTH_URL, ADDRESS.authHttp);
     const controlUrl = serviceUrl(ctx, 'CONTROL_URL', config.CONTROL_URL, ADDRESS.controlHttp);
     const s3 = s3OptionsFrom(config);
+    const fontFile = config.RECORDING_FONT ?? FONT_CANDIDATES.find((f) => existsSync(f));
+    if (fontFile === undefined || !filterSafePath(fontFile))
+      logger.warn(
+        { font: fontFile ?? null },
+        'no usable font for the names under the tiles (install fonts-dejavu-core or set RECORDING_FONT to a path of letters, digits and ./_-): recordings have no names',
+      );
     const held = new Held();
     const { service, bound } = await held.during(async () => {
       const storage =
@@ -63,7 +73,13 @@ export const recordingRole: RoleDefinition = {
           rtpHost: config.RECORDING_RTP_HOST,
           bindHost: config.RECORDING_RTP_BIND,
           ffmpeg: config.RECORDING_FFMPEG,
-          composite: { preset: config.RECORDING_X264_PRESET },
+          composite: { preset: config.RECORDING_X264_PRESET, fontFile },
+          recorderId:
+            config.RECORDING_NODE_ID ??
+            hostname()
+              .replace(/[^A-Za-z0-9._-]/g, '-')
+              .slice(0, 64),
+          names: (roomId) => readParticipantNames(busKv.kv, roomId),
           logger,
           metrics,
         }),

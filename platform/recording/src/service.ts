@@ -19,6 +19,7 @@ import { checkFfmpeg, type CompositeOptions } from './ffmpeg.js';
 import type { RtpForwarder } from './forwarder.js';
 import { registerRoutes } from './http/routes.js';
 import { RecordingManager } from './manager.js';
+import type { NameLookup } from './Recorder.js';
 import type { RecordingStorage } from './storage.js';
 import { RecordingStore } from './store.js';
 
@@ -43,6 +44,12 @@ export interface RecordingServiceDeps {
   composite?: Partial<CompositeOptions>;
   /** Where the room is told a recording started or ended (control's room-commands channel). */
   bus?: Bus;
+  /** This recorder's id (the role: RECORDING_NODE_ID or the host name). Default `local`. */
+  recorderId?: string;
+  /** Names under the tiles (the role reads signaling's participant list). */
+  names?: NameLookup;
+  /** How often a recorder reads the room's tracks to follow joins and leaves. */
+  layoutPollMs?: number;
   logger?: Logger;
   metrics?: ServiceMetrics;
 }
@@ -73,6 +80,12 @@ export async function createRecordingService(deps: RecordingServiceDeps): Promis
     labelNames: ['result'],
     registers: [metrics.registry],
   });
+  const failures = new Counter({
+    name: 'origo_recording_failures_total',
+    help: 'Recordings that failed, by cause: ffmpeg (it exited while recording), nothing_written, lost (the recorder stopped)',
+    labelNames: ['cause'],
+    registers: [metrics.registry],
+  });
   const bytesStored = new Counter({
     name: 'origo_recording_bytes_stored_total',
     help: 'Bytes of finished recordings written to the storage',
@@ -80,11 +93,12 @@ export async function createRecordingService(deps: RecordingServiceDeps): Promis
   });
   /**
    * Tells the room, through signaling, that a recording started or ended, so every participant sees it.
-   * A stop is told when it is asked for (status stopping), not when the file is ready.
+   * A stop is told when it is asked for (status stopping), not when the file is ready; a recording finished
+   * after a restart went from recording to ready, so its end is told then.
    */
   const announce = (row: RecordingRow): void => {
     const { bus } = deps;
-    if (bus === undefined || row.status === 'ready') return;
+    if (bus === undefined || (row.status === 'ready' && !row.interrupted)) return;
     const command: RoomCommand = {
       v: 1,
       type: 'recording_changed',
@@ -111,6 +125,10 @@ export async function createRecordingService(deps: RecordingServiceDeps): Promis
     ...(deps.ffmpeg !== undefined ? { ffmpeg: deps.ffmpeg } : {}),
     ...(deps.composite !== undefined ? { composite: deps.composite } : {}),
     logger,
+    recorderId: deps.recorderId ?? 'local',
+    names: deps.names,
+    ...(deps.layoutPollMs !== undefined ? { layoutPollMs: deps.layoutPollMs } : {}),
+    onFailureCause: (cause) => failures.inc({ cause }),
     onChange: (row) => {
       announce(row);
       inProgress.set(manager.activeCount);
@@ -135,6 +153,8 @@ export async function createRecordingService(deps: RecordingServiceDeps): Promis
   });
   registerRoutes(http.app, { store, manager, storage: deps.storage, resolveCaller: deps.resolveCaller });
   await http.app.ready();
+  // Recordings this recorder was writing when it last stopped without stopping them.
+  await manager.recover();
 
   let closing: Promise<void> | undefined;
   return {

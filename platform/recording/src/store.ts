@@ -1,6 +1,6 @@
 // The recordings table and its audit trail: every change writes its audit row in the same transaction.
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import { AppError } from '@origo/kit';
 import type { Database } from '@origo/kit/db';
 import { auditEvents, recordings, type RecordingRow } from './db/schema.js';
@@ -83,8 +83,25 @@ export class RecordingStore {
     return rows.find((r) => r.status === 'recording' || r.status === 'stopping') ?? null;
   }
 
+  /** Recordings `recorderId` was writing (recording or stopping): after a restart, its to finish. */
+  async unfinishedOf(recorderId: string): Promise<RecordingRow[]> {
+    return this.db
+      .select()
+      .from(recordings)
+      .where(
+        and(eq(recordings.recorderId, recorderId), inArray(recordings.status, ['recording', 'stopping'])),
+      );
+  }
+
   async create(
-    row: { id: string; meetingId: string; storage: string; storageKey: string; tracks: unknown[] },
+    row: {
+      id: string;
+      meetingId: string;
+      storage: string;
+      storageKey: string;
+      tracks: unknown[];
+      recorderId: string;
+    },
     actor: Actor,
   ): Promise<RecordingRow> {
     return this.db.transaction(async (tx) => {
@@ -104,7 +121,9 @@ export class RecordingStore {
     to: RecordingStatus,
     action: Action,
     actor: Actor,
-    fields: Partial<Pick<RecordingRow, 'bytes' | 'durationMs' | 'error' | 'stoppedAt'>> = {},
+    fields: Partial<
+      Pick<RecordingRow, 'bytes' | 'durationMs' | 'error' | 'stoppedAt' | 'tracks' | 'interrupted'>
+    > = {},
   ): Promise<RecordingRow | null> {
     return this.db.transaction(async (tx) => {
       const [before] = await tx.select().from(recordings).where(eq(recordings.id, id));

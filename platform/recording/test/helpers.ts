@@ -58,6 +58,8 @@ export interface MediaRoom {
   roomId: string;
   grpcAddress: string;
   peers: WrtcClient<GrpcPeer>[];
+  /** Another publishing peer joins; resolves once its video and audio are published. */
+  join(name: string): Promise<WrtcClient<GrpcPeer>>;
   close(): Promise<void>;
 }
 
@@ -75,23 +77,34 @@ export async function mediaRoom(roomId: string, names: string[]): Promise<MediaR
   await feed.ready;
   await unary(client.createRouter.bind(client), { roomId });
   const router = grpcRouter(client, roomId, feed);
-  const peers = names.map(
-    (name) => new WrtcClient<GrpcPeer>(name, { simulcast: false, width: 320, height: 240 }),
-  );
-  for (const p of peers) {
+  const peers: WrtcClient<GrpcPeer>[] = [];
+  const published = () =>
+    feed.events.filter((e) => e.roomId === roomId && e.event?.$case === 'trackPublished').length;
+  const join = async (name: string) => {
+    const p = new WrtcClient<GrpcPeer>(name, { simulcast: false, width: 320, height: 240 });
+    peers.push(p);
     await p.join(router);
     await p.peer.created;
-  }
-  await waitFor(
-    () =>
-      feed.events.filter((e) => e.roomId === roomId && e.event?.$case === 'trackPublished').length >=
-      names.length * 2,
-    { timeoutMs: 60_000, what: 'every peer publishing video and audio' },
-  );
+    return p;
+  };
+  for (const name of names) await join(name);
+  await waitFor(() => published() >= names.length * 2, {
+    timeoutMs: 60_000,
+    what: 'every peer publishing video and audio',
+  });
   return {
     roomId,
     grpcAddress,
     peers,
+    async join(name) {
+      const before = published();
+      const p = await join(name);
+      await waitFor(() => published() >= before + 2, {
+        timeoutMs: 60_000,
+        what: `${name} publishing video and audio`,
+      });
+      return p;
+    },
     async close() {
       for (const p of peers) p.close();
       feed.close();

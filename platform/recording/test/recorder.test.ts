@@ -1,16 +1,21 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@origo/kit/testing';
+import { FONT_CANDIDATES } from '../src/ffmpeg.js';
 import { grpcForwarder } from '../src/forwarder.js';
-import { Recorder } from '../src/Recorder.js';
+import { finalizeInterrupted, Recorder } from '../src/Recorder.js';
 import { LocalStorage } from '../src/storage.js';
 import { ffmpegMissing, ffprobe, gridLuma, mediaRoom, type MediaRoom } from './helpers.js';
 
 const missing = await ffmpegMissing();
 if (missing !== null) console.warn(`Skipping the recorder media tests: ${missing}`);
 
-describe.skipIf(missing !== null)('composite recording of a room with two publishers', () => {
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(missing !== null)('composite recording of a room', () => {
   let room: MediaRoom;
   let dir: string;
 
@@ -23,10 +28,11 @@ describe.skipIf(missing !== null)('composite recording of a room with two publis
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('records 10 s into a playable MP4 with one composite video and the mixed audio', async () => {
+  it('records 10 s into one playable MP4 whose layout changes when a third person joins', async () => {
     const storage = new LocalStorage(join(dir, 'recordings'));
     const forwarder = grpcForwarder(async () => room.grpcAddress);
     const failures: string[] = [];
+    const names = new Map(room.peers.map((p, i) => [p.id, ['Alice', 'Bob'][i]!]));
     const recorder = new Recorder({
       recordingId: 'REC_test1',
       roomId: room.roomId,
@@ -35,15 +41,22 @@ describe.skipIf(missing !== null)('composite recording of a room with two publis
       storage,
       workDir: join(dir, 'work'),
       rtpHost: '127.0.0.1',
-      composite: { preset: 'ultrafast', width: 640, height: 360 },
+      composite: { preset: 'ultrafast', width: 640, height: 360, fontFile: FONT_CANDIDATES[0] },
+      names: () => Promise.resolve(names),
+      layoutPollMs: 500,
       onFailure: (reason) => failures.push(reason),
     });
+    const startedAt = Date.now();
     const streams = await recorder.start();
     expect(streams.map((s) => s.kind).sort()).toEqual(['audio', 'audio', 'video', 'video']);
-    await new Promise((r) => setTimeout(r, 10_000));
+    await sleep(4000);
+    await room.join('carol');
+    await sleep(Math.max(0, startedAt + 10_000 - Date.now()));
     const result = await recorder.stop();
     forwarder.close();
     expect(failures).toEqual([]);
+    expect(result.parts).toBe(2);
+    expect(result.streams.filter((s) => s.kind === 'video')).toHaveLength(3);
     expect(result.bytes).toBeGreaterThan(10_000);
 
     const file = join(dir, 'recordings', 'rec-room', 'REC_test1.mp4');
@@ -51,12 +64,64 @@ describe.skipIf(missing !== null)('composite recording of a room with two publis
     expect(probe.video).toEqual([{ codec: 'h264', width: 640, height: 360 }]);
     expect(probe.audio).toHaveLength(1);
     expect(probe.audio[0]!.codec).toBe('aac');
+    // Within 10 % of the 10 s recorded (the first frame comes a moment after the start).
     expect(probe.durationS).toBeGreaterThan(9);
     expect(probe.durationS).toBeLessThan(11);
-    // Both cameras are in the picture: each half of the frame is lit (the synthetic camera is mid-grey with a
-    // white square), not the black of an empty tile.
-    const [left, right] = await gridLuma(file, 5, 2, 1);
-    expect(left).toBeGreaterThan(40);
-    expect(right).toBeGreaterThan(40);
+    // Mean luma in cells of a 4 x 4 grid: the synthetic camera is grey (dark or light; 33 or more here) with
+    // a white square, the empty canvas black (11 to 13).
+    // Two people: side by side, centred, with black above and below.
+    const early = await gridLuma(file, 2, 4, 4);
+    expect(early[1 * 4 + 0]).toBeGreaterThan(22);
+    expect(early[1 * 4 + 3]).toBeGreaterThan(22);
+    expect(early[0]).toBeLessThan(18);
+    // Three: two on top, the third centred below them.
+    const late = Math.min(probe.durationS - 0.7, 9);
+    const after = await gridLuma(file, late, 4, 4);
+    console.log('DEBUG', late, after.map(Math.round));
+    expect(after[0]).toBeGreaterThan(22);
+    expect(after[3]).toBeGreaterThan(22);
+    expect(after[3 * 4 + 0]).toBeLessThan(18);
+    expect(after[3 * 4 + 1]).toBeGreaterThan(22);
+  });
+
+  it('finishes a recording whose recorder was killed from the parts it left on disk', async () => {
+    const storage = new LocalStorage(join(dir, 'recordings'));
+    const workDir = join(dir, 'work-killed');
+    const child = spawn(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', join(import.meta.dirname, 'fixtures', 'recorderChild.ts')],
+      {
+        env: {
+          ...process.env,
+          REC_SFU_ADDRESS: room.grpcAddress,
+          REC_ID: 'REC_killed',
+          REC_ROOM: room.roomId,
+          REC_KEY: 'rec-room/REC_killed.mp4',
+          REC_STORAGE: join(dir, 'recordings'),
+          REC_WORK: workDir,
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    try {
+      await waitFor(() => out.includes('started'), { timeoutMs: 60_000, what: 'the recorder child started' });
+      await sleep(5000);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    await new Promise((r) => child.once('exit', r));
+
+    const forwarder = grpcForwarder(async () => room.grpcAddress);
+    const result = await finalizeInterrupted({ recordingId: 'REC_killed', workDir, storage, forwarder });
+    forwarder.close();
+    expect(result).not.toBeNull();
+    const probe = await ffprobe(join(dir, 'recordings', 'rec-room', 'REC_killed.mp4'));
+    expect(probe.video).toHaveLength(1);
+    expect(probe.audio).toHaveLength(1);
+    expect(probe.durationS).toBeGreaterThan(3);
+    // The FFmpeg the dead recorder left behind was stopped, and its work folder removed.
+    await expect(rm(join(workDir, 'REC_killed'), { recursive: false })).rejects.toThrow();
   });
 });

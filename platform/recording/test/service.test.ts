@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBusKv, type BusKv } from '@origo/kit/bus';
+import { waitFor } from '@origo/kit/testing';
 import { ROOM_COMMANDS_CHANNEL } from '@origo/control/contracts';
 import { createCallerResolver } from '@origo/control/meeting-access';
 import { joinTokenIssuer } from '@origo/control/testing';
@@ -15,6 +17,7 @@ import {
 } from '../src/service.js';
 import { S3Storage } from '../src/s3Storage.js';
 import { LocalStorage, type RecordingStorage } from '../src/storage.js';
+import { newRecordingId } from '../src/store.js';
 import { ffmpegMissing, ffprobe, mediaRoom, type MediaRoom } from './helpers.js';
 import { startS3, type S3Peer } from './s3.js';
 
@@ -172,6 +175,114 @@ describe.skipIf(missing !== null).each(['local', 's3'] as const)(
         ['recording.ready', 'service:recording'],
         ['recording.deleted', 'alice'],
       ]);
+    });
+
+    it('finishes, after a restart, the recordings its recorder was writing when it died', async () => {
+      // A recorder in a process of its own records the room, then is killed (SIGKILL) mid-recording.
+      const id = newRecordingId();
+      const workDir = join(dir, 'work');
+      await service.store.create(
+        {
+          id,
+          meetingId: 'mtg_rest',
+          storage: storage.kind,
+          storageKey: `mtg_rest/${id}.mp4`,
+          tracks: [],
+          recorderId: 'local',
+        },
+        { id: 'alice' },
+      );
+      const child = spawn(
+        process.execPath,
+        ['--conditions=source', '--import', 'tsx', join(import.meta.dirname, 'fixtures', 'recorderChild.ts')],
+        {
+          env: {
+            ...process.env,
+            REC_SFU_ADDRESS: room.grpcAddress,
+            REC_ID: id,
+            REC_ROOM: 'mtg_rest',
+            REC_KEY: `mtg_rest/${id}.mp4`,
+            REC_STORAGE: join(dir, 'unused'),
+            REC_WORK: workDir,
+          },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      try {
+        await waitFor(() => out.includes('started'), {
+          timeoutMs: 60_000,
+          what: 'the recorder child started',
+        });
+        await new Promise((r) => setTimeout(r, 4000));
+      } finally {
+        child.kill('SIGKILL');
+      }
+      await new Promise((r) => child.once('exit', r));
+      // Another recording of the same recorder left nothing on disk at all.
+      const lost = newRecordingId();
+      await service.store.create(
+        {
+          id: lost,
+          meetingId: 'mtg_lost',
+          storage: storage.kind,
+          storageKey: `mtg_lost/${lost}.mp4`,
+          tracks: [],
+          recorderId: 'local',
+        },
+        { id: 'alice' },
+      );
+
+      // The recorder starts again (same id, same folder): it finishes the first and marks the second failed.
+      const restarted = await createRecordingService({
+        database,
+        storage,
+        forwarder: grpcForwarder(async () => room.grpcAddress),
+        resolveCaller: createCallerResolver({
+          joinTokenKeys: tokens.keys,
+          resolvePrincipal: () => Promise.resolve(null),
+          meetingLookup: () => Promise.reject(new Error('no control in this test')),
+        }),
+        workDir,
+        rtpHost: '127.0.0.1',
+        bus: busKv.bus,
+      });
+      try {
+        const url = (await restarted.listen()).http;
+        const host = await tokens.sign({ identity: 'alice', room: 'mtg_rest', host: true });
+        const got = await fetch(`${url}/api/recordings/${id}`, {
+          headers: { authorization: `Bearer ${host}` },
+        });
+        const body = (await got.json()) as Record<string, unknown>;
+        expect(body).toMatchObject({ status: 'ready', interrupted: true });
+        const download = await fetch(`${url}${body['download_url'] as string}`, {
+          headers: { authorization: `Bearer ${host}` },
+        });
+        expect(download.status).toBe(200);
+        const file = join(dir, 'interrupted.mp4');
+        await writeFile(file, Buffer.from(await download.arrayBuffer()));
+        const probe = await ffprobe(file);
+        expect(probe.video).toHaveLength(1);
+        expect(probe.audio).toHaveLength(1);
+        expect(probe.durationS).toBeGreaterThan(2);
+        expect(await restarted.store.get(lost)).toMatchObject({
+          status: 'failed',
+          interrupted: true,
+          error: expect.stringContaining('The recorder stopped during the recording') as unknown,
+        });
+        // The room is told the recording ended (its banner goes away).
+        await expect
+          .poll(() =>
+            roomCommands.some(
+              (c) =>
+                c['type'] === 'recording_changed' && c['recording_id'] === id && c['recording'] === false,
+            ),
+          )
+          .toBe(true);
+      } finally {
+        await restarted.close();
+      }
     });
 
     it('reports not ready with a clear message when FFmpeg is missing', async () => {

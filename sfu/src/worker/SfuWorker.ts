@@ -15,6 +15,7 @@ import {
   type SfuEvent,
   type StartRtpForwardRequest,
   type StartRtpForwardResponse,
+  type ListRoomTracksResponse,
   type SubscribeRequest,
   type SubscribeResponse,
   type UpdateTrackSettingsRequest,
@@ -23,7 +24,7 @@ import {
 import type { PeerOptions, RouterOptions } from '../media/index.js';
 import { checkId, checkSdp, fromTarget } from './convert.js';
 import { CpuSampler } from './cpu.js';
-import { requestRtpForwardKeyframe, startRtpForward, stopRtpForward } from './rtpForwards.js';
+import { listRoomTracks, requestRtpForwardKeyframe, startRtpForward, stopRtpForward } from './rtpForwards.js';
 import { Totals, type WorkerTotals } from './totals.js';
 import { WorkerRoom } from './WorkerRoom.js';
 
@@ -186,6 +187,10 @@ export class SfuWorker {
   stopRtpForward(roomId: string, forwardId: string): boolean {
     const room = this.rooms.get(checkId('room_id', roomId));
     return room ? stopRtpForward(room, forwardId) : false;
+  }
+
+  listRoomTracks(roomId: string): ListRoomTracksResponse {
+    return { tracks: listRoomTracks(this.room(roomId)) };
   }
 
   // ---- stats and load ----

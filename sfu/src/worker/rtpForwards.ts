@@ -3,7 +3,7 @@
 // picks the tracks.
 import { isIP } from 'node:net';
 import { AppError, type Logger } from '@origo/kit';
-import type { RtpForwardStream, StartRtpForwardRequest } from '@origo/proto/sfu-rpc';
+import type { RoomTrack, RtpForwardStream, StartRtpForwardRequest } from '@origo/proto/sfu-rpc';
 import type { Router } from '../media/index.js';
 import { checkId, media } from './convert.js';
 import type { TrackRegistry } from './tracks.js';
@@ -19,8 +19,8 @@ const MAX_PORTS = 64;
 
 /**
  * Forwards the room's live tracks (of the requested kinds, oldest first, up to the number of ports) as
- * plain RTP to `host`, one port each. Tracks published later are not added (the recorder's layout is
- * fixed at start for now).
+ * plain RTP to `host`, one port each. Tracks published later are not added: a recorder watches
+ * ListRoomTracks and starts a new forward with its new layout.
  */
 export function startRtpForward(
   room: ForwardingRoom,
@@ -67,6 +67,22 @@ export function startRtpForward(
     'plain RTP forward started',
   );
   return streams;
+}
+
+/** The room's live tracks, oldest first: what a forward started now would carry. */
+export function listRoomTracks(room: ForwardingRoom): RoomTrack[] {
+  const out: RoomTrack[] = [];
+  for (const track of room.tracks.values()) {
+    if (track.state !== 'live' || !track.producer || track.producer.isClosed) continue;
+    out.push({
+      trackId: track.id,
+      participantId: track.participantId,
+      kind: track.kind,
+      source: track.source,
+      muted: track.muted,
+    });
+  }
+  return out;
 }
 
 export function requestRtpForwardKeyframe(room: ForwardingRoom, forwardId: string): void {

@@ -94,6 +94,7 @@ export function createSfuWorkerService(options: SfuWorkerServiceOptions): SfuWor
         return {};
       }),
     stopRtpForward: (req) => wrap(() => ({ stopped: worker.stopRtpForward(req.roomId, req.forwardId) })),
+    listRoomTracks: (req) => wrap(() => worker.listRoomTracks(req.roomId)),
     events: (req, call) =>
       new Promise<void>((resolve) => {
         const roomId = req.roomId;

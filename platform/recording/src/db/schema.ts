@@ -1,11 +1,12 @@
 // Drizzle schema of the recording service. Migrations are generated from this file by drizzle-kit
 // (`npm run db:generate`) into ../../drizzle and committed; they are forward-only.
-import { bigint, index, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 import { auditEventColumns, timestampMs as ts } from '@origo/kit/db';
 
 /**
  * One recording of a meeting. `status`: recording -> stopping -> ready, or failed (FFmpeg died, nothing to
  * record, storage refused the file). The file lives in the storage under `storage_key` once ready.
+ * `recorder_id` names the recorder writing it, which finishes it after a restart (`interrupted`).
  */
 export const recordings = pgTable(
   'recordings',
@@ -15,11 +16,14 @@ export const recordings = pgTable(
     status: text('status').notNull(),
     /** `composite` (grid of cameras, audio mixed); per-track recordings come later. */
     layout: text('layout').notNull().default('composite'),
+    recorderId: text('recorder_id').notNull().default(''),
+    /** Finished from its parts on disk after the recorder stopped without stopping it. */
+    interrupted: boolean('interrupted').notNull().default(false),
     storage: text('storage').notNull(),
     storageKey: text('storage_key').notNull(),
     bytes: bigint('bytes', { mode: 'number' }),
     durationMs: bigint('duration_ms', { mode: 'number' }),
-    /** Tracks recorded: [{track_id, participant_id, kind}]. */
+    /** Tracks recorded: [{track_id, participant_id, kind, source}]. */
     tracks: jsonb('tracks').notNull().default([]),
     error: text('error'),
     startedAt: ts('started_at').notNull().defaultNow(),

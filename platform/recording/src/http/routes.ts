@@ -23,6 +23,7 @@ export function recordingJson(r: RecordingRow) {
     duration_ms: r.durationMs,
     tracks: r.tracks,
     error: r.error,
+    interrupted: r.interrupted,
     started_at: r.startedAt.toISOString(),
     stopped_at: r.stoppedAt?.toISOString() ?? null,
     created_by: r.createdBy,

@@ -541,6 +541,32 @@ export interface StopRtpForwardResponse {
   stopped: boolean;
 }
 
+/** Request of ListRoomTracks. */
+export interface ListRoomTracksRequest {
+  /** Room whose tracks are listed. */
+  roomId: string;
+}
+
+/** Response of ListRoomTracks. */
+export interface ListRoomTracksResponse {
+  /** Live tracks (media flowing), oldest first. */
+  tracks: RoomTrack[];
+}
+
+/** One live track of a room. */
+export interface RoomTrack {
+  /** Track id. */
+  trackId: string;
+  /** Participant who publishes it. */
+  participantId: string;
+  /** Audio or video. */
+  kind: TrackKind;
+  /** Camera, microphone, screen... */
+  source: TrackSource;
+  /** Muted by its publisher or a host. */
+  muted: boolean;
+}
+
 /** Request of GetStats. */
 export interface GetStatsRequest {
   /** Only this room; all rooms when absent. */
@@ -4108,6 +4134,289 @@ export const StopRtpForwardResponse: MessageFns<StopRtpForwardResponse> = {
   },
 };
 
+function createBaseListRoomTracksRequest(): ListRoomTracksRequest {
+  return { roomId: "" };
+}
+
+export const ListRoomTracksRequest: MessageFns<ListRoomTracksRequest> = {
+  encode(message: ListRoomTracksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRoomTracksRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRoomTracksRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRoomTracksRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListRoomTracksRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRoomTracksRequest>, I>>(base?: I): ListRoomTracksRequest {
+    return ListRoomTracksRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRoomTracksRequest>, I>>(object: I): ListRoomTracksRequest {
+    const message = createBaseListRoomTracksRequest();
+    message.roomId = object.roomId ?? "";
+    return message;
+  },
+};
+
+function createBaseListRoomTracksResponse(): ListRoomTracksResponse {
+  return { tracks: [] };
+}
+
+export const ListRoomTracksResponse: MessageFns<ListRoomTracksResponse> = {
+  encode(message: ListRoomTracksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.tracks) {
+      RoomTrack.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRoomTracksResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRoomTracksResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tracks.push(RoomTrack.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRoomTracksResponse {
+    return {
+      tracks: globalThis.Array.isArray(object?.tracks) ? object.tracks.map((e: any) => RoomTrack.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListRoomTracksResponse): unknown {
+    const obj: any = {};
+    if (message.tracks?.length) {
+      obj.tracks = message.tracks.map((e) => RoomTrack.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRoomTracksResponse>, I>>(base?: I): ListRoomTracksResponse {
+    return ListRoomTracksResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRoomTracksResponse>, I>>(object: I): ListRoomTracksResponse {
+    const message = createBaseListRoomTracksResponse();
+    message.tracks = object.tracks?.map((e) => RoomTrack.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRoomTrack(): RoomTrack {
+  return { trackId: "", participantId: "", kind: 0, source: 0, muted: false };
+}
+
+export const RoomTrack: MessageFns<RoomTrack> = {
+  encode(message: RoomTrack, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.trackId !== "") {
+      writer.uint32(10).string(message.trackId);
+    }
+    if (message.participantId !== "") {
+      writer.uint32(18).string(message.participantId);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(24).int32(message.kind);
+    }
+    if (message.source !== 0) {
+      writer.uint32(32).int32(message.source);
+    }
+    if (message.muted !== false) {
+      writer.uint32(40).bool(message.muted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomTrack {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomTrack();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.trackId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.participantId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.source = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.muted = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoomTrack {
+    return {
+      trackId: isSet(object.trackId)
+        ? globalThis.String(object.trackId)
+        : isSet(object.track_id)
+        ? globalThis.String(object.track_id)
+        : "",
+      participantId: isSet(object.participantId)
+        ? globalThis.String(object.participantId)
+        : isSet(object.participant_id)
+        ? globalThis.String(object.participant_id)
+        : "",
+      kind: isSet(object.kind) ? trackKindFromJSON(object.kind) : 0,
+      source: isSet(object.source) ? trackSourceFromJSON(object.source) : 0,
+      muted: isSet(object.muted) ? globalThis.Boolean(object.muted) : false,
+    };
+  },
+
+  toJSON(message: RoomTrack): unknown {
+    const obj: any = {};
+    if (message.trackId !== "") {
+      obj.trackId = message.trackId;
+    }
+    if (message.participantId !== "") {
+      obj.participantId = message.participantId;
+    }
+    if (message.kind !== 0) {
+      obj.kind = trackKindToJSON(message.kind);
+    }
+    if (message.source !== 0) {
+      obj.source = trackSourceToJSON(message.source);
+    }
+    if (message.muted !== false) {
+      obj.muted = message.muted;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RoomTrack>, I>>(base?: I): RoomTrack {
+    return RoomTrack.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RoomTrack>, I>>(object: I): RoomTrack {
+    const message = createBaseRoomTrack();
+    message.trackId = object.trackId ?? "";
+    message.participantId = object.participantId ?? "";
+    message.kind = object.kind ?? 0;
+    message.source = object.source ?? 0;
+    message.muted = object.muted ?? false;
+    return message;
+  },
+};
+
 function createBaseGetStatsRequest(): GetStatsRequest {
   return { roomId: undefined };
 }
@@ -6927,6 +7236,18 @@ export const SfuServiceService = {
       Buffer.from(StopRtpForwardResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): StopRtpForwardResponse => StopRtpForwardResponse.decode(value),
   },
+  /** The room's live published tracks, oldest first (a recorder lays out its composite again when they change). */
+  listRoomTracks: {
+    path: "/origo.rpc.sfu.v1.SfuService/ListRoomTracks" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListRoomTracksRequest): Buffer =>
+      Buffer.from(ListRoomTracksRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRoomTracksRequest => ListRoomTracksRequest.decode(value),
+    responseSerialize: (value: ListRoomTracksResponse): Buffer =>
+      Buffer.from(ListRoomTracksResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListRoomTracksResponse => ListRoomTracksResponse.decode(value),
+  },
   /**
    * Feed of events the SFU raises on its own (renegotiation, ICE candidates, state changes, speakers,
    * layers). Signaling opens it before creating routers so no event is missed; the server sends
@@ -6988,6 +7309,8 @@ export interface SfuServiceServer extends UntypedServiceImplementation {
   requestRtpForwardKeyframe: handleUnaryCall<RequestRtpForwardKeyframeRequest, RequestRtpForwardKeyframeResponse>;
   /** Stops a plain-RTP forward. Idempotent. */
   stopRtpForward: handleUnaryCall<StopRtpForwardRequest, StopRtpForwardResponse>;
+  /** The room's live published tracks, oldest first (a recorder lays out its composite again when they change). */
+  listRoomTracks: handleUnaryCall<ListRoomTracksRequest, ListRoomTracksResponse>;
   /**
    * Feed of events the SFU raises on its own (renegotiation, ICE candidates, state changes, speakers,
    * layers). Signaling opens it before creating routers so no event is missed; the server sends
@@ -7264,6 +7587,22 @@ export interface SfuServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: StopRtpForwardResponse) => void,
+  ): ClientUnaryCall;
+  /** The room's live published tracks, oldest first (a recorder lays out its composite again when they change). */
+  listRoomTracks(
+    request: ListRoomTracksRequest,
+    callback: (error: ServiceError | null, response: ListRoomTracksResponse) => void,
+  ): ClientUnaryCall;
+  listRoomTracks(
+    request: ListRoomTracksRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListRoomTracksResponse) => void,
+  ): ClientUnaryCall;
+  listRoomTracks(
+    request: ListRoomTracksRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListRoomTracksResponse) => void,
   ): ClientUnaryCall;
   /**
    * Feed of events the SFU raises on its own (renegotiation, ICE candidates, state changes, speakers,
