@@ -1,5 +1,12 @@
 // Public entry of @origo/recording.
-export { Recorder, NothingToRecordError, type RecorderOptions, type RecordingResult } from './Recorder.js';
+export {
+  Recorder,
+  NothingToRecordError,
+  finalizeInterrupted,
+  type NameLookup,
+  type RecorderOptions,
+  type RecordingResult,
+} from './Recorder.js';
 export {
   LocalStorage,
   checkKey,
@@ -14,8 +21,12 @@ export {
   checkFfmpeg,
   compositeArgs,
   compositeFilter,
+  concatArgs,
+  concatList,
   gridOf,
+  layoutTiles,
   DEFAULT_COMPOSITE,
+  FONT_CANDIDATES,
   type CompositeOptions,
   type RtpStreamDescription,
 } from './ffmpeg.js';
