@@ -134,6 +134,15 @@ describe.skipIf(skip !== undefined)('recording a meeting', () => {
       }, download);
       expect(fetched).toMatchObject({ status: 200, type: 'video/mp4' });
       expect(fetched.bytes).toBeGreaterThan(10_000);
+
+      // A share link plays for anyone who has it, without signing in (fetched here with no cookie).
+      await item.getByRole('button', { name: 'Share link' }).click();
+      const shareLink = await item
+        .getByRole('textbox', { name: /Anyone with this link can watch until/ })
+        .inputValue();
+      const anonymous = await fetch(shareLink);
+      expect(anonymous.status).toBe(200);
+      expect((await anonymous.arrayBuffer()).byteLength).toBe(fetched.bytes);
     },
     SCENARIO_TIMEOUT,
   );

@@ -37,6 +37,7 @@ function fakeControl(): { events: ReportRoomEventRequest[]; server: ReturnType<t
       return { applied: true, meetingState: 'live' };
     },
     refreshJoinToken: () => Promise.reject(new Error('not used by this test')),
+    getMeeting: () => Promise.reject(new Error('not used by this test')),
   });
   stopControl = () => server.shutdown(500);
   return { events, server };
@@ -194,6 +195,7 @@ describe('room event reports while control is unreachable', () => {
         return { applied: true, meetingState: 'live' };
       },
       refreshJoinToken: () => Promise.reject(new Error('not used by this test')),
+      getMeeting: () => Promise.reject(new Error('not used by this test')),
     });
     const port = await server.listen('127.0.0.1', 0);
     // Short backoffs stand for the default 5 s ones: 20 refusals in a row is far past the old give-up point.

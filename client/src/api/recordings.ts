@@ -13,6 +13,14 @@ export interface Recording {
   duration_ms: number | null;
   bytes: number | null;
   error: string | null;
+  /** Finished from what was on disk after the recorder stopped during the recording. */
+  interrupted: boolean;
+}
+
+export interface RecordingLink {
+  /** Relative to this site (local storage) or the store's own address (S3). */
+  url: string;
+  expires_at: string;
 }
 
 const bearer = (joinToken: string | undefined): Record<string, string> =>
@@ -33,6 +41,9 @@ export const recordingsApi = {
       (r) => r.recordings,
     ),
   remove: (recordingId: string) => api<void>('DELETE', `/api/recordings/${encodeURIComponent(recordingId)}`),
+  /** A link that plays or downloads the recording without signing in, until it expires (an hour). */
+  link: (recordingId: string) =>
+    api<RecordingLink>('POST', `/api/recordings/${encodeURIComponent(recordingId)}/link`, {}),
   /** Where the browser plays or downloads a ready recording (the session cookie authorizes it). */
   fileUrl: (recordingId: string) => `/api/recordings/${encodeURIComponent(recordingId)}/file`,
 };

@@ -42,6 +42,18 @@ export function RecordingsPage(): JSX.Element {
   );
   const [error, setError] = createSignal<string | null>(null);
   const [playing, setPlaying] = createSignal<string | null>(null);
+  /** The share link made for a recording, shown under it to copy. */
+  const [shared, setShared] = createSignal<{ id: string; url: string; until: string } | null>(null);
+
+  const share = async (r: Recording) => {
+    try {
+      const link = await recordingsApi.link(r.id);
+      setError(null);
+      setShared({ id: r.id, url: new URL(link.url, location.href).toString(), until: when(link.expires_at) });
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
 
   const remove = async (r: Recording) => {
     if (!confirm(`Delete the recording of ${when(r.started_at)}? This cannot be undone.`)) return;
@@ -91,6 +103,11 @@ export function RecordingsPage(): JSX.Element {
                         </Show>
                         <Show when={r.status === 'failed' && r.error}> - {r.error}</Show>
                       </p>
+                      <Show when={r.interrupted && r.status === 'ready'}>
+                        <p class="muted">
+                          The recorder stopped during this meeting; this is what it had saved until then.
+                        </p>
+                      </Show>
                     </div>
                     <div class="meeting-actions">
                       <Show when={r.status === 'ready'}>
@@ -100,6 +117,9 @@ export function RecordingsPage(): JSX.Element {
                         <a class="button" href={recordingsApi.fileUrl(r.id)} download="">
                           Download
                         </a>
+                        <button type="button" onClick={() => void share(r)}>
+                          Share link
+                        </button>
                       </Show>
                       <Show when={r.status === 'ready' || r.status === 'failed'}>
                         <button type="button" class="danger" onClick={() => void remove(r)}>
@@ -107,6 +127,19 @@ export function RecordingsPage(): JSX.Element {
                         </button>
                       </Show>
                     </div>
+                    <Show when={shared()?.id === r.id ? shared() : null}>
+                      {(link) => (
+                        <label class="share-link">
+                          Anyone with this link can watch until {link().until}
+                          <input
+                            type="text"
+                            readonly
+                            value={link().url}
+                            onFocus={(e) => e.currentTarget.select()}
+                          />
+                        </label>
+                      )}
+                    </Show>
                     <Show when={playing() === r.id}>
                       <video
                         class="recording-player"

@@ -34,7 +34,7 @@ function validate(request: ReportRoomEventRequest) {
 }
 
 /**
- * Registers ControlService (ReportRoomEvent, RefreshJoinToken) on a kit gRPC server. Every room event
+ * Registers ControlService (ReportRoomEvent, RefreshJoinToken, GetMeeting) on a kit gRPC server. Every room event
  * control holds (new or a retry) is handed to `onRoomEvent` (published for billing's metering, which drops
  * duplicates); when that fails the call fails UNAVAILABLE, so signaling's retry publishes it again.
  */
@@ -46,6 +46,15 @@ export function addControlGrpc(
   onRoomEvent?: (event: RoomEventMessage) => Promise<void>,
 ): void {
   server.add(ControlServiceService, {
+    async getMeeting(request) {
+      if (!isWellFormedId(request.meetingId, 'mtg'))
+        throw AppError.invalid('Invalid meeting id', [
+          { field: 'meeting_id', message: 'must be a meeting id' },
+        ]);
+      const meeting = await store.get(request.meetingId as MeetingId);
+      if (meeting === null) throw AppError.notFound('Meeting');
+      return { meetingId: meeting.id, orgId: meeting.orgId, hostId: meeting.hostId, title: meeting.title };
+    },
     async refreshJoinToken(request) {
       if (typeof request.token !== 'string' || request.token.length === 0 || request.token.length > 8192)
         throw AppError.invalid('token must be a join token');

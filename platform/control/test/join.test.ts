@@ -413,6 +413,21 @@ describe.each(backends)('joining, lobby, host controls and room events ($name)',
     await expect(refresh(renewed.token)).rejects.toMatchObject({ code: ErrorCode.FAILED_PRECONDITION });
   });
 
+  it("tells other services a meeting's organization, host and title, and nothing for unknown ids", async () => {
+    const id = await create();
+    const client = grpcClient(h);
+    const get = (meetingId: string) => unary(client.getMeeting.bind(client), { meetingId });
+    const meeting = (await h.call(h.users.host, 'GET', `/api/meetings/${id}`)).body;
+    expect(await get(id)).toEqual({
+      meetingId: id,
+      orgId: meeting['org_id'],
+      hostId: meeting['host_id'],
+      title: meeting['title'],
+    });
+    await expect(get('mtg_AAAAAAAAAAAAAAAAAAAAAA')).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND });
+    await expect(get('not a meeting')).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+  });
+
   it('refuses malformed room events and unknown meetings with canonical gRPC errors', async () => {
     await expect(
       reportEvent(h, { roomName: 'not-a-meeting', type: RoomEventType.ROOM_EVENT_TYPE_ROOM_STARTED }),

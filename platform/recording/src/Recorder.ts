@@ -108,13 +108,11 @@ const signatureOf = (tracks: readonly { trackId: string }[]): string =>
     .sort()
     .join(',');
 
+/** Control characters would break the drawn line; 40 characters fit under a tile. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
 const cleanName = (name: string): string =>
-  // Control characters would break the drawn line; 40 characters fit under a tile.
-  // eslint-disable-next-line no-control-regex
-  name
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
-    .trim()
-    .slice(0, 40) || 'Guest';
+  name.replace(CONTROL_CHARACTERS, ' ').trim().slice(0, 40) || 'Guest';
 
 export class Recorder {
   private readonly dir: string;

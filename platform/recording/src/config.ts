@@ -18,6 +18,10 @@ export const recordingConfigSchema = z.object({
   AUTH_JWT_AUDIENCE: z.string().min(1).default('origo'),
   /** Control's join-token JWKS; unset: control's own (CONTROL_URL, or its address on one machine). */
   JOIN_TOKEN_JWKS_URL: env.url(['http', 'https']).optional(),
+  /** Control's gRPC address (the meeting's organization, host and title); unset on one machine: control's own. */
+  CONTROL_GRPC_ADDRESS: z.string().min(1).optional(),
+  /** The notification service's gRPC address ("recording ready" to the host); unset: the rows wait. */
+  NOTIFICATION_GRPC_ADDRESS: z.string().min(1).optional(),
   /** IP address the SFU sends a recording's RTP to (this recorder as the SFU reaches it). */
   RECORDING_RTP_HOST: z.ipv4().or(z.ipv6()).default('127.0.0.1'),
   /** Address FFmpeg binds its RTP ports on; default RECORDING_RTP_HOST (0.0.0.0 in a pod). */

@@ -7,7 +7,7 @@ import type { CompositeOptions, RtpStreamDescription } from './ffmpeg.js';
 import type { RtpForwarder } from './forwarder.js';
 import { finalizeInterrupted, NothingToRecordError, Recorder, type NameLookup } from './Recorder.js';
 import type { RecordingStorage } from './storage.js';
-import { newRecordingId, type Actor, type RecordingStore } from './store.js';
+import { newRecordingId, type Actor, type Db, type RecordingStore } from './store.js';
 import type { RecordingRow } from './db/schema.js';
 
 export interface RecordingManagerDeps {
@@ -31,11 +31,23 @@ export interface RecordingManagerDeps {
   layoutPollMs?: number;
   /** Told when a recording starts, ends (ready or failed); for metrics and the room's banner. */
   onChange?: (row: RecordingRow) => void;
+  /** The meeting's organization, host and title (control's GetMeeting); a failure is logged, not fatal. */
+  meetings?: ((meetingId: string) => Promise<MeetingInfo>) | undefined;
+  /** Writes the host's "recording ready" notification in the transaction that marks it ready. */
+  notifyReady?: ((tx: Db, row: RecordingRow) => Promise<void>) | undefined;
+  /** After a ready recording committed (the notification relay hands its row over). */
+  afterReady?: (() => void) | undefined;
   /** Told why a recording failed: `ffmpeg`, `nothing_written` (stop found no media), `lost` (restart). */
   onFailureCause?: (cause: 'ffmpeg' | 'nothing_written' | 'lost') => void;
 }
 
 const SERVICE: Actor = { id: 'service:recording' };
+
+export interface MeetingInfo {
+  orgId: string;
+  hostId: string;
+  title: string;
+}
 
 export class RecordingManager {
   private readonly running = new Map<string, Recorder>();
@@ -51,6 +63,13 @@ export class RecordingManager {
     const { store, storage } = this.deps;
     if (await store.active(meetingId)) throw AppError.conflict('The meeting is already being recorded');
     const id = newRecordingId();
+    const meeting = await this.deps.meetings?.(meetingId).catch((err: unknown) => {
+      this.deps.logger.warn(
+        { err, meeting_id: meetingId },
+        'could not read the meeting from control: the recording has no organization and its host is not told when it is ready',
+      );
+      return undefined;
+    });
     const key = `${meetingId.replace(/[^A-Za-z0-9._-]/g, '_')}/${id}.mp4`;
     const recorder = new Recorder({
       recordingId: id,
@@ -84,6 +103,9 @@ export class RecordingManager {
         storageKey: key,
         tracks: tracksJson(streams),
         recorderId: this.deps.recorderId,
+        orgId: meeting?.orgId ?? null,
+        hostId: meeting?.hostId ?? null,
+        meetingTitle: meeting?.title ?? null,
       },
       actor,
     );
@@ -137,7 +159,16 @@ export class RecordingManager {
     const row =
       'error' in outcome
         ? await store.transition(id, 'stopping', 'failed', 'recording.failed', SERVICE, outcome)
-        : await store.transition(id, 'stopping', 'ready', 'recording.ready', SERVICE, outcome);
+        : await store.transition(
+            id,
+            'stopping',
+            'ready',
+            'recording.ready',
+            SERVICE,
+            outcome,
+            this.deps.notifyReady,
+          );
+    if (row?.status === 'ready') this.deps.afterReady?.();
     if (row) this.deps.onChange?.(row);
     return row ?? (await store.get(id))!;
   }
@@ -195,12 +226,21 @@ export class RecordingManager {
           ffmpeg: this.deps.ffmpeg,
         });
         if (result === null) throw new Error('nothing it wrote could be kept');
-        next = await store.transition(row.id, from, 'ready', 'recording.ready', SERVICE, {
-          bytes: result.bytes,
-          durationMs: result.durationMs,
-          interrupted: true,
-          stoppedAt: row.stoppedAt ?? new Date(),
-        });
+        next = await store.transition(
+          row.id,
+          from,
+          'ready',
+          'recording.ready',
+          SERVICE,
+          {
+            bytes: result.bytes,
+            durationMs: result.durationMs,
+            interrupted: true,
+            stoppedAt: row.stoppedAt ?? new Date(),
+          },
+          this.deps.notifyReady,
+        );
+        if (next) this.deps.afterReady?.();
         logger.warn(
           { recording_id: row.id, bytes: result.bytes, parts: result.parts },
           'recording finished after the recorder restarted',

@@ -1,7 +1,20 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { ADDRESS, Held, roleBasics, serviceUrl, type RoleDefinition } from '@origo/kit';
+import {
+  ADDRESS,
+  createGrpcClient,
+  Held,
+  optionalServiceUrl,
+  randomSecret,
+  roleBasics,
+  SecretStore,
+  serviceUrl,
+  type RoleDefinition,
+  type SecretSpec,
+  unary,
+} from '@origo/kit';
+import { ControlServiceClient } from '@origo/proto/control-rpc';
 import { createBusKv } from '@origo/kit/bus';
 import { createRemoteMeetingAccess } from '@origo/control/meeting-access';
 import { recordingConfigSchema, s3OptionsFrom } from './config.js';
@@ -12,6 +25,13 @@ import { RecordingManager } from './manager.js';
 import { createRecordingService, openRecordingDatabase } from './service.js';
 import { S3Storage } from './s3Storage.js';
 import { LocalStorage } from './storage.js';
+
+/** Signs the local folder's time-limited links; every recorder of a deployment needs the same. */
+export const LINK_SECRET: SecretSpec = {
+  name: 'recording-link-key',
+  env: 'ORIGO_RECORDING_LINK_SECRET',
+  generate: () => randomSecret(32),
+};
 
 /**
  * The recording role: REST for a meeting's recordings behind the gateway (/api/meetings/:id/recordings,
@@ -32,6 +52,20 @@ export const recordingRole: RoleDefinition = {
       logger.warn(
         { font: fontFile ?? null },
         'no usable font for the names under the tiles (install fonts-dejavu-core or set RECORDING_FONT to a path of letters, digits and ./_-): recordings have no names',
+      );
+    const controlGrpc = optionalServiceUrl(ctx, config.CONTROL_GRPC_ADDRESS, ADDRESS.controlGrpc);
+    const notificationTarget = optionalServiceUrl(
+      ctx,
+      config.NOTIFICATION_GRPC_ADDRESS,
+      ADDRESS.notificationGrpc,
+    );
+    if (controlGrpc === undefined)
+      logger.warn(
+        'CONTROL_GRPC_ADDRESS is not set: recordings are not filed under their organization and hosts are not told when one is ready',
+      );
+    if (notificationTarget === undefined)
+      logger.warn(
+        'NOTIFICATION_GRPC_ADDRESS is not set: "recording ready" notifications wait in the relay table',
       );
     const held = new Held();
     const { service, bound } = await held.during(async () => {
@@ -62,6 +96,18 @@ export const recordingRole: RoleDefinition = {
         }),
         (a) => a.close(),
       );
+      let control: ControlServiceClient | undefined;
+      if (controlGrpc !== undefined) {
+        control = createGrpcClient(ControlServiceClient, await controlGrpc());
+        held.add(control, (c) => c.close());
+      }
+      const meetings =
+        control === undefined
+          ? undefined
+          : async (meetingId: string) => {
+              const m = await unary(control.getMeeting.bind(control), { meetingId }, { deadlineMs: 5000 });
+              return { orgId: m.orgId, hostId: m.hostId, title: m.title };
+            };
       const service = held.add(
         await createRecordingService({
           database,
@@ -80,6 +126,10 @@ export const recordingRole: RoleDefinition = {
               .replace(/[^A-Za-z0-9._-]/g, '-')
               .slice(0, 64),
           names: (roomId) => readParticipantNames(busKv.kv, roomId),
+          linkSecret: await new SecretStore(common.ORIGO_DATA).get(LINK_SECRET),
+          ...(meetings === undefined ? {} : { meetings }),
+          notificationTarget,
+          publicUrl: config.ORIGO_PUBLIC_URL,
           logger,
           metrics,
         }),

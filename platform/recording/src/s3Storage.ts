@@ -12,6 +12,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { presignGet } from './links.js';
 import { checkKey, type ByteRange, type RecordingStorage, type StoredObject } from './storage.js';
 
 export interface S3StorageOptions {
@@ -35,8 +36,10 @@ export class S3Storage implements RecordingStorage {
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly partSize: number;
+  private readonly options: S3StorageOptions;
 
   constructor(options: S3StorageOptions) {
+    this.options = options;
     this.bucket = options.bucket;
     this.prefix = options.prefix ?? '';
     this.partSize = Math.max(options.partSize ?? DEFAULT_PART_SIZE, 5 * 1024 * 1024);
@@ -106,6 +109,21 @@ export class S3Storage implements RecordingStorage {
       })
       .catch((err: unknown) => out.destroy(err instanceof Error ? err : new Error(String(err))));
     return out;
+  }
+
+  async signedUrl(key: string, expiresInS: number): Promise<string> {
+    const credentials = await this.client.config.credentials();
+    const region = await this.client.config.region();
+    const path = this.objectKey(key).split('/').map(encodeURIComponent).join('/');
+    const pathStyle = this.options.forcePathStyle ?? this.options.endpoint !== undefined;
+    const base =
+      this.options.endpoint !== undefined
+        ? new URL(this.options.endpoint)
+        : new URL(`https://s3.${region}.amazonaws.com`);
+    const url = pathStyle
+      ? new URL(`${base.pathname.replace(/\/$/, '')}/${this.bucket}/${path}`, base)
+      : new URL(`/${path}`, `${base.protocol}//${this.bucket}.${base.host}`);
+    return presignGet({ url, region, credentials, expiresInS });
   }
 
   async delete(key: string): Promise<void> {

@@ -5,12 +5,14 @@ import {
   createHttpService,
   createLogger,
   createMetrics,
+  randomSecret,
   type HttpService,
   type Logger,
   type ServiceMetrics,
 } from '@origo/kit';
 import { databaseOpener, type DatabaseHandle } from '@origo/kit/db';
 import type { Bus } from '@origo/kit/bus';
+import { NotificationRelay } from '@origo/notification-relay';
 import { ROOM_COMMANDS_CHANNEL, type RoomCommand } from '@origo/control/contracts';
 import type { CallerResolver } from '@origo/control/meeting-access';
 import * as schema from './db/schema.js';
@@ -18,10 +20,11 @@ import type { RecordingRow } from './db/schema.js';
 import { checkFfmpeg, type CompositeOptions } from './ffmpeg.js';
 import type { RtpForwarder } from './forwarder.js';
 import { registerRoutes } from './http/routes.js';
-import { RecordingManager } from './manager.js';
+import { LinkSigner } from './links.js';
+import { RecordingManager, type MeetingInfo } from './manager.js';
 import type { NameLookup } from './Recorder.js';
 import type { RecordingStorage } from './storage.js';
-import { RecordingStore } from './store.js';
+import { RecordingStore, type Db } from './store.js';
 
 /** The committed drizzle-kit migrations (the same relative path from src/ and dist/). */
 export const RECORDING_MIGRATIONS = fileURLToPath(new URL('../drizzle', import.meta.url));
@@ -50,6 +53,14 @@ export interface RecordingServiceDeps {
   names?: NameLookup;
   /** How often a recorder reads the room's tracks to follow joins and leaves. */
   layoutPollMs?: number;
+  /** The meeting's organization, host and title (control's GetMeeting over gRPC in the role). */
+  meetings?: (meetingId: string) => Promise<MeetingInfo>;
+  /** The notification service's gRPC address: "recording ready" goes to the host. Absent: rows wait. */
+  notificationTarget?: (() => Promise<string>) | undefined;
+  /** Where people open Origo (the link in the notification). */
+  publicUrl?: string;
+  /** Key of the local folder's signed links (every recorder of a deployment the same). Default: random. */
+  linkSecret?: string;
   logger?: Logger;
   metrics?: ServiceMetrics;
 }
@@ -115,6 +126,41 @@ export async function createRecordingService(deps: RecordingServiceDeps): Promis
         logger.warn({ err, recording_id: row.id }, 'could not tell the room about its recording'),
       );
   };
+  // The host hears that a recording is ready through the notification service, by a relay row written in
+  // the transaction that marks it ready (so it is neither lost while that service is down nor sent twice).
+  const relay = new NotificationRelay({
+    service: 'recording',
+    db: deps.database.db,
+    target: deps.notificationTarget,
+    logger,
+    registry: metrics.registry,
+  });
+  const publicUrl = (deps.publicUrl ?? 'http://localhost:8080').replace(/\/$/, '');
+  const notifyReady = async (tx: Db, row: RecordingRow): Promise<void> => {
+    if (row.hostId === null || row.meetingTitle === null) return;
+    await relay.add(
+      tx,
+      {
+        rpc: 'enqueue',
+        request: {
+          idempotencyKey: `recording:ready:${row.id}`,
+          orgId: row.orgId ?? '',
+          recipient: { userId: row.hostId, email: '', phone: '', displayName: '' },
+          params: {
+            $case: 'recordingReady',
+            value: {
+              meetingId: row.meetingId,
+              meetingTitle: row.meetingTitle,
+              recordingUrl: `${publicUrl}/meetings/${encodeURIComponent(row.meetingId)}/recordings`,
+              durationSeconds: Math.round((row.durationMs ?? 0) / 1000),
+            },
+          },
+        },
+      },
+      'service:recording',
+      row.id,
+    );
+  };
   const manager: RecordingManager = new RecordingManager({
     store,
     storage: deps.storage,
@@ -129,6 +175,9 @@ export async function createRecordingService(deps: RecordingServiceDeps): Promis
     names: deps.names,
     ...(deps.layoutPollMs !== undefined ? { layoutPollMs: deps.layoutPollMs } : {}),
     onFailureCause: (cause) => failures.inc({ cause }),
+    meetings: deps.meetings,
+    notifyReady,
+    afterReady: () => relay.kick(),
     onChange: (row) => {
       announce(row);
       inProgress.set(manager.activeCount);
@@ -151,8 +200,15 @@ export async function createRecordingService(deps: RecordingServiceDeps): Promis
     bodyLimit: 16 * 1024,
     trustProxy: true,
   });
-  registerRoutes(http.app, { store, manager, storage: deps.storage, resolveCaller: deps.resolveCaller });
+  registerRoutes(http.app, {
+    store,
+    manager,
+    storage: deps.storage,
+    resolveCaller: deps.resolveCaller,
+    links: new LinkSigner(deps.linkSecret ?? randomSecret(32)),
+  });
   await http.app.ready();
+  relay.start();
   // Recordings this recorder was writing when it last stopped without stopping them.
   await manager.recover();
 
@@ -169,6 +225,7 @@ export async function createRecordingService(deps: RecordingServiceDeps): Promis
     close() {
       closing ??= (async () => {
         await manager.close();
+        await relay.stop();
         deps.forwarder.close();
         await http.close();
       })();

@@ -29,6 +29,11 @@ export interface RecordingStorage {
   delete(key: string): Promise<void>;
   /** Throws when the storage cannot be written (readiness). */
   check(): Promise<void>;
+  /**
+   * A URL a browser can GET the object from without credentials for `expiresInS` seconds, when the store
+   * can issue one (S3 presigned); undefined: the recording service serves the file itself.
+   */
+  signedUrl?(key: string, expiresInS: number): Promise<string>;
 }
 
 /** Keys are relative paths of safe segments: `<meeting>/<recording>.mp4`. */

@@ -101,6 +101,9 @@ export class RecordingStore {
       storageKey: string;
       tracks: unknown[];
       recorderId: string;
+      orgId?: string | null;
+      hostId?: string | null;
+      meetingTitle?: string | null;
     },
     actor: Actor,
   ): Promise<RecordingRow> {
@@ -124,6 +127,8 @@ export class RecordingStore {
     fields: Partial<
       Pick<RecordingRow, 'bytes' | 'durationMs' | 'error' | 'stoppedAt' | 'tracks' | 'interrupted'>
     > = {},
+    /** More writes in the same transaction (the notification of a ready recording). */
+    also?: (tx: Db, after: RecordingRow) => Promise<void>,
   ): Promise<RecordingRow | null> {
     return this.db.transaction(async (tx) => {
       const [before] = await tx.select().from(recordings).where(eq(recordings.id, id));
@@ -134,6 +139,7 @@ export class RecordingStore {
         .where(and(eq(recordings.id, id), eq(recordings.status, from)))
         .returning();
       await this.audit(tx, action, actor, before, after!);
+      await also?.(tx, after!);
       return after!;
     });
   }

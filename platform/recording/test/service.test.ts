@@ -3,7 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGrpcServer, createLogger, createMetrics, type GrpcServer } from '@origo/kit';
 import { createBusKv, type BusKv } from '@origo/kit/bus';
+import { NotificationServiceService, type EnqueueRequest } from '@origo/proto/notification-rpc';
 import { waitFor } from '@origo/kit/testing';
 import { ROOM_COMMANDS_CHANNEL } from '@origo/control/contracts';
 import { createCallerResolver } from '@origo/control/meeting-access';
@@ -37,8 +39,25 @@ describe.skipIf(missing !== null).each(['local', 's3'] as const)(
     let tokens: Awaited<ReturnType<typeof joinTokenIssuer>>;
     let busKv: BusKv;
     const roomCommands: Record<string, unknown>[] = [];
+    // The notification service's side of "recording ready": what reaches it over gRPC.
+    const enqueued: EnqueueRequest[] = [];
+    let notification: GrpcServer;
 
     beforeAll(async () => {
+      notification = createGrpcServer({
+        service: 'notification',
+        logger: createLogger({ service: 'notification', level: 'silent' }),
+        metrics: createMetrics('notification', { defaultMetrics: false }),
+      });
+      notification.add(NotificationServiceService, {
+        enqueue: async (request) => {
+          enqueued.push(request);
+          return { notificationId: `ntf_${enqueued.length}`, duplicate: false, channels: ['email'] };
+        },
+        setReminderSchedule: async () => ({ applied: true }),
+        cancelReminderSchedule: async () => ({ applied: true }),
+      });
+      const notificationAddress = `127.0.0.1:${await notification.listen('127.0.0.1', 0)}`;
       busKv = await createBusKv({});
       await busKv.bus.subscribe(ROOM_COMMANDS_CHANNEL, (m) => {
         roomCommands.push(m as Record<string, unknown>);
@@ -65,11 +84,19 @@ describe.skipIf(missing !== null).each(['local', 's3'] as const)(
         rtpHost: '127.0.0.1',
         composite: { preset: 'ultrafast', width: 640, height: 360 },
         bus: busKv.bus,
+        meetings: async (meetingId) => ({
+          orgId: 'org_test',
+          hostId: 'usr_alice',
+          title: `Weekly ${meetingId}`,
+        }),
+        notificationTarget: () => Promise.resolve(notificationAddress),
+        publicUrl: 'https://meet.example.com',
       });
       base = (await service.listen()).http;
     });
     afterAll(async () => {
       await service?.close();
+      await notification?.shutdown(500);
       await database?.close();
       await busKv?.close();
       await room?.close();
@@ -130,6 +157,21 @@ describe.skipIf(missing !== null).each(['local', 's3'] as const)(
         headers: { authorization: `Bearer ${host}` },
       });
       expect(download.status).toBe(200);
+      // The meeting's host is told it is ready, once, through the notification service.
+      await expect.poll(() => enqueued.length, { timeout: 15_000 }).toBe(1);
+      expect(enqueued[0]).toMatchObject({
+        idempotencyKey: `recording:ready:${id}`,
+        orgId: 'org_test',
+        recipient: { userId: 'usr_alice' },
+        params: {
+          $case: 'recordingReady',
+          value: {
+            meetingId: 'mtg_rest',
+            meetingTitle: 'Weekly mtg_rest',
+            recordingUrl: 'https://meet.example.com/meetings/mtg_rest/recordings',
+          },
+        },
+      });
       expect(download.headers.get('content-type')).toBe('video/mp4');
       expect(told(false)).toMatchObject({ room: 'mtg_rest', recording_id: id });
       const file = join(dir, 'downloaded.mp4');
@@ -159,9 +201,36 @@ describe.skipIf(missing !== null).each(['local', 's3'] as const)(
       });
       expect(beyond.status).toBe(416);
 
+      const guest0 = await tokens.sign({ identity: 'bob', room: 'mtg_rest' });
+      // A time-limited link plays without credentials (presigned from S3, signed by the service locally);
+      // an altered one is refused.
+      const link = await fetch(`${base}/api/recordings/${id}/link`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${host}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ expires_in: 600 }),
+      });
+      expect(link.status).toBe(200);
+      const { url, expires_at } = (await link.json()) as { url: string; expires_at: string };
+      expect(Date.parse(expires_at) - Date.now()).toBeGreaterThan(500_000);
+      const absolute = new URL(url, base).toString();
+      if (kind === 's3') expect(absolute.startsWith(s3!.endpoint)).toBe(true);
+      const viaLink = await fetch(absolute);
+      expect(viaLink.status).toBe(200);
+      expect(Buffer.from(await viaLink.arrayBuffer())).toEqual(whole);
+      // s3rver does not check signatures (the presigning is checked against AWS's published example in
+      // links.test.ts); the service's own links are checked here.
+      if (kind === 'local') {
+        const altered = absolute.replace(
+          /(signature=|X-Amz-Signature=)(.)/i,
+          (_m, k: string, c: string) => k + (c === 'a' ? 'b' : 'a'),
+        );
+        expect((await fetch(altered)).status).toBe(403);
+      }
+      expect((await call('POST', `/api/recordings/${id}/link`, guest0)).status).toBe(403);
+
       const list = await call('GET', '/api/meetings/mtg_rest/recordings', host);
       expect((list.body['recordings'] as { id: string }[]).map((r) => r.id)).toEqual([id]);
-      const guest = await tokens.sign({ identity: 'bob', room: 'mtg_rest' });
+      const guest = guest0;
       expect((await call('GET', `/api/recordings/${id}/file`, guest)).status).toBe(403);
       expect((await call('DELETE', `/api/recordings/${id}`, guest)).status).toBe(403);
 

@@ -23,6 +23,7 @@ export async function startRenewingControl(key: () => string, ttlSeconds: number
   });
   server.add(ControlServiceService, {
     reportRoomEvent: () => Promise.resolve({ applied: true, meetingState: 'live' }),
+    getMeeting: () => Promise.reject(new Error('not used by these tests')),
     refreshJoinToken: async (request) => {
       const privateJwk = key();
       const claims = await createJoinTokenVerifier({ keys: localKeySource(privateJwk) }).verify(

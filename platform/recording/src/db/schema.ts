@@ -17,6 +17,10 @@ export const recordings = pgTable(
     /** `composite` (grid of cameras, audio mixed); per-track recordings come later. */
     layout: text('layout').notNull().default('composite'),
     recorderId: text('recorder_id').notNull().default(''),
+    /** The meeting's organization, host and title when the recording started (from control). */
+    orgId: text('org_id'),
+    hostId: text('host_id'),
+    meetingTitle: text('meeting_title'),
     /** Finished from its parts on disk after the recorder stopped without stopping it. */
     interrupted: boolean('interrupted').notNull().default(false),
     storage: text('storage').notNull(),
@@ -49,3 +53,6 @@ export const auditEvents = pgTable(
 
 export type RecordingRow = typeof recordings.$inferSelect;
 export type AuditEventRow = typeof auditEvents.$inferSelect;
+
+/** Notifications to the notification service (recording ready), written with the change that causes them. */
+export { notificationRelay } from '@origo/notification-relay';

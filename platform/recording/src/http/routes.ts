@@ -6,12 +6,35 @@ import { z } from 'zod';
 import { AppError, parseOrThrow } from '@origo/kit';
 import type { CallerResolver } from '@origo/control/meeting-access';
 import type { RecordingRow } from '../db/schema.js';
+import type { LinkSigner } from '../links.js';
 import type { RecordingManager } from '../manager.js';
 import type { RecordingStorage } from '../storage.js';
 import { checkMeetingId, checkRecordingId, type Actor, type RecordingStore } from '../store.js';
 
 const meetingParams = z.strictObject({ id: z.string().min(1).max(128) });
 const recordingParams = z.strictObject({ rid: z.string().min(1).max(64) });
+const linkBody = z
+  .strictObject({
+    expires_in: z
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 24 * 3600)
+      .optional(),
+  })
+  .optional();
+const fileQuery = z.strictObject({
+  expires: z
+    .string()
+    .regex(/^\d{1,12}$/, 'must be a time in seconds since the epoch')
+    .optional(),
+  signature: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a link signature')
+    .optional(),
+});
+/** Links last an hour unless asked otherwise (a week at most). */
+const DEFAULT_LINK_TTL_S = 3600;
 
 export function recordingJson(r: RecordingRow) {
   return {
@@ -64,9 +87,10 @@ export function registerRoutes(
     manager: RecordingManager;
     storage: RecordingStorage;
     resolveCaller: CallerResolver;
+    links: LinkSigner;
   },
 ): void {
-  const { store, manager, storage, resolveCaller } = deps;
+  const { store, manager, storage, resolveCaller, links } = deps;
 
   /** The caller, who must host `meetingId`. */
   const host = async (request: FastifyRequest, meetingId: string): Promise<Actor> => {
@@ -107,8 +131,35 @@ export function registerRoutes(
     return reply.code(204).send();
   });
 
-  app.get('/api/recordings/:rid/file', async (request, reply: FastifyReply) => {
+  // A link to watch or download without signing in, for an hour by default: S3 presigned when the
+  // recordings are in S3, else this service's file route with an expiry and a signature.
+  app.post('/api/recordings/:rid/link', async (request) => {
     const { row } = await recordingFor(request);
+    if (row.status !== 'ready') throw AppError.precondition(`The recording is ${row.status}`);
+    const ttl = parseOrThrow(linkBody, request.body ?? undefined)?.expires_in ?? DEFAULT_LINK_TTL_S;
+    const expires = Math.floor(Date.now() / 1000) + ttl;
+    const url =
+      storage.signedUrl !== undefined
+        ? await storage.signedUrl(row.storageKey, ttl)
+        : `/api/recordings/${row.id}/file?${links.query(row.id, expires)}`;
+    return { url, expires_at: new Date(expires * 1000).toISOString() };
+  });
+
+  app.get('/api/recordings/:rid/file', async (request, reply: FastifyReply) => {
+    const query = parseOrThrow(fileQuery, request.query);
+    let row: RecordingRow;
+    if (query.signature !== undefined || query.expires !== undefined) {
+      const { rid } = parseOrThrow(recordingParams, request.params);
+      const found = await store.get(checkRecordingId(rid));
+      if (
+        !found ||
+        query.signature === undefined ||
+        query.expires === undefined ||
+        !links.verify(found.id, Number(query.expires), query.signature)
+      )
+        throw AppError.forbidden('This link is not valid or has expired: ask the host for a new one');
+      row = found;
+    } else row = (await recordingFor(request)).row;
     if (row.status !== 'ready') throw AppError.precondition(`The recording is ${row.status}`);
     const stored = await storage.stat(row.storageKey);
     if (!stored) throw AppError.notFound('Recording file');

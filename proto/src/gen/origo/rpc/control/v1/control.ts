@@ -96,6 +96,24 @@ export function roomEventTypeToJSON(object: RoomEventType): string {
   }
 }
 
+/** Request of GetMeeting. */
+export interface GetMeetingRequest {
+  /** The meeting id. */
+  meetingId: string;
+}
+
+/** Response of GetMeeting. */
+export interface GetMeetingResponse {
+  /** The meeting id. */
+  meetingId: string;
+  /** Organization the meeting belongs to. */
+  orgId: string;
+  /** User id of the meeting's host. */
+  hostId: string;
+  /** The meeting's title as the host wrote it (plain text). */
+  title: string;
+}
+
 /** One room event, as signaling observed it. */
 export interface ReportRoomEventRequest {
   /** Unique id of this event chosen by the reporter (a UUID); the idempotency key of the call. */
@@ -140,6 +158,208 @@ export interface RefreshJoinTokenResponse {
   /** When the new token expires, in ms since the epoch. */
   expiresAtMs: number;
 }
+
+function createBaseGetMeetingRequest(): GetMeetingRequest {
+  return { meetingId: "" };
+}
+
+export const GetMeetingRequest: MessageFns<GetMeetingRequest> = {
+  encode(message: GetMeetingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.meetingId !== "") {
+      writer.uint32(10).string(message.meetingId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetMeetingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetMeetingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.meetingId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetMeetingRequest {
+    return {
+      meetingId: isSet(object.meetingId)
+        ? globalThis.String(object.meetingId)
+        : isSet(object.meeting_id)
+        ? globalThis.String(object.meeting_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetMeetingRequest): unknown {
+    const obj: any = {};
+    if (message.meetingId !== "") {
+      obj.meetingId = message.meetingId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetMeetingRequest>, I>>(base?: I): GetMeetingRequest {
+    return GetMeetingRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetMeetingRequest>, I>>(object: I): GetMeetingRequest {
+    const message = createBaseGetMeetingRequest();
+    message.meetingId = object.meetingId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetMeetingResponse(): GetMeetingResponse {
+  return { meetingId: "", orgId: "", hostId: "", title: "" };
+}
+
+export const GetMeetingResponse: MessageFns<GetMeetingResponse> = {
+  encode(message: GetMeetingResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.meetingId !== "") {
+      writer.uint32(10).string(message.meetingId);
+    }
+    if (message.orgId !== "") {
+      writer.uint32(18).string(message.orgId);
+    }
+    if (message.hostId !== "") {
+      writer.uint32(26).string(message.hostId);
+    }
+    if (message.title !== "") {
+      writer.uint32(34).string(message.title);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetMeetingResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetMeetingResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.meetingId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.orgId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.hostId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.title = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetMeetingResponse {
+    return {
+      meetingId: isSet(object.meetingId)
+        ? globalThis.String(object.meetingId)
+        : isSet(object.meeting_id)
+        ? globalThis.String(object.meeting_id)
+        : "",
+      orgId: isSet(object.orgId)
+        ? globalThis.String(object.orgId)
+        : isSet(object.org_id)
+        ? globalThis.String(object.org_id)
+        : "",
+      hostId: isSet(object.hostId)
+        ? globalThis.String(object.hostId)
+        : isSet(object.host_id)
+        ? globalThis.String(object.host_id)
+        : "",
+      title: isSet(object.title) ? globalThis.String(object.title) : "",
+    };
+  },
+
+  toJSON(message: GetMeetingResponse): unknown {
+    const obj: any = {};
+    if (message.meetingId !== "") {
+      obj.meetingId = message.meetingId;
+    }
+    if (message.orgId !== "") {
+      obj.orgId = message.orgId;
+    }
+    if (message.hostId !== "") {
+      obj.hostId = message.hostId;
+    }
+    if (message.title !== "") {
+      obj.title = message.title;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetMeetingResponse>, I>>(base?: I): GetMeetingResponse {
+    return GetMeetingResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetMeetingResponse>, I>>(object: I): GetMeetingResponse {
+    const message = createBaseGetMeetingResponse();
+    message.meetingId = object.meetingId ?? "";
+    message.orgId = object.orgId ?? "";
+    message.hostId = object.hostId ?? "";
+    message.title = object.title ?? "";
+    return message;
+  },
+};
 
 function createBaseReportRoomEventRequest(): ReportRoomEventRequest {
   return {
@@ -634,6 +854,19 @@ export const ControlServiceService = {
       Buffer.from(RefreshJoinTokenResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RefreshJoinTokenResponse => RefreshJoinTokenResponse.decode(value),
   },
+  /**
+   * What other services need to know of a meeting: its organization, host and title (the recorder files a
+   * recording under the organization and tells the host when it is ready). NOT_FOUND for unknown ids.
+   */
+  getMeeting: {
+    path: "/origo.rpc.control.v1.ControlService/GetMeeting" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetMeetingRequest): Buffer => Buffer.from(GetMeetingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetMeetingRequest => GetMeetingRequest.decode(value),
+    responseSerialize: (value: GetMeetingResponse): Buffer => Buffer.from(GetMeetingResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetMeetingResponse => GetMeetingResponse.decode(value),
+  },
 } as const;
 
 export interface ControlServiceServer extends UntypedServiceImplementation {
@@ -648,6 +881,11 @@ export interface ControlServiceServer extends UntypedServiceImplementation {
    * first token still being valid. Refused when the meeting ended or was cancelled. Idempotent.
    */
   refreshJoinToken: handleUnaryCall<RefreshJoinTokenRequest, RefreshJoinTokenResponse>;
+  /**
+   * What other services need to know of a meeting: its organization, host and title (the recorder files a
+   * recording under the organization and tells the host when it is ready). NOT_FOUND for unknown ids.
+   */
+  getMeeting: handleUnaryCall<GetMeetingRequest, GetMeetingResponse>;
 }
 
 export interface ControlServiceClient extends Client {
@@ -689,6 +927,25 @@ export interface ControlServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RefreshJoinTokenResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * What other services need to know of a meeting: its organization, host and title (the recorder files a
+   * recording under the organization and tells the host when it is ready). NOT_FOUND for unknown ids.
+   */
+  getMeeting(
+    request: GetMeetingRequest,
+    callback: (error: ServiceError | null, response: GetMeetingResponse) => void,
+  ): ClientUnaryCall;
+  getMeeting(
+    request: GetMeetingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetMeetingResponse) => void,
+  ): ClientUnaryCall;
+  getMeeting(
+    request: GetMeetingRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetMeetingResponse) => void,
   ): ClientUnaryCall;
 }
 
