@@ -15,6 +15,13 @@ CREATE TABLE "notification_relay" (
 	"updated_by" text NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "retention_policies" (
+	"org_id" text PRIMARY KEY NOT NULL,
+	"days" integer NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_by" text NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "recordings" ADD COLUMN "recorder_id" text DEFAULT '' NOT NULL;--> statement-breakpoint
 ALTER TABLE "recordings" ADD COLUMN "org_id" text;--> statement-breakpoint
 ALTER TABLE "recordings" ADD COLUMN "host_id" text;--> statement-breakpoint

@@ -262,6 +262,21 @@ export class RecordingManager {
     return done;
   }
 
+  /** Deletes the recordings (and files) of organizations' retention that have expired; returns how many. */
+  async sweepRetention(now = new Date()): Promise<number> {
+    let removed = 0;
+    for (const row of await this.deps.store.expired(now)) {
+      try {
+        await this.deps.storage.delete(row.storageKey);
+        if (await this.deps.store.delete(row.id, SERVICE)) removed++;
+      } catch (err) {
+        this.deps.logger.warn({ err, recording_id: row.id }, 'could not remove an expired recording');
+      }
+    }
+    if (removed > 0) this.deps.logger.info({ removed }, 'expired recordings removed (retention)');
+    return removed;
+  }
+
   /** Stops every running recording, keeping what was written (the role stops). */
   async close(): Promise<void> {
     await Promise.allSettled(

@@ -83,7 +83,7 @@ export const recordingRole: RoleDefinition = {
       );
       const busKv = held.add(await createBusKv({ redisUrl: common.REDIS_URL, logger }), (b) => b.close());
       // Tokens of sessions auth ended (sign-out) are refused at once, not when they expire.
-      const { resolveCaller } = held.add(
+      const { resolveCaller, resolvePrincipal } = held.add(
         await createRemoteMeetingAccess({
           authUrl,
           controlUrl,
@@ -128,6 +128,7 @@ export const recordingRole: RoleDefinition = {
           names: (roomId) => readParticipantNames(busKv.kv, roomId),
           linkSecret: await new SecretStore(common.ORIGO_DATA).get(LINK_SECRET),
           ...(meetings === undefined ? {} : { meetings }),
+          resolvePrincipal,
           notificationTarget,
           publicUrl: config.ORIGO_PUBLIC_URL,
           logger,

@@ -12,6 +12,7 @@ import {
 } from '@origo/kit';
 import { databaseOpener, type DatabaseHandle } from '@origo/kit/db';
 import type { Bus } from '@origo/kit/bus';
+import type { PrincipalResolver } from '@origo/auth/client';
 import { NotificationRelay } from '@origo/notification-relay';
 import { ROOM_COMMANDS_CHANNEL, type RoomCommand } from '@origo/control/contracts';
 import type { CallerResolver } from '@origo/control/meeting-access';
@@ -59,6 +60,10 @@ export interface RecordingServiceDeps {
   notificationTarget?: (() => Promise<string>) | undefined;
   /** Where people open Origo (the link in the notification). */
   publicUrl?: string;
+  /** Signed-in callers (organization settings). */
+  resolvePrincipal?: PrincipalResolver;
+  /** How often expired recordings are removed (retention). Default hourly; 0 turns the job off. */
+  retentionSweepMs?: number;
   /** Key of the local folder's signed links (every recorder of a deployment the same). Default: random. */
   linkSecret?: string;
   logger?: Logger;
@@ -206,11 +211,22 @@ export async function createRecordingService(deps: RecordingServiceDeps): Promis
     storage: deps.storage,
     resolveCaller: deps.resolveCaller,
     links: new LinkSigner(deps.linkSecret ?? randomSecret(32)),
+    resolvePrincipal: deps.resolvePrincipal,
+    publicUrl: deps.publicUrl,
   });
   await http.app.ready();
   relay.start();
   // Recordings this recorder was writing when it last stopped without stopping them.
   await manager.recover();
+  // Retention: expired recordings go, hourly (every replica may sweep; a delete is idempotent).
+  const sweepMs = deps.retentionSweepMs ?? 3600_000;
+  const sweep = (): void =>
+    void manager
+      .sweepRetention()
+      .catch((err: unknown) => logger.warn({ err }, 'the retention job failed; it runs again later'));
+  const sweeper = sweepMs > 0 ? setInterval(sweep, sweepMs) : undefined;
+  sweeper?.unref();
+  if (sweeper !== undefined) sweep();
 
   let closing: Promise<void> | undefined;
   return {
@@ -224,6 +240,7 @@ export async function createRecordingService(deps: RecordingServiceDeps): Promis
     setDraining: () => http.setDraining(),
     close() {
       closing ??= (async () => {
+        if (sweeper !== undefined) clearInterval(sweeper);
         await manager.close();
         await relay.stop();
         deps.forwarder.close();

@@ -1,9 +1,15 @@
 // The recordings table and its audit trail: every change writes its audit row in the same transaction.
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { AppError } from '@origo/kit';
 import type { Database } from '@origo/kit/db';
-import { auditEvents, recordings, type RecordingRow } from './db/schema.js';
+import {
+  auditEvents,
+  recordings,
+  retentionPolicies,
+  type RecordingRow,
+  type RetentionPolicyRow,
+} from './db/schema.js';
 import type * as schema from './db/schema.js';
 
 export type Db = Database<typeof schema>;
@@ -30,7 +36,12 @@ export interface Actor {
 }
 
 export type Action =
-  'recording.started' | 'recording.stopped' | 'recording.ready' | 'recording.failed' | 'recording.deleted';
+  | 'recording.started'
+  | 'recording.stopped'
+  | 'recording.ready'
+  | 'recording.failed'
+  | 'recording.deleted'
+  | 'retention.updated';
 
 function snapshot(row: RecordingRow | null): Record<string, unknown> | null {
   if (row === null) return null;
@@ -151,6 +162,56 @@ export class RecordingStore {
       await this.audit(tx, 'recording.deleted', actor, before, null);
       return before;
     });
+  }
+
+  async retention(orgId: string): Promise<RetentionPolicyRow | null> {
+    const [row] = await this.db.select().from(retentionPolicies).where(eq(retentionPolicies.orgId, orgId));
+    return row ?? null;
+  }
+
+  /** Sets (days) or removes (null) an organization's retention, audited. */
+  async setRetention(orgId: string, days: number | null, actor: Actor): Promise<RetentionPolicyRow | null> {
+    return this.db.transaction(async (tx) => {
+      const [before] = await tx.select().from(retentionPolicies).where(eq(retentionPolicies.orgId, orgId));
+      let after: RetentionPolicyRow | null = null;
+      if (days === null) await tx.delete(retentionPolicies).where(eq(retentionPolicies.orgId, orgId));
+      else
+        [after = null] = await tx
+          .insert(retentionPolicies)
+          .values({ orgId, days, updatedBy: actor.id })
+          .onConflictDoUpdate({
+            target: retentionPolicies.orgId,
+            set: { days, updatedAt: new Date(), updatedBy: actor.id },
+          })
+          .returning();
+      await tx.insert(auditEvents).values({
+        actor: actor.id,
+        action: 'retention.updated',
+        entity: 'retention_policy',
+        entityId: orgId,
+        meetingId: '',
+        requestId: actor.requestId ?? null,
+        before: before ? { org_id: before.orgId, days: before.days } : null,
+        after: after ? { org_id: after.orgId, days: after.days } : null,
+      });
+      return after;
+    });
+  }
+
+  /** Finished recordings (ready or failed) of organizations with a retention, stopped before their limit. */
+  async expired(now: Date): Promise<RecordingRow[]> {
+    const rows = await this.db
+      .select({ recording: recordings })
+      .from(recordings)
+      .innerJoin(retentionPolicies, eq(recordings.orgId, retentionPolicies.orgId))
+      .where(
+        and(
+          inArray(recordings.status, ['ready', 'failed']),
+          sql`${recordings.stoppedAt} < ${now.toISOString()}::timestamptz - ${retentionPolicies.days} * interval '1 day'`,
+        ),
+      )
+      .limit(500);
+    return rows.map((r) => r.recording);
   }
 
   async auditOf(recordingId: string) {

@@ -1,6 +1,6 @@
 // Drizzle schema of the recording service. Migrations are generated from this file by drizzle-kit
 // (`npm run db:generate`) into ../../drizzle and committed; they are forward-only.
-import { bigint, boolean, index, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 import { auditEventColumns, timestampMs as ts } from '@origo/kit/db';
 
 /**
@@ -40,6 +40,17 @@ export const recordings = pgTable(
   (t) => [index('recordings_meeting_idx').on(t.meetingId, t.startedAt)],
 );
 
+/**
+ * How long an organization keeps its recordings: ready and failed recordings older than `days` (by their
+ * stop time) are deleted, with their files, by the retention job. No row: kept until deleted by hand.
+ */
+export const retentionPolicies = pgTable('retention_policies', {
+  orgId: text('org_id').primaryKey(),
+  days: integer('days').notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+  updatedBy: text('updated_by').notNull(),
+});
+
 /** Every start, stop, failure and delete, with who did it and the state before and after. */
 export const auditEvents = pgTable(
   'audit_events',
@@ -52,6 +63,7 @@ export const auditEvents = pgTable(
 );
 
 export type RecordingRow = typeof recordings.$inferSelect;
+export type RetentionPolicyRow = typeof retentionPolicies.$inferSelect;
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 
 /** Notifications to the notification service (recording ready), written with the change that causes them. */

@@ -3,7 +3,8 @@
 // download). Only the meeting's hosts: its host, org admins, a join token with the host grant, superadmins.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AppError, parseOrThrow } from '@origo/kit';
+import { hasPermission, type PrincipalResolver } from '@origo/auth/client';
+import { AppError, assertSameOrigin, parseOrThrow } from '@origo/kit';
 import type { CallerResolver } from '@origo/control/meeting-access';
 import type { RecordingRow } from '../db/schema.js';
 import type { LinkSigner } from '../links.js';
@@ -33,6 +34,14 @@ const fileQuery = z.strictObject({
     .regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a link signature')
     .optional(),
 });
+const retentionQuery = z.strictObject({
+  org_id: z.string().regex(/^org_[A-Za-z0-9_-]{1,64}$/, 'must be an organization id'),
+});
+const retentionBody = z.strictObject({
+  org_id: z.string().regex(/^org_[A-Za-z0-9_-]{1,64}$/, 'must be an organization id'),
+  /** Days a finished recording is kept; null keeps recordings until someone deletes them. */
+  days: z.number().int().min(1).max(3650).nullable(),
+});
 /** Links last an hour unless asked otherwise (a week at most). */
 const DEFAULT_LINK_TTL_S = 3600;
 
@@ -42,6 +51,8 @@ export function recordingJson(r: RecordingRow) {
     meeting_id: r.meetingId,
     status: r.status,
     layout: r.layout,
+    org_id: r.orgId,
+    meeting_title: r.meetingTitle,
     bytes: r.bytes,
     duration_ms: r.durationMs,
     tracks: r.tracks,
@@ -88,9 +99,46 @@ export function registerRoutes(
     storage: RecordingStorage;
     resolveCaller: CallerResolver;
     links: LinkSigner;
+    /** Signed-in callers (organization settings: retention). */
+    resolvePrincipal?: PrincipalResolver | undefined;
+    /** Where browsers come from: a cookie-authenticated change from elsewhere is refused. */
+    publicUrl?: string | undefined;
   },
 ): void {
   const { store, manager, storage, resolveCaller, links } = deps;
+
+  /** The signed-in caller, who must hold `permission` in `orgId`. */
+  const orgCaller = async (
+    request: FastifyRequest,
+    orgId: string,
+    permission: 'org:read' | 'org:update',
+  ): Promise<Actor> => {
+    const principal = (await deps.resolvePrincipal?.(request)) ?? null;
+    if (principal === null) throw AppError.unauthenticated();
+    if (!hasPermission(principal, permission, orgId))
+      throw AppError.forbidden(
+        permission === 'org:update'
+          ? 'Only an admin of the organization may change how long its recordings are kept'
+          : 'You are not a member of this organization',
+      );
+    return { id: principal.userId, requestId: request.id };
+  };
+
+  // How long an organization keeps its recordings (a job removes older ones every hour).
+  app.get('/api/recordings/retention', async (request) => {
+    const { org_id } = parseOrThrow(retentionQuery, request.query);
+    await orgCaller(request, org_id, 'org:read');
+    return { org_id, days: (await store.retention(org_id))?.days ?? null };
+  });
+
+  app.put('/api/recordings/retention', async (request) => {
+    if (deps.publicUrl !== undefined)
+      assertSameOrigin(request, { trustedOrigin: new URL(deps.publicUrl).origin, trustForwardedHost: true });
+    const body = parseOrThrow(retentionBody, request.body);
+    const actor = await orgCaller(request, body.org_id, 'org:update');
+    const row = await store.setRetention(body.org_id, body.days, actor);
+    return { org_id: body.org_id, days: row?.days ?? null };
+  });
 
   /** The caller, who must host `meetingId`. */
   const host = async (request: FastifyRequest, meetingId: string): Promise<Actor> => {
