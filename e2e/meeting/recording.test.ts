@@ -143,6 +143,20 @@ describe.skipIf(skip !== undefined)('recording a meeting', () => {
       const anonymous = await fetch(shareLink);
       expect(anonymous.status).toBe(200);
       expect((await anonymous.arrayBuffer()).byteLength).toBe(fetched.bytes);
+
+      // The organization's admin (the host signed it up) sets how long its recordings are kept.
+      await host.goto('/admin');
+      await host.getByRole('tab', { name: 'Recordings' }).click();
+      await host.getByRole('radio', { name: /Delete recordings after/ }).check();
+      await host.getByRole('spinbutton', { name: 'Days to keep recordings' }).fill('30');
+      await host.getByRole('button', { name: 'Save' }).click();
+      await host.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      await host.screenshot({ path: `${ARTIFACTS}recording-retention.png` });
+      await host.reload();
+      await host.getByRole('tab', { name: 'Recordings' }).click();
+      await expect
+        .poll(() => host.getByRole('spinbutton', { name: 'Days to keep recordings' }).inputValue())
+        .toBe('30');
     },
     SCENARIO_TIMEOUT,
   );

@@ -44,6 +44,14 @@ export const recordingsApi = {
   /** A link that plays or downloads the recording without signing in, until it expires (an hour). */
   link: (recordingId: string) =>
     api<RecordingLink>('POST', `/api/recordings/${encodeURIComponent(recordingId)}/link`, {}),
+  /** How long the organization keeps recordings (days; null: until deleted). */
+  retention: (orgId: string) =>
+    api<{ org_id: string; days: number | null }>(
+      'GET',
+      `/api/recordings/retention?org_id=${encodeURIComponent(orgId)}`,
+    ),
+  setRetention: (orgId: string, days: number | null) =>
+    api<{ org_id: string; days: number | null }>('PUT', '/api/recordings/retention', { org_id: orgId, days }),
   /** Where the browser plays or downloads a ready recording (the session cookie authorizes it). */
   fileUrl: (recordingId: string) => `/api/recordings/${encodeURIComponent(recordingId)}/file`,
 };

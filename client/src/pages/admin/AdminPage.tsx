@@ -3,11 +3,12 @@ import { billingApi, formatPrice, type DayUsage } from '../../api/billing.js';
 import { adminApi, type AuditEvent, type OrgRole, type PublicUser } from '../../api/auth.js';
 import { errorText } from '../../api/http.js';
 import { meetingsApi } from '../../api/meetings.js';
+import { recordingsApi } from '../../api/recordings.js';
 import { notificationsApi, type OutboxItem } from '../../api/notifications.js';
 import { FormError } from '../../components/Field.js';
 import { useSession } from '../../session.js';
 
-type Tab = 'users' | 'rooms' | 'billing' | 'audit' | 'outbox';
+type Tab = 'users' | 'rooms' | 'billing' | 'recordings' | 'audit' | 'outbox';
 
 /** `/admin`: org admins manage their organization; superadmins also see every account. */
 export function AdminPage(): JSX.Element {
@@ -18,6 +19,7 @@ export function AdminPage(): JSX.Element {
       ['users', 'Users'],
       ['rooms', 'Live rooms'],
       ['billing', 'Plan and usage'],
+      ['recordings', 'Recordings'],
       ['audit', 'Audit log'],
       ...(me()?.user.superadmin ? [['outbox', 'Outbox'] as const] : []),
     ] as ReadonlyArray<readonly [Tab, string]>;
@@ -50,6 +52,9 @@ export function AdminPage(): JSX.Element {
             </Match>
             <Match when={tab() === 'billing'}>
               <BillingTab />
+            </Match>
+            <Match when={tab() === 'recordings'}>
+              <RecordingsTab />
             </Match>
             <Match when={tab() === 'audit'}>
               <AuditTab />
@@ -468,6 +473,81 @@ function OutboxTab(): JSX.Element {
         <button type="button" class="small" onClick={() => void load(cursor() ?? undefined)}>
           More
         </button>
+      </Show>
+    </div>
+  );
+}
+
+/** How long the organization keeps its recordings; an hourly job removes older ones. */
+function RecordingsTab(): JSX.Element {
+  const { me, orgId } = useSession();
+  const adminOrg = () => me()?.memberships.find((m) => m.role === 'admin')?.orgId ?? orgId();
+  const [retention, { mutate }] = createResource(adminOrg, (org) => recordingsApi.retention(org));
+  const [error, setError] = createSignal<string | null>(null);
+  const [saved, setSaved] = createSignal(false);
+  const save = async (event: SubmitEvent) => {
+    event.preventDefault();
+    const org = adminOrg();
+    if (org === undefined) return;
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const keepAll = form.get('keep') === 'all';
+    const days = Number(form.get('days'));
+    if (!keepAll && (!Number.isInteger(days) || days < 1 || days > 3650)) {
+      setError('Enter a number of days from 1 to 3650.');
+      return;
+    }
+    try {
+      mutate(await recordingsApi.setRetention(org, keepAll ? null : days));
+      setError(null);
+      setSaved(true);
+    } catch (err) {
+      setSaved(false);
+      setError(errorText(err));
+    }
+  };
+  return (
+    <div>
+      <h2>Keeping recordings</h2>
+      <Show when={retention.error}>
+        <FormError message={errorText(retention.error)} />
+      </Show>
+      <Show when={retention()}>
+        {(r) => (
+          <form class="retention-form" onSubmit={(e) => void save(e)} onInput={() => setSaved(false)}>
+            <p class="muted">
+              Recordings older than this are deleted with their files, once an hour. Hosts can always delete a
+              recording sooner.
+            </p>
+            <label>
+              <input type="radio" name="keep" value="all" checked={r().days === null} /> Keep recordings until
+              someone deletes them
+            </label>
+            <label>
+              <input type="radio" name="keep" value="days" checked={r().days !== null} /> Delete recordings
+              after{' '}
+              <input
+                type="number"
+                name="days"
+                min="1"
+                max="3650"
+                value={r().days ?? 90}
+                aria-label="Days to keep recordings"
+                class="days-input"
+              />{' '}
+              days
+            </label>
+            <FormError message={error()} />
+            <div>
+              <button type="submit">Save</button>
+              <Show when={saved()}>
+                <span class="muted" role="status">
+                  {' '}
+                  Saved.
+                </span>
+              </Show>
+            </div>
+          </form>
+        )}
       </Show>
     </div>
   );
