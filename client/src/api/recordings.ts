@@ -8,6 +8,8 @@ export interface Recording {
   id: string;
   meeting_id: string;
   status: RecordingStatus;
+  /** `composite`: one MP4 of the meeting; `tracks`: a tar of each track's own file (post-production). */
+  layout: 'composite' | 'tracks';
   started_at: string;
   stopped_at: string | null;
   duration_ms: number | null;

@@ -96,6 +96,7 @@ export function RecordingsPage(): JSX.Element {
                     <div class="recording-main">
                       <h2>{when(r.started_at)}</h2>
                       <p class="muted">
+                        {r.layout === 'tracks' ? 'Each track on its own (archive), ' : ''}
                         {STATUS_TEXT[r.status]}
                         <Show when={r.status === 'ready'}>
                           {' '}
@@ -111,9 +112,11 @@ export function RecordingsPage(): JSX.Element {
                     </div>
                     <div class="meeting-actions">
                       <Show when={r.status === 'ready'}>
-                        <button type="button" onClick={() => setPlaying(playing() === r.id ? null : r.id)}>
-                          {playing() === r.id ? 'Close player' : 'Play'}
-                        </button>
+                        <Show when={r.layout !== 'tracks'}>
+                          <button type="button" onClick={() => setPlaying(playing() === r.id ? null : r.id)}>
+                            {playing() === r.id ? 'Close player' : 'Play'}
+                          </button>
+                        </Show>
                         <a class="button" href={recordingsApi.fileUrl(r.id)} download="">
                           Download
                         </a>

@@ -18,12 +18,15 @@ import {
   concatList,
   DEFAULT_COMPOSITE,
   filterSafePath,
+  trackArgs,
   type CompositeOptions,
   type RtpStreamDescription,
 } from './ffmpeg.js';
 import type { RoomTrackDescription, RtpForwarder } from './forwarder.js';
 import { reserveRtpPorts } from './ports.js';
 import type { RecordingStorage, StoredObject } from './storage.js';
+
+export type RecordingLayout = 'composite' | 'tracks';
 
 /** Display names of a room's participants by participant id (the SFU's participant id is signaling's sid). */
 export type NameLookup = (roomId: string) => Promise<Map<string, string>>;
@@ -45,8 +48,10 @@ export interface RecorderOptions {
   composite?: Partial<CompositeOptions>;
   /** Most tracks recorded in one layout. Default 16. */
   maxStreams?: number;
-  /** Names under the tiles; none: no names. */
+  /** Names under the tiles (and in a per-track recording's manifest); none: no names. */
   names?: NameLookup;
+  /** `composite` (default): one MP4 of the layout. `tracks`: each track copied into its own WebM file. */
+  layout?: RecordingLayout;
   /** How often the room's tracks are read to follow joins and leaves. Default 1000 ms. */
   layoutPollMs?: number;
   /** Called once if FFmpeg exits before stop() (its last lines of stderr). */
@@ -71,9 +76,19 @@ interface PartMeta {
   /** Where the next part took over: the part is cut here. */
   cutAt?: number;
   pid?: number;
+  /** Per-track recordings: the file of each track. */
+  tracks?: {
+    file: string;
+    trackId: string;
+    participantId: string;
+    name?: string;
+    kind: string;
+    source: string;
+  }[];
 }
 
 interface RecordingMeta {
+  layout?: RecordingLayout;
   recordingId: string;
   roomId: string;
   key: string;
@@ -130,7 +145,14 @@ export class Recorder {
 
   constructor(private readonly o: RecorderOptions) {
     this.dir = join(o.workDir, o.recordingId);
-    this.meta = { recordingId: o.recordingId, roomId: o.roomId, key: o.key, startedAt: 0, parts: [] };
+    this.meta = {
+      layout: o.layout ?? 'composite',
+      recordingId: o.recordingId,
+      roomId: o.roomId,
+      key: o.key,
+      startedAt: 0,
+      parts: [],
+    };
     this.composite = { ...DEFAULT_COMPOSITE, ...o.composite };
   }
 
@@ -219,16 +241,28 @@ export class Recorder {
     let child: ChildProcess;
     try {
       await writeFile(sdpPath, buildSdp(bindHost, streams));
-      const videos = await this.videosOf(streams, n);
-      const audioCount = streams.filter((s) => s.kind === 'audio').length;
+      let args: string[];
+      if (this.meta.layout === 'tracks') {
+        const names = (await o.names?.(o.roomId).catch(() => undefined)) ?? new Map<string, string>();
+        const copy = trackArgs(sdpPath, this.dir, progressPath, n, streams);
+        args = copy.args;
+        meta.tracks = streams.map((s, i) => ({
+          file: copy.files[i]!,
+          trackId: s.trackId,
+          participantId: s.participantId,
+          ...(names.has(s.participantId) ? { name: cleanName(names.get(s.participantId)!) } : {}),
+          kind: s.kind,
+          source: s.source,
+        }));
+      } else {
+        const videos = await this.videosOf(streams, n);
+        const audioCount = streams.filter((s) => s.kind === 'audio').length;
+        args = compositeArgs(sdpPath, join(this.dir, file), progressPath, videos, audioCount, this.composite);
+      }
       // FFmpeg's messages go to a file: a pipe would end it with SIGPIPE if this process died first.
       const log = openSync(logPath, 'a');
       try {
-        child = spawn(
-          o.ffmpeg ?? 'ffmpeg',
-          compositeArgs(sdpPath, join(this.dir, file), progressPath, videos, audioCount, this.composite),
-          { stdio: ['ignore', 'ignore', log] },
-        );
+        child = spawn(o.ffmpeg ?? 'ffmpeg', args, { stdio: ['ignore', 'ignore', log] });
       } finally {
         closeSync(log);
       }
@@ -399,6 +433,7 @@ async function joinAndStore(
   storage: RecordingStorage,
   ffmpeg = 'ffmpeg',
 ): Promise<StoredObject | null> {
+  if (meta.layout === 'tracks') return packTracks(dir, meta, storage);
   const usable: { path: string; outpointS?: number }[] = [];
   for (const part of meta.parts) {
     const path = join(dir, part.file);
@@ -417,11 +452,62 @@ async function joinAndStore(
   const listPath = join(dir, 'parts.txt');
   const outPath = join(dir, 'recording.mp4');
   await writeFile(listPath, concatList(usable));
-  await runFfmpeg(ffmpeg, concatArgs(listPath, outPath));
+  await run(ffmpeg, concatArgs(listPath, outPath));
   return storage.put(meta.key, outPath);
 }
 
-function runFfmpeg(binary: string, args: string[]): Promise<void> {
+/**
+ * A per-track recording's file: an uncompressed tar (the media is compressed already) of every track file
+ * with media and a `manifest.json` saying whose track each is and when each part began and was cut (wall
+ * time, ms), so an editor can line the tracks up.
+ */
+async function packTracks(
+  dir: string,
+  meta: RecordingMeta,
+  storage: RecordingStorage,
+): Promise<StoredObject | null> {
+  const files: string[] = [];
+  const parts = [];
+  for (const part of meta.parts) {
+    const tracks = [];
+    for (const t of part.tracks ?? []) {
+      const size = await stat(join(dir, t.file)).then(
+        (st) => st.size,
+        () => 0,
+      );
+      if (size === 0) continue;
+      files.push(t.file);
+      tracks.push({
+        file: t.file,
+        track_id: t.trackId,
+        participant_id: t.participantId,
+        name: t.name ?? null,
+        kind: t.kind,
+        source: t.source,
+      });
+    }
+    parts.push({
+      part: part.n,
+      started_at_ms: part.startedAt,
+      first_frame_at_ms: part.firstFrameAt ?? null,
+      cut_at_ms: part.cutAt ?? null,
+      tracks,
+    });
+  }
+  if (files.length === 0) return null;
+  const manifest = {
+    recording_id: meta.recordingId,
+    meeting_id: meta.roomId,
+    started_at_ms: meta.startedAt,
+    parts,
+  };
+  await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  const outPath = join(dir, 'recording.tar');
+  await run('tar', ['-cf', outPath, '-C', dir, 'manifest.json', ...files]);
+  return storage.put(meta.key, outPath);
+}
+
+function run(binary: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -429,7 +515,9 @@ function runFfmpeg(binary: string, args: string[]): Promise<void> {
     child.stderr.on('data', (c: string) => (stderr = (stderr + c).slice(-4000)));
     child.once('error', reject);
     child.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`ffmpeg exited with ${String(code)}: ${lastLines(stderr)}`)),
+      code === 0
+        ? resolve()
+        : reject(new Error(`${binary} exited with ${String(code)}: ${lastLines(stderr)}`)),
     );
   });
 }

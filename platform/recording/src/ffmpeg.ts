@@ -276,6 +276,59 @@ export function compositeArgs(
   return args;
 }
 
+/** The file a track is copied into: WebM for the codecs WebM holds (VP8, VP9, AV1, Opus), else Matroska. */
+export function trackFileName(n: number, index: number, s: RtpStreamDescription): string {
+  const codec = (s.mimeType.split('/')[1] ?? '').toLowerCase();
+  const ext = ['vp8', 'vp9', 'av1', 'opus'].includes(codec) ? 'webm' : 'mkv';
+  const safe = (v: string) => v.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 48);
+  return `part-${n}-${String(index).padStart(2, '0')}-${s.kind}-${safe(s.participantId)}-${safe(s.trackId)}.${ext}`;
+}
+
+/**
+ * The per-track command line: every stream copied as it arrives (no decoding or encoding) into its own
+ * file in `dir`, for post-production. Returns the arguments and the file of each stream, in SDP order.
+ */
+export function trackArgs(
+  sdpPath: string,
+  dir: string,
+  progressPath: string,
+  n: number,
+  streams: readonly RtpStreamDescription[],
+): { args: string[]; files: string[] } {
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'warning',
+    '-progress',
+    `file:${progressPath}`,
+    '-stats_period',
+    '0.5',
+    '-protocol_whitelist',
+    'file,udp,rtp',
+    '-reorder_queue_size',
+    '500',
+    '-max_delay',
+    '500000',
+    '-analyzeduration',
+    '5000000',
+    '-fflags',
+    '+genpts',
+    '-i',
+    sdpPath,
+  ];
+  const files: string[] = [];
+  const seen = { audio: 0, video: 0 };
+  streams.forEach((s, i) => {
+    const k = seen[s.kind]++;
+    const file = trackFileName(n, i, s);
+    files.push(file);
+    args.push('-map', `0:${s.kind === 'video' ? 'v' : 'a'}:${k}`, '-c', 'copy', '-flush_packets', '1');
+    args.push('-f', file.endsWith('.webm') ? 'webm' : 'matroska', '-y', `${dir}/${file}`);
+  });
+  return { args, files };
+}
+
 /**
  * The command line that joins the parts of a recording into one MP4 without re-encoding (every part has
  * the same canvas, codecs and settings). `listPath` is an FFmpeg concat list (see concatList).

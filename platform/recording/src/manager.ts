@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { AppError, type Logger } from '@origo/kit';
 import type { CompositeOptions, RtpStreamDescription } from './ffmpeg.js';
 import type { RtpForwarder } from './forwarder.js';
-import { finalizeInterrupted, NothingToRecordError, Recorder, type NameLookup } from './Recorder.js';
+import {
+  finalizeInterrupted,
+  NothingToRecordError,
+  Recorder,
+  type NameLookup,
+  type RecordingLayout,
+} from './Recorder.js';
 import type { RecordingStorage } from './storage.js';
 import { newRecordingId, type Actor, type Db, type RecordingStore } from './store.js';
 import type { RecordingRow } from './db/schema.js';
@@ -59,7 +65,7 @@ export class RecordingManager {
     return this.running.size;
   }
 
-  async start(meetingId: string, actor: Actor): Promise<RecordingRow> {
+  async start(meetingId: string, actor: Actor, layout: RecordingLayout = 'composite'): Promise<RecordingRow> {
     const { store, storage } = this.deps;
     if (await store.active(meetingId)) throw AppError.conflict('The meeting is already being recorded');
     const id = newRecordingId();
@@ -70,7 +76,7 @@ export class RecordingManager {
       );
       return undefined;
     });
-    const key = `${meetingId.replace(/[^A-Za-z0-9._-]/g, '_')}/${id}.mp4`;
+    const key = `${meetingId.replace(/[^A-Za-z0-9._-]/g, '_')}/${id}.${layout === 'tracks' ? 'tar' : 'mp4'}`;
     const recorder = new Recorder({
       recordingId: id,
       roomId: meetingId,
@@ -84,6 +90,7 @@ export class RecordingManager {
       ...(this.deps.composite !== undefined ? { composite: this.deps.composite } : {}),
       ...(this.deps.names !== undefined ? { names: this.deps.names } : {}),
       ...(this.deps.layoutPollMs !== undefined ? { layoutPollMs: this.deps.layoutPollMs } : {}),
+      layout,
       onFailure: (reason) => this.failed(id, reason),
     });
     this.running.set(id, recorder);
@@ -103,6 +110,7 @@ export class RecordingManager {
         storageKey: key,
         tracks: tracksJson(streams),
         recorderId: this.deps.recorderId,
+        layout,
         orgId: meeting?.orgId ?? null,
         hostId: meeting?.hostId ?? null,
         meetingTitle: meeting?.title ?? null,

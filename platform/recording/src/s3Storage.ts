@@ -65,7 +65,7 @@ export class S3Storage implements RecordingStorage {
         Bucket: this.bucket,
         Key: this.objectKey(key),
         Body: createReadStream(sourcePath),
-        ContentType: 'video/mp4',
+        ContentType: key.endsWith('.tar') ? 'application/x-tar' : 'video/mp4',
         ChecksumAlgorithm: 'SHA256',
       },
       partSize: this.partSize,

@@ -112,6 +112,7 @@ export class RecordingStore {
       storageKey: string;
       tracks: unknown[];
       recorderId: string;
+      layout?: 'composite' | 'tracks';
       orgId?: string | null;
       hostId?: string | null;
       meetingTitle?: string | null;

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +82,43 @@ describe.skipIf(missing !== null)('composite recording of a room', () => {
     expect(after[3]).toBeGreaterThan(22);
     expect(after[3 * 4 + 0]).toBeLessThan(18);
     expect(after[3 * 4 + 1]).toBeGreaterThan(22);
+  });
+
+  it('copies each track into its own file for post-production, with a manifest of whose it is', async () => {
+    const storage = new LocalStorage(join(dir, 'recordings'));
+    const forwarder = grpcForwarder(async () => room.grpcAddress);
+    const names = new Map(room.peers.map((p) => [p.id, `Name of ${p.id}`]));
+    const recorder = new Recorder({
+      recordingId: 'REC_tracks',
+      roomId: room.roomId,
+      key: 'rec-room/REC_tracks.tar',
+      forwarder,
+      storage,
+      workDir: join(dir, 'work'),
+      rtpHost: '127.0.0.1',
+      layout: 'tracks',
+      names: () => Promise.resolve(names),
+    });
+    await recorder.start();
+    await sleep(5000);
+    await recorder.stop();
+    forwarder.close();
+    const out = join(dir, 'tracks-out');
+    await mkdir(out);
+    execFileSync('tar', ['-xf', join(dir, 'recordings', 'rec-room', 'REC_tracks.tar'), '-C', out]);
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as {
+      parts: { tracks: { file: string; kind: string; participant_id: string; name: string }[] }[];
+    };
+    const tracks = manifest.parts.flatMap((p) => p.tracks);
+    // Everyone in the room by now (alice, bob, carol), video and audio each.
+    expect(tracks).toHaveLength(room.peers.length * 2);
+    for (const t of tracks) {
+      expect(t.name).toBe(`Name of ${t.participant_id}`);
+      const probe = await ffprobe(join(out, t.file));
+      if (t.kind === 'video') expect(probe.video.map((v) => v.codec)).toEqual(['vp8']);
+      else expect(probe.audio.map((a) => a.codec)).toEqual(['opus']);
+      expect(probe.durationS).toBeGreaterThan(3);
+    }
   });
 
   it('finishes a recording whose recorder was killed from the parts it left on disk', async () => {

@@ -124,7 +124,15 @@ describe.skipIf(missing !== null).each(['local', 's3'] as const)(
       const otherRoomHost = await tokens.sign({ identity: 'carol', room: 'mtg_other', host: true });
       expect((await call('POST', '/api/meetings/mtg_rest/recordings', otherRoomHost)).status).toBe(403);
       expect((await call('GET', '/api/meetings/mtg_rest/recordings', guest)).status).toBe(403);
+
       const host = await tokens.sign({ identity: 'alice', room: 'mtg_rest', host: true });
+      // An unknown layout is refused and starts nothing.
+      const bogus = await fetch(`${base}/api/meetings/mtg_rest/recordings`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${host}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ layout: 'bogus' }),
+      });
+      expect(bogus.status).toBe(400);
       expect((await call('GET', '/api/meetings/mtg_rest/recordings', host)).body).toEqual({ recordings: [] });
     });
 

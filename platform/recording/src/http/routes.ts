@@ -14,6 +14,8 @@ import { checkMeetingId, checkRecordingId, type Actor, type RecordingStore } fro
 
 const meetingParams = z.strictObject({ id: z.string().min(1).max(128) });
 const recordingParams = z.strictObject({ rid: z.string().min(1).max(64) });
+/** `composite` (default): one MP4 of the meeting; `tracks`: every track in its own file, in a tar. */
+const startBody = z.strictObject({ layout: z.enum(['composite', 'tracks']).optional() }).optional();
 const linkBody = z
   .strictObject({
     expires_in: z
@@ -156,7 +158,8 @@ export function registerRoutes(
   app.post('/api/meetings/:id/recordings', async (request, reply: FastifyReply) => {
     const { id } = parseOrThrow(meetingParams, request.params);
     const actor = await host(request, checkMeetingId(id));
-    const row = await manager.start(id, actor);
+    const body = parseOrThrow(startBody, request.body ?? undefined);
+    const row = await manager.start(id, actor, body?.layout ?? 'composite');
     return reply.code(201).send(recordingJson(row));
   });
 
@@ -211,10 +214,11 @@ export function registerRoutes(
     if (row.status !== 'ready') throw AppError.precondition(`The recording is ${row.status}`);
     const stored = await storage.stat(row.storageKey);
     if (!stored) throw AppError.notFound('Recording file');
+    const tracks = row.layout === 'tracks';
     reply
-      .header('content-type', 'video/mp4')
+      .header('content-type', tracks ? 'application/x-tar' : 'video/mp4')
       .header('accept-ranges', 'bytes')
-      .header('content-disposition', `attachment; filename="${row.id}.mp4"`);
+      .header('content-disposition', `attachment; filename="${row.id}.${tracks ? 'tar' : 'mp4'}"`);
     // A player seeks with byte ranges (one range; anything else is answered with the whole file).
     const range = byteRange(request.headers.range, stored.bytes);
     if (range === 'unsatisfiable')
