@@ -5,29 +5,75 @@
 # the last release); Argo Rollouts then replaces every role the usual way, probes and PDBs included.
 # Automated sync is switched off first so Argo CD does not re-apply main on top; switch it back on
 # (argocd app set origo-<env> --sync-policy automated) once main is fixed or reverted.
+# Needs the argocd CLI logged in to the Argo CD server. deploy/test/rollback.test.ts runs it against a stub.
 set -eu
-env=${1:-}
-case "$env" in
-  dev | staging | prod) ;;
-  *)
-    echo "usage: $0 <dev|staging|prod> [--dry-run]" >&2
-    exit 2
-    ;;
-esac
-app="origo-$env"
-run() {
-  if [ "${2:-}" = "--dry-run" ] || [ "${DRY_RUN:-}" = 1 ]; then echo "would run: $*"; else "$@"; fi
-}
-[ "${2:-}" = "--dry-run" ] && DRY_RUN=1
-command -v argocd >/dev/null || { echo "rollback: the argocd CLI is needed (and a login to the Argo CD server)" >&2; exit 2; }
 
-previous=$(argocd app history "$app" -o id | tail -n 2 | head -n 1)
-if [ -z "$previous" ]; then
-  echo "rollback: $app has no earlier revision to return to" >&2
+usage() {
+  cat <<USAGE
+usage: $0 <dev|staging|prod> [--dry-run]
+Rolls the Argo CD Application origo-<env> back to the revision it synced before the current one,
+turning automated sync off first. --dry-run (or DRY_RUN=1) prints the commands without running them.
+USAGE
+}
+
+env=""
+dry_run=${DRY_RUN:-0}
+for arg in "$@"; do
+  case "$arg" in
+    -h | --help)
+      usage
+      exit 0
+      ;;
+    --dry-run) dry_run=1 ;;
+    dev | staging | prod)
+      if [ -n "$env" ]; then
+        usage >&2
+        exit 2
+      fi
+      env=$arg
+      ;;
+    *)
+      echo "rollback: unknown argument '$arg'" >&2
+      usage >&2
+      exit 2
+      ;;
+  esac
+done
+if [ -z "$env" ]; then
+  usage >&2
+  exit 2
+fi
+app="origo-$env"
+
+run() {
+  if [ "$dry_run" = 1 ]; then echo "would run: $*"; else "$@"; fi
+}
+
+command -v argocd >/dev/null || {
+  echo "rollback: the argocd CLI is needed (and a login to the Argo CD server)" >&2
+  exit 2
+}
+
+# History ids, oldest first; the last one is what runs now.
+if ! out=$(argocd app history "$app" -o id); then
+  echo "rollback: argocd app history $app failed (logged in? argocd login <server>)" >&2
   exit 1
 fi
-echo "rolling $app back to history id $previous"
+ids=$(printf '%s\n' "$out" | grep -E '^[0-9]+$' || true)
+count=$(printf '%s\n' "$ids" | grep -c . || true)
+if [ "$count" -lt 2 ]; then
+  echo "rollback: $app has $count history entr$([ "$count" = 1 ] && echo y || echo ies); nothing to roll back to" >&2
+  exit 1
+fi
+current=$(printf '%s\n' "$ids" | tail -n 1)
+previous=$(printf '%s\n' "$ids" | tail -n 2 | head -n 1)
+
+echo "rolling $app back from history id $current to $previous"
 run argocd app set "$app" --sync-policy none
 run argocd app rollback "$app" "$previous"
 run argocd app wait "$app" --health --timeout 1200
-echo "done: $app runs history id $previous; automated sync is off until you turn it back on"
+if [ "$dry_run" = 1 ]; then
+  echo "dry run: nothing changed"
+else
+  echo "done: $app runs history id $previous; automated sync is off until you turn it back on"
+fi

@@ -3,8 +3,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PLATFORM_SECRETS } from '@origo/kit';
+import { networkProblems, podModels } from '../src/k8s/network.js';
 import { policyViolations } from '../src/k8s/policy.js';
-import { OVERLAYS, parseManifests, renderOverlay } from '../src/k8s/render.js';
+import { listOverlays, parseManifests, renderOverlay } from '../src/k8s/render.js';
 import { schemaProblems, type K8sObject } from '../src/k8s/schema.js';
 import { DEPLOY_DIR, REPO_ROOT } from './lib/paths.js';
 import { missingTools } from './lib/tools.js';
@@ -34,14 +36,18 @@ const render = (overlay: string): K8sObject[] => {
  * states them: `ConfigError('X', 'is required but not set')`, the gateway's `pick('X', ...)`, an
  * "Invalid configuration: X is required" error, or a warning "X is not set: ..." at start.
  */
-function requiredSettings(role: string): string[] {
+function roleSource(role: string): string | undefined {
   const candidates = [
     join(REPO_ROOT, 'platform', role, 'src', 'role.ts'),
     join(REPO_ROOT, role, 'src', 'role.ts'),
   ];
   const file = candidates.find((f) => existsSync(f));
-  if (!file) return [];
-  const source = readFileSync(file, 'utf8');
+  return file ? readFileSync(file, 'utf8') : undefined;
+}
+
+function requiredSettings(role: string): string[] {
+  const source = roleSource(role);
+  if (source === undefined) return [];
   const names = new Set<string>();
   const patterns = [
     /ConfigError\(\s*'([A-Z][A-Z0-9_]*)',\s*'is required/g,
@@ -54,8 +60,69 @@ function requiredSettings(role: string): string[] {
   return [...names].sort();
 }
 
+/**
+ * Secrets a role generates into its own data folder when the environment does not supply them (a
+ * SecretSpec with `generate`, or a PLATFORM_SECRETS entry it asks for), read from its role.ts. With
+ * several replicas each pod would generate a different value, so Vault must supply every one of them.
+ */
+function generatedSecrets(role: string): string[] {
+  const source = roleSource(role);
+  if (source === undefined) return [];
+  const names = new Set<string>();
+  for (const m of source.matchAll(/env:\s*'([A-Z][A-Z0-9_]*)',\s*generate:/g)) names.add(m[1]!);
+  for (const m of source.matchAll(/secrets\.get\(PLATFORM_SECRETS\.(\w+)\)/g)) {
+    const spec = (PLATFORM_SECRETS as Record<string, { env: string }>)[m[1]!];
+    if (spec) names.add(spec.env);
+  }
+  return [...names].sort();
+}
+
+/** A generated secret the role also accepts as other variables (role.ts reads these first). */
+const SECRET_ALTERNATIVES: Record<string, string[]> = {
+  // notification: VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY (as web-push prints them) replace the JSON pair.
+  ORIGO_VAPID_KEYS: ['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY'],
+};
+
 const named = (objects: K8sObject[], kind: string, name: string) =>
   objects.find((o) => o.kind === kind && o.metadata?.name === name);
+
+interface PodTemplateLike {
+  metadata?: { labels?: Record<string, string> };
+  spec: {
+    containers: Array<{
+      name: string;
+      env?: Array<{ name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>;
+      envFrom?: Array<{ configMapRef?: { name: string }; secretRef?: { name: string } }>;
+    }>;
+    volumes?: Array<{ name: string; emptyDir?: object; secret?: { secretName: string } }>;
+  };
+}
+
+const templateOf = (objects: K8sObject[], kind: string, name: string) =>
+  (named(objects, kind, name) as { spec: { template: PodTemplateLike } } | undefined)?.spec.template;
+
+/** The resolved environment of a role's pods (env values and the ConfigMaps it loads). */
+const roleEnv = (objects: K8sObject[], role: string) =>
+  new Map(
+    podModels(objects)
+      .filter((p) => p.workload === `Deployment/${role}`)
+      .flatMap((p) => p.env.map((e) => [e.name, e.value] as const)),
+  );
+
+const externalSecretKeys = (objects: K8sObject[], name: string) =>
+  (
+    (named(objects, 'ExternalSecret', name) as { spec?: { data?: Array<{ secretKey: string }> } })?.spec
+      ?.data ?? []
+  ).map((d) => d.secretKey);
+
+// Every folder of deploy/k8s/overlays with a kustomization: a new environment is checked without an edit.
+const OVERLAYS = listOverlays();
+
+describe('overlay discovery', () => {
+  it('finds every environment folder, including the ones this suite compares below', () => {
+    expect(OVERLAYS).toEqual(expect.arrayContaining(['dev', 'staging', 'prod', 'prod-migration']));
+  });
+});
 
 describe.skipIf(missingTools('kubectl') !== undefined).each(OVERLAYS)('overlay %s', (overlay) => {
   it('renders with kustomize', () => {
@@ -69,6 +136,12 @@ describe.skipIf(missingTools('kubectl') !== undefined).each(OVERLAYS)('overlay %
 
   it('holds the policy: probes, limits, non-root, read-only root, no host network, pinned images', () => {
     expect(policyViolations(render(overlay))).toEqual([]);
+  });
+
+  it('lets every workload reach each in-cluster address of its environment through the NetworkPolicies', () => {
+    // For each URL or host:port in a workload's env (and the ConfigMaps it loads) that names a Service:
+    // egress of the caller and ingress of the pods behind it on that port (src/k8s/network.ts).
+    expect(networkProblems(render(overlay))).toEqual([]);
   });
 
   it('runs every role with a Service, a PodDisruptionBudget, an autoscaler and a ServiceMonitor', () => {
@@ -111,6 +184,75 @@ describe.skipIf(missingTools('kubectl') !== undefined).each(OVERLAYS)('overlay %
     }
   });
 
+  it('takes every secret a role would otherwise generate per pod from Vault (replicas must agree)', () => {
+    const objects = render(overlay);
+    const missing: string[] = [];
+    for (const role of ROLES) {
+      const keys = new Set(externalSecretKeys(objects, `origo-${role}`));
+      for (const secret of generatedSecrets(role)) {
+        const alternatives = SECRET_ALTERNATIVES[secret];
+        if (!keys.has(secret) && !(alternatives && alternatives.every((a) => keys.has(a))))
+          missing.push(`${role}: ${secret}${alternatives ? ` (or ${alternatives.join(' and ')})` : ''}`);
+      }
+    }
+    expect(generatedSecrets('notification')).toEqual(['ORIGO_NOTIFICATION_SECRET', 'ORIGO_VAPID_KEYS']);
+    expect(missing).toEqual([]);
+  });
+
+  it('restarts every long-running workload that reads the TURN secret when the rotation changes it', () => {
+    const objects = render(overlay);
+    // Secrets External Secrets fills from Vault `turn`, by namespace.
+    const turnSecrets = new Set(
+      objects
+        .filter(
+          (o) =>
+            o.kind === 'ExternalSecret' &&
+            ((o['spec'] as { data?: Array<{ remoteRef: { key: string } }> }).data ?? []).some(
+              (d) => d.remoteRef.key === 'turn',
+            ),
+        )
+        .map(
+          (o) =>
+            `${o.metadata?.namespace}/${(o['spec'] as { target?: { name?: string } }).target?.name ?? o.metadata?.name}`,
+        ),
+    );
+    expect(turnSecrets.size).toBeGreaterThanOrEqual(3);
+    const readers: string[] = [];
+    const unrestarted: string[] = [];
+    for (const obj of objects.filter((o) =>
+      ['Deployment', 'DaemonSet', 'StatefulSet'].includes(o.kind ?? ''),
+    )) {
+      const template = (obj as { spec: { template: PodTemplateLike } }).spec.template;
+      const used = new Set([
+        ...template.spec.containers.flatMap((c) =>
+          (c.envFrom ?? []).flatMap((e) => (e.secretRef ? [e.secretRef.name] : [])),
+        ),
+        ...(template.spec.volumes ?? []).flatMap((v) => (v.secret ? [v.secret.secretName] : [])),
+      ]);
+      const annotations = (obj.metadata as { annotations?: Record<string, string> }).annotations ?? {};
+      const reloaded = new Set(
+        (annotations['secret.reloader.stakater.com/reload'] ?? '').split(',').map((n) => n.trim()),
+      );
+      for (const secret of used) {
+        if (!turnSecrets.has(`${obj.metadata?.namespace}/${secret}`)) continue;
+        readers.push(`${obj.kind}/${obj.metadata?.name}`);
+        if (!reloaded.has(secret) && annotations['reloader.stakater.com/auto'] !== 'true')
+          unrestarted.push(`${obj.kind}/${obj.metadata?.name} reads Secret ${secret}`);
+      }
+    }
+    expect(readers.sort()).toEqual(['DaemonSet/coturn', 'Deployment/signaling', 'Deployment/turn-probe']);
+    expect(unrestarted).toEqual([]);
+  });
+
+  it('names each recorder after its pod and keeps only its work files on the emptyDir', () => {
+    const template = templateOf(render(overlay), 'Deployment', 'recording')!;
+    const env = template.spec.containers[0]!.env ?? [];
+    expect(env.find((e) => e.name === 'RECORDING_NODE_ID')?.valueFrom?.fieldRef?.fieldPath).toBe(
+      'metadata.name',
+    );
+    expect(template.spec.volumes?.find((v) => v.name === 'data')?.emptyDir).toBeDefined();
+  });
+
   it('gives the SFU one UDP port per pod on the node, without host networking, announcing the node', () => {
     const sfu = named(render(overlay), 'Deployment', 'sfu') as {
       spec: {
@@ -141,6 +283,146 @@ describe.skipIf(missingTools('kubectl') !== undefined)('environments differ wher
     expect(named(render('dev'), 'StatefulSet', 'postgres')).toBeDefined();
     for (const overlay of ['staging', 'prod'])
       expect(named(render(overlay), 'StatefulSet', 'postgres'), overlay).toBeUndefined();
+  });
+
+  it('stores finished recordings in S3 everywhere but dev', () => {
+    for (const overlay of OVERLAYS.filter((o) => o !== 'dev')) {
+      const objects = render(overlay);
+      const env = roleEnv(objects, 'recording');
+      expect(env.get('S3_BUCKET'), `${overlay} S3_BUCKET`).toMatch(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/);
+      expect(env.get('S3_REGION'), `${overlay} S3_REGION`).toMatch(/^[a-z0-9-]+$/);
+      expect(externalSecretKeys(objects, 'origo-recording'), overlay).toEqual(
+        expect.arrayContaining(['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY']),
+      );
+    }
+    // dev keeps the files on the pod (no bucket), which is what makes S3 a must elsewhere.
+    expect(roleEnv(render('dev'), 'recording').get('S3_BUCKET')).toBeUndefined();
+  });
+
+  it("aims the canary smoke test at each role's canary Service, which selects the role's pods", () => {
+    for (const overlay of ['staging', 'prod']) {
+      const objects = render(overlay);
+      for (const rollout of objects.filter((o) => o.kind === 'Rollout')) {
+        const role = rollout.metadata?.name ?? '?';
+        const spec = rollout['spec'] as {
+          selector: { matchLabels: Record<string, string> };
+          strategy: {
+            canary: {
+              canaryService?: string;
+              stableService?: string;
+              steps: Array<{
+                analysis?: {
+                  templates: Array<{ templateName: string }>;
+                  args?: Array<{ name: string; value: string }>;
+                };
+              }>;
+            };
+          };
+        };
+        const canary = spec.strategy.canary;
+        expect(canary.canaryService, `${overlay} ${role}`).toBe(`${role}-canary`);
+        // No stableService: it would take the canary out of the main Service, and the SLO analyses would
+        // see no real traffic on it.
+        expect(canary.stableService, `${overlay} ${role}`).toBeUndefined();
+        const service = named(objects, 'Service', `${role}-canary`) as {
+          spec: { selector: Record<string, string>; ports: Array<{ port: number }> };
+        };
+        expect(service?.spec.selector, `${overlay} ${role}-canary`).toEqual(spec.selector.matchLabels);
+        const smoke = canary.steps.filter((s) =>
+          s.analysis?.templates.some((t) => t.templateName === 'origo-smoke'),
+        );
+        expect(smoke.length, `${overlay} ${role}`).toBe(1);
+        const args = Object.fromEntries((smoke[0]!.analysis!.args ?? []).map((a) => [a.name, a.value]));
+        expect(args, `${overlay} ${role}`).toEqual({
+          service: role,
+          target: `http://${role}-canary:${service.spec.ports[0]!.port}`,
+        });
+      }
+    }
+  });
+
+  it('runs the smoke Job against the target it is given, as the role it names', () => {
+    const template = named(render('prod'), 'AnalysisTemplate', 'origo-smoke') as {
+      spec: {
+        args: Array<{ name: string }>;
+        metrics: Array<{ provider: { job: { spec: { template: PodTemplateLike } } } }>;
+      };
+    };
+    expect(template.spec.args.map((a) => a.name).sort()).toEqual(['service', 'target']);
+    const env = template.spec.metrics[0]!.provider.job.spec.template.spec.containers[0]!.env ?? [];
+    expect(Object.fromEntries(env.map((e) => [e.name, e.value]))).toEqual({
+      SMOKE_URL: 'https://meet.example.com',
+      SMOKE_TARGET_ROLE: '{{args.service}}',
+      SMOKE_TARGET_URL: '{{args.target}}',
+    });
+  });
+
+  it('labels blue/green preview pods as the analyses select canaries, and smoke-tests the preview Service', () => {
+    const objects = render('prod-migration');
+    // The label value the SLO analyses select on by default, and the pod label the ServiceMonitors copy.
+    const slo = named(objects, 'AnalysisTemplate', 'origo-http-slo') as {
+      spec: {
+        args: Array<{ name: string; value?: string }>;
+        metrics: Array<{ provider: { prometheus: { query: string } } }>;
+      };
+    };
+    const track = slo.spec.args.find((a) => a.name === 'track')?.value;
+    expect(track).toBe('canary');
+    for (const m of slo.spec.metrics)
+      expect(m.provider.prometheus.query).toContain('origo_dev_track="{{args.track}}"');
+    const monitor = named(objects, 'ServiceMonitor', 'control') as { spec: { podTargetLabels: string[] } };
+    expect(monitor.spec.podTargetLabels).toContain('origo.dev/track');
+
+    const blueGreen = objects.filter(
+      (o) =>
+        o.kind === 'Rollout' && (o['spec'] as { strategy: Record<string, unknown> }).strategy['blueGreen'],
+    );
+    expect(blueGreen.map((o) => o.metadata?.name).sort()).toEqual([
+      'auth',
+      'billing',
+      'chat',
+      'control',
+      'notification',
+      'recording',
+    ]);
+    for (const rollout of blueGreen) {
+      const role = rollout.metadata?.name ?? '?';
+      const bg = (rollout['spec'] as { strategy: { blueGreen: Record<string, unknown> } }).strategy
+        .blueGreen as {
+        previewService: string;
+        previewMetadata?: { labels?: Record<string, string> };
+        activeMetadata?: { labels?: Record<string, string> };
+        prePromotionAnalysis: {
+          templates: Array<{ templateName: string }>;
+          args: Array<{ name: string; value: string }>;
+        };
+        postPromotionAnalysis: {
+          templates: Array<{ templateName: string }>;
+          args: Array<{ name: string; value: string }>;
+        };
+      };
+      expect(bg.previewMetadata?.labels?.['origo.dev/track'], role).toBe(track);
+      expect(bg.activeMetadata?.labels?.['origo.dev/track'], role).toBe('stable');
+      const preview = named(objects, 'Service', bg.previewService) as {
+        spec: { ports: Array<{ port: number }> };
+      };
+      const pre = Object.fromEntries(bg.prePromotionAnalysis.args.map((a) => [a.name, a.value]));
+      expect(
+        bg.prePromotionAnalysis.templates.map((t) => t.templateName),
+        role,
+      ).toContain('origo-smoke');
+      expect(
+        bg.prePromotionAnalysis.templates.map((t) => t.templateName),
+        role,
+      ).toContain('origo-http-slo');
+      expect(pre, role).toEqual({
+        service: role,
+        target: `http://${bg.previewService}:${preview.spec.ports[0]!.port}`,
+      });
+      // After promotion the new pods carry activeMetadata's label: the analysis must look at those.
+      const post = Object.fromEntries(bg.postPromotionAnalysis.args.map((a) => [a.name, a.value]));
+      expect(post, role).toEqual({ service: role, track: 'stable' });
+    }
   });
 
   it('rolls staging and prod out as canaries of 5, 25 and 100 percent with 20-minute analyses', () => {
@@ -202,6 +484,37 @@ describe('the policy and schema checks themselves', () => {
     expect(
       await schemaProblems({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }),
     ).toEqual(['Widget/w: no schema for example.com/v1 Widget']);
+  });
+});
+
+describe.skipIf(missingTools('kubectl') !== undefined)('the network path check itself', () => {
+  it("reports signaling reaching control's JWKS when the policies allow only gRPC (the original bug)", () => {
+    const objects = structuredClone(render('prod')).map((o) => {
+      if (o.kind !== 'NetworkPolicy') return o;
+      const spec = o['spec'] as {
+        egress?: Array<{ to?: Array<{ podSelector?: { matchLabels?: Record<string, string> } }> }>;
+        ingress?: Array<{
+          from?: Array<{ podSelector?: { matchExpressions?: Array<{ values: string[] }> } }>;
+          ports?: Array<{ port?: string | number }>;
+        }>;
+      };
+      // Back to the policies as they were: signaling's egress without control's HTTP port, and control's
+      // HTTP ingress from chat and recording only.
+      if (o.metadata?.name === 'signaling')
+        spec.egress = spec.egress?.filter(
+          (r) => r.to?.[0]?.podSelector?.matchLabels?.['app.kubernetes.io/component'] !== 'control',
+        );
+      if (o.metadata?.name === 'control')
+        for (const rule of (spec.ingress ?? []).filter((r) => r.ports?.some((p) => p.port === 'http')))
+          for (const e of rule.from?.[0]?.podSelector?.matchExpressions ?? [])
+            e.values = e.values.filter((v) => v !== 'signaling');
+      return o;
+    });
+    const problems = networkProblems(objects);
+    expect(problems.map((p) => `${p.object} ${p.variable} ${p.message.split(' is not')[0]}`)).toEqual([
+      'Deployment/signaling JOIN_TOKEN_JWKS_URL egress to Deployment/control port 8080 (http)',
+      'Deployment/signaling JOIN_TOKEN_JWKS_URL ingress to Deployment/control port 8080 (http)',
+    ]);
   });
 });
 

@@ -51,6 +51,35 @@ describe.skipIf(missingTools('promtool') !== undefined)('Prometheus rules (promt
   });
 });
 
+describe.skipIf(missingTools('promtool') !== undefined)('npm run promtool (the by-hand run)', () => {
+  const promtoolCli = (...args: string[]) =>
+    run(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', 'src/observability/promtool-cli.ts', ...args],
+      {
+        cwd: DEPLOY_DIR,
+      },
+    );
+
+  it('writes rules.yaml from the PrometheusRule, then passes check rules and the chosen alert test', () => {
+    const result = promtoolCli('sfu.test.yaml', '--keep');
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    expect(result.stderr).toContain('$ promtool check rules rules.yaml');
+    expect(result.stderr).toContain('$ promtool test rules sfu.test.yaml');
+    expect(result.stdout).toContain('SUCCESS');
+    const kept = /kept (\S+) /.exec(result.stderr)?.[1];
+    expect(kept).toBeDefined();
+    expect(readdirSync(kept!).sort()).toEqual(expect.arrayContaining(['rules.yaml', 'sfu.test.yaml']));
+    rmSync(kept!, { recursive: true, force: true });
+  });
+
+  it('refuses a test file that does not exist', () => {
+    const result = promtoolCli('nope.test.yaml');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('no such test');
+  });
+});
+
 describe.skipIf(missingTools('amtool') !== undefined)('Alertmanager routing (amtool)', () => {
   it('passes amtool check-config', () => {
     const result = run('amtool', ['check-config', ALERTMANAGER]);

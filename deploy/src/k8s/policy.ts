@@ -133,8 +133,65 @@ export function policyViolations(objects: K8sObject[]): Violation[] {
 
 /** Images still carrying the all-zero placeholder digest (an overlay no release has pinned). */
 export function unreleasedImages(objects: K8sObject[]): string[] {
-  const found = new Set<string>();
-  const text = JSON.stringify(objects);
-  for (const m of text.matchAll(/"image":"([^"]*@sha256:0{64})"/g)) if (m[1]) found.add(m[1]);
-  return [...found];
+  return [...new Set(imagesOf(objects).flatMap((i) => (PLACEHOLDER.test(i.image) ? [i.image] : [])))];
+}
+
+const PLACEHOLDER = /@sha256:0{64}$/;
+
+/** Every container image of the objects, wherever a pod template sits (CRDs and analysis Jobs included). */
+export function imagesOf(objects: K8sObject[]): Array<{ object: string; container: string; image: string }> {
+  const out: Array<{ object: string; container: string; image: string }> = [];
+  const walk = (node: unknown, object: string): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) walk(item, object);
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+      if (
+        (key === 'containers' || key === 'initContainers' || key === 'ephemeralContainers') &&
+        Array.isArray(value)
+      )
+        for (const c of value as Array<{ name?: unknown; image?: unknown }>)
+          if (c && typeof c.image === 'string')
+            out.push({ object, container: typeof c.name === 'string' ? c.name : '?', image: c.image });
+      walk(value, object);
+    }
+  };
+  for (const obj of objects) walk(obj, `${obj.kind ?? '?'}/${obj.metadata?.name ?? '?'}`);
+  return out;
+}
+
+/**
+ * What keeps a rendered manifest from being released: an image without an `@sha256:` digest, an image on
+ * the `latest` tag (or no tag, which means latest), and the all-zero placeholder digest a release replaces.
+ * One line per image and problem, naming the containers that use it.
+ */
+export function releaseProblems(objects: K8sObject[]): string[] {
+  const users = new Map<string, string[]>();
+  for (const { object, container, image } of imagesOf(objects)) {
+    const list = users.get(image) ?? [];
+    list.push(`${object} container ${container}`);
+    users.set(image, list);
+  }
+  const problems: string[] = [];
+  for (const [image, where] of users) {
+    const name = image.split('@')[0] ?? image;
+    const tagged = /:[^/]+$/.test(name);
+    const used =
+      where.length <= 3
+        ? `(${where.join(', ')})`
+        : `(${where.slice(0, 3).join(', ')} and ${where.length - 3} more)`;
+    if (/:latest$/.test(name) || (!tagged && !image.includes('@')))
+      problems.push(
+        `image "${image}" uses the latest tag; pin a version and its digest, name:1.2.3@sha256:<digest> ${used}`,
+      );
+    if (!DIGEST.test(image))
+      problems.push(`image "${image}" is not pinned by digest; append @sha256:<64 hex digits> ${used}`);
+    else if (PLACEHOLDER.test(image))
+      problems.push(
+        `image "${image}" still has the all-zero placeholder digest; no release pinned it ${used}`,
+      );
+  }
+  return problems;
 }
