@@ -115,6 +115,8 @@ describe.skipIf(skip !== undefined)('recording a meeting', () => {
         duration: v.duration,
       }));
       await host.screenshot({ path: `${ARTIFACTS}recording-player.png` });
+      // It streams the HLS playlist (the browser's own HLS or hls.js), not the whole MP4.
+      expect(await player.getAttribute('data-source')).toBe('hls');
       expect(shown.width).toBeGreaterThan(0);
       expect(shown.height).toBeGreaterThan(0);
       // A fragmented MP4 may report its length only once read to the end; when it does, it is about the

@@ -15,6 +15,8 @@ export interface Recording {
   duration_ms: number | null;
   bytes: number | null;
   error: string | null;
+  /** The HLS playlist of a ready composite (players stream it in segments), else null. */
+  hls_url: string | null;
   /** Finished from what was on disk after the recorder stopped during the recording. */
   interrupted: boolean;
 }
@@ -22,6 +24,8 @@ export interface Recording {
 export interface RecordingLink {
   /** Relative to this site (local storage) or the store's own address (S3). */
   url: string;
+  /** The HLS playlist through this site, its segments signed by the same link. */
+  hls_url: string | null;
   expires_at: string;
 }
 

@@ -1,5 +1,15 @@
 import { A, useParams } from '@solidjs/router';
-import { createResource, createSignal, For, Match, Show, Switch, type JSX } from 'solid-js';
+import {
+  createResource,
+  createSignal,
+  For,
+  Match,
+  onCleanup,
+  onMount,
+  Show,
+  Switch,
+  type JSX,
+} from 'solid-js';
 import { errorText } from '../api/http.js';
 import { meetingsApi } from '../api/meetings.js';
 import { recordingsApi, type Recording } from '../api/recordings.js';
@@ -144,14 +154,7 @@ export function RecordingsPage(): JSX.Element {
                       )}
                     </Show>
                     <Show when={playing() === r.id}>
-                      <video
-                        class="recording-player"
-                        src={recordingsApi.fileUrl(r.id)}
-                        controls
-                        autoplay
-                        playsinline
-                        aria-label={`Recording of ${when(r.started_at)}`}
-                      />
+                      <RecordingPlayer recording={r} label={`Recording of ${when(r.started_at)}`} />
                     </Show>
                   </li>
                 )}
@@ -161,5 +164,61 @@ export function RecordingsPage(): JSX.Element {
         </Match>
       </Switch>
     </section>
+  );
+}
+
+/**
+ * Plays a recording: its HLS playlist where there is one (the browser's own HLS, or hls.js over Media
+ * Source Extensions), else the MP4 with byte ranges. `data-source` says which, for tests and support.
+ */
+function RecordingPlayer(props: { recording: Recording; label: string }): JSX.Element {
+  let video!: HTMLVideoElement;
+  const [source, setSource] = createSignal<'hls' | 'mp4'>('mp4');
+  onMount(() => {
+    const mp4 = recordingsApi.fileUrl(props.recording.id);
+    const hlsUrl = props.recording.hls_url;
+    if (hlsUrl === null) {
+      video.src = mp4;
+      return;
+    }
+    if (video.canPlayType('application/vnd.apple.mpegurl') !== '') {
+      setSource('hls');
+      video.src = hlsUrl;
+      return;
+    }
+    let closed = false;
+    let destroy: (() => void) | undefined;
+    onCleanup(() => {
+      closed = true;
+      destroy?.();
+    });
+    import('hls.js').then(
+      ({ default: Hls }) => {
+        if (closed) return;
+        if (!Hls.isSupported()) {
+          video.src = mp4;
+          return;
+        }
+        const hls = new Hls();
+        destroy = () => hls.destroy();
+        setSource('hls');
+        hls.loadSource(hlsUrl);
+        hls.attachMedia(video);
+      },
+      () => {
+        if (!closed) video.src = mp4;
+      },
+    );
+  });
+  return (
+    <video
+      ref={video}
+      class="recording-player"
+      data-source={source()}
+      controls
+      autoplay
+      playsinline
+      aria-label={props.label}
+    />
   );
 }

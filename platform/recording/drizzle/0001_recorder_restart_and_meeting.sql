@@ -27,4 +27,5 @@ ALTER TABLE "recordings" ADD COLUMN "org_id" text;--> statement-breakpoint
 ALTER TABLE "recordings" ADD COLUMN "host_id" text;--> statement-breakpoint
 ALTER TABLE "recordings" ADD COLUMN "meeting_title" text;--> statement-breakpoint
 ALTER TABLE "recordings" ADD COLUMN "interrupted" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+ALTER TABLE "recordings" ADD COLUMN "hls_files" jsonb;--> statement-breakpoint
 CREATE INDEX "notification_relay_due_idx" ON "notification_relay" USING btree ("next_attempt_at") WHERE relayed_at is null and failed_at is null;

@@ -9,7 +9,7 @@
 // and ends, so a recording whose recorder died is finished from what is on disk (finalizeInterrupted).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { readFile, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   buildSdp,
@@ -17,6 +17,7 @@ import {
   concatArgs,
   concatList,
   DEFAULT_COMPOSITE,
+  hlsArgs,
   filterSafePath,
   trackArgs,
   type CompositeOptions,
@@ -58,7 +59,16 @@ export interface RecorderOptions {
   onFailure?: (reason: string) => void;
 }
 
-export interface RecordingResult extends StoredObject {
+/** A finished recording in storage: the file, and for a composite its HLS files beside it. */
+export interface StoredRecording extends StoredObject {
+  /** Names of the HLS files (playlist, init segment, media segments) under `hlsPrefix(key)`. */
+  hls?: string[];
+}
+
+/** Where a recording's HLS files are stored: `<meeting>/<recording>.mp4` -> `<meeting>/<recording>/hls/`. */
+export const hlsPrefix = (key: string): string => `${key.replace(/\.[a-z0-9]+$/, '')}/hls/`;
+
+export interface RecordingResult extends StoredRecording {
   durationMs: number;
   /** Every track that was in the recording at some point. */
   streams: RtpStreamDescription[];
@@ -113,6 +123,8 @@ const SECOND_SIGNAL_MS = 2000;
 const STOP_GRACE_MS = 15_000;
 /** Keyframe requests after FFmpeg starts listening: the one sent when the forward began may predate it. */
 const KEYFRAME_RETRIES_MS = [700, 2000];
+/** How long after a new part's first frame the old part keeps running (the overlap that is cut away). */
+const SETTLE_MS = 2000;
 /** Longest wait for a new part's first frame before the old part is stopped anyway. */
 const FIRST_FRAME_WAIT_MS = 10_000;
 
@@ -154,6 +166,11 @@ export class Recorder {
       parts: [],
     };
     this.composite = { ...DEFAULT_COMPOSITE, ...o.composite };
+  }
+
+  /** When the recording's media begins (the wall time of the first part's first frame), once known. */
+  get mediaStartedAt(): number | undefined {
+    return this.meta.parts.find((p) => p.firstFrameAt !== undefined)?.firstFrameAt;
   }
 
   /** Every track recorded so far. */
@@ -212,8 +229,11 @@ export class Recorder {
       }
     }
     this.current = next;
-    if (next !== null)
+    if (next !== null) {
       await Promise.race([next.firstFrame, new Promise((r) => setTimeout(r, FIRST_FRAME_WAIT_MS).unref())]);
+      // Let the new part's estimate of its start settle (see the progress reader) before cutting there.
+      await new Promise((r) => setTimeout(r, SETTLE_MS).unref());
+    }
     if (old !== null) {
       old.meta.cutAt = next?.meta.firstFrameAt ?? Date.now();
       await this.stopPart(old);
@@ -283,23 +303,25 @@ export class Recorder {
       firstFrame: new Promise<void>((resolve) => (sawFirstFrame = resolve)),
     };
     if (child.pid !== undefined) meta.pid = child.pid;
-    // `-progress` writes key=value blocks every half second; out_time_us is how far the file has got, so the
-    // wall time of its time 0 is now minus that.
+    // `-progress` writes key=value blocks every half second; out_time_us is how far the file has got. Now
+    // minus that is the wall time of the file's time 0 plus FFmpeg's delay, which is largest while it
+    // probes its inputs and smallest once it runs steadily: the least value seen is the best estimate.
     const progress = setInterval(() => {
-      readFile(progressPath, 'utf8').then(
+      readTail(progressPath, 512).then(
         (text) => {
-          if (meta.firstFrameAt !== undefined) return;
           const times = [...text.matchAll(/out_time_us=(\d+)/g)];
           const outUs = Number(times.at(-1)?.[1] ?? 0);
           if (outUs <= 0) return;
-          meta.firstFrameAt = Date.now() - Math.round(outUs / 1000);
-          clearInterval(progress);
-          sawFirstFrame();
+          const origin = Date.now() - Math.round(outUs / 1000);
+          if (meta.firstFrameAt !== undefined && origin >= meta.firstFrameAt) return;
+          const first = meta.firstFrameAt === undefined;
+          meta.firstFrameAt = origin;
+          if (first) sawFirstFrame();
           void this.saveMeta(); // saveMeta never rejects
         },
         () => undefined, // not written yet
       );
-    }, 250);
+    }, 500);
     progress.unref();
     part.timers.push(progress);
     part.exited = new Promise((resolve) => {
@@ -417,6 +439,20 @@ function lastLines(stderr: string): string {
   return stderr.trim().split('\n').slice(-3).join(' | ');
 }
 
+/** The last `bytes` of a file (FFmpeg appends progress for the whole recording). */
+async function readTail(path: string, bytes: number): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, bytes);
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, size - length);
+    return buffer.toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
 /** The last lines FFmpeg wrote to its log. */
 async function logTail(path: string): Promise<string> {
   const text = await readFile(path, 'utf8').catch(() => '');
@@ -432,7 +468,7 @@ async function joinAndStore(
   meta: RecordingMeta,
   storage: RecordingStorage,
   ffmpeg = 'ffmpeg',
-): Promise<StoredObject | null> {
+): Promise<StoredRecording | null> {
   if (meta.layout === 'tracks') return packTracks(dir, meta, storage);
   const usable: { path: string; outpointS?: number }[] = [];
   for (const part of meta.parts) {
@@ -453,7 +489,13 @@ async function joinAndStore(
   const outPath = join(dir, 'recording.mp4');
   await writeFile(listPath, concatList(usable));
   await run(ffmpeg, concatArgs(listPath, outPath));
-  return storage.put(meta.key, outPath);
+  // HLS beside the MP4 (players stream it in segments); stored first, so a ready MP4 always has them.
+  const hlsDir = join(dir, 'hls');
+  await mkdir(hlsDir, { recursive: true });
+  await run(ffmpeg, hlsArgs(outPath, hlsDir));
+  const hls = (await readdir(hlsDir)).sort();
+  for (const file of hls) await storage.put(`${hlsPrefix(meta.key)}${file}`, join(hlsDir, file));
+  return { ...(await storage.put(meta.key, outPath)), hls };
 }
 
 /**
@@ -552,7 +594,7 @@ async function endOrphan(pid: number, recordingId: string): Promise<void> {
   signal(pid, 'SIGKILL');
 }
 
-export interface InterruptedResult extends StoredObject {
+export interface InterruptedResult extends StoredRecording {
   durationMs: number;
   parts: number;
 }

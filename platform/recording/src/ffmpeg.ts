@@ -356,6 +356,34 @@ export function concatArgs(listPath: string, outPath: string): string[] {
   ];
 }
 
+/** The HLS files of a recording (fMP4 segments of about 6 s), cut from the joined MP4 without re-encoding. */
+export function hlsArgs(mp4Path: string, hlsDir: string): string[] {
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-i',
+    mp4Path,
+    '-c',
+    'copy',
+    '-f',
+    'hls',
+    '-hls_time',
+    '6',
+    '-hls_playlist_type',
+    'vod',
+    '-hls_segment_type',
+    'fmp4',
+    '-hls_fmp4_init_filename',
+    'init.mp4',
+    '-hls_segment_filename',
+    `${hlsDir}/seg-%05d.m4s`,
+    '-y',
+    `${hlsDir}/index.m3u8`,
+  ];
+}
+
 /** The concat list: each part, cut where the next one begins (`outpointS`) so the overlap is not repeated. */
 export function concatList(parts: readonly { path: string; outpointS?: number | undefined }[]): string {
   const lines = ['ffconcat version 1.0'];

@@ -7,6 +7,7 @@ import type { CompositeOptions, RtpStreamDescription } from './ffmpeg.js';
 import type { RtpForwarder } from './forwarder.js';
 import {
   finalizeInterrupted,
+  hlsPrefix,
   NothingToRecordError,
   Recorder,
   type NameLookup,
@@ -149,10 +150,16 @@ export class RecordingManager {
 
   private async finish(id: string, recorder: Recorder): Promise<RecordingRow> {
     const { store, logger } = this.deps;
-    let outcome: { bytes: number; durationMs: number; tracks: unknown[] } | { error: string };
+    let outcome:
+      { bytes: number; durationMs: number; tracks: unknown[]; hlsFiles: string[] | null } | { error: string };
     try {
       const result = await recorder.stop();
-      outcome = { bytes: result.bytes, durationMs: result.durationMs, tracks: tracksJson(result.streams) };
+      outcome = {
+        bytes: result.bytes,
+        durationMs: result.durationMs,
+        tracks: tracksJson(result.streams),
+        hlsFiles: result.hls ?? null,
+      };
       logger.info(
         { recording_id: id, bytes: result.bytes, duration_ms: result.durationMs, parts: result.parts },
         'recording ready',
@@ -207,7 +214,7 @@ export class RecordingManager {
     if (!row) throw AppError.notFound('Recording');
     if (row.status === 'recording' || row.status === 'stopping')
       throw AppError.precondition('Stop the recording before deleting it');
-    await this.deps.storage.delete(row.storageKey);
+    await this.removeFiles(row);
     const deleted = await this.deps.store.delete(id, actor);
     if (!deleted) throw AppError.notFound('Recording');
     return deleted;
@@ -243,6 +250,7 @@ export class RecordingManager {
           {
             bytes: result.bytes,
             durationMs: result.durationMs,
+            hlsFiles: result.hls ?? null,
             interrupted: true,
             stoppedAt: row.stoppedAt ?? new Date(),
           },
@@ -270,12 +278,19 @@ export class RecordingManager {
     return done;
   }
 
+  /** The recording's file and its HLS files. */
+  private async removeFiles(row: RecordingRow): Promise<void> {
+    for (const file of row.hlsFiles ?? [])
+      await this.deps.storage.delete(`${hlsPrefix(row.storageKey)}${file}`);
+    await this.deps.storage.delete(row.storageKey);
+  }
+
   /** Deletes the recordings (and files) of organizations' retention that have expired; returns how many. */
   async sweepRetention(now = new Date()): Promise<number> {
     let removed = 0;
     for (const row of await this.deps.store.expired(now)) {
       try {
-        await this.deps.storage.delete(row.storageKey);
+        await this.removeFiles(row);
         if (await this.deps.store.delete(row.id, SERVICE)) removed++;
       } catch (err) {
         this.deps.logger.warn({ err, recording_id: row.id }, 'could not remove an expired recording');

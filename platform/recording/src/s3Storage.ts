@@ -13,7 +13,13 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { presignGet } from './links.js';
-import { checkKey, type ByteRange, type RecordingStorage, type StoredObject } from './storage.js';
+import {
+  checkKey,
+  contentTypeOf,
+  type ByteRange,
+  type RecordingStorage,
+  type StoredObject,
+} from './storage.js';
 
 export interface S3StorageOptions {
   bucket: string;
@@ -65,7 +71,7 @@ export class S3Storage implements RecordingStorage {
         Bucket: this.bucket,
         Key: this.objectKey(key),
         Body: createReadStream(sourcePath),
-        ContentType: key.endsWith('.tar') ? 'application/x-tar' : 'video/mp4',
+        ContentType: contentTypeOf(key),
         ChecksumAlgorithm: 'SHA256',
       },
       partSize: this.partSize,

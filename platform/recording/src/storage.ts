@@ -36,6 +36,14 @@ export interface RecordingStorage {
   signedUrl?(key: string, expiresInS: number): Promise<string>;
 }
 
+/** The type a stored file is served with (S3 keeps it with the object and serves it so through presigned links). */
+export function contentTypeOf(key: string): string {
+  if (key.endsWith('.tar')) return 'application/x-tar';
+  if (key.endsWith('.m3u8')) return 'application/vnd.apple.mpegurl';
+  if (key.endsWith('.m4s')) return 'video/iso.segment';
+  return 'video/mp4';
+}
+
 /** Keys are relative paths of safe segments: `<meeting>/<recording>.mp4`. */
 export function checkKey(key: string): string {
   if (

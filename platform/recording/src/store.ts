@@ -137,7 +137,10 @@ export class RecordingStore {
     action: Action,
     actor: Actor,
     fields: Partial<
-      Pick<RecordingRow, 'bytes' | 'durationMs' | 'error' | 'stoppedAt' | 'tracks' | 'interrupted'>
+      Pick<
+        RecordingRow,
+        'bytes' | 'durationMs' | 'error' | 'stoppedAt' | 'tracks' | 'interrupted' | 'hlsFiles'
+      >
     > = {},
     /** More writes in the same transaction (the notification of a ready recording). */
     also?: (tx: Db, after: RecordingRow) => Promise<void>,

@@ -218,7 +218,11 @@ describe.skipIf(missing !== null).each(['local', 's3'] as const)(
         body: JSON.stringify({ expires_in: 600 }),
       });
       expect(link.status).toBe(200);
-      const { url, expires_at } = (await link.json()) as { url: string; expires_at: string };
+      const { url, hls_url, expires_at } = (await link.json()) as {
+        url: string;
+        hls_url: string | null;
+        expires_at: string;
+      };
       expect(Date.parse(expires_at) - Date.now()).toBeGreaterThan(500_000);
       const absolute = new URL(url, base).toString();
       if (kind === 's3') expect(absolute.startsWith(s3!.endpoint)).toBe(true);
@@ -236,6 +240,29 @@ describe.skipIf(missing !== null).each(['local', 's3'] as const)(
       }
       expect((await call('POST', `/api/recordings/${id}/link`, guest0)).status).toBe(403);
 
+      // HLS beside the MP4: the playlist, its init segment and segments, for the host and through a link.
+      expect(stopped.body['hls_url']).toBe(`/api/recordings/${id}/hls/index.m3u8`);
+      const playlist = await fetch(`${base}/api/recordings/${id}/hls/index.m3u8`, {
+        headers: { authorization: `Bearer ${host}` },
+      });
+      expect(playlist.headers.get('content-type')).toContain('mpegurl');
+      const playlistText = await playlist.text();
+      expect(playlistText).toContain('#EXT-X-ENDLIST');
+      expect(playlistText).toContain('seg-00000.m4s');
+      expect((await call('GET', `/api/recordings/${id}/hls/seg-00000.m4s`, guest0)).status).toBe(403);
+      expect((await call('GET', `/api/recordings/${id}/hls/..%2Fother.mp4`, host)).status).toBe(400);
+      const signedPlaylistUrl = new URL(hls_url!, base).toString();
+      const signedText = await (await fetch(signedPlaylistUrl)).text();
+      const segmentLine = signedText.split('\n').find((l) => l.startsWith('seg-'))!;
+      expect(segmentLine).toContain('signature=');
+      expect(signedText).toMatch(/#EXT-X-MAP:URI="init\.mp4\?expires=\d+&signature=/);
+      expect((await fetch(new URL(segmentLine, signedPlaylistUrl))).status).toBe(200);
+      // A player reading the signed playlist over HTTP gets the whole recording.
+      const overHls = await ffprobe(signedPlaylistUrl);
+      expect(overHls.video).toHaveLength(1);
+      expect(overHls.audio).toHaveLength(1);
+      expect(overHls.durationS).toBeGreaterThan(3);
+
       const list = await call('GET', '/api/meetings/mtg_rest/recordings', host);
       expect((list.body['recordings'] as { id: string }[]).map((r) => r.id)).toEqual([id]);
       const guest = guest0;
@@ -245,6 +272,8 @@ describe.skipIf(missing !== null).each(['local', 's3'] as const)(
       expect((await call('DELETE', `/api/recordings/${id}`, host)).status).toBe(204);
       expect((await call('GET', `/api/recordings/${id}`, host)).status).toBe(404);
       expect(await storage.stat(`mtg_rest/${id}.mp4`)).toBeNull();
+      expect(await storage.stat(`mtg_rest/${id}/hls/index.m3u8`)).toBeNull();
+      expect(await storage.stat(`mtg_rest/${id}/hls/seg-00000.m4s`)).toBeNull();
       const audit = await service.store.auditOf(id);
       expect(audit.map((a) => [a.action, a.actor])).toEqual([
         ['recording.started', 'alice'],

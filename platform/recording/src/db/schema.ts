@@ -27,6 +27,8 @@ export const recordings = pgTable(
     storageKey: text('storage_key').notNull(),
     bytes: bigint('bytes', { mode: 'number' }),
     durationMs: bigint('duration_ms', { mode: 'number' }),
+    /** A ready composite's HLS files (playlist, init, segments), stored under `<key without .mp4>/hls/`. */
+    hlsFiles: jsonb('hls_files').$type<string[]>(),
     /** Tracks recorded: [{track_id, participant_id, kind, source}]. */
     tracks: jsonb('tracks').notNull().default([]),
     error: text('error'),

@@ -8,12 +8,14 @@ import { AppError, assertSameOrigin, parseOrThrow } from '@origo/kit';
 import type { CallerResolver } from '@origo/control/meeting-access';
 import type { RecordingRow } from '../db/schema.js';
 import type { LinkSigner } from '../links.js';
+import { hlsPrefix } from '../Recorder.js';
 import type { RecordingManager } from '../manager.js';
-import type { RecordingStorage } from '../storage.js';
+import { contentTypeOf, type RecordingStorage } from '../storage.js';
 import { checkMeetingId, checkRecordingId, type Actor, type RecordingStore } from '../store.js';
 
 const meetingParams = z.strictObject({ id: z.string().min(1).max(128) });
-const recordingParams = z.strictObject({ rid: z.string().min(1).max(64) });
+// Path parameters (the route defines the keys; the HLS route adds `file`).
+const recordingParams = z.object({ rid: z.string().min(1).max(64) });
 /** `composite` (default): one MP4 of the meeting; `tracks`: every track in its own file, in a tar. */
 const startBody = z.strictObject({ layout: z.enum(['composite', 'tracks']).optional() }).optional();
 const linkBody = z
@@ -26,6 +28,10 @@ const linkBody = z
       .optional(),
   })
   .optional();
+const hlsParams = z.strictObject({
+  rid: z.string().min(1).max(64),
+  file: z.string().regex(/^(index\.m3u8|init\.mp4|seg-\d{5}\.m4s)$/, 'is not a file of the recording'),
+});
 const fileQuery = z.strictObject({
   expires: z
     .string()
@@ -64,6 +70,7 @@ export function recordingJson(r: RecordingRow) {
     stopped_at: r.stoppedAt?.toISOString() ?? null,
     created_by: r.createdBy,
     download_url: r.status === 'ready' ? `/api/recordings/${r.id}/file` : null,
+    hls_url: r.status === 'ready' && r.hlsFiles !== null ? `/api/recordings/${r.id}/hls/index.m3u8` : null,
   };
 }
 
@@ -91,6 +98,12 @@ export function byteRange(
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start >= size || start > end)
     return 'unsatisfiable';
   return { start, end };
+}
+
+async function streamText(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export function registerRoutes(
@@ -193,24 +206,64 @@ export function registerRoutes(
       storage.signedUrl !== undefined
         ? await storage.signedUrl(row.storageKey, ttl)
         : `/api/recordings/${row.id}/file?${links.query(row.id, expires)}`;
-    return { url, expires_at: new Date(expires * 1000).toISOString() };
+    return {
+      url,
+      // HLS goes through this service (segments signed by the link), whatever the storage.
+      hls_url:
+        row.hlsFiles === null
+          ? null
+          : `/api/recordings/${row.id}/hls/index.m3u8?${links.query(row.id, expires)}`,
+      expires_at: new Date(expires * 1000).toISOString(),
+    };
+  });
+
+  /**
+   * The recording a file request is for: through a link (`expires` and `signature`, no sign-in) or by its
+   * host. Returns the link's query too, which the HLS playlist passes on to its segments.
+   */
+  const readable = async (request: FastifyRequest): Promise<{ row: RecordingRow; linkQuery?: string }> => {
+    const query = parseOrThrow(fileQuery, request.query);
+    if (query.signature === undefined && query.expires === undefined)
+      return { row: (await recordingFor(request)).row };
+    const { rid } = parseOrThrow(recordingParams, request.params);
+    const found = await store.get(checkRecordingId(rid));
+    if (
+      !found ||
+      query.signature === undefined ||
+      query.expires === undefined ||
+      !links.verify(found.id, Number(query.expires), query.signature)
+    )
+      throw AppError.forbidden('This link is not valid or has expired: ask the host for a new one');
+    return { row: found, linkQuery: `expires=${query.expires}&signature=${query.signature}` };
+  };
+
+  // HLS: the playlist, its init segment and media segments of a ready composite, for players that stream.
+  app.get('/api/recordings/:rid/hls/:file', async (request, reply: FastifyReply) => {
+    const { file } = parseOrThrow(hlsParams, request.params);
+    const { row, linkQuery } = await readable(request);
+    if (row.status !== 'ready') throw AppError.precondition(`The recording is ${row.status}`);
+    if (!(row.hlsFiles ?? []).includes(file)) throw AppError.notFound('HLS file');
+    const key = `${hlsPrefix(row.storageKey)}${file}`;
+    reply.header('content-type', contentTypeOf(key)).header('cache-control', 'private, max-age=300');
+    if (file !== 'index.m3u8') return reply.send(storage.open(key));
+    // Through a link, every URI in the playlist carries the link's signature, so segments load too.
+    let text = await streamText(storage.open(key));
+    if (linkQuery !== undefined)
+      text = text
+        .split('\n')
+        .map((line) =>
+          line.startsWith('#EXT-X-MAP:')
+            ? line.replace(/URI="([^"?]+)"/, `URI="$1?${linkQuery}"`)
+            : line.length > 0 && !line.startsWith('#')
+              ? `${line}?${linkQuery}`
+              : line,
+        )
+        .join('\n');
+    return reply.send(text);
   });
 
   app.get('/api/recordings/:rid/file', async (request, reply: FastifyReply) => {
-    const query = parseOrThrow(fileQuery, request.query);
-    let row: RecordingRow;
-    if (query.signature !== undefined || query.expires !== undefined) {
-      const { rid } = parseOrThrow(recordingParams, request.params);
-      const found = await store.get(checkRecordingId(rid));
-      if (
-        !found ||
-        query.signature === undefined ||
-        query.expires === undefined ||
-        !links.verify(found.id, Number(query.expires), query.signature)
-      )
-        throw AppError.forbidden('This link is not valid or has expired: ask the host for a new one');
-      row = found;
-    } else row = (await recordingFor(request)).row;
+    const { row } = await readable(request);
     if (row.status !== 'ready') throw AppError.precondition(`The recording is ${row.status}`);
     const stored = await storage.stat(row.storageKey);
     if (!stored) throw AppError.notFound('Recording file');
