@@ -156,18 +156,20 @@ export function compositeFilter(
       W,
       H,
     );
-    const fontSize = Math.max(12, Math.round(H / 30));
     videos.forEach((v, i) => {
       const t = tiles[i]!;
+      // Readable on a small tile, not shouting on the stage.
+      const fontSize = Math.max(12, Math.round(Math.min(H / 30, t.h / 12)));
       const label =
         o.fontFile !== undefined && v.nameFile !== undefined
           ? `,drawtext=fontfile=${o.fontFile}:textfile=${v.nameFile}:fontcolor=white:fontsize=${fontSize}` +
             `:box=1:boxcolor=black@0.55:boxborderw=${Math.round(fontSize / 3)}:x=${Math.round(fontSize / 2)}` +
             `:y=h-th-${fontSize}:expansion=none`
           : '';
+      // The name sits on the bottom of the picture itself (before the letterbox), as meeting views show it.
       parts.push(
-        `[0:v:${i}]scale=${t.w}:${t.h}:force_original_aspect_ratio=decrease,` +
-          `pad=${t.w}:${t.h}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=${o.fps}${label}[v${i}]`,
+        `[0:v:${i}]scale=${t.w}:${t.h}:force_original_aspect_ratio=decrease${label},` +
+          `pad=${t.w}:${t.h}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=${o.fps}[v${i}]`,
       );
     });
     const inputs = videos.map((_, i) => `[v${i}]`).join('');
