@@ -156,7 +156,10 @@ describe.skipIf(missing !== null).each(['local', 's3'] as const)(
         .toMatchObject({ room: 'mtg_rest', recording_id: id });
 
       await new Promise((r) => setTimeout(r, 4000));
+      const stopAsked = performance.now();
       const stopped = await call('POST', `/api/recordings/${id}/stop`, host);
+      // A figure for the closing note, not a check: stop to a playable, stored file (MP4 and HLS).
+      console.log(`[recording ${kind}] stop to ready ${Math.round(performance.now() - stopAsked)} ms`);
       expect(stopped.status).toBe(200);
       expect(stopped.body).toMatchObject({ status: 'ready', download_url: `/api/recordings/${id}/file` });
       expect(stopped.body['bytes'] as number).toBeGreaterThan(1000);
