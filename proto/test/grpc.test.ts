@@ -34,6 +34,7 @@ describe('SfuService definition', () => {
       startRtpForward: '/origo.rpc.sfu.v1.SfuService/StartRtpForward',
       requestRtpForwardKeyframe: '/origo.rpc.sfu.v1.SfuService/RequestRtpForwardKeyframe',
       stopRtpForward: '/origo.rpc.sfu.v1.SfuService/StopRtpForward',
+      listRoomTracks: '/origo.rpc.sfu.v1.SfuService/ListRoomTracks',
       events: '/origo.rpc.sfu.v1.SfuService/Events',
     });
     expect(SfuServiceService.events.responseStream).toBe(true);
