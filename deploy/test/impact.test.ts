@@ -47,6 +47,22 @@ describe('impact report', () => {
     expect(r.tests).toEqual([]);
   });
 
+  it('rates the deploy code that runs in production (TURN rotation and probe, smoke gate) MEDIUM, with its reason', () => {
+    for (const path of [
+      'deploy/src/turn/rotation.ts',
+      'deploy/src/turn/probe-cli.ts',
+      'deploy/src/smoke/smoke.ts',
+    ]) {
+      const r = report([m(path)]);
+      expect(r.level, path).toBe('MEDIUM');
+      expect(r.reasons.join('\n'), path).toMatch(/MEDIUM: production (job|gate)/);
+    }
+    expect(report([m('deploy/src/turn/rotation.ts')]).reasons.join('\n')).toContain('TURN secret rotation');
+    expect(report([m('deploy/src/smoke/smoke-cli.ts')]).reasons.join('\n')).toContain('canary smoke test');
+    // The manifest checks and gates only run in CI: still tooling.
+    expect(report([m('deploy/src/k8s/policy.ts')]).level).toBe('LOW');
+  });
+
   it('rates the SFU media path HIGH and lists dependents, browser tests and the bench smoke', () => {
     const r = report([m('sfu/src/media/Consumer.ts')]);
     expect(r.level).toBe('HIGH');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PLATFORM_SECRETS } from '@origo/kit';
 import { networkProblems, podModels } from '../src/k8s/network.js';
-import { policyViolations } from '../src/k8s/policy.js';
+import { podSecurityProblems, policyViolations } from '../src/k8s/policy.js';
 import { listOverlays, parseManifests, renderOverlay } from '../src/k8s/render.js';
 import { schemaProblems, type K8sObject } from '../src/k8s/schema.js';
 import { DEPLOY_DIR, REPO_ROOT } from './lib/paths.js';
@@ -253,7 +253,7 @@ describe.skipIf(missingTools('kubectl') !== undefined).each(OVERLAYS)('overlay %
     expect(template.spec.volumes?.find((v) => v.name === 'data')?.emptyDir).toBeDefined();
   });
 
-  it('gives the SFU one UDP port per pod on the node, without host networking, announcing the node', () => {
+  it('gives the SFU one UDP port per pod on the node, without hostPort or host networking, announcing the node', () => {
     const sfu = named(render(overlay), 'Deployment', 'sfu') as {
       spec: {
         template: {
@@ -270,9 +270,32 @@ describe.skipIf(missingTools('kubectl') !== undefined).each(OVERLAYS)('overlay %
     const pod = sfu.spec.template.spec;
     expect(pod.hostNetwork).toBeUndefined();
     const udp = pod.containers[0]?.ports.filter((p) => p.protocol === 'UDP') ?? [];
-    expect(udp).toEqual([{ name: 'media', containerPort: 40000, hostPort: 40000, protocol: 'UDP' }]);
+    // No hostPort (Pod Security "restricted" refuses it): the NodePort Service sfu-media publishes the port,
+    // only to the pod on the receiving node, on the same number the SFU listens on and announces.
+    expect(udp).toEqual([{ name: 'media', containerPort: 30400, protocol: 'UDP' }]);
     const env = new Map(pod.containers[0]?.env.map((e) => [e.name, e]));
-    expect(env.get('SFU_UDP_PORT')?.value).toBe('40000');
+    expect(env.get('SFU_UDP_PORT')?.value).toBe('30400');
+    const media = named(render(overlay), 'Service', 'sfu-media') as {
+      spec: {
+        type: string;
+        externalTrafficPolicy: string;
+        selector: Record<string, string>;
+        ports: Array<{ protocol: string; nodePort: number; targetPort: string }>;
+      };
+    };
+    expect(media.spec.type).toBe('NodePort');
+    expect(media.spec.externalTrafficPolicy).toBe('Local');
+    expect(media.spec.selector).toEqual({ 'app.kubernetes.io/component': 'sfu' });
+    expect(media.spec.ports).toEqual([
+      expect.objectContaining({ protocol: 'UDP', nodePort: 30400, targetPort: 'media' }),
+    ]);
+    // One SFU pod per node, or a node's port would spread one peer's packets over two pods.
+    const anti = (
+      sfu.spec.template.spec as {
+        affinity?: { podAntiAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: unknown[] } };
+      }
+    ).affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+    expect(anti?.length).toBe(1);
     expect(env.get('SFU_TRANSPORT')?.value).toBe('ndc');
     expect(env.has('SFU_ANNOUNCED_ADDRESSES') || env.has('SFU_ANNOUNCED_ADDRESSES_FILE')).toBe(true);
   });
@@ -283,6 +306,56 @@ describe.skipIf(missingTools('kubectl') !== undefined)('environments differ wher
     expect(named(render('dev'), 'StatefulSet', 'postgres')).toBeDefined();
     for (const overlay of ['staging', 'prod'])
       expect(named(render(overlay), 'StatefulSet', 'postgres'), overlay).toBeUndefined();
+  });
+
+  it("mounts the prod SFU's API token into the node-address init container only", () => {
+    for (const overlay of ['prod', 'prod-migration']) {
+      const pod = (
+        named(render(overlay), 'Deployment', 'sfu') as {
+          spec: {
+            template: {
+              spec: {
+                automountServiceAccountToken?: boolean;
+                serviceAccountName?: string;
+                initContainers?: Array<{
+                  name: string;
+                  volumeMounts?: Array<{ name: string; mountPath: string }>;
+                }>;
+                containers: Array<{
+                  name: string;
+                  volumeMounts?: Array<{ name: string; mountPath: string }>;
+                }>;
+                volumes: Array<{
+                  name: string;
+                  projected?: { sources: Array<{ serviceAccountToken?: { path: string } }> };
+                }>;
+              };
+            };
+          };
+        }
+      ).spec.template.spec;
+      expect(pod.automountServiceAccountToken, overlay).toBe(false);
+      expect(pod.serviceAccountName, overlay).toBe('origo-sfu-node-reader');
+      const tokenVolumes = pod.volumes
+        .filter((v) => v.projected?.sources.some((s) => s.serviceAccountToken))
+        .map((v) => v.name);
+      const mounting = [
+        ...(pod.initContainers ?? []).map((c) => ({ c, init: true })),
+        ...pod.containers.map((c) => ({ c, init: false })),
+      ].filter(({ c }) =>
+        (c.volumeMounts ?? []).some(
+          (m) =>
+            tokenVolumes.includes(m.name) ||
+            m.mountPath.startsWith('/var/run/secrets/kubernetes.io/serviceaccount'),
+        ),
+      );
+      expect(
+        mounting.map(({ c, init }) => `${init ? 'init' : 'container'} ${c.name}`),
+        overlay,
+      ).toEqual(['init node-address']);
+      const mount = mounting[0]!.c.volumeMounts!.find((m) => tokenVolumes.includes(m.name));
+      expect(mount?.mountPath).toBe('/var/run/secrets/kubernetes.io/serviceaccount');
+    }
   });
 
   it('stores finished recordings in S3 everywhere but dev', () => {
@@ -445,6 +518,19 @@ describe.skipIf(missingTools('kubectl') !== undefined)('environments differ wher
     }
   });
 
+  it('fast-tracks a rollback to one of the last 3 revisions of every Rollout (rollback.sh waits for it)', () => {
+    for (const overlay of ['staging', 'prod', 'prod-migration']) {
+      const rollouts = render(overlay).filter((o) => o.kind === 'Rollout') as Array<
+        K8sObject & { spec: { rollbackWindow?: { revisions?: number }; revisionHistoryLimit?: number } }
+      >;
+      expect(rollouts.map((r) => r.metadata?.name).sort(), overlay).toEqual([...ROLES].sort());
+      for (const r of rollouts) {
+        expect(r.spec.rollbackWindow, `${overlay} ${r.metadata?.name}`).toEqual({ revisions: 3 });
+        expect(r.spec.revisionHistoryLimit ?? 10).toBeGreaterThanOrEqual(3);
+      }
+    }
+  });
+
   it('switches roles that own a database to blue/green in prod-migration', () => {
     const rollout = named(render('prod-migration'), 'Rollout', 'control') as {
       spec: { strategy: Record<string, unknown> };
@@ -473,6 +559,80 @@ describe('the policy and schema checks themselves', () => {
       'read-only-root',
       'resources',
     ]);
+  });
+
+  it('report what the Pod Security level enforced on the namespace forbids (the SFU hostPort bug)', () => {
+    const namespace = (name: string, level?: string): K8sObject => ({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name,
+        ...(level ? { labels: { 'pod-security.kubernetes.io/enforce': level } } : {}),
+      },
+    });
+    const pod = (ns: string): K8sObject => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: `media-${ns}`, namespace: ns },
+      spec: {
+        template: {
+          spec: {
+            hostNetwork: true,
+            containers: [
+              {
+                name: 'sfu',
+                ports: [{ name: 'media', containerPort: 40000, hostPort: 40000, protocol: 'UDP' }],
+                securityContext: { privileged: true, capabilities: { add: ['NET_ADMIN'] } },
+              },
+            ],
+          },
+        },
+      },
+    });
+    const objects = [
+      namespace('strict', 'restricted'),
+      namespace('base', 'baseline'),
+      namespace('open', 'privileged'),
+      namespace('unlabelled'),
+      pod('strict'),
+      pod('base'),
+      pod('open'),
+      pod('unlabelled'),
+    ];
+    const found = policyViolations(objects)
+      .filter((v) => v.rule === 'pod-security')
+      .map((v) => `${v.object} ${v.message.replace(/^.*which forbids /, '')}`);
+    const baseline = [
+      'hostNetwork',
+      'container sfu: privileged',
+      'container sfu: hostPort 40000 (port media)',
+      'container sfu: adds capability NET_ADMIN',
+    ];
+    expect(found).toEqual([
+      ...baseline.map((p) => `Deployment/media-strict ${p}`),
+      'Deployment/media-strict container sfu: does not drop ALL capabilities',
+      'Deployment/media-strict container sfu: runAsNonRoot is not true',
+      'Deployment/media-strict container sfu: allowPrivilegeEscalation is not false',
+      'Deployment/media-strict container sfu: seccompProfile is not RuntimeDefault or Localhost',
+      ...baseline.map((p) => `Deployment/media-base ${p}`),
+    ]);
+    // A pod that meets restricted passes, hostPort 0 included.
+    expect(
+      podSecurityProblems(
+        {
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: 'ok',
+              ports: [{ containerPort: 30400, hostPort: 0 }],
+              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+            },
+          ],
+          volumes: [{ name: 'tmp', emptyDir: {} }],
+        },
+        'restricted',
+      ),
+    ).toEqual([]);
   });
 
   it('reject an object whose fields have the wrong type, and a kind without a schema', async () => {
@@ -515,6 +675,23 @@ describe.skipIf(missingTools('kubectl') !== undefined)('the network path check i
       'Deployment/signaling JOIN_TOKEN_JWKS_URL egress to Deployment/control port 8080 (http)',
       'Deployment/signaling JOIN_TOKEN_JWKS_URL ingress to Deployment/control port 8080 (http)',
     ]);
+  });
+});
+
+describe.skipIf(missingTools('kubectl') !== undefined)('the S3_ENDPOINT check', () => {
+  it("reports an in-cluster MinIO endpoint on a port recording's egress does not allow", () => {
+    const withEndpoint = (endpoint: string) =>
+      structuredClone(render('prod')).map((o) => {
+        if (o.kind === 'ConfigMap' && o.metadata?.name?.startsWith('origo-recording-storage'))
+          (o['data'] as Record<string, string>)['S3_ENDPOINT'] = endpoint;
+        return o;
+      });
+    expect(
+      networkProblems(withEndpoint('http://minio.minio.svc:9000')).map(
+        (p) => `${p.object} ${p.variable} ${p.message.split(' is not')[0]}`,
+      ),
+    ).toEqual(['Deployment/recording S3_ENDPOINT egress to port 9000']);
+    expect(networkProblems(withEndpoint('https://minio.example.com'))).toEqual([]);
   });
 });
 

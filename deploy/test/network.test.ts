@@ -262,4 +262,76 @@ describe('network path helpers', () => {
       v: 'x"y-2-{{args.c}}',
     });
   });
+
+  it('report an init container that calls the Kubernetes API when the egress refuses 443 or 6443', () => {
+    const media = (mount: boolean): K8sObject => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'media', namespace: 'app' },
+      spec: {
+        template: {
+          metadata: { labels: { component: 'media' } },
+          spec: {
+            initContainers: [
+              mount
+                ? {
+                    name: 'lookup',
+                    volumeMounts: [
+                      { name: 'token', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' },
+                    ],
+                  }
+                : { name: 'node-address', command: ['node', '/app/deploy/docker/node-address.mjs', '/x'] },
+            ],
+            containers: [{ name: 'media' }],
+          },
+        },
+      },
+    });
+    const udpOnly = policy('media', {
+      podSelector: { matchLabels: { component: 'media' } },
+      policyTypes: ['Egress'],
+      egress: [{ ports: [{ protocol: 'UDP', port: 1024, endPort: 65535 }] }],
+    });
+    for (const mount of [false, true]) {
+      const container = mount ? 'lookup' : 'node-address';
+      expect(podModels([media(mount)])[0]?.apiClients).toEqual([container]);
+      expect(networkProblems([media(mount), denyAll, udpOnly]).map((p) => p.message)).toEqual([
+        `egress to the Kubernetes API server port 443 (container ${container}) is not allowed by the NetworkPolicies selecting the caller (default-deny, media)`,
+        `egress to the Kubernetes API server port 6443 (container ${container}) is not allowed by the NetworkPolicies selecting the caller (default-deny, media)`,
+      ]);
+    }
+    const withApi = policy('media', {
+      podSelector: { matchLabels: { component: 'media' } },
+      policyTypes: ['Egress'],
+      egress: [
+        { ports: [{ protocol: 'UDP', port: 1024, endPort: 65535 }] },
+        {
+          ports: [
+            { protocol: 'TCP', port: 443 },
+            { protocol: 'TCP', port: 6443 },
+          ],
+        },
+      ],
+    });
+    expect(networkProblems([media(false), denyAll, withApi])).toEqual([]);
+    // A container that neither mounts the token nor runs an API client is not checked.
+    expect(podModels([deployment('web', [])])[0]?.apiClients).toEqual([]);
+  });
+
+  it("report an S3_ENDPOINT whose port the caller's egress refuses (in-cluster MinIO on 9000)", () => {
+    const recording = (endpoint: string) =>
+      deployment('recording', [{ name: 'S3_ENDPOINT', value: endpoint }]);
+    const https = policy('recording', {
+      podSelector: { matchLabels: { component: 'recording' } },
+      policyTypes: ['Egress'],
+      egress: [{ ports: [{ protocol: 'TCP', port: 443 }] }],
+    });
+    expect(
+      networkProblems([recording('http://minio.minio.svc:9000'), denyAll, https]).map(
+        (p) => `${p.object} ${p.variable} ${p.address} ${p.message.split(' is not')[0]}`,
+      ),
+    ).toEqual(['Deployment/recording S3_ENDPOINT http://minio.minio.svc:9000 egress to port 9000']);
+    expect(networkProblems([recording('https://s3.eu-west-1.amazonaws.com'), denyAll, https])).toEqual([]);
+    expect(networkProblems([recording('https://rgw.example.com:7480'), https])).toHaveLength(1);
+  });
 });

@@ -1,6 +1,7 @@
 // deploy/scripts/rollback.sh against a stub `argocd` on PATH (a shell script that logs its arguments and
 // prints the history ids it is given): usage, the refusal when there is nothing to go back to, the dry
-// run, and the real sequence (sync off, roll back to the previous id, wait).
+// run, and the real sequence (sync off, roll back to the previous id, wait up to 30 minutes: the
+// Rollouts' rollbackWindow skips the canary analyses), with the message for prod (manual sync).
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,7 +98,26 @@ describe('rollback.sh', () => {
       'app history origo-prod -o id',
       'app set origo-prod --sync-policy none',
       'app rollback origo-prod 4',
-      'app wait origo-prod --health --timeout 1200',
+      'app wait origo-prod --health --timeout 1800',
     ]);
+    // prod has no automated sync to turn back on (deploy/argocd/prod.yaml).
+    expect(result.stdout).toContain('prod syncs by hand');
+    expect(result.stdout).not.toContain('--sync-policy automated');
+  });
+
+  it('tells dev and staging how to turn automated sync back on, and takes WAIT_TIMEOUT', () => {
+    const result = rollback(['staging'], '3 4 5', { WAIT_TIMEOUT: '2400' });
+    expect(result.status).toBe(0);
+    expect(result.calls).toContain('app wait origo-staging --health --timeout 2400');
+    expect(result.stdout).toContain(
+      'argocd app set origo-staging --sync-policy automated --auto-prune --self-heal',
+    );
+    expect(rollback(['staging'], '3 4 5', { WAIT_TIMEOUT: '20m' })).toMatchObject({ status: 2, calls: [] });
+  });
+
+  it('documents WAIT_TIMEOUT, and that --dry-run needs a logged-in argocd too (it reads the history)', () => {
+    const help = rollback(['--help'], '');
+    expect(help.stdout).toContain('WAIT_TIMEOUT');
+    expect(help.stdout).toMatch(/dry-run[\s\S]*logged in/);
   });
 });

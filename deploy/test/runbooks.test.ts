@@ -137,6 +137,54 @@ describe('runbook contents', () => {
   });
 });
 
+describe('runbook and deploy README facts', () => {
+  it('list gRPC alerts only for roles with a gRPC server', () => {
+    const wrong = ROLE_RUNBOOKS.filter((name) => {
+      const text = readFileSync(join(PLAYBOOKS, `${name}.md`), 'utf8');
+      const alerts = /^[^\n]*Alerts:[\s\S]*?\n\n/m.exec(text)?.[0] ?? '';
+      return /no\s+gRPC\s+server/i.test(text) && /Grpc\w+/.test(alerts);
+    });
+    expect(wrong).toEqual([]);
+  });
+
+  it("read the prod SFU's announced address from its file (the variable is not set there)", () => {
+    const sfu = readFileSync(join(PLAYBOOKS, 'sfu.md'), 'utf8');
+    expect(sfu).toContain('cat /run/sfu/announced');
+    expect(sfu).not.toMatch(/printenv SFU_ANNOUNCED_ADDRESSES`\s*\(dev\/staging:[^)]*prod/);
+  });
+
+  it('say that rollback.sh --dry-run needs a logged-in argocd, and that prod sync stays manual', () => {
+    const rollback = readFileSync(join(PLAYBOOKS, 'rollback.md'), 'utf8');
+    expect(rollback).toMatch(/--dry-run` too/);
+    expect(rollback).toContain('--sync-policy automated --auto-prune --self-heal');
+    expect(rollback).toMatch(/prod has no automated sync[\s\S]{0,60}stays\s+manual/);
+    expect(rollback).toContain('argocd app set origo-prod --path deploy/k8s/overlays/prod-migration');
+  });
+
+  it('name in the cluster prerequisites every namespace the NetworkPolicies select', () => {
+    const names = new Set<string>();
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, e.name);
+        if (e.isDirectory()) walk(path);
+        else if (/\.ya?ml$/.test(e.name))
+          for (const m of readFileSync(path, 'utf8').matchAll(/kubernetes\.io\/metadata\.name:\s*([\w-]+)/g))
+            names.add(m[1]!);
+      }
+    };
+    for (const d of ['k8s', 'observability', 'coturn', 'rollout']) walk(join(DEPLOY_DIR, d));
+    expect([...names].sort()).toEqual(
+      expect.arrayContaining(['ingress-nginx', 'monitoring', 'observability']),
+    );
+    const readme = readFileSync(join(DEPLOY_DIR, 'README.md'), 'utf8');
+    const kubernetes = readme.slice(
+      readme.indexOf('## Kubernetes'),
+      readme.indexOf('### Checking manifests'),
+    );
+    expect([...names].filter((n) => !kubernetes.includes(`\`${n}\``))).toEqual([]);
+  });
+});
+
 /** Files whose repository paths must exist: the runbooks, deploy's README and the manifests' comments. */
 function documents(): Array<{ file: string; text: string }> {
   const yamlComments = (dir: string): Array<{ file: string; text: string }> =>

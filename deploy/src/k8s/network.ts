@@ -9,6 +9,13 @@
 // The model follows the NetworkPolicy rules of Kubernetes: a pod selected by no policy of a direction is
 // open in that direction; otherwise one rule of one selecting policy must match the peer and the port.
 // Peers given as ipBlock count as pods only for 0.0.0.0/0 and ::/0 (pod addresses are not known here).
+//
+// Containers that call the Kubernetes API (init containers included) need egress to the API server on
+// TCP 443 (the `kubernetes` Service) and 6443 (where many clusters' API servers listen behind it), to
+// any address (an ipBlock or no peer): a container that mounts a service account token at the standard
+// path, runs a known API client (deploy/docker/node-address.mjs) or names KUBERNETES_SERVICE_HOST.
+// Recording's S3_ENDPOINT (an address outside the rendered Services, often in-cluster MinIO) must be
+// reachable through recording's egress on its port.
 import type { K8sObject } from './schema.js';
 
 type Labels = Record<string, string>;
@@ -26,6 +33,9 @@ interface ContainerPort {
 
 interface Container {
   name?: string;
+  command?: string[];
+  args?: string[];
+  volumeMounts?: Array<{ name?: string; mountPath?: string }>;
   ports?: ContainerPort[];
   env?: Array<{
     name: string;
@@ -49,6 +59,21 @@ export interface PodModel {
   hostNetwork: boolean;
   ports: Array<{ name?: string; number: number; protocol: string }>;
   env: Array<{ container: string; name: string; value: string }>;
+  /** Containers (init containers included) that call the Kubernetes API. */
+  apiClients: string[];
+}
+
+/** Where a pod's service account token is mounted; a container mounting it talks to the API. */
+export const SERVICE_ACCOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** Ports of the Kubernetes API server a caller's egress must allow: the Service's and the usual backend. */
+export const API_SERVER_PORTS = [443, 6443];
+const API_CLIENT = /node-address\.mjs|KUBERNETES_SERVICE_HOST/;
+
+function callsApi(c: Container): boolean {
+  if ((c.volumeMounts ?? []).some((m) => m.mountPath?.replace(/\/+$/, '') === SERVICE_ACCOUNT_PATH))
+    return true;
+  const words = [...(c.command ?? []), ...(c.args ?? []), ...(c.env ?? []).map((e) => e.value ?? '')];
+  return words.some((w) => API_CLIENT.test(w));
 }
 
 export interface NetworkProblem {
@@ -153,6 +178,7 @@ function podModel(
     namespace,
     labels: template.metadata?.labels ?? {},
     hostNetwork: spec.hostNetwork === true,
+    apiClients: containers.filter(callsApi).map((c) => c.name ?? '?'),
     ports: (spec.containers ?? []).flatMap((c) =>
       (c.ports ?? []).map((p) => ({
         ...(p.name ? { name: p.name } : {}),
@@ -398,8 +424,34 @@ function allowed(
 }
 
 /**
+ * Whether the egress policies selecting `pod` let it reach an address outside the cluster's pods (the
+ * API server, an external store) on TCP `port`: a rule with no peers or with an ipBlock peer, and the port.
+ */
+function egressToAddress(
+  pod: PodModel,
+  port: number,
+  policies: NetworkPolicy[],
+): { ok: boolean; by: string[] } {
+  if (pod.hostNetwork) return { ok: true, by: [] };
+  const selecting = policies.filter(
+    (p) => p.namespace === pod.namespace && p.types.includes('Egress') && selects(p.podSelector, pod.labels),
+  );
+  if (selecting.length === 0) return { ok: true, by: [] };
+  const ok = selecting.some((p) =>
+    p.egress.some(
+      (rule) =>
+        (!rule.to || rule.to.length === 0 || rule.to.some((peer) => peer.ipBlock !== undefined)) &&
+        portMatches(rule.ports, { number: port, protocol: 'TCP' }),
+    ),
+  );
+  return { ok, by: selecting.map((p) => p.name) };
+}
+
+/**
  * Every address a workload is configured with that names a rendered Service and that the NetworkPolicies
- * would refuse (or that leads nowhere: no such port, no pods behind the Service). Empty when all pass.
+ * would refuse (or that leads nowhere: no such port, no pods behind the Service), every container that
+ * calls the Kubernetes API without egress to it, and an S3_ENDPOINT whose port the caller's egress
+ * refuses. Empty when all pass.
  */
 export function networkProblems(objects: K8sObject[]): NetworkProblem[] {
   const pods = podModels(objects);
@@ -409,6 +461,35 @@ export function networkProblems(objects: K8sObject[]): NetworkProblem[] {
   const seen = new Set<string>();
   for (const source of pods) {
     if (source.hostNetwork) continue;
+    for (const container of source.apiClients)
+      for (const port of API_SERVER_PORTS) {
+        const egress = egressToAddress(source, port, policies);
+        if (!egress.ok)
+          problems.push({
+            object: source.workload,
+            variable: 'KUBERNETES_SERVICE_HOST',
+            address: `kubernetes.default.svc:${port}`,
+            message: `egress to the Kubernetes API server port ${port} (container ${container}) is not allowed by the NetworkPolicies selecting the caller (${egress.by.join(', ')})`,
+          });
+      }
+    for (const { name: variable, value } of source.env) {
+      if (variable !== 'S3_ENDPOINT') continue;
+      for (const address of addressesIn(value)) {
+        // In-cluster Services are checked below, with their pods' policies.
+        if (serviceFor(address.host, source.namespace, services)) continue;
+        const egress = egressToAddress(source, address.port, policies);
+        const key = `${source.workload}|${variable}|${address.text}|s3`;
+        if (!egress.ok && !seen.has(key)) {
+          seen.add(key);
+          problems.push({
+            object: source.workload,
+            variable,
+            address: address.text,
+            message: `egress to port ${address.port} is not allowed by the NetworkPolicies selecting the caller (${egress.by.join(', ')}); allow it in the recording NetworkPolicy`,
+          });
+        }
+      }
+    }
     for (const { name: variable, value } of source.env) {
       for (const address of addressesIn(value)) {
         const service = serviceFor(address.host, source.namespace, services);

@@ -1,6 +1,7 @@
 // Policy every rendered overlay must hold (run by deploy/test/manifests.test.ts): probes on long-running
 // containers, requests and limits, non-root with no privilege escalation and a read-only root, no host
-// networking, images pinned by digest and never `latest`.
+// networking, images pinned by digest and never `latest`, and the Pod Security level each namespace enforces
+// (`pod-security.kubernetes.io/enforce` on its Namespace), which admission would refuse a pod for.
 import type { K8sObject } from './schema.js';
 
 /**
@@ -16,28 +17,32 @@ export const POLICY_EXCEPTIONS: ReadonlyArray<{ object: string; rule: string; re
   },
 ];
 
-interface Container {
+export interface Container {
   name?: string;
   image?: string;
   readinessProbe?: unknown;
   livenessProbe?: unknown;
   resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+  ports?: Array<{ name?: string; containerPort?: number; hostPort?: number }>;
   securityContext?: {
     runAsNonRoot?: boolean;
     runAsUser?: number;
     privileged?: boolean;
     allowPrivilegeEscalation?: boolean;
     readOnlyRootFilesystem?: boolean;
+    capabilities?: { add?: string[]; drop?: string[] };
+    seccompProfile?: { type?: string };
   };
 }
 
-interface PodSpec {
+export interface PodSpec {
   containers?: Container[];
   initContainers?: Container[];
   hostNetwork?: boolean;
   hostPID?: boolean;
   hostIPC?: boolean;
-  securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
+  securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; seccompProfile?: { type?: string } };
+  volumes?: Array<Record<string, unknown> & { name?: string }>;
 }
 
 export interface Violation {
@@ -85,15 +90,119 @@ function podSpecs(obj: K8sObject): Array<{ spec: PodSpec; probes: boolean; where
 
 const DIGEST = /@sha256:[0-9a-f]{64}$/;
 
+/** Pod Security Standards levels, from the least to the most strict. */
+export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
+
+/** Capabilities the baseline level lets a container add (Pod Security Standards). */
+const BASELINE_CAPABILITIES = new Set([
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
+]);
+/** Volume types the restricted level allows. */
+const RESTRICTED_VOLUMES = new Set([
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+]);
+
+/** The enforced Pod Security level of each Namespace in the objects (label `pod-security.kubernetes.io/enforce`). */
+export function enforcedLevels(objects: K8sObject[]): Map<string, PodSecurityLevel> {
+  const levels = new Map<string, PodSecurityLevel>();
+  for (const obj of objects) {
+    if (obj.kind !== 'Namespace' || !obj.metadata?.name) continue;
+    const labels = obj.metadata.labels ?? {};
+    const level = labels['pod-security.kubernetes.io/enforce'];
+    // Admission treats a namespace without the label as privileged (the cluster default unless configured).
+    levels.set(obj.metadata.name, level === 'baseline' || level === 'restricted' ? level : 'privileged');
+  }
+  return levels;
+}
+
+/**
+ * What Pod Security admission at `level` refuses in a pod spec: baseline (host namespaces, privileged,
+ * added capabilities beyond the baseline list, hostPath volumes, any non-zero hostPort, an Unconfined
+ * seccomp profile) and, for restricted, also non-root, no privilege escalation, every capability dropped
+ * (only NET_BIND_SERVICE added back), a RuntimeDefault or Localhost seccomp profile, and the allowed volume types.
+ */
+export function podSecurityProblems(spec: PodSpec, level: PodSecurityLevel): string[] {
+  if (level === 'privileged') return [];
+  const problems: string[] = [];
+  if (spec.hostNetwork) problems.push('hostNetwork');
+  if (spec.hostPID) problems.push('hostPID');
+  if (spec.hostIPC) problems.push('hostIPC');
+  for (const v of spec.volumes ?? []) {
+    const type = Object.keys(v).find((k) => k !== 'name');
+    if (type === 'hostPath') problems.push(`hostPath volume ${v.name ?? '?'}`);
+    else if (level === 'restricted' && type !== undefined && !RESTRICTED_VOLUMES.has(type))
+      problems.push(`${type} volume ${v.name ?? '?'}`);
+  }
+  const podSeccomp = spec.securityContext?.seccompProfile?.type;
+  if (podSeccomp === 'Unconfined') problems.push('pod seccompProfile Unconfined');
+  const all = [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
+  for (const c of all) {
+    const name = `container ${c.name ?? '?'}`;
+    const sc = c.securityContext ?? {};
+    if (sc.privileged) problems.push(`${name}: privileged`);
+    for (const p of c.ports ?? [])
+      if (p.hostPort !== undefined && p.hostPort !== 0)
+        problems.push(`${name}: hostPort ${p.hostPort} (port ${p.name ?? p.containerPort ?? '?'})`);
+    const added = sc.capabilities?.add ?? [];
+    const seccomp = sc.seccompProfile?.type ?? podSeccomp;
+    if (sc.seccompProfile?.type === 'Unconfined') problems.push(`${name}: seccompProfile Unconfined`);
+    if (level === 'baseline') {
+      for (const cap of added)
+        if (!BASELINE_CAPABILITIES.has(cap)) problems.push(`${name}: adds capability ${cap}`);
+      continue;
+    }
+    for (const cap of added) if (cap !== 'NET_BIND_SERVICE') problems.push(`${name}: adds capability ${cap}`);
+    if (!(sc.capabilities?.drop ?? []).includes('ALL'))
+      problems.push(`${name}: does not drop ALL capabilities`);
+    if ((sc.runAsNonRoot ?? spec.securityContext?.runAsNonRoot) !== true)
+      problems.push(`${name}: runAsNonRoot is not true`);
+    if ((sc.runAsUser ?? spec.securityContext?.runAsUser) === 0) problems.push(`${name}: runAsUser is 0`);
+    if (sc.allowPrivilegeEscalation !== false)
+      problems.push(`${name}: allowPrivilegeEscalation is not false`);
+    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost')
+      problems.push(`${name}: seccompProfile is not RuntimeDefault or Localhost`);
+  }
+  return problems;
+}
+
 export function policyViolations(objects: K8sObject[]): Violation[] {
   const out: Violation[] = [];
+  const levels = enforcedLevels(objects);
   for (const obj of objects) {
     const id = `${obj.kind ?? '?'}/${obj.metadata?.name ?? '?'}`;
     const add = (rule: string, message: string) => {
       if (!POLICY_EXCEPTIONS.some((e) => e.object === id && e.rule === rule))
         out.push({ object: id, rule, message });
     };
+    const namespace = obj.metadata?.namespace;
+    const level = namespace === undefined ? undefined : levels.get(namespace);
     for (const { spec, probes, where } of podSpecs(obj)) {
+      // Only where the rendered objects include the Namespace: its labels say what admission enforces.
+      if (level !== undefined)
+        for (const problem of podSecurityProblems(spec, level))
+          add(
+            'pod-security',
+            `${where}: namespace ${namespace} enforces Pod Security "${level}", which forbids ${problem}`,
+          );
       if (spec.hostNetwork) add('no-host-network', `${where}: hostNetwork is set`);
       if (spec.hostPID || spec.hostIPC) add('no-host-namespaces', `${where}: hostPID or hostIPC is set`);
       const all = [
