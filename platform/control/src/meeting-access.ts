@@ -61,7 +61,8 @@ export function controlMeetingLookup(controlUrl: () => Promise<string>): Meeting
     await response.body?.cancel();
     if (response.status === 401) throw AppError.unauthenticated();
     if (response.status === 403) throw AppError.forbidden('You may not read this meeting');
-    if (response.status === 404) throw AppError.notFound('Meeting');
+    // Control answers 400 for an id that cannot be a meeting's: to the caller it is a meeting that does not exist.
+    if (response.status === 404 || response.status === 400) throw AppError.notFound('Meeting');
     throw new AppError(ErrorCode.UNAVAILABLE, `The meeting service answered HTTP ${response.status}`);
   };
 }

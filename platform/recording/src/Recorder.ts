@@ -63,6 +63,10 @@ export interface RecorderOptions {
 export interface StoredRecording extends StoredObject {
   /** Names of the HLS files (playlist, init segment, media segments) under `hlsPrefix(key)`. */
   hls?: string[];
+  /** The file's own length (its longest stream), as a player shows it. */
+  mediaDurationMs?: number;
+  /** How much shorter the video is than the sound (the recorder fell behind real time), when over 1 s. */
+  videoShortByMs?: number;
 }
 
 /** Where a recording's HLS files are stored: `<meeting>/<recording>.mp4` -> `<meeting>/<recording>/hls/`. */
@@ -182,8 +186,14 @@ export class Recorder {
   async start(): Promise<RtpStreamDescription[]> {
     await mkdir(this.dir, { recursive: true });
     this.meta.startedAt = Date.now();
-    const tracks = await this.o.forwarder.tracks(this.o.roomId);
-    const part = tracks.length === 0 ? null : await this.startPart(tracks);
+    let part: Part | null;
+    try {
+      const tracks = await this.o.forwarder.tracks(this.o.roomId);
+      part = tracks.length === 0 ? null : await this.startPart(tracks);
+    } catch (err) {
+      await rm(this.dir, { recursive: true, force: true });
+      throw err;
+    }
     if (part === null) {
       await rm(this.dir, { recursive: true, force: true });
       throw new NothingToRecordError();
@@ -405,7 +415,7 @@ export class Recorder {
     await this.changing;
     if (this.current !== null) await this.stopPart(this.current);
     this.current = null;
-    const durationMs = Date.now() - this.meta.startedAt;
+    const wallMs = Date.now() - this.meta.startedAt;
     try {
       const stored = await joinAndStore(this.dir, this.meta, this.o.storage, this.o.ffmpeg);
       if (stored === null) {
@@ -413,7 +423,12 @@ export class Recorder {
         const why = last ? await logTail(last.logPath) : '';
         throw new Error(`FFmpeg wrote no recording: ${why || 'no output'}`);
       }
-      return { ...stored, durationMs, streams: this.streams, parts: this.meta.parts.length };
+      return {
+        ...stored,
+        durationMs: stored.mediaDurationMs ?? wallMs,
+        streams: this.streams,
+        parts: this.meta.parts.length,
+      };
     } finally {
       await rm(this.dir, { recursive: true, force: true });
     }
@@ -495,7 +510,47 @@ async function joinAndStore(
   await run(ffmpeg, hlsArgs(outPath, hlsDir));
   const hls = (await readdir(hlsDir)).sort();
   for (const file of hls) await storage.put(`${hlsPrefix(meta.key)}${file}`, join(hlsDir, file));
-  return { ...(await storage.put(meta.key, outPath)), hls };
+  const lengths = await probeLengths(ffmpeg, outPath);
+  return { ...(await storage.put(meta.key, outPath)), hls, ...lengths };
+}
+
+/** The joined file's length, and how much its video falls short of its sound (a recorder that fell behind). */
+async function probeLengths(
+  ffmpeg: string,
+  path: string,
+): Promise<{ mediaDurationMs?: number; videoShortByMs?: number }> {
+  const ffprobe = ffmpeg.endsWith('ffmpeg') ? `${ffmpeg.slice(0, -'ffmpeg'.length)}ffprobe` : 'ffprobe';
+  try {
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(
+        ffprobe,
+        ['-v', 'error', '-show_entries', 'format=duration:stream=codec_type,duration', '-of', 'json', path],
+        { stdio: ['ignore', 'pipe', 'ignore'] },
+      );
+      let text = '';
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (c: string) => (text += c));
+      child.once('error', reject);
+      child.once('exit', (code) =>
+        code === 0 ? resolve(text) : reject(new Error(`ffprobe exited ${code}`)),
+      );
+    });
+    const json = JSON.parse(out) as {
+      format?: { duration?: string };
+      streams?: { codec_type?: string; duration?: string }[];
+    };
+    const seconds = (v: string | undefined) => (v === undefined ? NaN : Number(v));
+    const total = seconds(json.format?.duration);
+    const video = seconds(json.streams?.find((st) => st.codec_type === 'video')?.duration);
+    const audio = seconds(json.streams?.find((st) => st.codec_type === 'audio')?.duration);
+    const short = audio - video;
+    return {
+      ...(Number.isFinite(total) ? { mediaDurationMs: Math.round(total * 1000) } : {}),
+      ...(Number.isFinite(short) && short > 1 ? { videoShortByMs: Math.round(short * 1000) } : {}),
+    };
+  } catch {
+    return {}; // the length stays the wall-clock one
+  }
 }
 
 /**
@@ -637,7 +692,7 @@ export async function finalizeInterrupted(o: {
       ? null
       : {
           ...stored,
-          durationMs: Math.max(0, Math.round(lastWrite - meta.startedAt)),
+          durationMs: stored.mediaDurationMs ?? Math.max(0, Math.round(lastWrite - meta.startedAt)),
           parts: meta.parts.length,
         };
   } finally {

@@ -44,6 +44,8 @@ export interface RecordingManagerDeps {
   notifyReady?: ((tx: Db, row: RecordingRow) => Promise<void>) | undefined;
   /** After a ready recording committed (the notification relay hands its row over). */
   afterReady?: (() => void) | undefined;
+  /** Told when a finished recording's video fell short of its sound (the recorder could not keep up). */
+  onDegraded?: (() => void) | undefined;
   /** Told why a recording failed: `ffmpeg`, `nothing_written` (stop found no media), `lost` (restart). */
   onFailureCause?: (cause: 'ffmpeg' | 'nothing_written' | 'lost') => void;
 }
@@ -164,6 +166,13 @@ export class RecordingManager {
         { recording_id: id, bytes: result.bytes, duration_ms: result.durationMs, parts: result.parts },
         'recording ready',
       );
+      if (result.videoShortByMs !== undefined) {
+        this.deps.onDegraded?.();
+        logger.warn(
+          { recording_id: id, video_short_by_ms: result.videoShortByMs },
+          'the recorder fell behind real time: the video ends before the sound (the machine is overloaded; npm run bench:recording measures how many recordings a core carries)',
+        );
+      }
     } catch (err) {
       logger.error({ err, recording_id: id }, 'recording failed at stop');
       this.deps.onFailureCause?.('nothing_written');

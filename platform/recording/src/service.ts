@@ -102,6 +102,11 @@ export async function createRecordingService(deps: RecordingServiceDeps): Promis
     labelNames: ['cause'],
     registers: [metrics.registry],
   });
+  const degraded = new Counter({
+    name: 'origo_recording_degraded_total',
+    help: 'Recordings whose video fell short of their sound: the recorder could not keep up with real time',
+    registers: [metrics.registry],
+  });
   const bytesStored = new Counter({
     name: 'origo_recording_bytes_stored_total',
     help: 'Bytes of finished recordings written to the storage',
@@ -180,6 +185,7 @@ export async function createRecordingService(deps: RecordingServiceDeps): Promis
     names: deps.names,
     ...(deps.layoutPollMs !== undefined ? { layoutPollMs: deps.layoutPollMs } : {}),
     onFailureCause: (cause) => failures.inc({ cause }),
+    onDegraded: () => degraded.inc(),
     meetings: deps.meetings,
     notifyReady,
     afterReady: () => relay.kick(),
