@@ -199,20 +199,11 @@ export function compositeFilter(
 }
 
 /**
- * The FFmpeg command line that reads `sdpPath` and writes a fragmented MP4 to `outPath` (fragments of at
- * most a second, so a crash loses at most that), reporting progress to `progressPath`. Files, not pipes:
- * an FFmpeg whose recorder died must go on writing (a pipe would kill it) until the recorder is back.
+ * How every recorder FFmpeg reads the SFU's RTP: the SDP of the streams, progress to a file (the recorder
+ * reads where the output has got), messages at warning level.
  */
-export function compositeArgs(
-  sdpPath: string,
-  outPath: string,
-  progressPath: string,
-  videos: readonly CompositeVideo[],
-  audioCount: number,
-  o: CompositeOptions = DEFAULT_COMPOSITE,
-): string[] {
-  const filter = compositeFilter(videos, audioCount, o);
-  const args = [
+function rtpInputArgs(sdpPath: string, progressPath: string): string[] {
+  return [
     '-hide_banner',
     '-nostdin',
     '-loglevel',
@@ -235,6 +226,23 @@ export function compositeArgs(
     '-i',
     sdpPath,
   ];
+}
+
+/**
+ * The FFmpeg command line that reads `sdpPath` and writes a fragmented MP4 to `outPath` (fragments of at
+ * most a second, so a crash loses at most that), reporting progress to `progressPath`. Files, not pipes:
+ * an FFmpeg whose recorder died must go on writing (a pipe would kill it) until the recorder is back.
+ */
+export function compositeArgs(
+  sdpPath: string,
+  outPath: string,
+  progressPath: string,
+  videos: readonly CompositeVideo[],
+  audioCount: number,
+  o: CompositeOptions = DEFAULT_COMPOSITE,
+): string[] {
+  const filter = compositeFilter(videos, audioCount, o);
+  const args = rtpInputArgs(sdpPath, progressPath);
   for (const source of filter.standIns) args.push('-f', 'lavfi', '-i', source);
   args.push(
     '-filter_complex',
@@ -297,28 +305,7 @@ export function trackArgs(
   n: number,
   streams: readonly RtpStreamDescription[],
 ): { args: string[]; files: string[] } {
-  const args = [
-    '-hide_banner',
-    '-nostdin',
-    '-loglevel',
-    'warning',
-    '-progress',
-    `file:${progressPath}`,
-    '-stats_period',
-    '0.5',
-    '-protocol_whitelist',
-    'file,udp,rtp',
-    '-reorder_queue_size',
-    '500',
-    '-max_delay',
-    '500000',
-    '-analyzeduration',
-    '5000000',
-    '-fflags',
-    '+genpts',
-    '-i',
-    sdpPath,
-  ];
+  const args = rtpInputArgs(sdpPath, progressPath);
   const files: string[] = [];
   const seen = { audio: 0, video: 0 };
   streams.forEach((s, i) => {

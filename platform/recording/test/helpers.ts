@@ -1,6 +1,7 @@
 // A room with real media for the recording tests: an SFU worker in-process and libwebrtc peers publishing
 // synthetic VP8 video and Opus audio through its gRPC API; FFmpeg presence and ffprobe.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createGrpcClient, createLogger, unary } from '@origo/kit';
 import { SfuServiceClient } from '@origo/proto/sfu-rpc';
@@ -149,4 +150,45 @@ export async function gridLuma(path: string, atS: number, cols: number, rows: nu
       counts[cell]!++;
     }
   return sums.map((s, i) => s / Math.max(1, counts[i]!));
+}
+
+/**
+ * Records `roomId` in a recorder process of its own (test/fixtures/recorderChild.ts) for `forMs` once its
+ * FFmpeg runs, then kills that process with SIGKILL, leaving its FFmpeg and work files behind.
+ */
+export async function recordThenKill(o: {
+  sfuAddress: string;
+  recordingId: string;
+  roomId: string;
+  key: string;
+  storageDir: string;
+  workDir: string;
+  forMs: number;
+}): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', join(import.meta.dirname, 'fixtures', 'recorderChild.ts')],
+    {
+      env: {
+        ...process.env,
+        REC_SFU_ADDRESS: o.sfuAddress,
+        REC_ID: o.recordingId,
+        REC_ROOM: o.roomId,
+        REC_KEY: o.key,
+        REC_STORAGE: o.storageDir,
+        REC_WORK: o.workDir,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise((r) => child.once('exit', r));
+  try {
+    await waitFor(() => out.includes('started'), { timeoutMs: 60_000, what: 'the recorder child started' });
+    await new Promise((r) => setTimeout(r, o.forMs));
+  } finally {
+    child.kill('SIGKILL');
+  }
+  await exited;
 }

@@ -1,17 +1,16 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '@origo/kit/testing';
 import { FONT_CANDIDATES } from '../src/ffmpeg.js';
 import { grpcForwarder } from '../src/forwarder.js';
 import { finalizeInterrupted, Recorder } from '../src/Recorder.js';
 import { S3Storage } from '../src/s3Storage.js';
 import { LocalStorage, type RecordingStorage } from '../src/storage.js';
-import { ffmpegMissing, ffprobe, gridLuma, mediaRoom, type MediaRoom } from './helpers.js';
+import { ffmpegMissing, ffprobe, gridLuma, mediaRoom, recordThenKill, type MediaRoom } from './helpers.js';
 import { startS3, type S3Peer } from './s3.js';
 
 const missing = await ffmpegMissing();
@@ -159,31 +158,15 @@ describe.skipIf(missing !== null)('recordings of a room', () => {
   it('finishes a recording whose recorder was killed from the parts it left on disk', async () => {
     const storage = new LocalStorage(join(dir, 'recordings'));
     const workDir = join(dir, 'work-killed');
-    const child = spawn(
-      process.execPath,
-      ['--conditions=source', '--import', 'tsx', join(import.meta.dirname, 'fixtures', 'recorderChild.ts')],
-      {
-        env: {
-          ...process.env,
-          REC_SFU_ADDRESS: room.grpcAddress,
-          REC_ID: 'REC_killed',
-          REC_ROOM: room.roomId,
-          REC_KEY: 'rec-room/REC_killed.mp4',
-          REC_STORAGE: join(dir, 'recordings'),
-          REC_WORK: workDir,
-        },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    try {
-      await waitFor(() => out.includes('started'), { timeoutMs: 60_000, what: 'the recorder child started' });
-      await sleep(5000);
-    } finally {
-      child.kill('SIGKILL');
-    }
-    await new Promise((r) => child.once('exit', r));
+    await recordThenKill({
+      sfuAddress: room.grpcAddress,
+      recordingId: 'REC_killed',
+      roomId: room.roomId,
+      key: 'rec-room/REC_killed.mp4',
+      storageDir: join(dir, 'recordings'),
+      workDir,
+      forMs: 5000,
+    });
 
     const forwarder = grpcForwarder(async () => room.grpcAddress);
     const result = await finalizeInterrupted({ recordingId: 'REC_killed', workDir, storage, forwarder });

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGrpcServer, createLogger, createMetrics, type GrpcServer } from '@origo/kit';
 import { createBusKv, type BusKv } from '@origo/kit/bus';
 import { NotificationServiceService, type EnqueueRequest } from '@origo/proto/notification-rpc';
-import { waitFor } from '@origo/kit/testing';
 import { ROOM_COMMANDS_CHANNEL } from '@origo/control/contracts';
 import { createCallerResolver } from '@origo/control/meeting-access';
 import { joinTokenIssuer } from '@origo/control/testing';
@@ -20,7 +18,7 @@ import {
 import { S3Storage } from '../src/s3Storage.js';
 import { LocalStorage, type RecordingStorage } from '../src/storage.js';
 import { newRecordingId } from '../src/store.js';
-import { ffmpegMissing, ffprobe, mediaRoom, type MediaRoom } from './helpers.js';
+import { ffmpegMissing, ffprobe, mediaRoom, recordThenKill, type MediaRoom } from './helpers.js';
 import { startS3, type S3Peer } from './s3.js';
 
 const missing = await ffmpegMissing();
@@ -301,34 +299,15 @@ describe.skipIf(missing !== null).each(['local', 's3'] as const)(
         },
         { id: 'alice' },
       );
-      const child = spawn(
-        process.execPath,
-        ['--conditions=source', '--import', 'tsx', join(import.meta.dirname, 'fixtures', 'recorderChild.ts')],
-        {
-          env: {
-            ...process.env,
-            REC_SFU_ADDRESS: room.grpcAddress,
-            REC_ID: id,
-            REC_ROOM: 'mtg_rest',
-            REC_KEY: `mtg_rest/${id}.mp4`,
-            REC_STORAGE: join(dir, 'unused'),
-            REC_WORK: workDir,
-          },
-          stdio: ['ignore', 'pipe', 'inherit'],
-        },
-      );
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-      try {
-        await waitFor(() => out.includes('started'), {
-          timeoutMs: 60_000,
-          what: 'the recorder child started',
-        });
-        await new Promise((r) => setTimeout(r, 4000));
-      } finally {
-        child.kill('SIGKILL');
-      }
-      await new Promise((r) => child.once('exit', r));
+      await recordThenKill({
+        sfuAddress: room.grpcAddress,
+        recordingId: id,
+        roomId: 'mtg_rest',
+        key: `mtg_rest/${id}.mp4`,
+        storageDir: join(dir, 'unused'),
+        workDir,
+        forMs: 4000,
+      });
       // Another recording of the same recorder left nothing on disk at all.
       const lost = newRecordingId();
       await service.store.create(
