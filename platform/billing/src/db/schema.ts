@@ -1,6 +1,6 @@
 // Drizzle schema of the billing service. Migrations are generated from this file by drizzle-kit
 // (`npm run db:generate`) into ../../drizzle and committed; they are forward-only.
-import { bigint, boolean, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { auditEventColumns, rowAuditColumns, timestampMs as ts } from '@origo/kit/db';
 
 const audited = rowAuditColumns();
@@ -20,6 +20,16 @@ export const plans = pgTable('plans', {
   storageGb: integer('storage_gb').notNull().default(0),
   priceMonthlyCents: integer('price_monthly_cents').notNull(),
   currency: text('currency').notNull().default('USD'),
+  /**
+   * Unit prices of usage beyond what the plan includes, in millionths of the smallest currency unit (a
+   * participant-minute at 0.4 cents is 400000), so sub-cent prices stay integers. 0: not charged.
+   */
+  overageParticipantMinuteMicrocents: integer('overage_participant_minute_microcents').notNull().default(0),
+  overageMeetingMinuteMicrocents: integer('overage_meeting_minute_microcents').notNull().default(0),
+  /** Beyond `recording_hours` a month. */
+  overageRecordingMinuteMicrocents: integer('overage_recording_minute_microcents').notNull().default(0),
+  /** Beyond `storage_gb` held every day of the month. */
+  overageStorageGbDayMicrocents: integer('overage_storage_gb_day_microcents').notNull().default(0),
   /** Offered to organizations; a retired plan keeps its subscribers. */
   active: boolean('active').notNull().default(true),
   ...audited,
@@ -94,7 +104,103 @@ export const auditEvents = pgTable(
   (t) => [index('audit_events_entity_idx').on(t.entity, t.entityId)],
 );
 
+/**
+ * Billing settings of one organization: its tax rate override and what the payment provider calls it.
+ * An organization without a row uses BILLING_TAX_RATE_PERCENT and has nothing at the provider yet.
+ */
+export const orgBilling = pgTable('org_billing', {
+  orgId: text('org_id').primaryKey(),
+  /** Tax in millionths of the subtotal (190000 is 19 %); null: the installation's rate. */
+  taxRatePpm: integer('tax_rate_ppm'),
+  providerCustomerId: text('provider_customer_id'),
+  providerSubscriptionId: text('provider_subscription_id'),
+  /** The plan the provider's subscription was made for (it is replaced when the plan changes). */
+  providerPlanId: text('provider_plan_id'),
+  ...audited,
+});
+
+/** The last invoice number given out per year; locked while an invoice is numbered, so numbers have no gaps. */
+export const invoiceCounters = pgTable('invoice_counters', {
+  year: integer('year').primaryKey(),
+  last: integer('last').notNull(),
+});
+
+/** A monthly statement of one organization. Money in the smallest unit of `currency`. */
+export const invoices = pgTable(
+  'invoices',
+  {
+    id: text('id').primaryKey(),
+    /** `<prefix>-<year>-<6 digits>`, consecutive per year. */
+    number: text('number').notNull().unique(),
+    orgId: text('org_id').notNull(),
+    /** The calendar month billed, `YYYY-MM` (UTC). */
+    period: text('period').notNull(),
+    periodStart: ts('period_start').notNull(),
+    /** Exclusive: the first instant of the next month. */
+    periodEnd: ts('period_end').notNull(),
+    planId: text('plan_id').notNull(),
+    planName: text('plan_name').notNull(),
+    currency: text('currency').notNull(),
+    subtotalCents: bigint('subtotal_cents', { mode: 'number' }).notNull(),
+    taxRatePpm: integer('tax_rate_ppm').notNull(),
+    taxCents: bigint('tax_cents', { mode: 'number' }).notNull(),
+    totalCents: bigint('total_cents', { mode: 'number' }).notNull(),
+    /** `due`, `paid` or `void`. */
+    status: text('status').notNull(),
+    issuedAt: ts('issued_at').notNull(),
+    dueAt: ts('due_at').notNull(),
+    paidAt: ts('paid_at'),
+    voidedAt: ts('voided_at'),
+    /** The provider's last word on a failed payment; the invoice stays due. */
+    paymentFailedAt: ts('payment_failed_at'),
+    paymentError: text('payment_error'),
+    /** Where the invoice was pushed (`stripe`); null while not pushed or without a provider. */
+    provider: text('provider'),
+    providerInvoiceId: text('provider_invoice_id'),
+    ...audited,
+  },
+  (t) => [
+    uniqueIndex('invoices_org_period_idx').on(t.orgId, t.period),
+    index('invoices_status_idx').on(t.status),
+    index('invoices_provider_invoice_idx').on(t.providerInvoiceId),
+  ],
+);
+
+/** The lines of an invoice, in the order printed. */
+export const invoiceLines = pgTable(
+  'invoice_lines',
+  {
+    invoiceId: text('invoice_id')
+      .notNull()
+      .references(() => invoices.id),
+    position: integer('position').notNull(),
+    /** `plan`, `participant_minutes`, `meeting_minutes`, `recording_minutes`, `storage_gb_days`. */
+    kind: text('kind').notNull(),
+    description: text('description').notNull(),
+    unit: text('unit').notNull(),
+    quantity: bigint('quantity', { mode: 'number' }).notNull(),
+    /** What the plan includes; only the rest is charged. */
+    included: bigint('included', { mode: 'number' }).notNull(),
+    billable: bigint('billable', { mode: 'number' }).notNull(),
+    unitPriceMicrocents: bigint('unit_price_microcents', { mode: 'number' }).notNull(),
+    amountCents: bigint('amount_cents', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.invoiceId, t.position] })],
+);
+
+/** Every payment-provider webhook event applied, once: a replayed event id is refused. */
+export const providerEvents = pgTable('provider_events', {
+  eventId: text('event_id').primaryKey(),
+  provider: text('provider').notNull(),
+  type: text('type').notNull(),
+  invoiceId: text('invoice_id'),
+  receivedAt: ts('received_at').notNull().defaultNow(),
+});
+
 export type PlanRow = typeof plans.$inferSelect;
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 export type MeteredEventRow = typeof meteredEvents.$inferSelect;
 export type RoomDayUsageRow = typeof roomDayUsage.$inferSelect;
+export type OrgBillingRow = typeof orgBilling.$inferSelect;
+export type InvoiceRow = typeof invoices.$inferSelect;
+export type InvoiceLineRow = typeof invoiceLines.$inferSelect;
