@@ -36,7 +36,7 @@ export function checkReport(r: MediaReport): string[] {
   for (const m of r.ceiling?.modes ?? []) {
     if (!Number.isFinite(m.cpuUsPerForwardedPacket)) problems.push(`ceiling ${m.mode}: no cost per packet`);
   }
-  if (r.targets.length !== 3) problems.push('targets missing');
+  if (r.targets.length !== 6) problems.push('targets missing');
   return problems;
 }
 

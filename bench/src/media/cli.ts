@@ -33,6 +33,9 @@ const HELP = `Usage: npm run bench:media -- [options]
                         over IPC (no signaling, isolates the media plane)
   --transport LIST      the SFU's WebRTC stack: werift, ndc, or both in one run (ndc,werift), each
                         measured in turn on the same cores and printed side by side (default ndc,werift)
+  --no-wire             do not capture the SFU's ports with tcpdump (the SFU-added latency on the wire:
+                        kernel timestamps of each packet in and its copies out; needs tcpdump and root)
+  --memory-steps N      RSS samples while subscribers join, for the memory-per-subscriber slope (default 4)
   --quiet               no progress lines`;
 
 function int(v: string | undefined, d: number, min: number, max: number): number {
@@ -87,6 +90,8 @@ export function parseMediaArgs(
       quiet: { type: 'boolean', default: false },
       via: { type: 'string' },
       transport: { type: 'string' },
+      'no-wire': { type: 'boolean', default: false },
+      'memory-steps': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -130,6 +135,8 @@ export function parseMediaArgs(
     pin: !values['no-pin'],
     joinConcurrency: int(values['join-concurrency'], 4, 1, 64),
     ceiling: values['no-ceiling'] ? null : {},
+    wire: !values['no-wire'],
+    memorySteps: int(values['memory-steps'], 4, 2, 50),
     outDir,
     log: quiet ? () => undefined : (line) => console.error(`[bench] ${line}`),
   };

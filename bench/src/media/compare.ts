@@ -51,7 +51,13 @@ export function compareTable(reports: readonly MediaReport[]): string {
       ...col((r) => `${fmt(r.summary.sfuRssMb, 0)} / ${fmt(r.summary.sfuRssMbPerSubscriber, 2)}`),
     ],
     [
-      'SFU-added latency p50 / p99 ms',
+      'SFU-added latency on the wire p50 / p99 ms',
+      ...col(
+        (r) => `${fmt(r.summary.wireAddedLatencyP50Ms, 2)} / ${fmt(r.summary.wireAddedLatencyP99Ms, 2)}`,
+      ),
+    ],
+    [
+      'SFU-added latency end to end p50 / p99 ms',
       ...col((r) => `${fmt(r.summary.addedLatencyP50Ms, 2)} / ${fmt(r.summary.addedLatencyP99Ms, 2)}`),
     ],
     ['subscriber loss %', ...col((r) => fmt(r.summary.subscriberLossPercent, 3))],

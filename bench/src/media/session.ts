@@ -9,6 +9,7 @@ import { pinProcess, SfuProcess, type BenchTransport } from './sfuProcess.js';
 import { SignalingSfu } from './signalingSfu.js';
 import { udpDrops } from '../udpDrops.js';
 import type { AudioProfile, VideoProfile } from './synthetic.js';
+import { WireCapture, type WireLatency } from './wireLatency.js';
 
 export interface SessionOptions {
   video: VideoProfile | null;
@@ -72,6 +73,8 @@ export interface WindowResult {
   receivedPacketsPerSec: { sfu: number; direct: number };
   /** Datagrams the kernel dropped for full receive buffers during the window, by socket owner. */
   udpReceiveDrops: { sfuSockets: number; generatorSockets: number };
+  /** SFU-added latency from kernel timestamps on loopback (null when tcpdump could not run). */
+  wire: WireLatency | null;
 }
 
 export interface JoinTimes {
@@ -97,6 +100,8 @@ export class MediaSession {
   private readonly genLoopDelay = monitorEventLoopDelay({ resolution: 10 });
   /** Connection states the SFU reported per participant (IPC mode), for failure messages. */
   private readonly states = new Map<string, string[]>();
+  /** The SFU's UDP ports, from the candidates it announced (what the wire capture filters on). */
+  readonly sfuPorts = new Set<number>();
 
   constructor(private readonly opts: SessionOptions) {
     if (opts.pin) this.generatorPinned = pinProcess(process.pid, 0);
@@ -107,6 +112,7 @@ export class MediaSession {
     if (opts.cpuProfDir) sfuOpts.cpuProfDir = opts.cpuProfDir;
     this.sfu = opts.via === 'signaling' ? new SignalingSfu(sfuOpts) : new SfuProcess(sfuOpts);
     this.sfu.on('subscriberOffer', (id, sdp) => {
+      this.notePorts(sdp);
       const sub = this.subsById.get(id);
       if (!sub) return;
       sub
@@ -115,6 +121,7 @@ export class MediaSession {
         .catch((e: unknown) => opts.log(`subscriber ${id}: negotiation failed: ${String(e)}`));
     });
     this.sfu.on('iceCandidate', (id, target, c) => {
+      if (c) this.notePorts(c.candidate);
       if (target === 'publisher') this.pubsById.get(id)?.addRemoteCandidate(c);
       else this.subsById.get(id)?.addRemoteCandidate(c);
     });
@@ -127,6 +134,11 @@ export class MediaSession {
         opts.log(`SFU: ${target} connection of ${id} ${state}`);
     });
     this.genLoopDelay.enable();
+  }
+
+  private notePorts(text: string): void {
+    for (const m of text.matchAll(/candidate:\S+ \d+ udp \d+ \S+ (\d+) typ/gi))
+      this.sfuPorts.add(Number(m[1]));
   }
 
   async start(): Promise<void> {
@@ -146,6 +158,7 @@ export class MediaSession {
       await this.sfu.createPeer(id, false);
       const { sdp, meta } = await pub.offer();
       const answer = await this.sfu.publisherOffer(id, sdp, meta);
+      this.notePorts(answer);
       await pub.setAnswer(answer);
       await waitConnected(pub.pc, 15_000, `publisher ${id}`);
       this.pacer.add(pub);
@@ -217,8 +230,9 @@ export class MediaSession {
     return this.sfu.measure(gc);
   }
 
-  /** Measures one window of `seconds` with the load as it stands. */
-  async measureWindow(seconds: number): Promise<WindowResult> {
+  /** Measures one window of `seconds` with the load as it stands; `wire` adds the kernel capture. */
+  async measureWindow(seconds: number, wire = false): Promise<WindowResult> {
+    const capture = wire ? await WireCapture.start(this.sfuPorts, this.opts.log) : null;
     const a = await this.sfu.measure();
     const dropsA = { sfu: udpDrops(this.sfu.pid), gen: udpDrops(process.pid) };
     const genCpuA = process.cpuUsage();
@@ -232,6 +246,7 @@ export class MediaSession {
     const genCpu = process.cpuUsage(genCpuA);
     const genElu = performance.eventLoopUtilization(genEluA);
     const b = await this.sfu.measure();
+    const wireLatency = capture ? await capture.stop() : null;
     const dropsB = { sfu: udpDrops(this.sfu.pid), gen: udpDrops(process.pid) };
     const d = (k: string): number => (b.stats[k] ?? 0) - (a.stats[k] ?? 0);
     const cpuUs = b.cpuUserUs - a.cpuUserUs + (b.cpuSystemUs - a.cpuSystemUs);
@@ -295,6 +310,7 @@ export class MediaSession {
         sfuSockets: dropsA.sfu >= 0 && dropsB.sfu >= 0 ? dropsB.sfu - dropsA.sfu : Number.NaN,
         generatorSockets: dropsA.gen >= 0 && dropsB.gen >= 0 ? dropsB.gen - dropsA.gen : Number.NaN,
       },
+      wire: wireLatency,
     };
   }
 
