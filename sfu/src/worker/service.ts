@@ -143,7 +143,13 @@ export function createSfuWorkerService(options: SfuWorkerServiceOptions): SfuWor
       const grpcPort = await grpc.listen(host, options.grpcPort ?? 0);
       const { url } = await http.listen(options.httpPort ?? 0, host);
       const advertise = options.advertiseHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
-      return { grpcAddress: `${advertise}:${grpcPort}`, httpUrl: url };
+      // Both addresses are what other nodes dial (signaling for gRPC, Prometheus for /metrics), so both
+      // name the advertised host rather than the bound one.
+      const urlHost = advertise.includes(':') ? `[${advertise}]` : advertise;
+      return {
+        grpcAddress: `${urlHost}:${grpcPort}`,
+        httpUrl: `http://${urlHost}:${new URL(url).port}`,
+      };
     },
     drain() {
       worker.drain();
