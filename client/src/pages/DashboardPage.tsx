@@ -1,5 +1,5 @@
 import { useNavigate } from '@solidjs/router';
-import { createResource, createSignal, For, Show, type JSX } from 'solid-js';
+import { createResource, createSignal, For, onCleanup, Show, type JSX } from 'solid-js';
 import { errorText } from '../api/http.js';
 import { meetingsApi, type IssuedInviteLink, type Meeting } from '../api/meetings.js';
 import { Field, FormError } from '../components/Field.js';
@@ -32,6 +32,12 @@ export function DashboardPage(): JSX.Element {
     const key = (m: Meeting) => (m.state === 'live' ? 0 : Date.parse(m.starts_at ?? m.created_at));
     return all.sort((a, b) => key(a) - key(b));
   });
+  // Meetings go live and end while the page is open (an instant meeting ends when its room empties):
+  // refresh while the tab is visible.
+  const poll = setInterval(() => {
+    if (document.visibilityState === 'visible' && !meetings.loading) void refetch();
+  }, 15_000);
+  onCleanup(() => clearInterval(poll));
   const [error, setError] = createSignal<string | null>(null);
   const [showForm, setShowForm] = createSignal(false);
   const [copied, setCopied] = createSignal<string | null>(null);
@@ -120,7 +126,8 @@ export function DashboardPage(): JSX.Element {
               <h3>{m.title}</h3>
               <p class="muted">
                 <Show when={m.state === 'live'} fallback={formatWhen(m.starts_at, m.time_zone)}>
-                  <span class="badge live">Live now</span> {m.participant_count} in the room
+                  <span class="badge live">Live now</span>{' '}
+                  {m.participant_count > 0 ? `${m.participant_count} in the room` : 'nobody in the room yet'}
                 </Show>
                 <Show when={m.recurrence}>{(r) => <>; {describeRrule(r().rrule)}</>}</Show>
               </p>
