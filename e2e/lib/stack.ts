@@ -1,21 +1,13 @@
-// The whole platform in this process, as `npm start` runs it: sfu (one in-process worker), auth,
-// control, chat, signaling and the gateway serving the built web client, on a free port with a fresh data
+// The whole platform in this process, as `npm start` runs it: every role of the launcher (one in-process
+// SFU worker), the gateway serving the built web client, on a free port with a fresh data
 // folder. The launcher's catalogue is the lead's to wire; the roles are started here the same way.
 import { EventEmitter } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { authRole } from '@origo/auth';
-import { billingRole } from '@origo/billing';
-import { chatRole } from '@origo/chat';
-import { controlRole } from '@origo/control';
-import { gatewayRole } from '@origo/gateway';
-import { recordingRole } from '@origo/recording';
-import { runLauncher } from '@origo/launcher';
+import { ROLES, runLauncher } from '@origo/launcher';
 import { freePort } from '@origo/kit/testing';
-import { sfuRole } from '@origo/sfu';
-import { signalingRole } from '@origo/signaling';
 
 export interface Stack {
   url: string;
@@ -48,8 +40,9 @@ export async function startStack(extraEnv: Record<string, string> = {}, host = '
   };
   const lines: string[] = [];
   const result = await runLauncher({
-    // Billing too, as `npm start` runs it: without it control waits for its address at every join.
-    roles: [sfuRole, authRole, billingRole, controlRole, chatRole, signalingRole, recordingRole, gatewayRole],
+    // Every role, as `npm start` runs them: a missing one (billing, notification) changes what the others
+    // do (control waits for billing's address at every join; auth's and control's mail relays retry).
+    roles: ROLES,
     argv: ['start'],
     env,
     out: (l) => lines.push(l),
