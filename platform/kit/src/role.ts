@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { AddressName } from './addresses.js';
 import { commonConfigSchema, ConfigError, loadConfig, type CommonConfig } from './config.js';
+import { AppError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
 import type { SecretStore } from './secrets.js';
@@ -33,7 +34,14 @@ export class AddressBook {
     if (known) return Promise.resolve(known);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`No address for ${name} after ${timeoutMs} ms`)),
+        // UNAVAILABLE with the reason, not a bare Error (which callers would report as an internal error):
+        // the usual cause is a role that does not run in this process.
+        () =>
+          reject(
+            AppError.unavailable(
+              `No address for ${name} after ${timeoutMs} ms: the role that serves it is not running in this process`,
+            ),
+          ),
         timeoutMs,
       );
       timer.unref();
