@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -92,7 +93,12 @@ export const env = {
 
 /** Variables every role reads. */
 export const commonConfigSchema = z.object({
-  ORIGO_DATA: z.string().default('./data'),
+  // Absolute from here on: a relative folder would mean something else to every tool a role hands a path
+  // to from another working directory (FFmpeg reads a concat list's paths relative to the list's folder).
+  ORIGO_DATA: z
+    .string()
+    .default('./data')
+    .transform((path) => resolve(path)),
   LOG_LEVEL: env.logLevel(),
   OTEL_EXPORTER_OTLP_ENDPOINT: env.url(['http', 'https']).optional(),
   DATABASE_URL: env.url(['postgres', 'postgresql']).optional(),

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError, commonConfigSchema, env, loadConfig } from '../src/config.js';
@@ -60,10 +61,13 @@ describe('loadConfig', () => {
       REDIS_URL: 'redis://127.0.0.1:6379',
     });
     expect(common).toMatchObject({
-      ORIGO_DATA: './data',
+      ORIGO_DATA: resolve('data'),
       LOG_LEVEL: 'debug',
       REDIS_URL: 'redis://127.0.0.1:6379',
     });
+    // A relative data folder is made absolute against the working directory, once, for every role.
+    expect(loadConfig(commonConfigSchema, { ORIGO_DATA: 'var/origo' }).ORIGO_DATA).toBe(resolve('var/origo'));
+    expect(loadConfig(commonConfigSchema, { ORIGO_DATA: '/srv/origo' }).ORIGO_DATA).toBe('/srv/origo');
     expect(() => loadConfig(commonConfigSchema, { LOG_LEVEL: 'loud' })).toThrowError(
       /^Invalid configuration: LOG_LEVEL is invalid/,
     );
