@@ -85,6 +85,9 @@ export class RoomClient {
       this.remote.sync(this.canSubscribe);
     });
     this.signal.on('rejoined', (r) => {
+      // A new session (the server restarted, or lost ours) may have missed a recording's end: forget it.
+      // Signaling tells a joining session about a running recording right after this response.
+      this.setState('recordingId', null);
       this.rebuild(r).catch((e: unknown) => console.error('rejoin failed', e));
     });
     this.signal.on('rtt', (ms) => this.setState('rttMs', ms));
