@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { timeLimitText } from './timeLimit.js';
+import { timeLimitEndedParams, timeLimitEndedText, timeLimitText } from './timeLimit.js';
 
 const clock = (ms: number) => new Date(ms).toISOString().slice(11, 16);
 const ends = Date.UTC(2026, 11, 1, 10, 40);
@@ -20,5 +20,42 @@ describe('timeLimitText', () => {
     expect(timeLimitText({ ...warning, planName: '' }, ends - 60_000 * 3, clock)).toContain(
       'this plan allows',
     );
+  });
+});
+
+describe('the page after a meeting ended at its cap', () => {
+  it('names the plan and its limit, says the meeting ended for everyone and how to go on', () => {
+    const params = timeLimitEndedParams(warning);
+    expect(params).toEqual({ limit: '40', plan: 'Free' });
+    const text = timeLimitEndedText(params['limit'], params['plan']);
+    expect(text.title).toBe("The meeting ended at its plan's time limit");
+    expect(text.detail).toBe(
+      "The Free plan of the host's organization allows meetings of up to 40 minutes, so the meeting " +
+        'ended for everyone. To go on, start a new meeting; an admin of the organization can move it to a ' +
+        'larger plan for longer meetings.',
+    );
+  });
+
+  it('says one minute in the singular, in the banner and after', () => {
+    const one = { endsAtMs: ends, limitMinutes: 1, planName: 'Trial' };
+    expect(timeLimitText(one, ends - 30_000, clock)).toContain('the Trial plan allows meetings of 1 minute.');
+    expect(timeLimitEndedText('1', 'Trial').detail).toContain('allows meetings of up to 1 minute,');
+  });
+
+  it('leaves out what the address does not carry well, and still says why the meeting ended', () => {
+    expect(timeLimitEndedParams(null)).toEqual({});
+    expect(timeLimitEndedParams({ ...warning, planName: '' })).toEqual({ limit: '40' });
+    for (const [limit, plan] of [
+      [undefined, undefined],
+      ['forty', 'Free'],
+      ['0', 'Free'],
+      ['-5', 'Free'],
+    ] as const) {
+      expect(timeLimitEndedText(limit, plan).detail).toMatch(
+        /^The plan of the host's organization limits how long a meeting can last, so the meeting ended/,
+      );
+    }
+    expect(timeLimitEndedText('40', ' ').detail).toMatch(/^The plan of the host's organization allows/);
+    expect(timeLimitEndedText('40', 'x'.repeat(81)).detail).toMatch(/^The plan of/);
   });
 });

@@ -1,5 +1,6 @@
 import { A, useSearchParams } from '@solidjs/router';
 import { Show, type JSX } from 'solid-js';
+import { timeLimitEndedText } from '../lib/timeLimit.js';
 import { useSession } from '../session.js';
 
 const TEXT: Record<string, { title: string; detail: string }> = {
@@ -32,8 +33,14 @@ const TEXT: Record<string, { title: string; detail: string }> = {
 export function EndedPage(): JSX.Element {
   const [params] = useSearchParams();
   const { me } = useSession();
-  const reason = () => (Array.isArray(params.reason) ? params.reason[0] : params.reason) ?? 'room_ended';
-  const meeting = () => (Array.isArray(params.meeting) ? params.meeting[0] : params.meeting) ?? '';
+  const param = (name: string): string | undefined => {
+    const value = params[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const reason = () => param('reason') ?? 'room_ended';
+  const meeting = () => param('meeting') ?? '';
+  // Rejoining cannot help once the meeting itself is over.
+  const over = () => reason() === 'room_ended' || reason() === 'time_limit';
   // A guest who came through an invite link rejoins through it (its token rides in the fragment, which
   // browsers never send to a server); without it the join page would ask for a passcode.
   const inviteFragment = () => {
@@ -41,13 +48,18 @@ export function EndedPage(): JSX.Element {
     return token === null ? '' : `#invite=${encodeURIComponent(token)}`;
   };
   const text = () =>
-    TEXT[reason()] ?? { title: 'The meeting has ended', detail: 'The connection to the meeting closed.' };
+    reason() === 'time_limit'
+      ? timeLimitEndedText(param('limit'), param('plan'))
+      : (TEXT[reason()] ?? {
+          title: 'The meeting has ended',
+          detail: 'The connection to the meeting closed.',
+        });
   return (
     <section class="card narrow center ended" data-ended-reason={reason()}>
       <h1>{text().title}</h1>
       <p>{text().detail}</p>
       <p class="links">
-        <Show when={meeting() !== '' && reason() !== 'room_ended' && reason() !== 'removed'}>
+        <Show when={meeting() !== '' && !over() && reason() !== 'removed'}>
           <A href={`/join/${encodeURIComponent(meeting())}${inviteFragment()}`}>Rejoin</A>
         </Show>
         <Show when={me()} fallback={<A href="/sign-in">Sign in</A>}>

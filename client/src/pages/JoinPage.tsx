@@ -39,10 +39,11 @@ export function JoinPage(): JSX.Element {
   const waiting = new AbortController();
   const inviteToken = () => new URLSearchParams(location.hash.replace(/^#/, '')).get('invite') ?? undefined;
   /** The page after the meeting; the invite link's token goes along in the fragment, for "Rejoin". */
-  const endedUrl = (reason: string) => {
+  const endedUrl = (reason: string, details: Record<string, string> = {}) => {
     const token = inviteToken();
     const invite = token === undefined ? '' : `#invite=${encodeURIComponent(token)}`;
-    return `/ended?reason=${encodeURIComponent(reason)}&meeting=${encodeURIComponent(params.id)}${invite}`;
+    const query = new URLSearchParams({ reason, meeting: params.id, ...details });
+    return `/ended?${query.toString()}${invite}`;
   };
   // The title and how this visitor gets in, before joining. A failure leaves the form usable: joining
   // reports the real reason.
@@ -176,7 +177,7 @@ export function JoinPage(): JSX.Element {
               join={j()}
               camera={media?.camera ?? null}
               microphone={media?.microphone ?? null}
-              onEnded={(reason) => navigate(endedUrl(reason), { replace: true })}
+              onEnded={(reason, details) => navigate(endedUrl(reason, details), { replace: true })}
             />
           )}
         </Show>

@@ -1,4 +1,4 @@
-import { TrackKind, TrackSource, type ParticipantInfo } from '@origo/proto/signal';
+import { RoomEndReason, TrackKind, TrackSource, type ParticipantInfo } from '@origo/proto/signal';
 import {
   createEffect,
   createMemo,
@@ -9,11 +9,12 @@ import {
   onMount,
   Show,
   Switch,
+  untrack,
   type JSX,
 } from 'solid-js';
 import { errorText } from '../api/http.js';
 import { recordingsApi } from '../api/recordings.js';
-import { timeLimitText } from '../lib/timeLimit.js';
+import { timeLimitEndedParams, timeLimitText } from '../lib/timeLimit.js';
 import { watchLobby } from '../api/lobby.js';
 import {
   meetingsApi,
@@ -50,7 +51,8 @@ export function MeetingView(props: {
   join: JoinReady;
   camera: MediaStreamTrack | null;
   microphone: MediaStreamTrack | null;
-  onEnded: (reason: string) => void;
+  /** `details` go to the page after the meeting (the plan's cap for `time_limit`). */
+  onEnded: (reason: string, details?: Record<string, string>) => void;
 }): JSX.Element {
   const isHost = props.join.grants.host;
   const room = new RoomClient({
@@ -128,7 +130,11 @@ export function MeetingView(props: {
 
   createEffect(() => {
     const ended = s.ended;
-    if (ended !== null) props.onEnded(ended.reason);
+    if (ended === null) return;
+    // A meeting ended at its plan's length cap has a page of its own that says so.
+    if (ended.reason === 'room_ended' && ended.endReason === RoomEndReason.ROOM_END_REASON_TIME_LIMIT)
+      props.onEnded('time_limit', timeLimitEndedParams(untrack(() => s.timeLimit)));
+    else props.onEnded(ended.reason);
   });
 
   const selfName = () => s.self?.name ?? props.join.name;
