@@ -12,8 +12,17 @@ export interface Actor {
 }
 
 export interface AuditEntry {
-  action: 'plan.created' | 'plan.updated' | 'subscription.changed';
-  entity: 'plan' | 'subscription';
+  action:
+    | 'plan.created'
+    | 'plan.updated'
+    | 'subscription.changed'
+    | 'org_billing.changed'
+    | 'invoice.issued'
+    | 'invoice.pushed'
+    | 'invoice.paid'
+    | 'invoice.payment_failed'
+    | 'invoice.voided';
+  entity: 'plan' | 'subscription' | 'org_billing' | 'invoice';
   entityId: string;
   orgId: string | null;
   before?: object | null;

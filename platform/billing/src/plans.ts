@@ -17,6 +17,11 @@ export interface PlanInput {
   priceMonthlyCents: number;
   currency: string;
   active: boolean;
+  /** Unit prices beyond what the plan includes, in millionths of the smallest currency unit; default 0. */
+  overageParticipantMinuteMicrocents?: number;
+  overageMeetingMinuteMicrocents?: number;
+  overageRecordingMinuteMicrocents?: number;
+  overageStorageGbDayMicrocents?: number;
 }
 
 /**
