@@ -92,6 +92,59 @@ export const roomDayUsage = pgTable(
   ],
 );
 
+/** Every recording event metered, once: the primary key is the recording service's event id. */
+export const meteredRecordingEvents = pgTable(
+  'metered_recording_events',
+  {
+    eventId: text('event_id').primaryKey(),
+    recordingId: text('recording_id').notNull(),
+    type: text('type').notNull(),
+    occurredAt: ts('occurred_at').notNull(),
+    /** `recording_ready`: bytes kept in the storage. */
+    bytes: bigint('bytes', { mode: 'number' }).notNull().default(0),
+    /** `recording_ready`: the recording's length. */
+    durationMs: bigint('duration_ms', { mode: 'number' }).notNull().default(0),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+  },
+  (t) => [index('metered_recording_events_recording_idx').on(t.recordingId)],
+);
+
+/**
+ * One row per recording, recomputed from all of its events (locked meanwhile, like a room): its length,
+ * and the bytes it keeps in the storage from `stored_at` until `deleted_at`, for storage GB-days and the
+ * storage quota.
+ */
+export const meteredRecordings = pgTable(
+  'metered_recordings',
+  {
+    recordingId: text('recording_id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    meetingId: text('meeting_id').notNull(),
+    startedAt: ts('started_at'),
+    recordedMs: bigint('recorded_ms', { mode: 'number' }).notNull().default(0),
+    bytes: bigint('bytes', { mode: 'number' }).notNull().default(0),
+    storedAt: ts('stored_at'),
+    deletedAt: ts('deleted_at'),
+  },
+  (t) => [index('metered_recordings_org_idx').on(t.orgId, t.storedAt)],
+);
+
+/** Recording time of one recording on one UTC day, replaced whenever the recording is recomputed. */
+export const recordingDayUsage = pgTable(
+  'recording_day_usage',
+  {
+    recordingId: text('recording_id').notNull(),
+    orgId: text('org_id').notNull(),
+    /** UTC day, `YYYY-MM-DD`. */
+    day: text('day').notNull(),
+    recordingMs: bigint('recording_ms', { mode: 'number' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.recordingId, t.day] }),
+    index('recording_day_usage_org_day_idx').on(t.orgId, t.day),
+  ],
+);
+
 /** Every change to plans and subscriptions, with who made it and the state before and after. */
 export const auditEvents = pgTable(
   'audit_events',
