@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ADDRESS, Held, roleBasics, serviceUrl, type RoleDefinition } from '@origo/kit';
 import { createBusKv } from '@origo/kit/bus';
 import { createRemoteAccess } from '@origo/control/access';
-import { billingConfigSchema } from './config.js';
+import { billingConfigSchema, invoicingFromConfig } from './config.js';
 import { createBillingService, openBillingDatabase } from './service.js';
 
 /**
@@ -46,6 +46,7 @@ export const billingRole: RoleDefinition = {
           resolvePrincipal: access.resolvePrincipal,
           logger,
           metrics,
+          invoicing: invoicingFromConfig(config),
         }),
         (s) => s.close(),
       );

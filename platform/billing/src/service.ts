@@ -20,12 +20,19 @@ import { ROOM_EVENTS_CHANNEL, roomEventMessageSchema } from '@origo/control/cont
 import type { Schema } from './audit.js';
 import * as schema from './db/schema.js';
 import { addBillingGrpc } from './grpc.js';
+import { registerInvoiceRoutes } from './http/invoice-routes.js';
 import { registerRoutes } from './http/routes.js';
+import { registerWebhookRoutes } from './http/webhook-routes.js';
+import { InvoiceStore, type InvoiceSettings } from './invoices.js';
 import { PlanStore } from './plans.js';
+import type { PaymentProvider } from './provider/provider.js';
 import { UsageStore, type UsageEvent } from './usage.js';
 
 /** Most room events written in one transaction. */
 const MAX_BATCH = 500;
+
+/** How often the invoice job looks for a month to close and invoices to push. */
+const INVOICE_JOB_INTERVAL_MS = 15 * 60_000;
 
 /** The committed drizzle-kit migrations (the same relative path from src/ and dist/). */
 export const BILLING_MIGRATIONS = fileURLToPath(new URL('../drizzle', import.meta.url));
@@ -43,6 +50,12 @@ export interface BillingServiceDeps {
   logger?: Logger;
   metrics?: ServiceMetrics;
   now?: () => Date;
+  /** Invoice settings, the payment provider (default none) and the job's interval (0: no job). */
+  invoicing?: {
+    settings?: Partial<InvoiceSettings>;
+    provider?: PaymentProvider | null;
+    jobIntervalMs?: number;
+  };
 }
 
 export interface BillingService {
@@ -50,6 +63,7 @@ export interface BillingService {
   grpc: GrpcServer;
   plans: PlanStore;
   usage: UsageStore;
+  invoices: InvoiceStore;
   /** Resolves when every room event received so far is metered (tests and the bench wait on it). */
   idle(): Promise<void>;
   listen(options?: ListenOptions): Promise<BoundAddresses>;
@@ -64,6 +78,14 @@ export async function createBillingService(deps: BillingServiceDeps): Promise<Bi
   const plans = new PlanStore(db, deps.now);
   await plans.seed();
   const usage = new UsageStore(db);
+  const invoices = new InvoiceStore(db, {
+    plans,
+    usage,
+    logger,
+    provider: deps.invoicing?.provider ?? null,
+    ...(deps.invoicing?.settings === undefined ? {} : { settings: deps.invoicing.settings }),
+    ...(deps.now === undefined ? {} : { now: deps.now }),
+  });
 
   const http = createHttpService({
     service: 'billing',
@@ -76,7 +98,19 @@ export async function createBillingService(deps: BillingServiceDeps): Promise<Bi
   installAccessControl(http.app, deps.resolvePrincipal, {
     exempt: (url) => url.startsWith('/health') || url === '/metrics' || url === '*',
   });
-  registerRoutes(http.app, { plans, usage, ...(deps.now === undefined ? {} : { now: deps.now }) });
+  registerRoutes(http.app, {
+    plans,
+    usage,
+    ...(deps.now === undefined ? {} : { now: deps.now }),
+    // The provider's subscription follows the plan; a failure is retried before the next invoice push.
+    onSubscribed: (orgId) =>
+      invoices.syncOrg(orgId).catch((err: unknown) => {
+        logger.warn({ err, org_id: orgId }, 'could not update the subscription at the payment provider');
+      }),
+  });
+  const clock = deps.now === undefined ? {} : { now: deps.now };
+  registerInvoiceRoutes(http.app, { invoices, logger, ...clock });
+  registerWebhookRoutes(http.app, { invoices, logger, metrics, ...clock });
   await http.app.ready();
 
   const rejections = new Counter({
@@ -139,6 +173,22 @@ export async function createBillingService(deps: BillingServiceDeps): Promise<Bi
           if (pending.length === 1) queue = queue.then(meterPending);
         });
 
+  // The invoice job closes the month that is due (idempotent, across replicas too) and pushes invoices
+  // not yet at the provider; one run at a time, the first right after listening.
+  const jobIntervalMs = deps.invoicing?.jobIntervalMs ?? INVOICE_JOB_INTERVAL_MS;
+  let job: Promise<void> = Promise.resolve();
+  let jobTimer: NodeJS.Timeout | undefined;
+  const runJob = () => {
+    job = job.then(async () => {
+      try {
+        const result = await invoices.runJob();
+        if (result.created > 0 || result.pushed > 0) logger.info(result, 'invoice job');
+      } catch (err) {
+        logger.error({ err }, 'the invoice job failed; it runs again at the next interval');
+      }
+    });
+  };
+
   let closing: Promise<void> | undefined;
   const listeners = httpAndGrpc(http, grpc);
   return {
@@ -146,6 +196,7 @@ export async function createBillingService(deps: BillingServiceDeps): Promise<Bi
     grpc,
     plans,
     usage,
+    invoices,
     idle: async () => {
       let seen: Promise<void> | undefined;
       while (seen !== queue) {
@@ -153,10 +204,20 @@ export async function createBillingService(deps: BillingServiceDeps): Promise<Bi
         await seen;
       }
     },
-    listen: (options) => listeners.listen(options),
+    async listen(options) {
+      const bound = await listeners.listen(options);
+      if (jobIntervalMs > 0 && jobTimer === undefined) {
+        jobTimer = setInterval(runJob, jobIntervalMs);
+        jobTimer.unref();
+        runJob();
+      }
+      return bound;
+    },
     setDraining: () => http.setDraining(),
     close() {
       closing ??= (async () => {
+        clearInterval(jobTimer);
+        await job;
         await unsubscribe?.();
         await queue;
         await listeners.close();

@@ -9,6 +9,7 @@ import {
   createBillingService,
   openBillingDatabase,
   type BillingDatabase,
+  type BillingServiceDeps,
   type BillingService,
 } from '../src/index.js';
 
@@ -50,13 +51,17 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startBilling(options: { now?: () => Date } = {}): Promise<Harness> {
+export async function startBilling(
+  options: { now?: () => Date; invoicing?: BillingServiceDeps['invoicing'] } = {},
+): Promise<Harness> {
   const database = await openBillingDatabase({ dataDir: 'memory://' });
   const busKv = await createBusKv({ namespace: `billing-test-${randomBytes(4).toString('hex')}:` });
   const service = await createBillingService({
     database,
     bus: busKv.bus,
     ...(options.now === undefined ? {} : { now: options.now }),
+    // No invoice job unless a test asks for one: tests close months through the REST route.
+    invoicing: { jobIntervalMs: 0, ...options.invoicing },
     resolvePrincipal: async (request) => {
       const header = request.headers['x-test-who'];
       return typeof header === 'string' ? principal(JSON.parse(header) as Who) : null;

@@ -14,6 +14,7 @@ import type { OrgDayUsage, UsageStore } from '../usage.js';
 const ID = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1 to 128 plain characters');
 const planParams = z.strictObject({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be a slug') });
 const orgParams = z.strictObject({ orgId: ID });
+const MICROCENTS = z.int().min(0).max(2_000_000_000).default(0);
 const planBody = z.strictObject({
   name: z.string().trim().min(1).max(80),
   max_participants: z.int().min(2).max(100_000),
@@ -30,6 +31,11 @@ const planBody = z.strictObject({
     .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')
     .default('USD'),
   active: z.boolean().default(true),
+  // Unit prices beyond what the plan includes, in millionths of the smallest currency unit (0: free).
+  overage_participant_minute_microcents: MICROCENTS,
+  overage_meeting_minute_microcents: MICROCENTS,
+  overage_recording_minute_microcents: MICROCENTS,
+  overage_storage_gb_day_microcents: MICROCENTS,
 });
 const subscriptionBody = z.strictObject({ plan_id: z.string().min(1).max(40) });
 const DAY = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
@@ -50,6 +56,10 @@ export function planJson(p: PlanRow) {
     price_monthly_cents: p.priceMonthlyCents,
     currency: p.currency,
     active: p.active,
+    overage_participant_minute_microcents: p.overageParticipantMinuteMicrocents,
+    overage_meeting_minute_microcents: p.overageMeetingMinuteMicrocents,
+    overage_recording_minute_microcents: p.overageRecordingMinuteMicrocents,
+    overage_storage_gb_day_microcents: p.overageStorageGbDayMicrocents,
     updated_at: p.updatedAt.toISOString(),
     updated_by: p.updatedBy,
   };
@@ -91,7 +101,13 @@ function range(query: z.infer<typeof usageQuery>, now: Date): { from: string; to
 
 export function registerRoutes(
   app: FastifyInstance,
-  deps: { plans: PlanStore; usage: UsageStore; now?: () => Date },
+  deps: {
+    plans: PlanStore;
+    usage: UsageStore;
+    now?: () => Date;
+    /** After an organization moved to another plan (the payment provider's subscription follows). */
+    onSubscribed?: (orgId: string) => Promise<void>;
+  },
 ): void {
   const { plans, usage } = deps;
   const now = deps.now ?? (() => new Date());
@@ -119,6 +135,10 @@ export function registerRoutes(
         priceMonthlyCents: body.price_monthly_cents,
         currency: body.currency,
         active: body.active,
+        overageParticipantMinuteMicrocents: body.overage_participant_minute_microcents,
+        overageMeetingMinuteMicrocents: body.overage_meeting_minute_microcents,
+        overageRecordingMinuteMicrocents: body.overage_recording_minute_microcents,
+        overageStorageGbDayMicrocents: body.overage_storage_gb_day_microcents,
       },
       actor(request),
     );
@@ -140,7 +160,9 @@ export function registerRoutes(
     async (request) => {
       const { orgId } = parseOrThrow(orgParams, request.params);
       const body = parseOrThrow(subscriptionBody, request.body, 'Invalid request body');
-      return orgPlanJson(await plans.subscribe(orgId, body.plan_id, actor(request)));
+      const moved = await plans.subscribe(orgId, body.plan_id, actor(request));
+      await deps.onSubscribed?.(orgId);
+      return orgPlanJson(moved);
     },
   );
 
