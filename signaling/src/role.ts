@@ -10,8 +10,7 @@ import {
   type RoleDefinition,
   type RunningRole,
   ADDRESS,
-  parseSfuWorkerRegistration,
-  SFU_WORKER_KEY_PREFIX,
+  sfuWorkerAddresses,
 } from '@origo/kit';
 import { createBusKv } from '@origo/kit/bus';
 import { signalingConfigSchema } from './config.js';
@@ -35,25 +34,8 @@ export const signalingRole: RoleDefinition = {
       const keysReady = jwksReadiness(jwksUrl);
       const turnSecret =
         config.TURN_URLS.length > 0 ? await ctx.secrets.get(PLATFORM_SECRETS.turnSecret) : undefined;
-      const directory: SfuDirectory = async () => {
-        const fromBook = (ctx.addresses.get(ADDRESS.sfuWorkers) ?? '').split(',');
-        let fromRegistry: string[] = [];
-        if (busKv.kind === 'redis') {
-          const keys = await busKv.kv.scanPrefix(SFU_WORKER_KEY_PREFIX);
-          const values = await Promise.all(keys.map((k) => busKv.kv.get(k)));
-          fromRegistry = values.flatMap((v) => {
-            const reg = v === null ? null : parseSfuWorkerRegistration(v);
-            return reg ? [reg.grpcAddress] : [];
-          });
-        }
-        return [
-          ...new Set(
-            [...config.SFU_ADDRESSES, ...fromBook, ...fromRegistry]
-              .map((a) => a.trim())
-              .filter((a) => a.length > 0),
-          ),
-        ];
-      };
+      const directory: SfuDirectory = () =>
+        sfuWorkerAddresses({ configured: config.SFU_ADDRESSES, addresses: ctx.addresses, busKv });
       if (ctx.allInOne && config.SFU_ADDRESSES.length === 0 && busKv.kind === 'memory') {
         // One machine: wait for the SFU role to publish its workers before taking joins.
         await ctx.addresses.wait(ADDRESS.sfuWorkers, 60_000);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AddressBook, parseSfuWorkerRegistration } from '../src/index.js';
+import { createBusKv } from '../src/bus/index.js';
+import { AddressBook, parseSfuWorkerRegistration, sfuWorkerAddresses } from '../src/index.js';
 
 describe('parseSfuWorkerRegistration', () => {
   const reg = {
@@ -36,5 +37,23 @@ describe('AddressBook', () => {
   it('tells which address never came', async () => {
     const book = new AddressBook();
     await expect(book.wait('sfu.workers', 10)).rejects.toThrow('No address for sfu.workers');
+  });
+});
+
+describe('sfuWorkerAddresses', () => {
+  it('joins configured workers and those published in this process, each once', async () => {
+    const book = new AddressBook();
+    book.set('sfu.workers', '127.0.0.1:5001, 127.0.0.1:5002,');
+    const busKv = await createBusKv({ namespace: `sfuaddr${Date.now()}:` });
+    try {
+      const found = await sfuWorkerAddresses({
+        configured: ['10.0.0.9:50051', '127.0.0.1:5001'],
+        addresses: book,
+        busKv,
+      });
+      expect(found).toEqual(['10.0.0.9:50051', '127.0.0.1:5001', '127.0.0.1:5002']);
+    } finally {
+      await busKv.close();
+    }
   });
 });

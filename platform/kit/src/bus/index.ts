@@ -11,3 +11,12 @@ export type {
   SetOptions,
   Unsubscribe,
 } from './types.js';
+export {
+  participantsKey,
+  placementKey,
+  readParticipantNames,
+  readPlacement,
+  readRoomParticipants,
+  type Placement,
+  type RoomParticipant,
+} from './room-state.js';

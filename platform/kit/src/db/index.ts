@@ -3,6 +3,13 @@ export { DatabaseConnectionError, InvalidStateError, MigrationError } from './er
 export { MIGRATIONS_TABLE } from './migrate.js';
 export { isDatabaseUnavailable } from './unavailable.js';
 export { auditEventColumns, rowAuditColumns, timestampMs } from './columns.js';
+export {
+  auditFilterQuery,
+  auditFilterWhere,
+  auditRangeProblem,
+  type AuditFilter,
+  type AuditFilterColumns,
+} from './audit-filter.js';
 export type {
   Database,
   DatabaseHandle,
