@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, gt, ilike, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import { AppError, ErrorCode } from '@origo/kit';
+import { auditFilterWhere, type AuditFilter } from '@origo/kit/db';
 import { z } from 'zod';
 import { created, updated, writeAudit, type Actor, type Db } from './audit.js';
 import { generateToken, hashToken, isTokenShaped } from './crypto.js';
@@ -528,21 +529,7 @@ export class Accounts {
   async setDisabled(userId: UserId, disabled: boolean, actor: Actor, orgScope?: OrgId): Promise<PublicUser> {
     if (userId === actor.id) throw AppError.precondition('You cannot disable your own account', 'self');
     return this.o.sessions.transaction(async (tx) => {
-      const [before] = await tx.select().from(users).where(eq(users.id, userId)).for('update');
-      if (before === undefined) throw AppError.notFound('User');
-      if (orgScope !== undefined) {
-        const orgs = await this.membershipsOf(tx, userId);
-        if (!orgs.some((m) => m.orgId === orgScope)) throw AppError.notFound('User');
-        if (before.isSuperadmin || orgs.some((m) => m.orgId !== orgScope)) {
-          throw new AppError(
-            ErrorCode.PERMISSION_DENIED,
-            'This account belongs to other organizations; ask a platform admin',
-            {
-              reason: 'outside_org',
-            },
-          );
-        }
-      }
+      const before = await this.lockManagedUser(tx, userId, orgScope);
       const now = this.o.now();
       const [after] = await tx
         .update(users)
@@ -563,14 +550,65 @@ export class Accounts {
     });
   }
 
+  /**
+   * Ends every session of an account (force sign-out). Access tokens minted from those sessions stop
+   * working at once in auth and, through the session-ended announcement, in every other service. The
+   * same `orgScope` rule as `setDisabled` applies: an org admin acts only on accounts of their organization alone.
+   */
+  async signOutEverywhere(
+    userId: UserId,
+    actor: Actor,
+    orgScope?: OrgId,
+  ): Promise<{ userId: UserId; sessionsEnded: number }> {
+    if (userId === actor.id) throw AppError.precondition('Use Sign out to end your own sessions', 'self');
+    return this.o.sessions.transaction(async (tx) => {
+      await this.lockManagedUser(tx, userId, orgScope);
+      const ended = await this.o.sessions.invalidateAllForUser(tx, userId, actor, 'forced_sign_out');
+      await writeAudit(tx, actor, {
+        action: 'user.sign_out_all',
+        entity: 'user',
+        entityId: userId,
+        orgId: orgScope ?? null,
+        after: { sessionsEnded: ended },
+      });
+      return { userId, sessionsEnded: ended };
+    });
+  }
+
+  /**
+   * Locks a user row an administrator acts on. With `orgScope` (an org admin, not a superadmin) the account
+   * must belong to that organization alone and not be a superadmin.
+   */
+  private async lockManagedUser(tx: Db, userId: UserId, orgScope: OrgId | undefined): Promise<UserRow> {
+    const [before] = await tx.select().from(users).where(eq(users.id, userId)).for('update');
+    if (before === undefined) throw AppError.notFound('User');
+    if (orgScope !== undefined) {
+      const orgs = await this.membershipsOf(tx, userId);
+      if (!orgs.some((m) => m.orgId === orgScope)) throw AppError.notFound('User');
+      if (before.isSuperadmin || orgs.some((m) => m.orgId !== orgScope)) {
+        throw new AppError(
+          ErrorCode.PERMISSION_DENIED,
+          'This account belongs to other organizations; ask a platform admin',
+          { reason: 'outside_org' },
+        );
+      }
+    }
+    return before;
+  }
+
   // ---- audit log ------------------------------------------------------------------------------------
 
-  /** Newest first. `orgId` limits to one organization's events; without it, the whole installation's. */
-  async auditLog(opts: {
-    orgId?: OrgId | undefined;
-    cursor?: string | undefined;
-    limit: number;
-  }): Promise<Page<AuditEventRow>> {
+  /**
+   * Newest first. `orgId` limits to one organization's events; without it, the whole installation's. The
+   * filter narrows by actor, action prefix, target entity and time range.
+   */
+  async auditLog(
+    opts: {
+      orgId?: OrgId | undefined;
+      cursor?: string | undefined;
+      limit: number;
+    } & AuditFilter,
+  ): Promise<Page<AuditEventRow>> {
     const before =
       opts.cursor === undefined ? undefined : decodeCursor(opts.cursor, z.tuple([cursorPart.serial]))[0];
     const rows = await this.o.db
@@ -579,6 +617,7 @@ export class Accounts {
       .where(
         and(
           opts.orgId === undefined ? undefined : eq(auditEvents.orgId, opts.orgId),
+          auditFilterWhere(auditEvents, opts),
           before === undefined ? undefined : lt(auditEvents.id, before),
         ),
       )

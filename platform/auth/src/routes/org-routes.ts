@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, parseOrThrow } from '@origo/kit';
+import { auditRangeProblem } from '@origo/kit/db';
 import type { Accounts } from '../accounts.js';
 import type { Actor } from '../audit.js';
 import type { Db } from '../audit.js';
@@ -30,6 +31,15 @@ function userIdOf(request: FastifyRequest): UserId {
   const id = (request.params as { userId?: string }).userId ?? '';
   if (!isWellFormedId(id)) throw AppError.notFound('User');
   return id as UserId;
+}
+
+/** The audit query of a request; an empty time range is refused like any other bad input. */
+function auditQueryOf(request: FastifyRequest) {
+  const query = parseOrThrow(v.auditQuery, request.query, 'Invalid query parameters');
+  const problem = auditRangeProblem(query);
+  if (problem !== null)
+    throw AppError.invalid('Invalid query parameters', [{ field: 'to', message: problem }]);
+  return query;
 }
 
 function auditView(row: AuditEventRow) {
@@ -151,8 +161,22 @@ export function registerOrgRoutes(app: FastifyInstance, deps: OrgRouteDeps): voi
     },
   );
 
+  // Ends every session of a member who belongs to this organization alone (see signOutEverywhere).
+  app.post(
+    '/api/orgs/:orgId/members/:userId/sign-out',
+    { ...requirePermission('user:disable', org) },
+    async (request) => {
+      const principal = principalOf(request);
+      return accounts.signOutEverywhere(
+        userIdOf(request),
+        actorOf(request),
+        principal.superadmin ? undefined : orgIdOf(request),
+      );
+    },
+  );
+
   app.get('/api/orgs/:orgId/audit', { ...requirePermission('audit:read', org) }, async (request) => {
-    const query = parseOrThrow(v.pageQuery, request.query);
+    const query = auditQueryOf(request);
     const page = await accounts.auditLog({ ...query, orgId: orgIdOf(request) });
     return { items: page.items.map(auditView), nextCursor: page.nextCursor };
   });
@@ -172,8 +196,12 @@ export function registerOrgRoutes(app: FastifyInstance, deps: OrgRouteDeps): voi
     accounts.setDisabled(userIdOf(request), false, actorOf(request)),
   );
 
+  app.post('/api/admin/users/:userId/sign-out', { ...requirePermission('platform:admin') }, async (request) =>
+    accounts.signOutEverywhere(userIdOf(request), actorOf(request)),
+  );
+
   app.get('/api/admin/audit', { ...requirePermission('platform:admin') }, async (request) => {
-    const query = parseOrThrow(v.pageQuery, request.query);
+    const query = auditQueryOf(request);
     const page = await accounts.auditLog(query);
     return { items: page.items.map(auditView), nextCursor: page.nextCursor };
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auditFilterQuery } from '@origo/kit/db';
 import { ORG_ROLES } from '../rbac.js';
 import { MAX_PAGE_SIZE } from '../pagination.js';
 
@@ -51,3 +52,5 @@ export const pageQuery = z.object({
 export const searchQuery = pageQuery.extend({
   q: z.string().max(100, 'must be at most 100 characters').optional(),
 });
+/** An audit listing: a page, narrowed by actor, action prefix, target entity id and time range. */
+export const auditQuery = pageQuery.extend(auditFilterQuery);
