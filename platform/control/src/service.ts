@@ -37,6 +37,7 @@ import { MeetingNotifier } from './notify.js';
 import { MeetingTimeCaps } from './time-caps.js';
 import type { MemberDirectory } from './directory.js';
 import { PresenceStore } from './presence.js';
+import { liveRoomInspector } from './live-rooms.js';
 
 /** The committed drizzle-kit migrations (the same relative path from src/ and dist/). */
 export const CONTROL_MIGRATIONS = fileURLToPath(new URL('../drizzle', import.meta.url));
@@ -155,7 +156,9 @@ export async function createControlService(deps: ControlServiceDeps): Promise<Co
     if (required && request.principal === null) throw AppError.unauthenticated();
   };
   const table = new RouteTable(app, authenticate);
+  const rooms = liveRoomInspector(deps.busKv.kv);
   registerRoutes(table, {
+    rooms,
     db,
     store,
     links,
@@ -229,6 +232,7 @@ export async function createControlService(deps: ControlServiceDeps): Promise<Co
         await lobbyEvents.close();
         await revocations.close();
         await listeners.close();
+        rooms.close();
         await notifier.stop();
       })();
       return closing;

@@ -265,6 +265,11 @@ const cases: Case[] = [
     expect: row(200, 403, 403, 403, 403, 403, 401),
     run: (h, who) => h.call(who, 'GET', `/api/audit?org_id=${h.orgA}`),
   },
+  {
+    name: 'GET /api/live-rooms',
+    expect: row(200, 403, 403, 403, 403, 403, 401),
+    run: (h, who) => h.call(who, 'GET', `/api/live-rooms?org_id=${h.orgA}`),
+  },
 ];
 
 describe.each(backends)('role x endpoint matrix ($name)', (backend) => {

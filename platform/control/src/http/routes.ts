@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { desc, and, eq, lt } from 'drizzle-orm';
 import { AppError, ErrorCode } from '@origo/kit';
+import { auditFilterWhere, auditRangeProblem } from '@origo/kit/db';
 import { hasPermission, publicRoute, requirePermission, roleIn, type Principal } from '../access.js';
 import type { Actor, Db } from '../audit.js';
 import type { ControlSettings } from '../config.js';
@@ -23,6 +24,7 @@ import type { MemberDirectory } from '../directory.js';
 import type { InviteLinkStore } from '../invite-links.js';
 import type { BillingQuota } from '../billing.js';
 import type { JoinTokenSigner } from '../join-token.js';
+import type { LiveRoomInspector } from '../live-rooms.js';
 import type { LobbyEvents } from '../lobby-events.js';
 import { assertOpen, type MeetingStore } from '../meetings.js';
 import { guestIdentity, removedError, type RemovalStore } from '../removals.js';
@@ -31,6 +33,7 @@ import { nextOccurrences, parseRule } from '../recurrence.js';
 import { verifyPasscode } from '../secrets.js';
 import type { Bus, Kv } from '@origo/kit/bus';
 import { registerInviteLinkRoutes } from './invite-link-routes.js';
+import { registerLiveRoomRoutes } from './live-room-routes.js';
 import { registerLobbyWaitRoutes } from './lobby-wait-routes.js';
 import { registerPresenceRoutes } from './presence-routes.js';
 import type { RouteTable } from './route.js';
@@ -56,6 +59,8 @@ export interface RouteDeps {
   billing?: BillingQuota | undefined;
   presence: PresenceStore;
   directory: MemberDirectory | undefined;
+  /** Participants, SFU worker and byte counters of live rooms, for the admin dashboard. */
+  rooms: LiveRoomInspector;
 }
 
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
@@ -927,6 +932,7 @@ export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
   registerInviteLinkRoutes(table, deps, { loadMeeting });
   registerLobbyWaitRoutes(table, deps, { loadMeeting, lobbyAnswer });
   registerPresenceRoutes(table, deps);
+  registerLiveRoomRoutes(table, { db: deps.db, settings, rooms: deps.rooms });
 
   // Audit -----------------------------------------------------------------------------------------
 
@@ -957,13 +963,23 @@ export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
           ]);
         }
       }
+      const filter = {
+        actor: query.actor,
+        action: query.action,
+        target: query.entity_id,
+        from: query.from,
+        to: query.to,
+      };
+      const rangeProblem = auditRangeProblem(filter);
+      if (rangeProblem !== null)
+        throw AppError.invalid('Invalid query parameters', [{ field: 'to', message: rangeProblem }]);
       const rows = await deps.db
         .select()
         .from(auditEvents)
         .where(
           and(
             eq(auditEvents.orgId, orgId),
-            query.entity_id === undefined ? undefined : eq(auditEvents.entityId, query.entity_id),
+            auditFilterWhere(auditEvents, filter),
             before === undefined ? undefined : lt(auditEvents.id, before),
           ),
         )

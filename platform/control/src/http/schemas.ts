@@ -1,6 +1,7 @@
 // Request and response shapes of the REST API (snake_case on the wire). Request objects are strict:
 // an unknown field is a 400, so a typo never silently does nothing.
 import { z } from 'zod';
+import { auditFilterQuery } from '@origo/kit/db';
 import { isValidTimeZone } from '../recurrence.js';
 
 const ID = /^[a-z]{3,4}_[A-Za-z0-9_-]{22}$/;
@@ -224,7 +225,11 @@ export const commandAccepted = z.object({
 
 export const auditQuery = z.strictObject({
   org_id: orgIdSchema.optional(),
-  entity_id: z.string().max(64).optional(),
+  entity_id: z.string().max(64).optional().describe('Only events about this entity (the target)'),
+  actor: auditFilterQuery.actor.describe('Only events by this user id (or `signaling`, `system`, ...)'),
+  action: auditFilterQuery.action.describe('Only actions starting with this text, e.g. `meeting.` '),
+  from: auditFilterQuery.from.describe('Events at or after this instant'),
+  to: auditFilterQuery.to.describe('Events before this instant'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(40).optional().describe('next_cursor of the previous page'),
 });
