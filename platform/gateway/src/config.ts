@@ -17,6 +17,8 @@ export const gatewayConfigSchema = z.object({
   CHAT_URL: env.url(['http', 'https']).optional(),
   RECORDING_URL: env.url(['http', 'https']).optional(),
   BILLING_URL: env.url(['http', 'https']).optional(),
+  /** SFU workers' gRPC addresses (host:port, comma-separated) for the admin health view, as signaling's. */
+  SFU_ADDRESSES: env.list().default([]),
   /** Origins allowed to call the API from another site (comma-separated); default none (same origin). */
   CORS_ORIGINS: env.list().default([]),
   RATE_LIMIT_WINDOW_SECONDS: env.int(60, 1, 3600),

@@ -31,6 +31,7 @@ import {
   requestHost,
 } from './security.js';
 import { PLACEHOLDER_PAGE, hasClientBuild, loadStatic } from './static.js';
+import { requireSuperadmin, systemHealthProbe } from './system-health.js';
 
 /** Where an upstream is: a fixed URL (distributed mode) or a lookup that waits for it (AddressBook). */
 export type UpstreamSource = string | (() => Promise<string>);
@@ -59,6 +60,8 @@ export interface GatewayDeps {
   settings?: Partial<GatewaySettings>;
   logger?: Logger;
   metrics?: ServiceMetrics;
+  /** gRPC addresses of the SFU workers, for the system health view; none listed when absent. */
+  sfuWorkers?: () => Promise<string[]>;
 }
 
 export interface Gateway {
@@ -84,7 +87,13 @@ export function routeFor(path: string): UpstreamName | null {
   if (under('/api/billing')) return 'billing';
   if (under('/api/auth') || under('/api/orgs') || under('/api/admin') || p.startsWith('/.well-known/'))
     return 'auth';
-  if (under('/api/meetings') || under('/api/audit') || under('/api/presence') || under('/api/docs'))
+  if (
+    under('/api/meetings') ||
+    under('/api/audit') ||
+    under('/api/presence') ||
+    under('/api/live-rooms') ||
+    under('/api/docs')
+  )
     return 'control';
   return null;
 }
@@ -314,6 +323,54 @@ export function createGateway(deps: GatewayDeps): Gateway {
     api.all('/.well-known/*', handler);
   });
 
+  // The readiness of every role and the SFU workers' load, for the superadmin's dashboard. Answered here:
+  // the gateway is the one role that knows where every other one is.
+  const health = systemHealthProbe({
+    roles: (Object.keys(deps.upstreams) as UpstreamName[]).map((role) => ({
+      role,
+      url: async () => (await resolveUpstream(role)).href,
+    })),
+    sfuWorkers: deps.sfuWorkers ?? (async () => []),
+    timeoutMs: READINESS_TIMEOUT_MS,
+  });
+  app.get('/api/admin/system-health', async (request) => {
+    await requireSuperadmin(
+      (await resolveUpstream('auth')).href,
+      {
+        cookie: request.headers.cookie,
+        authorization:
+          typeof request.headers.authorization === 'string' ? request.headers.authorization : undefined,
+        requestId: request.id,
+      },
+      READINESS_TIMEOUT_MS,
+    );
+    const result = await health.check();
+    return {
+      checked_at: result.checkedAt,
+      roles: result.roles.map((r) => ({
+        role: r.role,
+        status: r.status,
+        checks: r.checks,
+        error: r.error,
+        latency_ms: r.latencyMs,
+      })),
+      sfu: result.sfu.map((n) => ({
+        address: n.address,
+        node_id: n.nodeId,
+        error: n.error,
+        workers: n.workers.map((w) => ({
+          worker_id: w.workerId,
+          routers: w.routers,
+          peers: w.peers,
+          producers: w.producers,
+          consumers: w.consumers,
+          cpu_load: w.cpuLoad,
+          draining: w.draining,
+        })),
+      })),
+    };
+  });
+
   app.get('/ws', async (request, reply) =>
     sendProblem(reply, AppError.invalid('The signaling endpoint needs a WebSocket upgrade'), request),
   );
@@ -418,6 +475,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       await Promise.race([Promise.all(closed), grace]);
       for (const socket of tunnels.keys()) socket.destroy();
       await http.close();
+      health.close();
     },
   };
 }

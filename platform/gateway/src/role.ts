@@ -1,4 +1,11 @@
-import { ADDRESS, ConfigError, roleBasics, type AddressName, type RoleDefinition } from '@origo/kit';
+import {
+  ADDRESS,
+  ConfigError,
+  roleBasics,
+  sfuWorkerAddresses,
+  type AddressName,
+  type RoleDefinition,
+} from '@origo/kit';
 import { createBusKv } from '@origo/kit/bus';
 import { gatewayConfigSchema } from './config.js';
 import { createGateway, type UpstreamSource } from './gateway.js';
@@ -53,8 +60,12 @@ export const gatewayRole: RoleDefinition = {
     };
 
     const busKv = await createBusKv({ redisUrl: common.REDIS_URL, logger });
+    // The SFU workers as signaling finds them: configured, published in this process, or registered in Redis.
+    const sfuWorkers = () =>
+      sfuWorkerAddresses({ configured: config.SFU_ADDRESSES, addresses: ctx.addresses, busKv });
     const gateway = createGateway({
       upstreams,
+      sfuWorkers,
       kv: busKv.kv,
       logger,
       metrics,

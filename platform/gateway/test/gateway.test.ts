@@ -185,6 +185,7 @@ describe('gateway routing and headers', () => {
     ['/api/audit?org_id=o', 'control'],
     ['/api/presence?org_id=o', 'control'],
     ['/api/presence/heartbeat', 'control'],
+    ['/api/live-rooms?org_id=o', 'control'],
     ['/api/docs', 'control'],
     ['/api/docs/openapi.json', 'control'],
     ['/api/notifications/preferences', 'notification'],
