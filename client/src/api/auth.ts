@@ -56,6 +56,11 @@ export interface AuditEvent {
   requestId: string | null;
 }
 
+export interface SignOutResult {
+  userId: string;
+  sessionsEnded: number;
+}
+
 export interface MemberView {
   user: PublicUser;
   role: OrgRole;
@@ -75,14 +80,21 @@ export const adminApi = {
     api<Page<PublicUser>>('GET', `/api/admin/users${qs({ q, cursor, limit: 50 })}`),
   disableUser: (id: string) => api<PublicUser>('POST', `/api/admin/users/${encodeURIComponent(id)}/disable`),
   enableUser: (id: string) => api<PublicUser>('POST', `/api/admin/users/${encodeURIComponent(id)}/enable`),
-  platformAudit: (cursor?: string) =>
-    api<Page<AuditEvent>>('GET', `/api/admin/audit${qs({ cursor, limit: 50 })}`),
+  /** Ends every session of the account (force sign-out). */
+  signOutUser: (id: string) =>
+    api<SignOutResult>('POST', `/api/admin/users/${encodeURIComponent(id)}/sign-out`),
+  /** `filter`: actor, action (a prefix), target, from, to (ISO instants). */
+  platformAudit: (filter: Record<string, string> = {}, cursor?: string) =>
+    api<Page<AuditEvent>>('GET', `/api/admin/audit${qs({ ...filter, cursor, limit: 50 })}`),
   // Organization administration (org admin).
   members: (orgId: string, q: string, cursor?: string) =>
     api<Page<MemberView>>(
       'GET',
       `/api/orgs/${encodeURIComponent(orgId)}/members${qs({ q, cursor, limit: 50 })}`,
     ),
+  /** Adds an existing account; an address without an account is refused (404 user_not_found). */
+  addMember: (orgId: string, email: string, role: OrgRole) =>
+    api<MemberView>('POST', `/api/orgs/${encodeURIComponent(orgId)}/members`, { email, role }),
   changeRole: (orgId: string, userId: string, role: OrgRole) =>
     api<MemberView>('PATCH', `/api/orgs/${encodeURIComponent(orgId)}/members/${encodeURIComponent(userId)}`, {
       role,
@@ -97,8 +109,16 @@ export const adminApi = {
       'POST',
       `/api/orgs/${encodeURIComponent(orgId)}/members/${encodeURIComponent(userId)}/enable`,
     ),
-  orgAudit: (orgId: string, cursor?: string) =>
-    api<Page<AuditEvent>>('GET', `/api/orgs/${encodeURIComponent(orgId)}/audit${qs({ cursor, limit: 50 })}`),
+  signOutMember: (orgId: string, userId: string) =>
+    api<SignOutResult>(
+      'POST',
+      `/api/orgs/${encodeURIComponent(orgId)}/members/${encodeURIComponent(userId)}/sign-out`,
+    ),
+  orgAudit: (orgId: string, filter: Record<string, string> = {}, cursor?: string) =>
+    api<Page<AuditEvent>>(
+      'GET',
+      `/api/orgs/${encodeURIComponent(orgId)}/audit${qs({ ...filter, cursor, limit: 50 })}`,
+    ),
 };
 
 export { qs };

@@ -28,6 +28,10 @@ export interface DayUsage {
   day: string;
   participant_minutes: number;
   meeting_minutes: number;
+  /** Present once billing meters recordings. */
+  recording_minutes?: number;
+  storage_gb_days?: number;
+  [metric: string]: string | number | null | undefined;
 }
 
 export interface UsagePage {
@@ -36,15 +40,54 @@ export interface UsagePage {
   items: DayUsage[];
 }
 
+/** A monthly statement (platform/billing src/http/invoice-routes.ts); a preview has no id or number yet. */
+export interface Invoice {
+  id: string | null;
+  number: string | null;
+  org_id: string;
+  /** `YYYY-MM` */
+  period: string;
+  plan_name: string;
+  currency: string;
+  status: 'draft' | 'due' | 'paid' | 'void';
+  subtotal_cents: number;
+  tax_rate_percent: string;
+  tax_cents: number;
+  total_cents: number;
+  issued_at: string | null;
+  due_at: string | null;
+  paid_at: string | null;
+  /** The printable page (HTML; the browser prints it to PDF). */
+  html_url: string;
+}
+
 export const billingApi = {
   plans: () => api<{ items: Plan[] }>('GET', '/api/billing/plans'),
   subscription: (orgId: string) =>
     api<OrgPlan>('GET', `/api/billing/orgs/${encodeURIComponent(orgId)}/subscription`),
   orgUsage: (orgId: string) => api<UsagePage>('GET', `/api/billing/orgs/${encodeURIComponent(orgId)}/usage`),
   allUsage: () => api<UsagePage>('GET', '/api/billing/usage'),
+  invoices: (orgId: string) =>
+    api<{ org_id: string; items: Invoice[] }>(
+      'GET',
+      `/api/billing/orgs/${encodeURIComponent(orgId)}/invoices`,
+    ),
+  /** The statement of the current month so far. */
+  invoicePreview: (orgId: string) =>
+    api<Invoice>('GET', `/api/billing/orgs/${encodeURIComponent(orgId)}/invoices/preview`),
+  /** Superadmin: every organization's invoices. */
+  allInvoices: () => api<{ items: Invoice[] }>('GET', '/api/billing/invoices'),
+  /** Superadmin: moves an organization to another plan. */
+  setPlan: (orgId: string, planId: string) =>
+    api<OrgPlan>('PUT', `/api/billing/orgs/${encodeURIComponent(orgId)}/subscription`, { plan_id: planId }),
 };
 
 /** `1499, USD` -> `USD 14.99`; money is kept in the smallest unit. */
 export function formatPrice(cents: number, currency: string): string {
   return cents === 0 ? 'Free' : `${currency} ${(cents / 100).toFixed(2)}`;
+}
+
+/** `1499, USD` -> `USD 14.99`, also for zero (an invoice total). */
+export function formatAmount(cents: number, currency: string): string {
+  return `${currency} ${(cents / 100).toFixed(2)}`;
 }

@@ -180,11 +180,14 @@ export const meetingsApi = {
   removed: (id: string) => api<RemovedParticipant[]>('GET', `${m(id)}/removals`),
   lock: (id: string, locked: boolean) => api<Meeting>('POST', `${m(id)}/lock`, { locked }),
   end: (id: string) => api<Meeting>('POST', `${m(id)}/end`),
-  audit: (orgId: string | undefined, cursor?: string) =>
-    api<{ items: MeetingAuditEvent[]; next_cursor: string | null }>(
+  /** `filter`: actor, action (a prefix), target (sent as entity_id), from, to (ISO instants). */
+  audit: (orgId: string | undefined, filter: Record<string, string> = {}, cursor?: string) => {
+    const { target, ...rest } = filter;
+    return api<{ items: MeetingAuditEvent[]; next_cursor: string | null }>(
       'GET',
-      `/api/audit${qs({ org_id: orgId, cursor, limit: 50 })}`,
-    ),
+      `/api/audit${qs({ org_id: orgId, ...rest, entity_id: target, cursor, limit: 50 })}`,
+    );
+  },
 };
 
 /** The signaling WebSocket URL: the join reply's, made absolute against this page. */

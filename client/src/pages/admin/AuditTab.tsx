@@ -1,0 +1,218 @@
+import { createSignal, For, Show, type JSX } from 'solid-js';
+import { adminApi, type AuditEvent } from '../../api/auth.js';
+import { errorText } from '../../api/http.js';
+import { meetingsApi } from '../../api/meetings.js';
+import { FormError } from '../../components/Field.js';
+import { useAdminScope } from './common.js';
+import { auditParams, type AuditFilterInput } from './stats.js';
+
+type Source = 'meetings' | 'accounts' | 'platform';
+
+const EMPTY: AuditFilterInput = { actor: '', action: '', target: '', from: '', to: '' };
+
+/** One page of a log, whichever service keeps it. */
+async function fetchPage(
+  source: Source,
+  org: string | undefined,
+  filter: Record<string, string>,
+  cursor: string | undefined,
+): Promise<{ items: AuditEvent[]; next: string | null }> {
+  if (source === 'meetings') {
+    const page = await meetingsApi.audit(org, filter, cursor);
+    return {
+      items: page.items.map((e) => ({
+        ...e,
+        entityId: e.entity_id,
+        orgId: e.org_id,
+        requestId: e.request_id,
+      })),
+      next: page.next_cursor,
+    };
+  }
+  if (source === 'platform') {
+    const page = await adminApi.platformAudit(filter, cursor);
+    return { items: page.items, next: page.nextCursor };
+  }
+  if (org === undefined) return { items: [], next: null };
+  const page = await adminApi.orgAudit(org, filter, cursor);
+  return { items: page.items, next: page.nextCursor };
+}
+
+/** The audit logs (meetings in control, accounts in auth, the whole platform), filtered on the server. */
+export function AuditTab(): JSX.Element {
+  const { superadmin, adminOrg } = useAdminScope();
+  const [source, setSource] = createSignal<Source>('meetings');
+  const [input, setInput] = createSignal<AuditFilterInput>(EMPTY);
+  const [applied, setApplied] = createSignal<Record<string, string>>({});
+  const [events, setEvents] = createSignal<AuditEvent[]>([]);
+  const [cursor, setCursor] = createSignal<string | null>(null);
+  const [loading, setLoading] = createSignal(true);
+  const [error, setError] = createSignal<string | null>(null);
+
+  const load = async (from?: string) => {
+    setLoading(true);
+    setError(null);
+    try {
+      const page = await fetchPage(source(), adminOrg(), applied(), from);
+      setEvents((before) => (from === undefined ? page.items : [...before, ...page.items]));
+      setCursor(page.next);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setLoading(false);
+    }
+  };
+  void load();
+
+  const apply = (event: SubmitEvent) => {
+    event.preventDefault();
+    const result = auditParams(input());
+    if (!result.ok) {
+      setError(result.message);
+      return;
+    }
+    setApplied(result.params);
+    void load();
+  };
+  const set = (key: keyof AuditFilterInput, value: string) => setInput({ ...input(), [key]: value });
+
+  return (
+    <div>
+      <form class="audit-filters" aria-label="Audit log filters" onSubmit={apply}>
+        <div class="field">
+          <label for="audit-source">Log</label>
+          <select
+            id="audit-source"
+            value={source()}
+            onChange={(e) => {
+              setSource(e.currentTarget.value as Source);
+              void load();
+            }}
+          >
+            <option value="meetings">Meetings</option>
+            <option value="accounts">Accounts and members</option>
+            <Show when={superadmin()}>
+              <option value="platform">Whole platform</option>
+            </Show>
+          </select>
+        </div>
+        <div class="field">
+          <label for="audit-actor">Actor (user id)</label>
+          <input
+            id="audit-actor"
+            value={input().actor}
+            onInput={(e) => set('actor', e.currentTarget.value)}
+          />
+        </div>
+        <div class="field">
+          <label for="audit-action">Action starts with</label>
+          <input
+            id="audit-action"
+            placeholder="meeting."
+            value={input().action}
+            onInput={(e) => set('action', e.currentTarget.value)}
+          />
+        </div>
+        <div class="field">
+          <label for="audit-target">Target id</label>
+          <input
+            id="audit-target"
+            value={input().target}
+            onInput={(e) => set('target', e.currentTarget.value)}
+          />
+        </div>
+        <div class="field">
+          <label for="audit-from">From</label>
+          <input
+            id="audit-from"
+            type="datetime-local"
+            value={input().from}
+            onInput={(e) => set('from', e.currentTarget.value)}
+          />
+        </div>
+        <div class="field">
+          <label for="audit-to">Until</label>
+          <input
+            id="audit-to"
+            type="datetime-local"
+            value={input().to}
+            onInput={(e) => set('to', e.currentTarget.value)}
+          />
+        </div>
+        <div class="row gap filter-buttons">
+          <button type="submit" class="primary">
+            Apply
+          </button>
+          <button
+            type="button"
+            onClick={() => {
+              setInput(EMPTY);
+              setApplied({});
+              void load();
+            }}
+          >
+            Clear
+          </button>
+        </div>
+      </form>
+      <FormError message={error()} />
+      <div class="table-wrap">
+        <table class="stack" aria-label="Audit events">
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Actor</th>
+              <th scope="col">Action</th>
+              <th scope="col">Target</th>
+              <th scope="col">Details</th>
+            </tr>
+          </thead>
+          <tbody>
+            <For
+              each={events()}
+              fallback={
+                <tr>
+                  <td colspan="5" class="muted">
+                    {loading() ? 'Loading' : 'No events.'}
+                  </td>
+                </tr>
+              }
+            >
+              {(e) => (
+                <tr>
+                  <td data-label="When">{new Date(e.at).toLocaleString()}</td>
+                  <td data-label="Actor" class="break">
+                    {e.actor}
+                  </td>
+                  <td data-label="Action">{e.action}</td>
+                  <td data-label="Target" class="break">
+                    {e.entity} {e.entityId}
+                  </td>
+                  <td data-label="Details">
+                    <details>
+                      <summary>Show</summary>
+                      <pre>
+                        {JSON.stringify(
+                          { before: e.before, after: e.after, requestId: e.requestId },
+                          null,
+                          2,
+                        )}
+                      </pre>
+                    </details>
+                  </td>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
+      </div>
+      <Show when={cursor()}>
+        {(next) => (
+          <button type="button" class="small" disabled={loading()} onClick={() => void load(next())}>
+            More
+          </button>
+        )}
+      </Show>
+    </div>
+  );
+}

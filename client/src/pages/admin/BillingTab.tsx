@@ -1,0 +1,323 @@
+import { createResource, createSignal, For, Show, type JSX } from 'solid-js';
+import {
+  billingApi,
+  formatAmount,
+  formatPrice,
+  type DayUsage,
+  type Invoice,
+  type UsagePage,
+} from '../../api/billing.js';
+import { errorText } from '../../api/http.js';
+import { FormError } from '../../components/Field.js';
+import { useAdminScope } from './common.js';
+import { presentMetrics, usageSeries } from './stats.js';
+import { UsageChart } from './UsageChart.js';
+
+/** What billing meters per day, in the order the charts show them. */
+const METRICS: ReadonlyArray<{ key: string; title: string; color: string }> = [
+  { key: 'participant_minutes', title: 'Participant minutes', color: '#2457c5' },
+  { key: 'meeting_minutes', title: 'Meeting minutes', color: '#1e7a46' },
+  { key: 'recording_minutes', title: 'Recording minutes', color: '#a15c07' },
+  { key: 'storage_gb_days', title: 'Storage GB-days', color: '#7a3fb0' },
+];
+
+/** The organization's plan, usage per day (charts and table), invoices; the superadmin's view of all. */
+export function BillingTab(): JSX.Element {
+  const { superadmin, adminOrg } = useAdminScope();
+  const [subscription, { mutate: setSubscription }] = createResource(adminOrg, (org) =>
+    billingApi.subscription(org),
+  );
+  const [usage] = createResource(adminOrg, (org) => billingApi.orgUsage(org));
+  const [invoices] = createResource(adminOrg, async (org) => {
+    const [list, preview] = await Promise.all([billingApi.invoices(org), billingApi.invoicePreview(org)]);
+    return [preview, ...list.items];
+  });
+  const [all] = createResource(
+    () => (superadmin() ? true : undefined),
+    () => billingApi.allUsage(),
+  );
+  const [allInvoices] = createResource(
+    () => (superadmin() ? true : undefined),
+    async () => (await billingApi.allInvoices()).items,
+  );
+  const caps = () => {
+    const p = subscription()?.plan;
+    if (p === undefined) return '';
+    const minutes =
+      p.max_meeting_minutes === 0 ? 'no length cap' : `meetings up to ${p.max_meeting_minutes} minutes`;
+    const recording = p.recording_allowed ? `recording ${p.recording_hours} h a month` : 'no recording';
+    return `${p.max_participants} participants, ${minutes}, ${recording}`;
+  };
+  return (
+    <div>
+      <h2>Plan</h2>
+      <Show when={subscription.error}>
+        <FormError message={errorText(subscription.error)} />
+      </Show>
+      <Show when={subscription()}>
+        {(s) => (
+          <p data-testid="billing-plan">
+            <strong>{s().plan.name}</strong> ({formatPrice(s().plan.price_monthly_cents, s().plan.currency)} a
+            month): {caps()}.
+            <Show when={s().default_plan}>
+              <span class="muted"> Every organization starts on this plan.</span>
+            </Show>
+            <Show when={s().period_end}>
+              {(end) => (
+                <span class="muted"> The period runs until {new Date(end()).toLocaleDateString()}.</span>
+              )}
+            </Show>
+          </p>
+        )}
+      </Show>
+      <Show when={superadmin()}>
+        <PlanChanger
+          defaultOrg={adminOrg() ?? ''}
+          onChanged={(next) => {
+            if (next.org_id === adminOrg()) setSubscription(next);
+          }}
+        />
+      </Show>
+      <h2>Usage per day</h2>
+      <Show when={usage.error}>
+        <FormError message={errorText(usage.error)} />
+      </Show>
+      <Show when={usage()}>
+        {(u) => (
+          <Usage page={u()} showOrg={false} caption={`Your organization, ${u().from} to ${u().to} (UTC)`} />
+        )}
+      </Show>
+      <h2>Invoices</h2>
+      <Show when={invoices.error}>
+        <FormError message={errorText(invoices.error)} />
+      </Show>
+      <Show when={invoices()}>{(items) => <InvoiceTable items={items()} showOrg={false} />}</Show>
+      <Show when={superadmin()}>
+        <h2>Usage of every organization</h2>
+        <Show when={all.error}>
+          <FormError message={errorText(all.error)} />
+        </Show>
+        <Show when={all()}>
+          {(u) => <Usage page={u()} showOrg caption={`Every organization, ${u().from} to ${u().to} (UTC)`} />}
+        </Show>
+        <h2>Invoices of every organization</h2>
+        <Show when={allInvoices.error}>
+          <FormError message={errorText(allInvoices.error)} />
+        </Show>
+        <Show when={allInvoices()}>{(items) => <InvoiceTable items={items()} showOrg />}</Show>
+      </Show>
+    </div>
+  );
+}
+
+/** Superadmin: puts an organization on another plan (no payment provider is asked). */
+function PlanChanger(props: {
+  defaultOrg: string;
+  onChanged: (next: Awaited<ReturnType<typeof billingApi.setPlan>>) => void;
+}): JSX.Element {
+  const [plans] = createResource(async () => (await billingApi.plans()).items.filter((p) => p.active));
+  const [org, setOrg] = createSignal(props.defaultOrg);
+  const [plan, setPlan] = createSignal('');
+  const [error, setError] = createSignal<string | null>(null);
+  const [done, setDone] = createSignal<string | null>(null);
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    setError(null);
+    setDone(null);
+    if (org().trim() === '' || plan() === '') {
+      setError('Choose an organization id and a plan.');
+      return;
+    }
+    try {
+      const next = await billingApi.setPlan(org().trim(), plan());
+      props.onChanged(next);
+      setDone(`${next.org_id} is now on ${next.plan.name}.`);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  return (
+    <form class="plan-changer" aria-label="Change an organization's plan" onSubmit={(e) => void submit(e)}>
+      <div class="field">
+        <label for="plan-org">Organization id</label>
+        <input id="plan-org" value={org()} onInput={(e) => setOrg(e.currentTarget.value)} />
+      </div>
+      <div class="field">
+        <label for="plan-id">Plan</label>
+        <select id="plan-id" value={plan()} onChange={(e) => setPlan(e.currentTarget.value)}>
+          <option value="">Choose a plan</option>
+          <For each={plans() ?? []}>
+            {(p) => (
+              <option value={p.id}>
+                {p.name} ({formatPrice(p.price_monthly_cents, p.currency)})
+              </option>
+            )}
+          </For>
+        </select>
+      </div>
+      <div class="filter-buttons">
+        <button type="submit">Change plan</button>
+      </div>
+      <FormError message={error()} />
+      <Show when={done()}>
+        <p class="notice" role="status">
+          {done()}
+        </p>
+      </Show>
+    </form>
+  );
+}
+
+function Usage(props: { page: UsagePage; showOrg: boolean; caption: string }): JSX.Element {
+  // Participant and meeting minutes always; recording and storage once billing reports them.
+  const metrics = () =>
+    METRICS.filter(
+      (m) =>
+        m.key === 'participant_minutes' ||
+        m.key === 'meeting_minutes' ||
+        presentMetrics(props.page.items, [m.key]).length > 0,
+    );
+  const series = () =>
+    usageSeries(
+      props.page.items,
+      props.page.from,
+      props.page.to,
+      metrics().map((m) => m.key),
+    );
+  return (
+    <div>
+      <div class="charts">
+        <For each={metrics()}>
+          {(m) => (
+            <UsageChart
+              title={m.title}
+              days={series().days}
+              values={series().values[m.key] ?? []}
+              color={m.color}
+            />
+          )}
+        </For>
+      </div>
+      <details>
+        <summary>Show as a table</summary>
+        <UsageTable
+          items={props.page.items}
+          showOrg={props.showOrg}
+          caption={props.caption}
+          metrics={metrics()}
+        />
+      </details>
+    </div>
+  );
+}
+
+function UsageTable(props: {
+  items: DayUsage[];
+  showOrg: boolean;
+  caption: string;
+  metrics: ReadonlyArray<{ key: string; title: string }>;
+}): JSX.Element {
+  return (
+    <div class="table-wrap">
+      <table class="stack">
+        <caption>{props.caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Day</th>
+            <Show when={props.showOrg}>
+              <th scope="col">Organization</th>
+            </Show>
+            <For each={props.metrics}>{(m) => <th scope="col">{m.title}</th>}</For>
+          </tr>
+        </thead>
+        <tbody>
+          <For
+            each={props.items}
+            fallback={
+              <tr>
+                <td colspan={props.metrics.length + (props.showOrg ? 2 : 1)} class="muted">
+                  No meetings in this period.
+                </td>
+              </tr>
+            }
+          >
+            {(d) => (
+              <tr>
+                <td data-label="Day">{d.day}</td>
+                <Show when={props.showOrg}>
+                  <td data-label="Organization" class="break">
+                    {d.org_id}
+                  </td>
+                </Show>
+                <For each={props.metrics}>{(m) => <td data-label={m.title}>{d[m.key] ?? 0}</td>}</For>
+              </tr>
+            )}
+          </For>
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+const STATUS_TEXT: Record<Invoice['status'], string> = {
+  draft: 'Month so far',
+  due: 'Due',
+  paid: 'Paid',
+  void: 'Void',
+};
+
+function InvoiceTable(props: { items: Invoice[]; showOrg: boolean }): JSX.Element {
+  return (
+    <div class="table-wrap">
+      <table class="stack" aria-label={props.showOrg ? 'Invoices of every organization' : 'Invoices'}>
+        <thead>
+          <tr>
+            <th scope="col">Month</th>
+            <Show when={props.showOrg}>
+              <th scope="col">Organization</th>
+            </Show>
+            <th scope="col">Number</th>
+            <th scope="col">Plan</th>
+            <th scope="col">Total</th>
+            <th scope="col">Status</th>
+            <th scope="col">
+              <span class="sr-only">Printable invoice</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          <For
+            each={props.items}
+            fallback={
+              <tr>
+                <td colspan={props.showOrg ? 7 : 6} class="muted">
+                  No invoices yet.
+                </td>
+              </tr>
+            }
+          >
+            {(inv) => (
+              <tr aria-label={`Invoice ${inv.number ?? inv.period}`}>
+                <td data-label="Month">{inv.period}</td>
+                <Show when={props.showOrg}>
+                  <td data-label="Organization" class="break">
+                    {inv.org_id}
+                  </td>
+                </Show>
+                <td data-label="Number">{inv.number ?? '-'}</td>
+                <td data-label="Plan">{inv.plan_name}</td>
+                <td data-label="Total">{formatAmount(inv.total_cents, inv.currency)}</td>
+                <td data-label="Status">{STATUS_TEXT[inv.status]}</td>
+                <td data-label="Invoice">
+                  <a href={inv.html_url} target="_blank" rel="noopener">
+                    Printable invoice<span class="sr-only"> for {inv.period}</span>
+                  </a>
+                </td>
+              </tr>
+            )}
+          </For>
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,127 @@
+import { createSignal, For, Show, type JSX } from 'solid-js';
+import { errorText } from '../../api/http.js';
+import { meetingsApi, type Meeting, type MeetingState } from '../../api/meetings.js';
+import { FormError } from '../../components/Field.js';
+import { useAdminScope } from './common.js';
+
+const STATES: ReadonlyArray<readonly [MeetingState | '', string]> = [
+  ['', 'Every state'],
+  ['scheduled', 'Scheduled'],
+  ['live', 'Live'],
+  ['ended', 'Ended'],
+  ['cancelled', 'Cancelled'],
+];
+
+/** The organization's meetings, newest first, with their recordings and chat transcripts once ended. */
+export function MeetingsTab(): JSX.Element {
+  const { adminOrg } = useAdminScope();
+  const [state, setState] = createSignal<MeetingState | ''>('');
+  const [items, setItems] = createSignal<Meeting[]>([]);
+  const [cursor, setCursor] = createSignal<string | null>(null);
+  const [loading, setLoading] = createSignal(true);
+  const [error, setError] = createSignal<string | null>(null);
+
+  const load = async (from?: string) => {
+    setError(null);
+    setLoading(true);
+    try {
+      const page = await meetingsApi.list(
+        adminOrg(),
+        state() === '' ? undefined : (state() as MeetingState),
+        from,
+      );
+      setItems((before) => (from === undefined ? page.items : [...before, ...page.items]));
+      setCursor(page.next_cursor);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setLoading(false);
+    }
+  };
+  void load();
+
+  const when = (m: Meeting) => {
+    const at = m.started_at ?? m.starts_at ?? m.created_at;
+    return new Date(at).toLocaleString();
+  };
+
+  return (
+    <div>
+      <div class="row between wrap">
+        <h2>Meetings</h2>
+        <div class="row gap">
+          <label for="meeting-state">State</label>
+          <select
+            id="meeting-state"
+            class="fit"
+            value={state()}
+            onChange={(e) => {
+              setState(e.currentTarget.value as MeetingState | '');
+              void load();
+            }}
+          >
+            <For each={STATES}>{([value, label]) => <option value={value}>{label}</option>}</For>
+          </select>
+        </div>
+      </div>
+      <FormError message={error()} />
+      <div class="table-wrap">
+        <table class="stack" aria-label="Meetings">
+          <thead>
+            <tr>
+              <th scope="col">Meeting</th>
+              <th scope="col">State</th>
+              <th scope="col">When</th>
+              <th scope="col">Participants</th>
+              <th scope="col">
+                <span class="sr-only">Links</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            <For
+              each={items()}
+              fallback={
+                <tr>
+                  <td colspan="5" class="muted">
+                    {loading() ? 'Loading' : 'No meetings.'}
+                  </td>
+                </tr>
+              }
+            >
+              {(m) => (
+                <tr aria-label={m.title}>
+                  <td data-label="Meeting">{m.title}</td>
+                  <td data-label="State">
+                    <span class="badge" classList={{ live: m.state === 'live' }}>
+                      {m.state}
+                    </span>
+                  </td>
+                  <td data-label="When">{when(m)}</td>
+                  <td data-label="Participants">{m.state === 'live' ? m.participant_count : ''}</td>
+                  <td data-label="Links">
+                    <div class="row wrap">
+                      <a href={`/meetings/${m.id}/recordings`}>
+                        Recordings<span class="sr-only"> of {m.title}</span>
+                      </a>
+                      <a href={`/meetings/${m.id}/chat`}>
+                        Chat<span class="sr-only"> of {m.title}</span>
+                      </a>
+                    </div>
+                  </td>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
+      </div>
+      <Show when={cursor()}>
+        {(next) => (
+          <button type="button" class="small" disabled={loading()} onClick={() => void load(next())}>
+            More
+          </button>
+        )}
+      </Show>
+    </div>
+  );
+}

@@ -1,0 +1,225 @@
+import { createSignal, For, Show, type JSX } from 'solid-js';
+import { createStore, reconcile } from 'solid-js/store';
+import { adminViewsApi, type LiveParticipant, type LiveRoom } from '../../api/admin.js';
+import { errorText } from '../../api/http.js';
+import { meetingsApi } from '../../api/meetings.js';
+import { FormError } from '../../components/Field.js';
+import { useAdminScope, usePolling } from './common.js';
+import { BitrateTracker, formatBitrate, formatDuration, type ByteSample } from './stats.js';
+
+/** How often the open tab asks again. */
+const POLL_MS = 4000;
+
+interface Rates {
+  /** Into the SFU from the room's publishers, and out to its subscribers. */
+  roomIn: number | null;
+  roomOut: number | null;
+  /** What each participant sends (by sid). */
+  participants: Map<string, number | null>;
+}
+
+/**
+ * Every live meeting with its participants, duration, SFU worker and bitrate, refreshed every few seconds
+ * while the tab is open. Admins end a room or remove a participant from here.
+ */
+export function RoomsTab(): JSX.Element {
+  const { superadmin, adminOrg } = useAdminScope();
+  // A store reconciled by meeting id: rows stay in place between polls, so focus and a pending
+  // confirmation survive a refresh.
+  const [state, setState] = createStore<{ loaded: boolean; items: Array<LiveRoom & { id: string }> }>({
+    loaded: false,
+    items: [],
+  });
+  const [rates, setRates] = createSignal(new Map<string, Rates>());
+  const [loadError, setLoadError] = createSignal<string | null>(null);
+  const [error, setError] = createSignal<string | null>(null);
+  const [confirming, setConfirming] = createSignal<string | null>(null);
+  const [updatedAt, setUpdatedAt] = createSignal<Date | null>(null);
+  const tracker = new BitrateTracker();
+
+  const load = async () => {
+    try {
+      // The superadmin sees every organization; an org admin their own.
+      const page = await adminViewsApi.liveRooms(superadmin() ? undefined : adminOrg());
+      const readings = new Map<string, ByteSample>();
+      for (const room of page.items) {
+        const media = room.media;
+        if (media === null) continue;
+        const at = Date.parse(media.sampled_at);
+        readings.set(`${room.meeting.id}:in`, { sid: media.room_sid, bytes: media.bytes_received, at });
+        readings.set(`${room.meeting.id}:out`, { sid: media.room_sid, bytes: media.bytes_sent, at });
+        for (const p of room.participants)
+          if (p.bytes_received !== null)
+            readings.set(`${room.meeting.id}:p:${p.sid}`, {
+              sid: media.room_sid,
+              bytes: p.bytes_received,
+              at,
+            });
+      }
+      const found = tracker.update(readings);
+      const next = new Map<string, Rates>();
+      for (const room of page.items) {
+        const id = room.meeting.id;
+        next.set(id, {
+          roomIn: found.get(`${id}:in`) ?? null,
+          roomOut: found.get(`${id}:out`) ?? null,
+          participants: new Map(room.participants.map((p) => [p.sid, found.get(`${id}:p:${p.sid}`) ?? null])),
+        });
+      }
+      setRates(next);
+      setState('items', reconcile(page.items.map((r) => ({ ...r, id: r.meeting.id }))));
+      setState('loaded', true);
+      setLoadError(null);
+      setUpdatedAt(new Date());
+    } catch (e) {
+      setLoadError(errorText(e));
+    }
+  };
+  usePolling(load, POLL_MS);
+
+  const act = async (fn: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await fn();
+      await load();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  const end = (room: LiveRoom) =>
+    act(async () => {
+      setConfirming(null);
+      await meetingsApi.end(room.meeting.id);
+    });
+  const remove = (room: LiveRoom, p: LiveParticipant) =>
+    act(() => meetingsApi.remove(room.meeting.id, p.identity, p.name));
+
+  return (
+    <div>
+      <div class="row between wrap">
+        <h2>Live rooms</h2>
+        <span class="muted small" role="status" aria-live="polite">
+          <Show when={updatedAt()} fallback="Loading">
+            {(at) => `Updated ${at().toLocaleTimeString()}; refreshes every ${POLL_MS / 1000} s`}
+          </Show>
+        </span>
+      </div>
+      <FormError message={error()} />
+      <Show when={loadError()}>
+        <p class="alert">{loadError()}</p>
+      </Show>
+      <div class="table-wrap">
+        <table class="stack rooms" aria-label="Live rooms">
+          <thead>
+            <tr>
+              <th scope="col">Meeting</th>
+              <th scope="col">Participants</th>
+              <th scope="col">Duration</th>
+              <th scope="col">SFU worker</th>
+              <th scope="col">Bitrate</th>
+              <th scope="col">
+                <span class="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            <For
+              each={state.items}
+              fallback={
+                <tr>
+                  <td colspan="6" class="muted">
+                    {state.loaded ? 'No meeting is live right now.' : 'Loading'}
+                  </td>
+                </tr>
+              }
+            >
+              {(room) => {
+                const title = () => room.meeting.title;
+                const rate = () => rates().get(room.meeting.id);
+                return (
+                  <tr aria-label={title()} data-meeting-id={room.meeting.id}>
+                    <td data-label="Meeting">
+                      <strong>{title()}</strong>
+                      <Show when={superadmin()}>
+                        <div class="muted small break">{room.meeting.org_id}</div>
+                      </Show>
+                    </td>
+                    <td data-label="Participants">
+                      <ul class="participants" aria-label={`Participants of ${title()}`}>
+                        <For each={room.participants} fallback={<li class="muted">Nobody connected</li>}>
+                          {(p) => (
+                            <li aria-label={p.name}>
+                              <span>
+                                {p.name}
+                                {p.is_host ? ' (host)' : ''}
+                              </span>
+                              <span class="muted small">
+                                {' '}
+                                joined {new Date(p.joined_at).toLocaleTimeString()},{' '}
+                                {formatBitrate(rate()?.participants.get(p.sid) ?? null)}
+                              </span>{' '}
+                              <button
+                                type="button"
+                                class="small"
+                                aria-label={`Remove ${p.name} from ${title()}`}
+                                onClick={() => void remove(room, p)}
+                              >
+                                Remove
+                              </button>
+                            </li>
+                          )}
+                        </For>
+                      </ul>
+                    </td>
+                    <td data-label="Duration">{formatDuration(room.duration_seconds)}</td>
+                    <td data-label="SFU worker" class="break">
+                      <Show when={room.media} fallback={<span class="muted">{room.media_problem}</span>}>
+                        {(m) => m().worker_id}
+                      </Show>
+                    </td>
+                    <td data-label="Bitrate">
+                      <Show when={room.media} fallback="-">
+                        <span>in {formatBitrate(rate()?.roomIn ?? null)}</span>
+                        <br />
+                        <span>out {formatBitrate(rate()?.roomOut ?? null)}</span>
+                      </Show>
+                    </td>
+                    <td data-label="Actions">
+                      <Show
+                        when={confirming() === room.meeting.id}
+                        fallback={
+                          <button
+                            type="button"
+                            class="small danger"
+                            aria-label={`End room ${title()}`}
+                            onClick={() => setConfirming(room.meeting.id)}
+                          >
+                            End room
+                          </button>
+                        }
+                      >
+                        <div class="row wrap" role="group" aria-label={`End ${title()} for everyone?`}>
+                          <button
+                            type="button"
+                            class="small danger"
+                            aria-label={`Confirm end room ${title()}`}
+                            onClick={() => void end(room)}
+                          >
+                            End for everyone
+                          </button>
+                          <button type="button" class="small" onClick={() => setConfirming(null)}>
+                            Cancel
+                          </button>
+                        </div>
+                      </Show>
+                    </td>
+                  </tr>
+                );
+              }}
+            </For>
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,286 @@
+import { createResource, createSignal, For, Show, type JSX } from 'solid-js';
+import { adminApi, type OrgRole, type PublicUser } from '../../api/auth.js';
+import { ApiError, errorText } from '../../api/http.js';
+import { FormError } from '../../components/Field.js';
+import { useAdminScope } from './common.js';
+
+/** Members of the organization (org admins) and every account (superadmin): invite, role, disable, sign out. */
+export function UsersTab(): JSX.Element {
+  const { superadmin, adminOrg, myUserId } = useAdminScope();
+  const [q, setQ] = createSignal('');
+  const [query, setQuery] = createSignal('');
+  const [error, setError] = createSignal<string | null>(null);
+  const [notice, setNotice] = createSignal<string | null>(null);
+  const [members, { refetch: refetchMembers }] = createResource(
+    () => ({ org: adminOrg(), q: query() }),
+    ({ org, q }) => (org ? adminApi.members(org, q) : Promise.resolve({ items: [], nextCursor: null })),
+  );
+  const [users, { refetch: refetchUsers }] = createResource(
+    () => (superadmin() ? query() : undefined),
+    (q) => adminApi.users(q),
+  );
+  const run = async (fn: () => Promise<string | void>) => {
+    setError(null);
+    setNotice(null);
+    try {
+      const done = await fn();
+      if (typeof done === 'string') setNotice(done);
+      await Promise.all([refetchMembers(), superadmin() ? refetchUsers() : undefined]);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  const toggleDisabled = (u: PublicUser, viaOrg: boolean) =>
+    run(async () => {
+      const org = adminOrg();
+      if (viaOrg && org)
+        await (u.disabled ? adminApi.enableMember(org, u.id) : adminApi.disableMember(org, u.id));
+      else await (u.disabled ? adminApi.enableUser(u.id) : adminApi.disableUser(u.id));
+    });
+  const signOut = (u: PublicUser, viaOrg: boolean) =>
+    run(async () => {
+      const org = adminOrg();
+      const result =
+        viaOrg && org ? await adminApi.signOutMember(org, u.id) : await adminApi.signOutUser(u.id);
+      const n = result.sessionsEnded;
+      return `${u.displayName} is signed out everywhere (${n} ${n === 1 ? 'session' : 'sessions'} ended).`;
+    });
+
+  return (
+    <div>
+      <InviteForm
+        onInvite={async (email, role) => {
+          const org = adminOrg();
+          if (org === undefined) return;
+          setNotice(null);
+          await adminApi.addMember(org, email, role);
+          setNotice(`${email} is now a member.`);
+          await refetchMembers();
+        }}
+      />
+      <form
+        class="row gap wrap"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setQuery(q());
+        }}
+      >
+        <label class="sr-only" for="user-search">
+          Search users
+        </label>
+        <input
+          id="user-search"
+          class="grow"
+          type="search"
+          placeholder="Name or e-mail"
+          value={q()}
+          onInput={(e) => setQ(e.currentTarget.value)}
+        />
+        <button type="submit">Search</button>
+      </form>
+      <FormError message={error()} />
+      <Show when={notice()}>
+        <p class="notice" role="status">
+          {notice()}
+        </p>
+      </Show>
+      <h2>Members of your organization</h2>
+      <Show when={!members.error} fallback={<p class="alert">{errorText(members.error)}</p>}>
+        <div class="table-wrap">
+          <table class="stack" aria-label="Members">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">E-mail</th>
+                <th scope="col">Role</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              <For
+                each={members()?.items ?? []}
+                fallback={
+                  <tr>
+                    <td colspan="5" class="muted">
+                      No members found.
+                    </td>
+                  </tr>
+                }
+              >
+                {(m) => (
+                  <tr aria-label={m.user.displayName}>
+                    <td data-label="Name">{m.user.displayName}</td>
+                    <td data-label="E-mail" class="break">
+                      {m.user.email}
+                    </td>
+                    <td data-label="Role">
+                      <label class="sr-only" for={`role-${m.user.id}`}>
+                        Role of {m.user.displayName}
+                      </label>
+                      <select
+                        id={`role-${m.user.id}`}
+                        value={m.role}
+                        onChange={(e) => {
+                          const org = adminOrg();
+                          const role = e.currentTarget.value as OrgRole;
+                          if (org)
+                            void run(async () => void (await adminApi.changeRole(org, m.user.id, role)));
+                        }}
+                      >
+                        <option value="admin">Admin</option>
+                        <option value="host">Host</option>
+                        <option value="member">Member</option>
+                      </select>
+                    </td>
+                    <td data-label="Status">{m.user.disabled ? 'Disabled' : 'Active'}</td>
+                    <td data-label="Actions">
+                      <UserActions
+                        user={m.user}
+                        self={m.user.id === myUserId()}
+                        onToggle={() => void toggleDisabled(m.user, true)}
+                        onSignOut={() => void signOut(m.user, true)}
+                      />
+                    </td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </div>
+      </Show>
+      <Show when={superadmin()}>
+        <h2>All accounts</h2>
+        <Show when={!users.error} fallback={<p class="alert">{errorText(users.error)}</p>}>
+          <div class="table-wrap">
+            <table class="stack" aria-label="All accounts">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">E-mail</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">
+                    <span class="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={users()?.items ?? []}>
+                  {(u) => (
+                    <tr aria-label={u.displayName}>
+                      <td data-label="Name">
+                        {u.displayName}
+                        {u.superadmin ? ' (superadmin)' : ''}
+                      </td>
+                      <td data-label="E-mail" class="break">
+                        {u.email}
+                      </td>
+                      <td data-label="Status">{u.disabled ? 'Disabled' : 'Active'}</td>
+                      <td data-label="Actions">
+                        <UserActions
+                          user={u}
+                          self={u.id === myUserId()}
+                          onToggle={() => void toggleDisabled(u, false)}
+                          onSignOut={() => void signOut(u, false)}
+                        />
+                      </td>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+            </table>
+          </div>
+        </Show>
+      </Show>
+    </div>
+  );
+}
+
+function UserActions(props: {
+  user: PublicUser;
+  self: boolean;
+  onToggle: () => void;
+  onSignOut: () => void;
+}): JSX.Element {
+  return (
+    <div class="row wrap">
+      <button type="button" class="small" disabled={props.self} onClick={() => props.onToggle()}>
+        {props.user.disabled ? 'Enable' : 'Disable'}
+        <span class="sr-only"> {props.user.displayName}</span>
+      </button>
+      <button
+        type="button"
+        class="small"
+        disabled={props.self}
+        aria-label={`Sign out ${props.user.displayName} everywhere`}
+        onClick={() => props.onSignOut()}
+      >
+        Sign out everywhere
+      </button>
+    </div>
+  );
+}
+
+/** Adds an existing account by e-mail; for an address without an account it says what to do instead. */
+function InviteForm(props: { onInvite: (email: string, role: OrgRole) => Promise<void> }): JSX.Element {
+  const [email, setEmail] = createSignal('');
+  const [role, setRole] = createSignal<OrgRole>('member');
+  const [problem, setProblem] = createSignal<string | null>(null);
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    setProblem(null);
+    const address = email().trim();
+    if (!/^[^@\s]+@[^@\s]+$/.test(address)) {
+      setProblem('Enter an e-mail address.');
+      return;
+    }
+    try {
+      await props.onInvite(address, role());
+      setEmail('');
+    } catch (err) {
+      if (err instanceof ApiError && err.reason === 'user_not_found') {
+        setProblem(
+          `No account uses ${address} yet. Ask them to sign up at ${location.origin}/sign-up, then add them here.`,
+        );
+      } else setProblem(errorText(err));
+    }
+  };
+  return (
+    <form class="invite-form" aria-label="Add a member" onSubmit={(e) => void submit(e)}>
+      <h2>Add a member</h2>
+      <div class="row wrap">
+        <label class="sr-only" for="invite-email">
+          E-mail address
+        </label>
+        <input
+          id="invite-email"
+          class="grow"
+          type="email"
+          placeholder="name@example.com"
+          value={email()}
+          onInput={(e) => setEmail(e.currentTarget.value)}
+        />
+        <label class="sr-only" for="invite-role">
+          Role
+        </label>
+        <select
+          id="invite-role"
+          class="fit"
+          value={role()}
+          onChange={(e) => setRole(e.currentTarget.value as OrgRole)}
+        >
+          <option value="member">Member</option>
+          <option value="host">Host</option>
+          <option value="admin">Admin</option>
+        </select>
+        <button type="submit" class="primary">
+          Add
+        </button>
+      </div>
+      <FormError message={problem()} />
+    </form>
+  );
+}

@@ -1,0 +1,56 @@
+// What every admin tab needs: which organization the caller administers, whether they are the superadmin,
+// and a poller that runs only while its tab is open and the page is visible.
+import { onCleanup, onMount } from 'solid-js';
+import { useSession } from '../../session.js';
+
+export function useAdminScope(): {
+  superadmin: () => boolean;
+  /** The first organization the caller is an admin of (the first membership for a superadmin without one). */
+  adminOrg: () => string | undefined;
+  myUserId: () => string | undefined;
+} {
+  const { me, orgId } = useSession();
+  return {
+    superadmin: () => me()?.user.superadmin === true,
+    adminOrg: () => me()?.memberships.find((m) => m.role === 'admin')?.orgId ?? orgId(),
+    myUserId: () => me()?.user.id,
+  };
+}
+
+/**
+ * Calls `tick` now and every `intervalMs` while the component is mounted and the page is visible; a tab
+ * that was hidden catches up at once when it shows again. Ticks never overlap.
+ */
+export function usePolling(tick: () => Promise<void>, intervalMs: number): void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running = false;
+  let stopped = false;
+  const schedule = () => {
+    if (stopped) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => void run(), intervalMs);
+  };
+  const run = async () => {
+    if (running || stopped) return;
+    if (document.visibilityState === 'hidden') return schedule();
+    running = true;
+    try {
+      await tick();
+    } finally {
+      running = false;
+      schedule();
+    }
+  };
+  const onVisibility = () => {
+    if (document.visibilityState === 'visible') void run();
+  };
+  onMount(() => {
+    document.addEventListener('visibilitychange', onVisibility);
+    void run();
+  });
+  onCleanup(() => {
+    stopped = true;
+    clearTimeout(timer);
+    document.removeEventListener('visibilitychange', onVisibility);
+  });
+}

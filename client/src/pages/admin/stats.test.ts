@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import {
+  auditParams,
+  bitrate,
+  BitrateTracker,
+  formatBitrate,
+  formatDuration,
+  presentMetrics,
+  usageSeries,
+} from './stats.js';
+
+describe('bitrate from two byte counter readings', () => {
+  it('is bits per second between the readings', () => {
+    expect(
+      bitrate({ sid: 'RM_1', bytes: 1000, at: 10_000 }, { sid: 'RM_1', bytes: 251_000, at: 12_000 }),
+    ).toBe(1_000_000);
+  });
+
+  it('is unknown without an earlier reading, after a router restart, or for readings out of order', () => {
+    const next = { sid: 'RM_1', bytes: 5000, at: 20_000 };
+    expect(bitrate(undefined, next)).toBeNull();
+    expect(bitrate({ sid: 'RM_0', bytes: 1000, at: 10_000 }, next)).toBeNull();
+    expect(bitrate({ sid: 'RM_1', bytes: 9000, at: 10_000 }, next)).toBeNull();
+    expect(bitrate({ sid: 'RM_1', bytes: 1000, at: 20_000 }, next)).toBeNull();
+  });
+
+  it('follows each room and participant across polls and forgets those that went away', () => {
+    const tracker = new BitrateTracker();
+    const first = tracker.update(
+      new Map([
+        ['room', { sid: 'RM_1', bytes: 0, at: 0 }],
+        ['alice', { sid: 'RM_1', bytes: 0, at: 0 }],
+      ]),
+    );
+    expect([...first.values()]).toEqual([null, null]);
+    const second = tracker.update(
+      new Map([
+        ['room', { sid: 'RM_1', bytes: 500_000, at: 4000 }],
+        ['bob', { sid: 'RM_1', bytes: 10_000, at: 4000 }],
+      ]),
+    );
+    expect(second.get('room')).toBe(1_000_000);
+    expect(second.get('bob')).toBeNull();
+    expect(second.has('alice')).toBe(false);
+    // Alice comes back: her old reading was forgotten, so no rate from a stale counter.
+    const third = tracker.update(new Map([['alice', { sid: 'RM_1', bytes: 900_000, at: 8000 }]]));
+    expect(third.get('alice')).toBeNull();
+  });
+});
+
+describe('formatting', () => {
+  it('writes bitrates in kbit/s below a megabit and Mbit/s above', () => {
+    expect(formatBitrate(null)).toBe('-');
+    expect(formatBitrate(0)).toBe('0 kbit/s');
+    expect(formatBitrate(349_600)).toBe('350 kbit/s');
+    expect(formatBitrate(1_250_000)).toBe('1.25 Mbit/s');
+  });
+
+  it('writes durations as minutes and seconds, with hours from an hour on', () => {
+    expect(formatDuration(0)).toBe('0:00');
+    expect(formatDuration(65)).toBe('1:05');
+    expect(formatDuration(3723)).toBe('1:02:03');
+    expect(formatDuration(-5)).toBe('0:00');
+  });
+});
+
+describe('usage series for the charts', () => {
+  it('has every day of the range, sums organizations and leaves empty days at zero', () => {
+    const s = usageSeries(
+      [
+        { day: '2026-05-01', org_id: 'a', participant_minutes: 30, meeting_minutes: 10 },
+        { day: '2026-05-01', org_id: 'b', participant_minutes: 12, meeting_minutes: 4 },
+        { day: '2026-05-03', org_id: 'a', participant_minutes: 5, meeting_minutes: 5 },
+        { day: '2026-06-01', org_id: 'a', participant_minutes: 99, meeting_minutes: 99 },
+      ],
+      '2026-05-01',
+      '2026-05-03',
+      ['participant_minutes', 'meeting_minutes'],
+    );
+    expect(s.days).toEqual([
+      Date.UTC(2026, 4, 1) / 1000,
+      Date.UTC(2026, 4, 2) / 1000,
+      Date.UTC(2026, 4, 3) / 1000,
+    ]);
+    expect(s.values).toEqual({ participant_minutes: [42, 0, 5], meeting_minutes: [14, 0, 5] });
+  });
+
+  it('charts only the metrics billing reports', () => {
+    const items = [{ day: '2026-05-01', participant_minutes: 1, meeting_minutes: 1, recording_minutes: 0 }];
+    expect(presentMetrics(items, ['participant_minutes', 'recording_minutes', 'storage_gb_days'])).toEqual([
+      'participant_minutes',
+      'recording_minutes',
+    ]);
+  });
+});
+
+describe('audit filter query', () => {
+  it('leaves out empty fields and sends times as UTC instants', () => {
+    const result = auditParams({
+      actor: ' usr_1 ',
+      action: 'user.',
+      target: '',
+      from: '2026-05-01T09:30',
+      to: '',
+    });
+    expect(result).toEqual({
+      ok: true,
+      params: { actor: 'usr_1', action: 'user.', from: new Date('2026-05-01T09:30').toISOString() },
+    });
+  });
+
+  it('refuses a range whose end is not after its start, and a time that does not parse', () => {
+    const backwards = auditParams({
+      actor: '',
+      action: '',
+      target: '',
+      from: '2026-05-02T00:00',
+      to: '2026-05-01T00:00',
+    });
+    expect(backwards).toEqual({ ok: false, message: 'The end of the time range must be after its start.' });
+    expect(auditParams({ actor: '', action: '', target: '', from: 'soon', to: '' }).ok).toBe(false);
+  });
+});

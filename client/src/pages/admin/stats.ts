@@ -1,0 +1,141 @@
+// Pure helpers of the admin dashboard: bitrates from two samples of the SFU's byte counters, durations,
+// daily usage series for the charts, and the audit filter's query. No DOM, so they are unit-tested in node.
+
+/** One reading of a byte counter that only grows while the router lives (`sid` names that router). */
+export interface ByteSample {
+  sid: string;
+  bytes: number;
+  /** ms since the epoch */
+  at: number;
+}
+
+/**
+ * Bits per second between two readings of the same counter, or null when there is no earlier reading, the
+ * router restarted (another sid: the counter began again) or the readings are not in order.
+ */
+export function bitrate(previous: ByteSample | undefined, next: ByteSample): number | null {
+  if (previous === undefined || previous.sid !== next.sid) return null;
+  const seconds = (next.at - previous.at) / 1000;
+  const bytes = next.bytes - previous.bytes;
+  if (!(seconds > 0) || bytes < 0) return null;
+  return (bytes * 8) / seconds;
+}
+
+/** `1.25 Mbit/s`, `350 kbit/s`; a dash while the rate is not known yet. */
+export function formatBitrate(bps: number | null): string {
+  if (bps === null) return '-';
+  if (bps >= 1_000_000) return `${(bps / 1_000_000).toFixed(2)} Mbit/s`;
+  return `${Math.round(bps / 1000)} kbit/s`;
+}
+
+/** `42:07` under an hour, `1:02:03` from an hour on. */
+export function formatDuration(totalSeconds: number): string {
+  const s = Math.max(0, Math.floor(totalSeconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
+}
+
+/**
+ * Remembers the last byte counters of each room and participant between polls, so each poll can show the
+ * bitrate since the one before. Keys not seen in a poll are forgotten (the room ended, the person left).
+ */
+export class BitrateTracker {
+  private last = new Map<string, ByteSample>();
+
+  /** Feeds one poll's readings (`key` -> sample) and returns each key's bitrate since the previous poll. */
+  update(readings: ReadonlyMap<string, ByteSample>): Map<string, number | null> {
+    const rates = new Map<string, number | null>();
+    for (const [key, sample] of readings) rates.set(key, bitrate(this.last.get(key), sample));
+    this.last = new Map(readings);
+    return rates;
+  }
+}
+
+/** A day of usage as billing reports it; the recording fields appear once billing meters recordings. */
+export interface UsageDay {
+  day: string;
+  [metric: string]: string | number | null | undefined;
+}
+
+export interface UsageSeries {
+  /** Days from `from` to `to` inclusive (UTC midnight, seconds since the epoch, as uPlot reads x values). */
+  days: number[];
+  /** One value per day for each metric, summed over organizations, 0 for a day without usage. */
+  values: Record<string, number[]>;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Every day of the range with each metric summed (several organizations report the same day). */
+export function usageSeries(
+  items: readonly UsageDay[],
+  from: string,
+  to: string,
+  metrics: readonly string[],
+): UsageSeries {
+  const start = Date.parse(`${from}T00:00:00Z`);
+  const end = Date.parse(`${to}T00:00:00Z`);
+  const days: number[] = [];
+  const index = new Map<string, number>();
+  if (Number.isFinite(start) && Number.isFinite(end)) {
+    for (let t = start; t <= end; t += DAY_MS) {
+      index.set(new Date(t).toISOString().slice(0, 10), days.length);
+      days.push(t / 1000);
+    }
+  }
+  const values: Record<string, number[]> = {};
+  for (const metric of metrics) values[metric] = days.map(() => 0);
+  for (const item of items) {
+    const i = index.get(item.day);
+    if (i === undefined) continue;
+    for (const metric of metrics) {
+      const v = item[metric];
+      const series = values[metric];
+      if (typeof v === 'number' && Number.isFinite(v) && series !== undefined)
+        series[i] = (series[i] ?? 0) + v;
+    }
+  }
+  return { days, values };
+}
+
+/** The metrics among `known` that at least one item carries as a number (what billing reports now). */
+export function presentMetrics(items: readonly UsageDay[], known: readonly string[]): string[] {
+  return known.filter((metric) => items.some((item) => typeof item[metric] === 'number'));
+}
+
+export interface AuditFilterInput {
+  actor: string;
+  action: string;
+  target: string;
+  /** `datetime-local` values (local wall time, `2026-05-01T09:30`), empty when unset. */
+  from: string;
+  to: string;
+}
+
+/**
+ * The query parameters of an audit filter (empty fields left out, local times as UTC instants), or the
+ * message to show when the range is empty or a time does not parse.
+ */
+export function auditParams(
+  input: AuditFilterInput,
+): { ok: true; params: Record<string, string> } | { ok: false; message: string } {
+  const params: Record<string, string> = {};
+  for (const key of ['actor', 'action', 'target'] as const) {
+    const value = input[key].trim();
+    if (value !== '') params[key] = value;
+  }
+  const instants: Partial<Record<'from' | 'to', number>> = {};
+  for (const key of ['from', 'to'] as const) {
+    const raw = input[key].trim();
+    if (raw === '') continue;
+    const at = new Date(raw).getTime();
+    if (!Number.isFinite(at)) return { ok: false, message: `The ${key} time is not a date and time.` };
+    instants[key] = at;
+    params[key] = new Date(at).toISOString();
+  }
+  if (instants.from !== undefined && instants.to !== undefined && instants.to <= instants.from)
+    return { ok: false, message: 'The end of the time range must be after its start.' };
+  return { ok: true, params };
+}
