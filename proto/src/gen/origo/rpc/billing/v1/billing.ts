@@ -85,6 +85,81 @@ export interface GetOrgPlanResponse {
   recordingAllowed: boolean;
 }
 
+/** One usage event. Which fields are set depends on `type`. */
+export interface UsageEvent {
+  /** The producer's unique id of the event: the idempotency key of metering. */
+  eventId: string;
+  /**
+   * `room_started`, `room_ended`, `participant_joined`, `participant_left` (from control), or
+   * `recording_started`, `recording_ready`, `recording_failed`, `recording_deleted` (from recording).
+   */
+  type: string;
+  /** The organization that owns the meeting. */
+  orgId: string;
+  /** The meeting id. */
+  meetingId: string;
+  /** Room events: server id of the room instance; empty when signaling did not name one. */
+  roomSid: string;
+  /** Participant events: the participant (join token `sub`). */
+  identity: string;
+  /** When it happened, ms since the epoch. */
+  occurredAtMs: number;
+  /** Room events: participants in the room right after the event, as signaling counts them. */
+  participantCount: number;
+  /** Recording events: the recording's id. */
+  recordingId: string;
+  /** `recording_ready`: bytes the recording keeps in the storage. */
+  bytes: number;
+  /** `recording_ready`: the recording's length in ms. */
+  durationMs: number;
+}
+
+/** Usage events to meter, in any order; duplicates are allowed. */
+export interface RecordUsageEventsRequest {
+  /** The events, at most 1000. */
+  events: UsageEvent[];
+}
+
+/** What became of a batch: every event is either applied, a duplicate, or invalid. */
+export interface RecordUsageEventsResponse {
+  /** Events metered now. */
+  applied: number;
+  /** Events metered before (or twice in this batch); they changed nothing. */
+  duplicates: number;
+  /** Events skipped because they were not valid (logged by billing). */
+  invalid: number;
+}
+
+/** A recording about to start. */
+export interface CheckRecordingRequest {
+  /** The organization that owns the meeting. */
+  orgId: string;
+  /** The meeting id. */
+  meetingId: string;
+}
+
+/** The decision, and what the organization has used of its plan's recording and storage. */
+export interface CheckRecordingResponse {
+  /** True when the recording may start. */
+  allowed: boolean;
+  /** The limit that refused it: `recording_allowed`, `recording_hours` or `storage_gb`; empty when allowed. */
+  limit: string;
+  /** A sentence for the host that names the limit and how to raise it; empty when allowed. */
+  message: string;
+  /** Id of the organization's plan. */
+  planId: string;
+  /** Display name of the plan. */
+  planName: string;
+  /** Recording hours the plan includes per period; 0 means no cap when recording is allowed. */
+  recordingHours: number;
+  /** Recording ms the organization used in the current period. */
+  recordingMsUsed: number;
+  /** Storage the plan includes in GB (10^9 bytes); 0 means no cap. */
+  storageGb: number;
+  /** Bytes of recordings the organization keeps now. */
+  storageBytesUsed: number;
+}
+
 function createBaseCheckJoinRequest(): CheckJoinRequest {
   return { orgId: "", meetingId: "", participantCount: 0 };
 }
@@ -634,7 +709,774 @@ export const GetOrgPlanResponse: MessageFns<GetOrgPlanResponse> = {
   },
 };
 
-/** Quota API used by control. */
+function createBaseUsageEvent(): UsageEvent {
+  return {
+    eventId: "",
+    type: "",
+    orgId: "",
+    meetingId: "",
+    roomSid: "",
+    identity: "",
+    occurredAtMs: 0,
+    participantCount: 0,
+    recordingId: "",
+    bytes: 0,
+    durationMs: 0,
+  };
+}
+
+export const UsageEvent: MessageFns<UsageEvent> = {
+  encode(message: UsageEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.eventId !== "") {
+      writer.uint32(10).string(message.eventId);
+    }
+    if (message.type !== "") {
+      writer.uint32(18).string(message.type);
+    }
+    if (message.orgId !== "") {
+      writer.uint32(26).string(message.orgId);
+    }
+    if (message.meetingId !== "") {
+      writer.uint32(34).string(message.meetingId);
+    }
+    if (message.roomSid !== "") {
+      writer.uint32(42).string(message.roomSid);
+    }
+    if (message.identity !== "") {
+      writer.uint32(50).string(message.identity);
+    }
+    if (message.occurredAtMs !== 0) {
+      writer.uint32(56).int64(message.occurredAtMs);
+    }
+    if (message.participantCount !== 0) {
+      writer.uint32(64).uint32(message.participantCount);
+    }
+    if (message.recordingId !== "") {
+      writer.uint32(74).string(message.recordingId);
+    }
+    if (message.bytes !== 0) {
+      writer.uint32(80).int64(message.bytes);
+    }
+    if (message.durationMs !== 0) {
+      writer.uint32(88).int64(message.durationMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UsageEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUsageEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.eventId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.orgId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.meetingId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.roomSid = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.identity = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.occurredAtMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.participantCount = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.recordingId = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.bytes = longToNumber(reader.int64());
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.durationMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UsageEvent {
+    return {
+      eventId: isSet(object.eventId)
+        ? globalThis.String(object.eventId)
+        : isSet(object.event_id)
+        ? globalThis.String(object.event_id)
+        : "",
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      orgId: isSet(object.orgId)
+        ? globalThis.String(object.orgId)
+        : isSet(object.org_id)
+        ? globalThis.String(object.org_id)
+        : "",
+      meetingId: isSet(object.meetingId)
+        ? globalThis.String(object.meetingId)
+        : isSet(object.meeting_id)
+        ? globalThis.String(object.meeting_id)
+        : "",
+      roomSid: isSet(object.roomSid)
+        ? globalThis.String(object.roomSid)
+        : isSet(object.room_sid)
+        ? globalThis.String(object.room_sid)
+        : "",
+      identity: isSet(object.identity) ? globalThis.String(object.identity) : "",
+      occurredAtMs: isSet(object.occurredAtMs)
+        ? globalThis.Number(object.occurredAtMs)
+        : isSet(object.occurred_at_ms)
+        ? globalThis.Number(object.occurred_at_ms)
+        : 0,
+      participantCount: isSet(object.participantCount)
+        ? globalThis.Number(object.participantCount)
+        : isSet(object.participant_count)
+        ? globalThis.Number(object.participant_count)
+        : 0,
+      recordingId: isSet(object.recordingId)
+        ? globalThis.String(object.recordingId)
+        : isSet(object.recording_id)
+        ? globalThis.String(object.recording_id)
+        : "",
+      bytes: isSet(object.bytes) ? globalThis.Number(object.bytes) : 0,
+      durationMs: isSet(object.durationMs)
+        ? globalThis.Number(object.durationMs)
+        : isSet(object.duration_ms)
+        ? globalThis.Number(object.duration_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: UsageEvent): unknown {
+    const obj: any = {};
+    if (message.eventId !== "") {
+      obj.eventId = message.eventId;
+    }
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.orgId !== "") {
+      obj.orgId = message.orgId;
+    }
+    if (message.meetingId !== "") {
+      obj.meetingId = message.meetingId;
+    }
+    if (message.roomSid !== "") {
+      obj.roomSid = message.roomSid;
+    }
+    if (message.identity !== "") {
+      obj.identity = message.identity;
+    }
+    if (message.occurredAtMs !== 0) {
+      obj.occurredAtMs = Math.round(message.occurredAtMs);
+    }
+    if (message.participantCount !== 0) {
+      obj.participantCount = Math.round(message.participantCount);
+    }
+    if (message.recordingId !== "") {
+      obj.recordingId = message.recordingId;
+    }
+    if (message.bytes !== 0) {
+      obj.bytes = Math.round(message.bytes);
+    }
+    if (message.durationMs !== 0) {
+      obj.durationMs = Math.round(message.durationMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UsageEvent>, I>>(base?: I): UsageEvent {
+    return UsageEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UsageEvent>, I>>(object: I): UsageEvent {
+    const message = createBaseUsageEvent();
+    message.eventId = object.eventId ?? "";
+    message.type = object.type ?? "";
+    message.orgId = object.orgId ?? "";
+    message.meetingId = object.meetingId ?? "";
+    message.roomSid = object.roomSid ?? "";
+    message.identity = object.identity ?? "";
+    message.occurredAtMs = object.occurredAtMs ?? 0;
+    message.participantCount = object.participantCount ?? 0;
+    message.recordingId = object.recordingId ?? "";
+    message.bytes = object.bytes ?? 0;
+    message.durationMs = object.durationMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseRecordUsageEventsRequest(): RecordUsageEventsRequest {
+  return { events: [] };
+}
+
+export const RecordUsageEventsRequest: MessageFns<RecordUsageEventsRequest> = {
+  encode(message: RecordUsageEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.events) {
+      UsageEvent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordUsageEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordUsageEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(UsageEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordUsageEventsRequest {
+    return {
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => UsageEvent.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: RecordUsageEventsRequest): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => UsageEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RecordUsageEventsRequest>, I>>(base?: I): RecordUsageEventsRequest {
+    return RecordUsageEventsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RecordUsageEventsRequest>, I>>(object: I): RecordUsageEventsRequest {
+    const message = createBaseRecordUsageEventsRequest();
+    message.events = object.events?.map((e) => UsageEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRecordUsageEventsResponse(): RecordUsageEventsResponse {
+  return { applied: 0, duplicates: 0, invalid: 0 };
+}
+
+export const RecordUsageEventsResponse: MessageFns<RecordUsageEventsResponse> = {
+  encode(message: RecordUsageEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.applied !== 0) {
+      writer.uint32(8).uint32(message.applied);
+    }
+    if (message.duplicates !== 0) {
+      writer.uint32(16).uint32(message.duplicates);
+    }
+    if (message.invalid !== 0) {
+      writer.uint32(24).uint32(message.invalid);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordUsageEventsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordUsageEventsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.applied = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.duplicates = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.invalid = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordUsageEventsResponse {
+    return {
+      applied: isSet(object.applied) ? globalThis.Number(object.applied) : 0,
+      duplicates: isSet(object.duplicates) ? globalThis.Number(object.duplicates) : 0,
+      invalid: isSet(object.invalid) ? globalThis.Number(object.invalid) : 0,
+    };
+  },
+
+  toJSON(message: RecordUsageEventsResponse): unknown {
+    const obj: any = {};
+    if (message.applied !== 0) {
+      obj.applied = Math.round(message.applied);
+    }
+    if (message.duplicates !== 0) {
+      obj.duplicates = Math.round(message.duplicates);
+    }
+    if (message.invalid !== 0) {
+      obj.invalid = Math.round(message.invalid);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RecordUsageEventsResponse>, I>>(base?: I): RecordUsageEventsResponse {
+    return RecordUsageEventsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RecordUsageEventsResponse>, I>>(object: I): RecordUsageEventsResponse {
+    const message = createBaseRecordUsageEventsResponse();
+    message.applied = object.applied ?? 0;
+    message.duplicates = object.duplicates ?? 0;
+    message.invalid = object.invalid ?? 0;
+    return message;
+  },
+};
+
+function createBaseCheckRecordingRequest(): CheckRecordingRequest {
+  return { orgId: "", meetingId: "" };
+}
+
+export const CheckRecordingRequest: MessageFns<CheckRecordingRequest> = {
+  encode(message: CheckRecordingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.orgId !== "") {
+      writer.uint32(10).string(message.orgId);
+    }
+    if (message.meetingId !== "") {
+      writer.uint32(18).string(message.meetingId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckRecordingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckRecordingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.orgId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.meetingId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckRecordingRequest {
+    return {
+      orgId: isSet(object.orgId)
+        ? globalThis.String(object.orgId)
+        : isSet(object.org_id)
+        ? globalThis.String(object.org_id)
+        : "",
+      meetingId: isSet(object.meetingId)
+        ? globalThis.String(object.meetingId)
+        : isSet(object.meeting_id)
+        ? globalThis.String(object.meeting_id)
+        : "",
+    };
+  },
+
+  toJSON(message: CheckRecordingRequest): unknown {
+    const obj: any = {};
+    if (message.orgId !== "") {
+      obj.orgId = message.orgId;
+    }
+    if (message.meetingId !== "") {
+      obj.meetingId = message.meetingId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CheckRecordingRequest>, I>>(base?: I): CheckRecordingRequest {
+    return CheckRecordingRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckRecordingRequest>, I>>(object: I): CheckRecordingRequest {
+    const message = createBaseCheckRecordingRequest();
+    message.orgId = object.orgId ?? "";
+    message.meetingId = object.meetingId ?? "";
+    return message;
+  },
+};
+
+function createBaseCheckRecordingResponse(): CheckRecordingResponse {
+  return {
+    allowed: false,
+    limit: "",
+    message: "",
+    planId: "",
+    planName: "",
+    recordingHours: 0,
+    recordingMsUsed: 0,
+    storageGb: 0,
+    storageBytesUsed: 0,
+  };
+}
+
+export const CheckRecordingResponse: MessageFns<CheckRecordingResponse> = {
+  encode(message: CheckRecordingResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.allowed !== false) {
+      writer.uint32(8).bool(message.allowed);
+    }
+    if (message.limit !== "") {
+      writer.uint32(18).string(message.limit);
+    }
+    if (message.message !== "") {
+      writer.uint32(26).string(message.message);
+    }
+    if (message.planId !== "") {
+      writer.uint32(34).string(message.planId);
+    }
+    if (message.planName !== "") {
+      writer.uint32(42).string(message.planName);
+    }
+    if (message.recordingHours !== 0) {
+      writer.uint32(48).uint32(message.recordingHours);
+    }
+    if (message.recordingMsUsed !== 0) {
+      writer.uint32(56).int64(message.recordingMsUsed);
+    }
+    if (message.storageGb !== 0) {
+      writer.uint32(64).uint32(message.storageGb);
+    }
+    if (message.storageBytesUsed !== 0) {
+      writer.uint32(72).int64(message.storageBytesUsed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckRecordingResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckRecordingResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.allowed = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.limit = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.planId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.planName = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.recordingHours = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.recordingMsUsed = longToNumber(reader.int64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.storageGb = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.storageBytesUsed = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckRecordingResponse {
+    return {
+      allowed: isSet(object.allowed) ? globalThis.Boolean(object.allowed) : false,
+      limit: isSet(object.limit) ? globalThis.String(object.limit) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      planId: isSet(object.planId)
+        ? globalThis.String(object.planId)
+        : isSet(object.plan_id)
+        ? globalThis.String(object.plan_id)
+        : "",
+      planName: isSet(object.planName)
+        ? globalThis.String(object.planName)
+        : isSet(object.plan_name)
+        ? globalThis.String(object.plan_name)
+        : "",
+      recordingHours: isSet(object.recordingHours)
+        ? globalThis.Number(object.recordingHours)
+        : isSet(object.recording_hours)
+        ? globalThis.Number(object.recording_hours)
+        : 0,
+      recordingMsUsed: isSet(object.recordingMsUsed)
+        ? globalThis.Number(object.recordingMsUsed)
+        : isSet(object.recording_ms_used)
+        ? globalThis.Number(object.recording_ms_used)
+        : 0,
+      storageGb: isSet(object.storageGb)
+        ? globalThis.Number(object.storageGb)
+        : isSet(object.storage_gb)
+        ? globalThis.Number(object.storage_gb)
+        : 0,
+      storageBytesUsed: isSet(object.storageBytesUsed)
+        ? globalThis.Number(object.storageBytesUsed)
+        : isSet(object.storage_bytes_used)
+        ? globalThis.Number(object.storage_bytes_used)
+        : 0,
+    };
+  },
+
+  toJSON(message: CheckRecordingResponse): unknown {
+    const obj: any = {};
+    if (message.allowed !== false) {
+      obj.allowed = message.allowed;
+    }
+    if (message.limit !== "") {
+      obj.limit = message.limit;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.planId !== "") {
+      obj.planId = message.planId;
+    }
+    if (message.planName !== "") {
+      obj.planName = message.planName;
+    }
+    if (message.recordingHours !== 0) {
+      obj.recordingHours = Math.round(message.recordingHours);
+    }
+    if (message.recordingMsUsed !== 0) {
+      obj.recordingMsUsed = Math.round(message.recordingMsUsed);
+    }
+    if (message.storageGb !== 0) {
+      obj.storageGb = Math.round(message.storageGb);
+    }
+    if (message.storageBytesUsed !== 0) {
+      obj.storageBytesUsed = Math.round(message.storageBytesUsed);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CheckRecordingResponse>, I>>(base?: I): CheckRecordingResponse {
+    return CheckRecordingResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckRecordingResponse>, I>>(object: I): CheckRecordingResponse {
+    const message = createBaseCheckRecordingResponse();
+    message.allowed = object.allowed ?? false;
+    message.limit = object.limit ?? "";
+    message.message = object.message ?? "";
+    message.planId = object.planId ?? "";
+    message.planName = object.planName ?? "";
+    message.recordingHours = object.recordingHours ?? 0;
+    message.recordingMsUsed = object.recordingMsUsed ?? 0;
+    message.storageGb = object.storageGb ?? 0;
+    message.storageBytesUsed = object.storageBytesUsed ?? 0;
+    return message;
+  },
+};
+
+/** Quota API used by control and recording, and the usage events billing meters. */
 export type BillingServiceService = typeof BillingServiceService;
 export const BillingServiceService = {
   /**
@@ -660,6 +1502,38 @@ export const BillingServiceService = {
     responseSerialize: (value: GetOrgPlanResponse): Buffer => Buffer.from(GetOrgPlanResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetOrgPlanResponse => GetOrgPlanResponse.decode(value),
   },
+  /**
+   * Meters usage events (room events from control, recording events from recording). Producers write
+   * each event into an outbox table in the transaction that causes it and call this until it succeeds;
+   * billing stores each event once by its id, so a batch sent twice counts once. Events that are not
+   * valid are skipped and counted, never refused as a batch, so one bad event cannot hold the rest back.
+   */
+  recordUsageEvents: {
+    path: "/origo.rpc.billing.v1.BillingService/RecordUsageEvents" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordUsageEventsRequest): Buffer =>
+      Buffer.from(RecordUsageEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordUsageEventsRequest => RecordUsageEventsRequest.decode(value),
+    responseSerialize: (value: RecordUsageEventsResponse): Buffer =>
+      Buffer.from(RecordUsageEventsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecordUsageEventsResponse => RecordUsageEventsResponse.decode(value),
+  },
+  /**
+   * Decides whether a recording of an organization's meeting may start under its plan: recording
+   * included, recording hours of the period left, storage left. Read-only, so callers may retry it.
+   */
+  checkRecording: {
+    path: "/origo.rpc.billing.v1.BillingService/CheckRecording" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CheckRecordingRequest): Buffer =>
+      Buffer.from(CheckRecordingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CheckRecordingRequest => CheckRecordingRequest.decode(value),
+    responseSerialize: (value: CheckRecordingResponse): Buffer =>
+      Buffer.from(CheckRecordingResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CheckRecordingResponse => CheckRecordingResponse.decode(value),
+  },
 } as const;
 
 export interface BillingServiceServer extends UntypedServiceImplementation {
@@ -670,6 +1544,18 @@ export interface BillingServiceServer extends UntypedServiceImplementation {
   checkJoin: handleUnaryCall<CheckJoinRequest, CheckJoinResponse>;
   /** The caps of an organization's plan, for limits that run during a meeting (its length). Read-only. */
   getOrgPlan: handleUnaryCall<GetOrgPlanRequest, GetOrgPlanResponse>;
+  /**
+   * Meters usage events (room events from control, recording events from recording). Producers write
+   * each event into an outbox table in the transaction that causes it and call this until it succeeds;
+   * billing stores each event once by its id, so a batch sent twice counts once. Events that are not
+   * valid are skipped and counted, never refused as a batch, so one bad event cannot hold the rest back.
+   */
+  recordUsageEvents: handleUnaryCall<RecordUsageEventsRequest, RecordUsageEventsResponse>;
+  /**
+   * Decides whether a recording of an organization's meeting may start under its plan: recording
+   * included, recording hours of the period left, storage left. Read-only, so callers may retry it.
+   */
+  checkRecording: handleUnaryCall<CheckRecordingRequest, CheckRecordingResponse>;
 }
 
 export interface BillingServiceClient extends Client {
@@ -708,6 +1594,46 @@ export interface BillingServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetOrgPlanResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Meters usage events (room events from control, recording events from recording). Producers write
+   * each event into an outbox table in the transaction that causes it and call this until it succeeds;
+   * billing stores each event once by its id, so a batch sent twice counts once. Events that are not
+   * valid are skipped and counted, never refused as a batch, so one bad event cannot hold the rest back.
+   */
+  recordUsageEvents(
+    request: RecordUsageEventsRequest,
+    callback: (error: ServiceError | null, response: RecordUsageEventsResponse) => void,
+  ): ClientUnaryCall;
+  recordUsageEvents(
+    request: RecordUsageEventsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecordUsageEventsResponse) => void,
+  ): ClientUnaryCall;
+  recordUsageEvents(
+    request: RecordUsageEventsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecordUsageEventsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Decides whether a recording of an organization's meeting may start under its plan: recording
+   * included, recording hours of the period left, storage left. Read-only, so callers may retry it.
+   */
+  checkRecording(
+    request: CheckRecordingRequest,
+    callback: (error: ServiceError | null, response: CheckRecordingResponse) => void,
+  ): ClientUnaryCall;
+  checkRecording(
+    request: CheckRecordingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CheckRecordingResponse) => void,
+  ): ClientUnaryCall;
+  checkRecording(
+    request: CheckRecordingRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CheckRecordingResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const BillingServiceClient = makeGenericClientConstructor(
@@ -731,6 +1657,17 @@ export type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
