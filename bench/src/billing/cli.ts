@@ -1,15 +1,17 @@
-// Billing figure: room events per second one billing role meters (taken off the bus, stored once by id,
-// the room recomputed and its per-day rows replaced), with PGlite on disk as `npm start` uses. The events
-// are whole meetings (start, joins, leaves, end), each meeting's events shuffled and a share sent twice,
-// so duplicates and reordering cost what they cost in production. The totals are checked at the end.
-//   npm run bench:billing -- [--meetings 200] [--participants 10] [--duplicates 0.1] [--out file.json]
+// Billing figure: room events per second one billing role meters (received over gRPC in batches as
+// control's outbox sends them, stored once by id, the room recomputed and its per-day rows replaced), with
+// PGlite on disk as `npm start` uses. The events are whole meetings (start, joins, leaves, end), each
+// meeting's events shuffled and a share sent twice, so duplicates and reordering cost what they cost in
+// production. The totals are checked at the end.
+//   npm run bench:billing -- [--meetings 200] [--participants 10] [--duplicates 0.1] [--batch 200]
+//     [--senders 1] [--out file.json]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createBusKv } from '@origo/kit/bus';
+import { createGrpcClient, unary } from '@origo/kit';
 import { createBillingService, openBillingDatabase } from '@origo/billing';
-import { ROOM_EVENTS_CHANNEL, type RoomEventMessage } from '@origo/control/contracts';
+import { BillingServiceClient, UsageEvent } from '@origo/proto/billing-rpc';
 import { machineInfo } from '../machine.js';
 import { round, table } from '../stats.js';
 
@@ -18,12 +20,18 @@ const { values: args } = parseArgs({
     meetings: { type: 'string', default: '200' },
     participants: { type: 'string', default: '10' },
     duplicates: { type: 'string', default: '0.1' },
+    /** Events per RecordUsageEvents call (control's outbox sends up to 200). */
+    batch: { type: 'string', default: '200' },
+    /** Calls in flight at once (one per producer replica). */
+    senders: { type: 'string', default: '1' },
     out: { type: 'string' },
   },
 });
 const MEETINGS = Number(args.meetings);
 const PARTICIPANTS = Number(args.participants);
 const DUPLICATES = Number(args.duplicates);
+const BATCH = Number(args.batch);
+const SENDERS = Number(args.senders);
 const MIN = 60_000;
 const DAY0 = Date.parse('2026-11-30T08:00:00Z');
 
@@ -38,19 +46,12 @@ function random(seed: number): () => number {
   };
 }
 
-function meeting(index: number, rnd: () => number): { events: RoomEventMessage[]; participantMs: number } {
-  const base = {
-    v: 1 as const,
-    org_id: `org_${index % 20}`,
-    meeting_id: `mtg_bench${index}`,
-    room_sid: `RM_${index}`,
-    participant_count: 0,
-  };
+function meeting(index: number, rnd: () => number): { events: UsageEvent[]; participantMs: number } {
+  const base = { orgId: `org_${index % 20}`, meetingId: `mtg_bench${index}`, roomSid: `RM_${index}` };
+  const event = (fields: Partial<UsageEvent>) => UsageEvent.fromPartial({ ...base, ...fields });
   const start = DAY0 + index * MIN;
   const length = 30 * MIN;
-  const events: RoomEventMessage[] = [
-    { ...base, event_id: `${index}-s`, type: 'room_started', identity: '', occurred_at_ms: start },
-  ];
+  const events: UsageEvent[] = [event({ eventId: `${index}-s`, type: 'room_started', occurredAtMs: start })];
   let participantMs = 0;
   for (let p = 0; p < PARTICIPANTS; p++) {
     const from = start + Math.floor(rnd() * 10) * MIN;
@@ -58,17 +59,11 @@ function meeting(index: number, rnd: () => number): { events: RoomEventMessage[]
     participantMs += to - from;
     const identity = `usr_${p}`;
     events.push(
-      { ...base, event_id: `${index}-j${p}`, type: 'participant_joined', identity, occurred_at_ms: from },
-      { ...base, event_id: `${index}-l${p}`, type: 'participant_left', identity, occurred_at_ms: to },
+      event({ eventId: `${index}-j${p}`, type: 'participant_joined', identity, occurredAtMs: from }),
+      event({ eventId: `${index}-l${p}`, type: 'participant_left', identity, occurredAtMs: to }),
     );
   }
-  events.push({
-    ...base,
-    event_id: `${index}-e`,
-    type: 'room_ended',
-    identity: '',
-    occurred_at_ms: start + length,
-  });
+  events.push(event({ eventId: `${index}-e`, type: 'room_ended', occurredAtMs: start + length }));
   for (let i = events.length - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));
     [events[i], events[j]] = [events[j]!, events[i]!];
@@ -79,31 +74,45 @@ function meeting(index: number, rnd: () => number): { events: RoomEventMessage[]
 
 const dir = mkdtempSync(join(tmpdir(), 'origo-bench-billing-'));
 const database = await openBillingDatabase({ dataDir: dir });
-const busKv = await createBusKv({ namespace: 'bench-billing:' });
-const service = await createBillingService({ database, bus: busKv.bus, resolvePrincipal: async () => null });
+const service = await createBillingService({ database, resolvePrincipal: async () => null });
+const { grpc } = await service.listen({ host: '127.0.0.1', httpPort: 0, grpcPort: 0 });
+const client = createGrpcClient(BillingServiceClient, grpc, { defaultDeadlineMs: 120_000 });
 try {
   const rnd = random(42);
-  const all: RoomEventMessage[] = [];
+  const all: UsageEvent[] = [];
   let expectedParticipantMs = 0;
   for (let i = 0; i < MEETINGS; i++) {
     const m = meeting(i, rnd);
     all.push(...m.events);
     expectedParticipantMs += m.participantMs;
   }
+  const batches: UsageEvent[][] = [];
+  for (let i = 0; i < all.length; i += BATCH) batches.push(all.slice(i, i + BATCH));
+  let next = 0;
+  let applied = 0;
+  const sender = async () => {
+    while (next < batches.length) {
+      const events = batches[next++]!;
+      applied += (await unary(client.recordUsageEvents.bind(client), { events })).applied;
+    }
+  };
   const started = process.hrtime.bigint();
-  for (const e of all) await busKv.bus.publish(ROOM_EVENTS_CHANNEL, e);
-  await service.idle();
+  await Promise.all(Array.from({ length: SENDERS }, sender));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 
   const usage = await service.usage.perDay({ from: '2026-11-30', to: '2026-12-01' });
   const participantMs = usage.reduce((sum, u) => sum + u.participantMs, 0);
   const meetingMs = usage.reduce((sum, u) => sum + u.meetingMs, 0);
-  const exact = participantMs === expectedParticipantMs && meetingMs === MEETINGS * 30 * MIN;
+  const unique = MEETINGS * (2 + 2 * PARTICIPANTS);
+  const exact =
+    participantMs === expectedParticipantMs && meetingMs === MEETINGS * 30 * MIN && applied === unique;
   const result = {
     meetings: MEETINGS,
     participantsPerMeeting: PARTICIPANTS,
     events: all.length,
-    duplicates: all.length - MEETINGS * (2 + 2 * PARTICIPANTS),
+    duplicates: all.length - unique,
+    batch: BATCH,
+    senders: SENDERS,
     seconds: round(seconds, 2),
     eventsPerSecond: round(all.length / seconds, 0),
     exact,
@@ -119,13 +128,13 @@ try {
   if (args.out !== undefined) writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
   if (!exact) {
     console.error(
-      `totals differ: participant ms ${participantMs} != ${expectedParticipantMs}, or meeting ms ${meetingMs}`,
+      `totals differ: participant ms ${participantMs} != ${expectedParticipantMs}, meeting ms ${meetingMs}, or ${applied} events applied of ${unique}`,
     );
     process.exitCode = 1;
   }
 } finally {
+  client.close();
   await service.close();
-  await busKv.close();
   await database.close();
   rmSync(dir, { recursive: true, force: true });
 }

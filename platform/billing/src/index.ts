@@ -5,8 +5,22 @@ export { billingRole } from './role.js';
 export { billingConfigSchema, invoicingFromConfig, type BillingEnvConfig } from './config.js';
 export { PlanStore, SEED_PLANS, DEFAULT_PLAN_ID, type PlanInput, type OrgPlan } from './plans.js';
 export { UsageStore, roomKeyOf, type UsageEvent, type OrgDayUsage } from './usage.js';
-export { meterRoom, utcDay, type MeterEvent, type DayUsage, type RoomEventKind } from './metering.js';
-export { decideJoin, type JoinDecision } from './quota.js';
+export {
+  meterRoom,
+  meterRecording,
+  storagePerDay,
+  utcDay,
+  type MeterEvent,
+  type DayUsage,
+  type RoomEventKind,
+  type RecordingEventKind,
+  type RecordingMeterEvent,
+  type RecordingUsage,
+  type StoredSpan,
+} from './metering.js';
+export { RecordingUsageStore, type RecordingUsageEvent } from './recording-usage.js';
+export { decideJoin, decideRecording, type JoinDecision, type RecordingUse } from './quota.js';
+export { MAX_USAGE_BATCH, parseUsageEvent } from './grpc.js';
 export {
   InvoiceStore,
   DEFAULT_INVOICE_SETTINGS,

@@ -110,3 +110,119 @@ export function meterRoom(events: readonly MeterEvent[]): DayUsage[] {
     addInterval(days, startedAt, endedAt, 'meetingMs');
   return [...days.values()].sort((a, b) => (a.day < b.day ? -1 : 1));
 }
+
+// Recordings ---------------------------------------------------------------------------------------
+
+export type RecordingEventKind =
+  'recording_started' | 'recording_ready' | 'recording_failed' | 'recording_deleted';
+
+export interface RecordingMeterEvent {
+  eventId: string;
+  type: RecordingEventKind;
+  /** ms since the epoch. */
+  occurredAt: number;
+  /** `recording_ready`: bytes kept in the storage. */
+  bytes: number;
+  /** `recording_ready`: the recording's length in ms. */
+  durationMs: number;
+}
+
+export interface RecordingUsage {
+  /** When the recording started; null until that event arrived. */
+  startedAt: number | null;
+  /** The length of the recording kept; 0 until it is ready, and for a failed one. */
+  recordedMs: number;
+  /** Bytes it keeps in the storage while stored. */
+  bytes: number;
+  /** When its file was stored (ready); null while recording, and for a failed one. */
+  storedAt: number | null;
+  /** When it was deleted (by hand or by the retention job); null while kept. */
+  deletedAt: number | null;
+  /** Recording time per UTC day. */
+  days: Array<{ day: string; recordingMs: number }>;
+}
+
+const RECORDING_ORDER: Record<RecordingEventKind, number> = {
+  recording_started: 0,
+  recording_ready: 1,
+  recording_failed: 2,
+  recording_deleted: 3,
+};
+
+/**
+ * A recording's usage from its events, whatever order they arrived in. Recording time is the length of
+ * the file kept (from `recording_ready`), placed from the recording's start (or, before the start event
+ * arrived, ending when it became ready) and split at UTC midnights; a failed recording keeps nothing and
+ * counts no time. Storage runs from ready to deleted. Duplicate event ids count once.
+ */
+export function meterRecording(events: readonly RecordingMeterEvent[]): RecordingUsage {
+  const unique = new Map<string, RecordingMeterEvent>();
+  for (const e of events) if (!unique.has(e.eventId)) unique.set(e.eventId, e);
+  const sorted = [...unique.values()].sort(
+    (a, b) =>
+      a.occurredAt - b.occurredAt ||
+      RECORDING_ORDER[a.type] - RECORDING_ORDER[b.type] ||
+      (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0),
+  );
+  const first = (type: RecordingEventKind) => sorted.find((e) => e.type === type);
+  const started = first('recording_started');
+  const ready = first('recording_ready');
+  const deleted = first('recording_deleted');
+  const usage: RecordingUsage = {
+    startedAt: started?.occurredAt ?? null,
+    recordedMs: 0,
+    bytes: 0,
+    storedAt: null,
+    deletedAt: deleted?.occurredAt ?? null,
+    days: [],
+  };
+  if (ready === undefined) return usage;
+  usage.recordedMs = Math.max(0, ready.durationMs);
+  usage.bytes = Math.max(0, ready.bytes);
+  usage.storedAt = ready.occurredAt;
+  const from = started?.occurredAt ?? ready.occurredAt - usage.recordedMs;
+  const days = new Map<string, DayUsage>();
+  addInterval(days, from, from + usage.recordedMs, 'participantMs');
+  usage.days = [...days.values()]
+    .sort((a, b) => (a.day < b.day ? -1 : 1))
+    .map((d) => ({ day: d.day, recordingMs: d.participantMs }));
+  return usage;
+}
+
+/** Bytes one recording keeps from `from` until `to` (null: still kept). */
+export interface StoredSpan {
+  orgId: string;
+  bytes: number;
+  from: number;
+  to: number | null;
+}
+
+const GB = 1e9;
+
+/**
+ * Storage in GB-days (10^9 bytes kept for 24 hours) per organization and UTC day from `fromDay` to
+ * `toDay`, counting what is still kept up to `now` and nothing after it.
+ */
+export function storagePerDay(
+  spans: readonly StoredSpan[],
+  range: { fromDay: string; toDay: string; now: number },
+): Map<string, Map<string, number>> {
+  const rangeStart = Date.parse(`${range.fromDay}T00:00:00Z`);
+  const rangeEnd = Math.min(Date.parse(`${range.toDay}T00:00:00Z`) + DAY_MS, range.now);
+  const out = new Map<string, Map<string, number>>();
+  for (const s of spans) {
+    if (s.bytes <= 0) continue;
+    let start = Math.max(s.from, rangeStart);
+    const end = Math.min(s.to ?? range.now, rangeEnd);
+    let perDay = out.get(s.orgId);
+    while (start < end) {
+      const midnight = (Math.floor(start / DAY_MS) + 1) * DAY_MS;
+      const stop = Math.min(end, midnight);
+      if (perDay === undefined) out.set(s.orgId, (perDay = new Map()));
+      const day = utcDay(start);
+      perDay.set(day, (perDay.get(day) ?? 0) + ((s.bytes / GB) * (stop - start)) / DAY_MS);
+      start = stop;
+    }
+  }
+  return out;
+}

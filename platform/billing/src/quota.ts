@@ -1,4 +1,4 @@
-// Quota decisions: what an organization's plan lets one more participant do.
+// Quota decisions: what an organization's plan lets one more participant, or one more recording, do.
 import type { PlanRow } from './db/schema.js';
 
 export interface JoinDecision {
@@ -18,6 +18,59 @@ export function decideJoin(plan: PlanRow, participantCount: number): JoinDecisio
       message:
         `This meeting has reached the ${plan.maxParticipants}-participant limit of the organization's ` +
         `${plan.name} plan. An organization admin can raise it by moving to a larger plan (Admin, Billing).`,
+    };
+  }
+  return { allowed: true, limit: '', message: '' };
+}
+
+/** What an organization used of its recording quota: this month's recording time and its stored bytes. */
+export interface RecordingUse {
+  recordingMsUsed: number;
+  storageBytesUsed: number;
+  /** The first day of the next period, `YYYY-MM-DD` (when the recording hours start again). */
+  nextPeriodDay: string;
+}
+
+const GB = 1e9;
+
+function gb(bytes: number): string {
+  return (bytes / GB).toFixed(bytes < 10 * GB ? 2 : 1);
+}
+
+/**
+ * Refuses a recording when the plan has none, when the recording hours the plan includes this month are
+ * used, or when the recordings kept fill the plan's storage. `recording_hours` and `storage_gb` of 0 with
+ * recording allowed mean no cap (whatever is used is billed at the plan's overage prices).
+ */
+export function decideRecording(plan: PlanRow, use: RecordingUse): JoinDecision {
+  if (!plan.recordingAllowed) {
+    return {
+      allowed: false,
+      limit: 'recording_allowed',
+      message:
+        `The organization's ${plan.name} plan does not include recording. An organization admin can ` +
+        `raise it by moving to a plan with recording (Admin, Billing).`,
+    };
+  }
+  if (plan.recordingHours > 0 && use.recordingMsUsed >= plan.recordingHours * 3_600_000) {
+    return {
+      allowed: false,
+      limit: 'recording_hours',
+      message:
+        `The organization has used the ${plan.recordingHours} recording ` +
+        `${plan.recordingHours === 1 ? 'hour' : 'hours'} its ${plan.name} plan ` +
+        `includes this month; they start again on ${use.nextPeriodDay}. An organization admin can raise ` +
+        `it by moving to a larger plan (Admin, Billing).`,
+    };
+  }
+  if (plan.storageGb > 0 && use.storageBytesUsed >= plan.storageGb * GB) {
+    return {
+      allowed: false,
+      limit: 'storage_gb',
+      message:
+        `The organization's recordings take ${gb(use.storageBytesUsed)} GB of the ${plan.storageGb} GB ` +
+        `its ${plan.name} plan includes. Delete recordings that are no longer needed, or an organization ` +
+        `admin can raise it by moving to a larger plan (Admin, Billing).`,
     };
   }
   return { allowed: true, limit: '', message: '' };

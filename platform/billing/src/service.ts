@@ -13,10 +13,10 @@ import {
   type Logger,
   type ServiceMetrics,
 } from '@origo/kit';
-import type { Bus, Unsubscribe } from '@origo/kit/bus';
+import type { Bus } from '@origo/kit/bus';
 import { databaseOpener, type DatabaseHandle } from '@origo/kit/db';
 import { installAccessControl, type PrincipalResolver } from '@origo/auth/client';
-import { ROOM_EVENTS_CHANNEL, roomEventMessageSchema } from '@origo/control/contracts';
+import { BILLING_READY_CHANNEL } from '@origo/control/contracts';
 import type { Schema } from './audit.js';
 import * as schema from './db/schema.js';
 import { addBillingGrpc } from './grpc.js';
@@ -26,10 +26,7 @@ import { registerWebhookRoutes } from './http/webhook-routes.js';
 import { InvoiceStore, type InvoiceSettings } from './invoices.js';
 import { PlanStore } from './plans.js';
 import type { PaymentProvider } from './provider/provider.js';
-import { UsageStore, type UsageEvent } from './usage.js';
-
-/** Most room events written in one transaction. */
-const MAX_BATCH = 500;
+import { UsageStore } from './usage.js';
 
 /** How often the invoice job looks for a month to close and invoices to push. */
 const INVOICE_JOB_INTERVAL_MS = 15 * 60_000;
@@ -44,7 +41,10 @@ export const openBillingDatabase = databaseOpener('billing', schema, BILLING_MIG
 
 export interface BillingServiceDeps {
   database: BillingDatabase;
-  /** Where room events arrive from control (`room-events`); without it nothing is metered. */
+  /**
+   * Where billing says it is listening (`billing.ready`), so producers whose outbox rows are backing off
+   * send them at once. Usage events themselves arrive over gRPC (RecordUsageEvents).
+   */
   bus?: Bus;
   resolvePrincipal: PrincipalResolver;
   logger?: Logger;
@@ -64,8 +64,6 @@ export interface BillingService {
   plans: PlanStore;
   usage: UsageStore;
   invoices: InvoiceStore;
-  /** Resolves when every room event received so far is metered (tests and the bench wait on it). */
-  idle(): Promise<void>;
   listen(options?: ListenOptions): Promise<BoundAddresses>;
   setDraining(): void;
   close(): Promise<void>;
@@ -77,7 +75,7 @@ export async function createBillingService(deps: BillingServiceDeps): Promise<Bi
   const db = deps.database.db;
   const plans = new PlanStore(db, deps.now);
   await plans.seed();
-  const usage = new UsageStore(db);
+  const usage = new UsageStore(db, deps.now);
   const invoices = new InvoiceStore(db, {
     plans,
     usage,
@@ -115,63 +113,27 @@ export async function createBillingService(deps: BillingServiceDeps): Promise<Bi
 
   const rejections = new Counter({
     name: 'origo_billing_quota_rejections_total',
-    help: 'Joins refused because a plan limit was reached, by limit',
+    help: 'Joins and recordings refused because a plan limit was reached, by limit',
     labelNames: ['limit'],
     registers: [metrics.registry],
   });
   const metered = new Counter({
     name: 'origo_billing_events_metered_total',
-    help: 'Room events received for metering, by result (applied, duplicate, invalid, failed)',
+    help: 'Usage events received for metering, by result (applied, duplicate, invalid, failed)',
     labelNames: ['result'],
     registers: [metrics.registry],
   });
   const grpc = createGrpcServer({ service: 'billing', logger, metrics });
-  addBillingGrpc(grpc, { plans, onRefused: (limit) => rejections.inc({ limit }) });
-
-  // Events that arrive while a batch is being written wait and go in the next one (group commit): one
-  // transaction per batch, each touched room recomputed once.
-  let pending: unknown[] = [];
-  let queue: Promise<void> = Promise.resolve();
-  const meterPending = async (): Promise<void> => {
-    while (pending.length > 0) {
-      const raw = pending.slice(0, MAX_BATCH);
-      pending = pending.slice(raw.length);
-      const batch: UsageEvent[] = [];
-      for (const message of raw) {
-        const parsed = roomEventMessageSchema.safeParse(message);
-        if (!parsed.success) {
-          metered.inc({ result: 'invalid' });
-          logger.warn({ issues: parsed.error.issues.slice(0, 3) }, 'ignoring a malformed room event');
-          continue;
-        }
-        const e = parsed.data;
-        batch.push({
-          eventId: e.event_id,
-          orgId: e.org_id,
-          meetingId: e.meeting_id,
-          roomSid: e.room_sid,
-          type: e.type,
-          identity: e.identity,
-          occurredAt: e.occurred_at_ms,
-        });
-      }
-      try {
-        const applied = await usage.recordBatch(batch);
-        metered.inc({ result: 'applied' }, applied.size);
-        metered.inc({ result: 'duplicate' }, batch.length - applied.size);
-      } catch (err) {
-        metered.inc({ result: 'failed' }, batch.length);
-        logger.error({ err, events: batch.length }, 'could not meter room events');
-      }
-    }
-  };
-  const unsubscribe: Unsubscribe | undefined =
-    deps.bus === undefined
-      ? undefined
-      : await deps.bus.subscribe(ROOM_EVENTS_CHANNEL, (raw) => {
-          pending.push(raw);
-          if (pending.length === 1) queue = queue.then(meterPending);
-        });
+  addBillingGrpc(grpc, {
+    plans,
+    usage,
+    logger,
+    ...(deps.now === undefined ? {} : { now: deps.now }),
+    onRefused: (limit) => rejections.inc({ limit }),
+    onMetered: (result, count) => {
+      if (count > 0) metered.inc({ result }, count);
+    },
+  });
 
   // The invoice job closes the month that is due (idempotent, across replicas too) and pushes invoices
   // not yet at the provider; one run at a time, the first right after listening.
@@ -197,13 +159,6 @@ export async function createBillingService(deps: BillingServiceDeps): Promise<Bi
     plans,
     usage,
     invoices,
-    idle: async () => {
-      let seen: Promise<void> | undefined;
-      while (seen !== queue) {
-        seen = queue;
-        await seen;
-      }
-    },
     async listen(options) {
       const bound = await listeners.listen(options);
       if (jobIntervalMs > 0 && jobTimer === undefined) {
@@ -211,6 +166,10 @@ export async function createBillingService(deps: BillingServiceDeps): Promise<Bi
         jobTimer.unref();
         runJob();
       }
+      // Producers back off while billing is away; this tells them to send what waits now.
+      await deps.bus
+        ?.publish(BILLING_READY_CHANNEL, { grpc: bound.grpc, at_ms: Date.now() })
+        .catch((err: unknown) => logger.warn({ err }, 'could not tell producers that billing is back'));
       return bound;
     },
     setDraining: () => http.setDraining(),
@@ -218,8 +177,6 @@ export async function createBillingService(deps: BillingServiceDeps): Promise<Bi
       closing ??= (async () => {
         clearInterval(jobTimer);
         await job;
-        await unsubscribe?.();
-        await queue;
         await listeners.close();
       })();
       return closing;

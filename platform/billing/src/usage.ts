@@ -1,11 +1,13 @@
 // Metering: room events in, usage per organization and UTC day out. Each event is stored once (its id is
 // the key); the room it belongs to is then recomputed from all of its events (metering.ts) under a row
 // lock of the room, and the room's per-day rows are replaced. Duplicates change nothing, and a late or
-// out-of-order event corrects the totals of the days it touches.
+// out-of-order event corrects the totals of the days it touches. Recordings are metered the same way
+// (recording-usage.ts); `perDay` joins both with storage GB-days into one row per organization and day.
 import { and, asc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
 import type { Db } from './audit.js';
 import { meteredEvents, meteredRooms, roomDayUsage } from './db/schema.js';
-import { meterRoom, type MeterEvent, type RoomEventKind } from './metering.js';
+import { meterRoom, storagePerDay, type MeterEvent, type RoomEventKind } from './metering.js';
+import { RecordingUsageStore } from './recording-usage.js';
 
 export interface UsageEvent {
   eventId: string;
@@ -22,6 +24,10 @@ export interface OrgDayUsage {
   day: string;
   participantMs: number;
   meetingMs: number;
+  /** Recording time that day (recordings' lengths, split at UTC midnights). */
+  recordingMs: number;
+  /** Recordings kept in the storage that day, in GB-days (10^9 bytes for 24 hours); today up to now. */
+  storageGbDays: number;
 }
 
 /** The room instance an event belongs to: a meeting's room between one start and its end. */
@@ -30,7 +36,15 @@ export function roomKeyOf(event: Pick<UsageEvent, 'meetingId' | 'roomSid'>): str
 }
 
 export class UsageStore {
-  constructor(private readonly db: Db) {}
+  /** Recording time and storage, metered from the recording service's events. */
+  readonly recordings: RecordingUsageStore;
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.recordings = new RecordingUsageStore(db);
+  }
 
   /** Records one event; false when its id was recorded before (nothing changes then). */
   async record(event: UsageEvent): Promise<boolean> {
@@ -114,8 +128,39 @@ export class UsageStore {
     });
   }
 
-  /** Usage per organization and day, oldest first; `orgId` undefined for every organization. */
+  /**
+   * Usage per organization and day, oldest first (then by organization); `orgId` undefined for every
+   * organization. A day appears when anything was used on it.
+   */
   async perDay(query: { orgId?: string | undefined; from: string; to: string }): Promise<OrgDayUsage[]> {
+    const out = new Map<string, OrgDayUsage>();
+    const row = (orgId: string, day: string): OrgDayUsage => {
+      const key = `${day} ${orgId}`;
+      let r = out.get(key);
+      if (r === undefined)
+        out.set(key, (r = { orgId, day, participantMs: 0, meetingMs: 0, recordingMs: 0, storageGbDays: 0 }));
+      return r;
+    };
+    for (const r of await this.roomsPerDay(query)) Object.assign(row(r.orgId, r.day), r);
+    for (const r of await this.recordings.perDay(query)) row(r.orgId, r.day).recordingMs = r.recordingMs;
+    const now = this.now().getTime();
+    const spans = await this.recordings.storedSpans({
+      orgId: query.orgId,
+      from: Date.parse(`${query.from}T00:00:00Z`),
+      to: Math.min(now, Date.parse(`${query.to}T00:00:00Z`) + 86_400_000),
+    });
+    for (const [orgId, days] of storagePerDay(spans, { fromDay: query.from, toDay: query.to, now }))
+      for (const [day, gbDays] of days) row(orgId, day).storageGbDays = gbDays;
+    return [...out.values()].sort((a, b) =>
+      a.day !== b.day ? (a.day < b.day ? -1 : 1) : a.orgId < b.orgId ? -1 : a.orgId > b.orgId ? 1 : 0,
+    );
+  }
+
+  private async roomsPerDay(query: {
+    orgId?: string | undefined;
+    from: string;
+    to: string;
+  }): Promise<Array<Pick<OrgDayUsage, 'orgId' | 'day' | 'participantMs' | 'meetingMs'>>> {
     const rows = await this.db
       .select({
         orgId: roomDayUsage.orgId,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unary } from '@origo/kit';
-import { ROOM_EVENTS_CHANNEL, type RoomEventMessage } from '@origo/control/contracts';
-import { startBilling, type Harness, type Who } from './helpers.js';
+import type { UsageEvent } from '@origo/proto/billing-rpc';
+import { startBilling, usageEvent, type Harness, type Who } from './helpers.js';
 
 const MIN = 60_000;
 const SUPER: Who = { id: 'usr_root', superadmin: true };
@@ -17,61 +17,53 @@ afterAll(async () => {
 });
 
 /** One room of an organization on 2026-11-30: `people` join at `at` and stay for `minutes`. */
-function room(
-  orgId: string,
-  meetingId: string,
-  at: string,
-  minutes: number,
-  people: string[],
-): RoomEventMessage[] {
+function room(orgId: string, meetingId: string, at: string, minutes: number, people: string[]): UsageEvent[] {
   const start = Date.parse(`2026-11-30T${at}:00Z`);
-  const base = {
-    v: 1 as const,
-    org_id: orgId,
-    meeting_id: meetingId,
-    room_sid: `rm-${meetingId}`,
-    participant_count: 0,
-  };
+  const base = { orgId, meetingId, roomSid: `rm-${meetingId}` };
   return [
-    { ...base, event_id: `${meetingId}-start`, type: 'room_started', identity: '', occurred_at_ms: start },
+    usageEvent({ ...base, eventId: `${meetingId}-start`, type: 'room_started', occurredAtMs: start }),
     ...people.flatMap((p, i) => [
-      {
+      usageEvent({
         ...base,
-        event_id: `${meetingId}-j${i}`,
-        type: 'participant_joined' as const,
+        eventId: `${meetingId}-j${i}`,
+        type: 'participant_joined',
         identity: p,
-        occurred_at_ms: start,
-      },
-      {
+        occurredAtMs: start,
+      }),
+      usageEvent({
         ...base,
-        event_id: `${meetingId}-l${i}`,
-        type: 'participant_left' as const,
+        eventId: `${meetingId}-l${i}`,
+        type: 'participant_left',
         identity: p,
-        occurred_at_ms: start + minutes * MIN,
-      },
+        occurredAtMs: start + minutes * MIN,
+      }),
     ]),
-    {
+    usageEvent({
       ...base,
-      event_id: `${meetingId}-end`,
+      eventId: `${meetingId}-end`,
       type: 'room_ended',
-      identity: '',
-      occurred_at_ms: start + minutes * MIN,
-    },
+      occurredAtMs: start + minutes * MIN,
+    }),
   ];
 }
 
-describe('metering room events from the bus', () => {
+describe('metering room events', () => {
   it('totals usage per organization and day exactly, with duplicates and events in reverse order', async () => {
     const events = [
       ...room('org_a', 'mtg_one', '09:00', 30, ['u1', 'u2', 'u3']),
       ...room('org_a', 'mtg_two', '13:00', 20, ['u1', 'u4']),
       ...room('org_b', 'mtg_three', '10:00', 45, ['u5']),
     ];
-    // Everything backwards, then everything again: each event counts once.
-    for (const e of [...events].reverse()) await h.busKv.bus.publish(ROOM_EVENTS_CHANNEL, e);
-    for (const e of events) await h.busKv.bus.publish(ROOM_EVENTS_CHANNEL, e);
-    await h.busKv.bus.publish(ROOM_EVENTS_CHANNEL, { v: 1, event_id: 'broken' });
-    await h.service.idle();
+    // Everything backwards, one call per event, then everything again in one batch: each event counts
+    // once, and an event that is not valid is skipped without holding the others back.
+    let applied = 0;
+    for (const e of [...events].reverse()) applied += (await h.record([e])).applied;
+    expect(applied).toBe(events.length);
+    const again = await h.record([
+      ...events,
+      usageEvent({ eventId: 'broken', type: 'room_exploded', orgId: 'org_a', meetingId: 'mtg_one' }),
+    ]);
+    expect(again).toEqual({ applied: 0, duplicates: events.length, invalid: 1 });
 
     const a = await h.call('GET', '/api/billing/orgs/org_a/usage?from=2026-11-01&to=2026-11-30', ADMIN_A);
     expect(a.status).toBe(200);
@@ -83,6 +75,9 @@ describe('metering room events from the bus', () => {
         meeting_minutes: 30 + 20,
         participant_ms: (3 * 30 + 2 * 20) * MIN,
         meeting_ms: 50 * MIN,
+        recording_minutes: 0,
+        recording_ms: 0,
+        storage_gb_days: 0,
       },
     ]);
     const all = await h.call('GET', '/api/billing/usage', SUPER);

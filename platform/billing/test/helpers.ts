@@ -2,9 +2,9 @@
 // and callers named by a test header (the principal resolver is a dependency of the service).
 import { randomBytes } from 'node:crypto';
 import type { Principal } from '@origo/auth/client';
-import { createGrpcClient } from '@origo/kit';
+import { createGrpcClient, unary } from '@origo/kit';
 import { createBusKv, type BusKv } from '@origo/kit/bus';
-import { BillingServiceClient } from '@origo/proto/billing-rpc';
+import { BillingServiceClient, UsageEvent, type RecordUsageEventsResponse } from '@origo/proto/billing-rpc';
 import {
   createBillingService,
   openBillingDatabase,
@@ -15,7 +15,7 @@ import {
 
 export type Who = { id: string; superadmin?: boolean; orgs?: Record<string, 'admin' | 'host' | 'member'> };
 
-function principal(who: Who): Principal {
+export function principal(who: Who): Principal {
   return {
     userId: who.id as Principal['userId'],
     email: `${who.id}@example.test`,
@@ -41,6 +41,8 @@ export interface Harness {
   busKv: BusKv;
   http: string;
   client: BillingServiceClient;
+  /** Sends usage events over gRPC the way control's and recording's outboxes do. */
+  record(events: UsageEvent[]): Promise<RecordUsageEventsResponse>;
   /** A REST call as `who` (no `who`: anonymous). */
   call(
     method: string,
@@ -75,6 +77,7 @@ export async function startBilling(
     busKv,
     http: bound.http,
     client,
+    record: (events) => unary(client.recordUsageEvents.bind(client), { events }),
     async call(method, path, who, body) {
       const headers: Record<string, string> = {};
       if (who !== undefined) headers['x-test-who'] = JSON.stringify(who);
@@ -94,4 +97,9 @@ export async function startBilling(
       await database.close();
     },
   };
+}
+
+/** A usage event with the fields a test names; the others are empty. */
+export function usageEvent(fields: Partial<UsageEvent> & Pick<UsageEvent, 'eventId' | 'type'>): UsageEvent {
+  return UsageEvent.fromPartial(fields);
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { meterRoom, type MeterEvent } from '../src/metering.js';
+import {
+  meterRecording,
+  meterRoom,
+  storagePerDay,
+  type MeterEvent,
+  type RecordingMeterEvent,
+} from '../src/metering.js';
 
 const T0 = Date.parse('2026-11-30T09:00:00Z');
 const MIN = 60_000;
@@ -87,5 +93,79 @@ describe('metering a room', () => {
       { day: '2026-11-30', participantMs: 30 * MIN, meetingMs: 30 * MIN },
       { day: '2026-12-01', participantMs: 15 * MIN, meetingMs: 15 * MIN },
     ]);
+  });
+});
+
+describe('metering a recording', () => {
+  const at = (iso: string) => Date.parse(iso);
+  const events: RecordingMeterEvent[] = [
+    {
+      eventId: 'r:s',
+      type: 'recording_started',
+      occurredAt: at('2026-11-30T23:40:00Z'),
+      bytes: 0,
+      durationMs: 0,
+    },
+    {
+      eventId: 'r:r',
+      type: 'recording_ready',
+      occurredAt: at('2026-12-01T00:05:00Z'),
+      bytes: 3e9,
+      durationMs: 24 * MIN,
+    },
+    {
+      eventId: 'r:d',
+      type: 'recording_deleted',
+      occurredAt: at('2026-12-03T12:00:00Z'),
+      bytes: 0,
+      durationMs: 0,
+    },
+  ];
+  const expected = {
+    startedAt: at('2026-11-30T23:40:00Z'),
+    recordedMs: 24 * MIN,
+    bytes: 3e9,
+    storedAt: at('2026-12-01T00:05:00Z'),
+    deletedAt: at('2026-12-03T12:00:00Z'),
+    days: [
+      { day: '2026-11-30', recordingMs: 20 * MIN },
+      { day: '2026-12-01', recordingMs: 4 * MIN },
+    ],
+  };
+
+  it('splits the recorded length at midnight from the start, whatever the order, each event once', () => {
+    for (let seed = 1; seed <= 20; seed++)
+      expect(meterRecording(shuffled([...events, ...events], seed)), `seed ${seed}`).toEqual(expected);
+  });
+
+  it('counts nothing for a recording that failed', () => {
+    const failed = meterRecording([
+      events[0]!,
+      {
+        eventId: 'r:f',
+        type: 'recording_failed',
+        occurredAt: at('2026-12-01T00:00:00Z'),
+        bytes: 0,
+        durationMs: 0,
+      },
+    ]);
+    expect(failed).toMatchObject({ recordedMs: 0, bytes: 0, storedAt: null, days: [] });
+  });
+
+  it('counts storage GB-days per day until the deletion, and up to now while kept', () => {
+    const spans = [
+      { orgId: 'o', bytes: 3e9, from: at('2026-12-01T00:05:00Z'), to: at('2026-12-03T12:00:00Z') },
+      { orgId: 'o', bytes: 1e9, from: at('2026-12-02T12:00:00Z'), to: null },
+    ];
+    const perDay = storagePerDay(spans, {
+      fromDay: '2026-12-01',
+      toDay: '2026-12-04',
+      now: at('2026-12-03T18:00:00Z'),
+    });
+    const days = Object.fromEntries(perDay.get('o') ?? []);
+    expect(Object.keys(days)).toEqual(['2026-12-01', '2026-12-02', '2026-12-03']);
+    expect(days['2026-12-01']).toBeCloseTo((3 * (24 * 60 - 5)) / (24 * 60), 12);
+    expect(days['2026-12-02']).toBeCloseTo(3 + 0.5, 12);
+    expect(days['2026-12-03']).toBeCloseTo(3 * 0.5 + 18 / 24, 12);
   });
 });

@@ -3,8 +3,11 @@
 // the join goes ahead under the meeting's own cap and the time cap is not applied, with a warning logged,
 // because a billing outage must not stop meetings. The cost is that an organization can exceed its plan
 // while billing is down; the metering still counts what was used.
+//
+// Room events go the other way through control's outbox: `recordUsage` hands a batch to billing and fails
+// when billing does not take it, so the outbox keeps the rows and tries again (never fail open there).
 import { createGrpcClient, unary, type Logger } from '@origo/kit';
-import { BillingServiceClient } from '@origo/proto/billing-rpc';
+import { BillingServiceClient, type UsageEvent } from '@origo/proto/billing-rpc';
 
 export interface PlanCaps {
   planId: string;
@@ -27,11 +30,15 @@ export interface BillingQuota {
   checkJoin(input: { orgId: string; meetingId: string; participantCount: number }): Promise<JoinQuota | null>;
   /** Null when billing did not answer in time (fail open). */
   planOf(orgId: string): Promise<PlanCaps | null>;
+  /** Hands usage events to billing's metering; rejects when billing did not take them all. */
+  recordUsage?(events: UsageEvent[]): Promise<void>;
   close(): void;
 }
 
 /** Deadline of a billing call on the join path. */
 export const BILLING_DEADLINE_MS = 800;
+/** Deadline of handing a batch of usage events to billing (a transaction of up to 200 events). */
+export const USAGE_DEADLINE_MS = 10_000;
 
 export function createGrpcBillingQuota(options: {
   target: () => Promise<string>;
@@ -66,6 +73,20 @@ export function createGrpcBillingQuota(options: {
         return await unary(c.getOrgPlan.bind(c), { orgId }, { deadlineMs });
       } catch (err) {
         return failOpen('a plan lookup', err);
+      }
+    },
+    async recordUsage(events) {
+      const c = await withDeadline(connect(), USAGE_DEADLINE_MS);
+      try {
+        await unary(c.recordUsageEvents.bind(c), { events }, { deadlineMs: USAGE_DEADLINE_MS });
+      } catch (err) {
+        // grpc-js backs reconnects off on its own schedule (up to minutes); the outbox's backoff decides
+        // instead, so a billing that is back is reached on the next try.
+        if (client === c) {
+          client = undefined;
+          c.close();
+        }
+        throw err;
       }
     },
     close() {

@@ -141,31 +141,17 @@ export const roomCommandSchema = z.discriminatedUnion('type', [
 export type RoomCommand = z.infer<typeof roomCommandSchema>;
 export type RoomCommandType = RoomCommand['type'];
 
-// Direction control -> billing (and anyone metering): every room event control records from signaling is
-// published once on the kit bus channel `room-events` after it commits, with the meeting's organization,
-// which signaling does not know. Delivery is at most once (pub/sub); consumers drop duplicates by
-// event_id and must not depend on order.
+// Direction control -> billing: every room event control records from signaling is written, in the
+// transaction that records it, into control's outbox (`@origo/kit/outbox`, topic `billing`) and handed to
+// billing over gRPC (`BillingService.RecordUsageEvents`) until billing takes it, so billing meters events
+// that happened while it was down. Billing stores each event once by its id (docs/adr/0007). The
+// recording service does the same with its recording events.
 
-/** Kit bus channel of recorded room events, control -> billing. */
-export const ROOM_EVENTS_CHANNEL = 'room-events';
+/**
+ * Kit bus channel billing publishes on when it listens (a wake-up only, at most once): producers send
+ * their waiting outbox rows at once instead of waiting out their backoff.
+ */
+export const BILLING_READY_CHANNEL = 'billing.ready';
 
-/** One room event as control recorded it. */
-export const roomEventMessageSchema = z.object({
-  /** Version of this contract; a consumer ignores versions it does not know. */
-  v: z.literal(1),
-  /** Signaling's event id (the idempotency key of ReportRoomEvent). */
-  event_id: z.string().min(1).max(128),
-  /** The organization that owns the meeting. */
-  org_id: z.string().min(1).max(128),
-  meeting_id: z.string().min(1).max(128),
-  /** Server id of the room instance; empty when signaling did not name one. */
-  room_sid: z.string().max(128),
-  type: z.enum(['room_started', 'room_ended', 'participant_joined', 'participant_left']),
-  /** The participant (join token `sub`); empty for room events. */
-  identity: z.string().max(256),
-  /** When it happened, ms since the epoch (signaling's clock). */
-  occurred_at_ms: z.number().int().positive(),
-  /** Participants in the room right after the event, as signaling counts them. */
-  participant_count: z.number().int().min(0),
-});
-export type RoomEventMessage = z.infer<typeof roomEventMessageSchema>;
+/** Outbox topic of usage events for billing, in control's and recording's outboxes. */
+export const BILLING_OUTBOX_TOPIC = 'billing';

@@ -1,7 +1,6 @@
-import { AppError, ErrorCode, type GrpcServer } from '@origo/kit';
+import { AppError, type GrpcServer } from '@origo/kit';
 import { ControlServiceService, RoomEventType, type ReportRoomEventRequest } from '@origo/proto/control-rpc';
 import { SIGNALING_ACTOR } from './audit.js';
-import type { RoomEventMessage } from './contracts.js';
 import { isWellFormedId, type MeetingId } from './ids.js';
 import type { JoinTokenSigner } from './join-token.js';
 import type { MeetingStore } from './meetings.js';
@@ -34,16 +33,16 @@ function validate(request: ReportRoomEventRequest) {
 }
 
 /**
- * Registers ControlService (ReportRoomEvent, RefreshJoinToken, GetMeeting) on a kit gRPC server. Every room event
- * control holds (new or a retry) is handed to `onRoomEvent` (published for billing's metering, which drops
- * duplicates); when that fails the call fails UNAVAILABLE, so signaling's retry publishes it again.
+ * Registers ControlService (ReportRoomEvent, RefreshJoinToken, GetMeeting) on a kit gRPC server. A new
+ * room event is written into the outbox for billing in the transaction that records it; `onMetered` then
+ * asks the outbox pump to hand it over.
  */
 export function addControlGrpc(
   server: GrpcServer,
   store: MeetingStore,
   removals: RemovalStore,
   signer: JoinTokenSigner,
-  onRoomEvent?: (event: RoomEventMessage) => Promise<void>,
+  onMetered?: () => void,
 ): void {
   server.add(ControlServiceService, {
     async getMeeting(request) {
@@ -76,35 +75,14 @@ export function addControlGrpc(
           meetingId: request.roomName as MeetingId,
           roomSid: request.roomSid,
           type,
+          identity: request.participantIdentity,
           occurredAt: new Date(request.occurredAtMs),
           participantCount: request.participantCount,
           reason: request.reason,
         },
         SIGNALING_ACTOR,
       );
-      if (onRoomEvent !== undefined) {
-        try {
-          await onRoomEvent({
-            v: 1,
-            event_id: request.eventId,
-            org_id: result.orgId,
-            meeting_id: request.roomName,
-            room_sid: request.roomSid,
-            type,
-            identity: request.participantIdentity,
-            occurred_at_ms: request.occurredAtMs,
-            participant_count: request.participantCount,
-          });
-        } catch (err) {
-          throw new AppError(
-            ErrorCode.UNAVAILABLE,
-            'The room event could not be passed on for metering; retry',
-            {
-              cause: err,
-            },
-          );
-        }
-      }
+      if (result.metered) onMetered?.();
       return { applied: result.applied, meetingState: result.state };
     },
   });

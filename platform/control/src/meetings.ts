@@ -2,6 +2,8 @@
 import { and, asc, desc, eq, gt, lt, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { AppError, cursorPart, decodeCursor as decodeKey, encodeCursor as encodeKey } from '@origo/kit';
+import { addToOutbox } from '@origo/kit/outbox';
+import { UsageEvent } from '@origo/proto/billing-rpc';
 import { created, isUniqueViolation, updated, writeAudit, type Actor, type Db } from './audit.js';
 import {
   invitations,
@@ -25,6 +27,7 @@ import {
 } from './ids.js';
 import { hasOccurrenceAfter, parseRule } from './recurrence.js';
 import type { MeetingNotifier } from './notify.js';
+import { BILLING_OUTBOX_TOPIC } from './contracts.js';
 import { hashPasscode, hashSecret } from './secrets.js';
 
 export interface MeetingInput {
@@ -97,10 +100,15 @@ function stateAfterRoom(meeting: MeetingRow, now: Date): MeetingState {
 }
 
 export class MeetingStore {
-  /** `notifier` queues invitation mails, reminder schedules and lobby alerts in the same transactions. */
+  /**
+   * `notifier` queues invitation mails, reminder schedules and lobby alerts in the same transactions;
+   * with `meterUsage` room events also go into the outbox for billing (off when no billing is configured,
+   * so rows nobody takes do not pile up).
+   */
   constructor(
     private readonly db: Db,
     private readonly notifier?: MeetingNotifier,
+    private readonly meterUsage = false,
   ) {}
 
   /** Wakes the notification relay after a transaction the caller owned (create, invite) committed. */
@@ -551,7 +559,9 @@ export class MeetingStore {
 
   /**
    * Applies one room event. Idempotent by `eventId`: the event row and the meeting change commit
-   * together, so a retry after a lost reply finds the event and changes nothing.
+   * together, so a retry after a lost reply finds the event and changes nothing. With `meterUsage` a new
+   * event also goes into the outbox for billing's metering in the same transaction (`metered`), whether
+   * or not it changed the meeting.
    */
   async applyRoomEvent(
     event: {
@@ -559,12 +569,14 @@ export class MeetingStore {
       meetingId: MeetingId;
       roomSid: string;
       type: 'room_started' | 'room_ended' | 'participant_joined' | 'participant_left';
+      /** The participant (join token `sub`); empty for room events. */
+      identity: string;
       occurredAt: Date;
       participantCount: number;
       reason: string;
     },
     actor: Actor,
-  ): Promise<{ applied: boolean; state: MeetingState; orgId: string }> {
+  ): Promise<{ applied: boolean; state: MeetingState; orgId: string; metered: boolean }> {
     return this.db.transaction(async (tx) => {
       const [meeting] = await tx
         .select()
@@ -582,7 +594,25 @@ export class MeetingStore {
         })
         .onConflictDoNothing()
         .returning({ eventId: roomEvents.eventId });
-      if (inserted.length === 0) return { applied: false, state: meeting.state, orgId: meeting.orgId };
+      if (inserted.length === 0)
+        return { applied: false, state: meeting.state, orgId: meeting.orgId, metered: false };
+      if (this.meterUsage)
+        await addToOutbox(
+          tx,
+          BILLING_OUTBOX_TOPIC,
+          UsageEvent.toJSON(
+            UsageEvent.fromPartial({
+              eventId: event.eventId,
+              type: event.type,
+              orgId: meeting.orgId,
+              meetingId: meeting.id,
+              roomSid: event.roomSid,
+              identity: event.identity,
+              occurredAtMs: event.occurredAt.getTime(),
+              participantCount: event.participantCount,
+            }),
+          ) as Record<string, unknown>,
+        );
 
       let set: Partial<typeof meetings.$inferInsert> | null = null;
       const sameRoom = meeting.roomSid === null || event.roomSid === '' || meeting.roomSid === event.roomSid;
@@ -617,7 +647,8 @@ export class MeetingStore {
           }
           break;
       }
-      if (set === null) return { applied: false, state: meeting.state, orgId: meeting.orgId };
+      const metered = this.meterUsage;
+      if (set === null) return { applied: false, state: meeting.state, orgId: meeting.orgId, metered };
       const [after] = await tx
         .update(meetings)
         .set({ ...set, ...updated(actor, new Date()) })
@@ -632,7 +663,7 @@ export class MeetingStore {
         before: meeting,
         after,
       });
-      return { applied: true, state: after.state, orgId: meeting.orgId };
+      return { applied: true, state: after.state, orgId: meeting.orgId, metered };
     });
   }
 

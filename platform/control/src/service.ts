@@ -15,8 +15,10 @@ import {
   type Logger,
   type ServiceMetrics,
 } from '@origo/kit';
-import type { BusKv } from '@origo/kit/bus';
+import type { BusKv, Unsubscribe } from '@origo/kit/bus';
 import { databaseOpener, type DatabaseHandle } from '@origo/kit/db';
+import { OutboxPump } from '@origo/kit/outbox';
+import { UsageEvent } from '@origo/proto/billing-rpc';
 import { installAccessControl, refuseEndedSessions, type PrincipalResolver } from './access.js';
 import type { Schema } from './audit.js';
 import { defaultSettings, type ControlSettings } from './config.js';
@@ -29,7 +31,7 @@ import { purgeExpiredKeys } from './idempotency.js';
 import { InviteLinkStore } from './invite-links.js';
 import { RemovalStore } from './removals.js';
 import type { BillingQuota } from './billing.js';
-import { JOIN_TOKEN_JWKS_PATH, ROOM_EVENTS_CHANNEL } from './contracts.js';
+import { BILLING_OUTBOX_TOPIC, BILLING_READY_CHANNEL, JOIN_TOKEN_JWKS_PATH } from './contracts.js';
 import { createJoinTokenSigner } from './join-token.js';
 import { createLobbyEvents } from './lobby-events.js';
 import { MeetingStore } from './meetings.js';
@@ -74,6 +76,8 @@ export interface ControlServiceDeps {
    * meeting's own participant cap applies.
    */
   billing?: BillingQuota;
+  /** Timing of the outbox that hands room events to billing (tests shorten it). */
+  usageOutbox?: { retryBaseMs?: number; retryMaxMs?: number; intervalMs?: number };
   /** The clock of the meeting length cap (tests move a fake one). */
   clock?: () => number;
 }
@@ -87,6 +91,8 @@ export interface ControlService {
   settings: ControlSettings;
   /** Warns and ends meetings at their plan's length cap; undefined without billing. */
   timeCaps: MeetingTimeCaps | undefined;
+  /** Hands room events to billing's metering; rows wait in the outbox while billing is away. */
+  usageOutbox: OutboxPump;
   /** The OpenAPI 3.1 document of the REST API. */
   openapi(): Record<string, unknown>;
   /** Binds HTTP and gRPC (port 0 picks free ports). */
@@ -110,7 +116,7 @@ export async function createControlService(deps: ControlServiceDeps): Promise<Co
     registry: metrics.registry,
     ...(deps.notificationRelay === undefined ? {} : { relay: deps.notificationRelay }),
   });
-  const store = new MeetingStore(db, notifier);
+  const store = new MeetingStore(db, notifier, deps.billing?.recordUsage !== undefined);
   const signer = await createJoinTokenSigner(
     deps.joinTokenKey,
     settings.joinTokenTtlSeconds,
@@ -181,10 +187,31 @@ export async function createControlService(deps: ControlServiceDeps): Promise<Co
   );
 
   const grpc = createGrpcServer({ service: 'control', logger, metrics });
-  // Billing meters the room events control records; it drops duplicates by event id.
-  addControlGrpc(grpc, store, removals, signer, (event) =>
-    deps.busKv.bus.publish(ROOM_EVENTS_CHANNEL, event),
-  );
+  // Billing meters the room events control records, from the outbox rows written with them (it drops
+  // duplicates by event id). Without billing no rows are written and nothing is sent.
+  const recordUsage = deps.billing?.recordUsage?.bind(deps.billing);
+  const usageOutbox = new OutboxPump({
+    topic: BILLING_OUTBOX_TOPIC,
+    db,
+    send:
+      recordUsage === undefined
+        ? undefined
+        : (payloads) => recordUsage(payloads.map((p) => UsageEvent.fromJSON(p))),
+    logger,
+    registry: metrics.registry,
+    ...deps.usageOutbox,
+  });
+  addControlGrpc(grpc, store, removals, signer, () => usageOutbox.kick());
+  // Billing says when it (re)starts: what waits goes at once instead of after its backoff.
+  const billingBack: Unsubscribe | undefined =
+    recordUsage === undefined
+      ? undefined
+      : await deps.busKv.bus.subscribe(BILLING_READY_CHANNEL, () => {
+          usageOutbox
+            .retryNow()
+            .catch((err: unknown) => logger.warn({ err }, 'could not resume the usage outbox'));
+        });
+  usageOutbox.start();
 
   const timeCaps =
     deps.billing === undefined
@@ -220,6 +247,7 @@ export async function createControlService(deps: ControlServiceDeps): Promise<Co
     notifier,
     settings,
     timeCaps,
+    usageOutbox,
     openapi: document,
     listen: (options) => listeners.listen(options),
     setDraining: () => http.setDraining(),
@@ -227,6 +255,8 @@ export async function createControlService(deps: ControlServiceDeps): Promise<Co
       closing ??= (async () => {
         clearInterval(purge);
         await timeCaps?.stop();
+        await billingBack?.();
+        await usageOutbox.stop();
         deps.billing?.close();
         // Held lobby requests answer now instead of keeping the listener open for their wait.
         await lobbyEvents.close();

@@ -1,20 +1,14 @@
 // Control with the billing service: the plan's participant cap at join time, the meeting length cap with
-// a fake clock, fail-open when billing does not answer, and room events passed on for metering. Billing
-// here is a stand-in gRPC server with the free plan's caps (billing's own tests cover its decisions).
+// a fake clock, fail-open when billing does not answer, and room events handed to billing's metering
+// through control's outbox. Billing here is a stand-in gRPC server with the free plan's caps (billing's own
+// tests cover its decisions, and the outbox with a real billing in billing/test/durable.test.ts).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGrpcServer, createLogger, createMetrics, type GrpcServer } from '@origo/kit';
-import { BillingServiceService } from '@origo/proto/billing-rpc';
+import { BillingServiceService, type UsageEvent } from '@origo/proto/billing-rpc';
 import { RoomEventType } from '@origo/proto/control-rpc';
 import { createGrpcBillingQuota } from '../src/billing.js';
-import {
-  ROOM_COMMANDS_CHANNEL,
-  ROOM_EVENTS_CHANNEL,
-  roomCommandSchema,
-  roomEventMessageSchema,
-  type RoomCommand,
-  type RoomEventMessage,
-} from '../src/contracts.js';
+import { ROOM_COMMANDS_CHANNEL, roomCommandSchema, type RoomCommand } from '../src/contracts.js';
 import { backends, meetingBody, startHarness, type Harness } from './helpers.js';
 import { closeGrpcClients, reportEvent } from './support.js';
 
@@ -27,8 +21,14 @@ const FREE = {
   recordingAllowed: false,
 };
 
-async function fakeBilling(): Promise<{ server: GrpcServer; address: string; checks: number[] }> {
+async function fakeBilling(): Promise<{
+  server: GrpcServer;
+  address: string;
+  checks: number[];
+  events: UsageEvent[];
+}> {
   const checks: number[] = [];
+  const events: UsageEvent[] = [];
   const server = createGrpcServer({
     service: 'billing',
     logger: silent,
@@ -50,9 +50,26 @@ async function fakeBilling(): Promise<{ server: GrpcServer; address: string; che
     async getOrgPlan() {
       return FREE;
     },
+    async checkRecording() {
+      return {
+        allowed: false,
+        limit: 'recording_allowed',
+        message: 'The Free plan does not include recording.',
+        planId: FREE.planId,
+        planName: FREE.planName,
+        recordingHours: 0,
+        recordingMsUsed: 0,
+        storageGb: 0,
+        storageBytesUsed: 0,
+      };
+    },
+    async recordUsageEvents(request) {
+      events.push(...request.events);
+      return { applied: request.events.length, duplicates: 0, invalid: 0 };
+    },
   });
   const port = await server.listen('127.0.0.1', 0);
-  return { server, address: `127.0.0.1:${port}`, checks };
+  return { server, address: `127.0.0.1:${port}`, checks, events };
 }
 
 describe.each(backends)('plan limits from billing ($name)', (backend) => {
@@ -60,7 +77,6 @@ describe.each(backends)('plan limits from billing ($name)', (backend) => {
   let billing: Awaited<ReturnType<typeof fakeBilling>>;
   let clock = Date.parse('2026-11-30T09:00:00Z');
   const commands: RoomCommand[] = [];
-  const events: RoomEventMessage[] = [];
   beforeAll(async () => {
     billing = await fakeBilling();
     h = await startHarness(
@@ -74,9 +90,6 @@ describe.each(backends)('plan limits from billing ($name)', (backend) => {
     );
     await h.busKv.bus.subscribe(ROOM_COMMANDS_CHANNEL, (m) => {
       commands.push(roomCommandSchema.parse(m));
-    });
-    await h.busKv.bus.subscribe(ROOM_EVENTS_CHANNEL, (m) => {
-      events.push(roomEventMessageSchema.parse(m));
     });
   });
   afterAll(async () => {
@@ -135,7 +148,7 @@ describe.each(backends)('plan limits from billing ($name)', (backend) => {
     expect(billing.checks.slice(-2)).toEqual([99, 100]);
   });
 
-  it('passes every room event on for metering with the meeting organization', async () => {
+  it("hands every room event to billing's metering with the meeting organization, once", async () => {
     const id = await create();
     const eventId = randomUUID();
     await reportEvent(h, {
@@ -147,17 +160,36 @@ describe.each(backends)('plan limits from billing ($name)', (backend) => {
       participantCount: 1,
       occurredAtMs: 1_700_000_000_000,
     });
-    expect(events.find((e) => e.event_id === eventId)).toEqual({
-      v: 1,
-      event_id: eventId,
-      org_id: h.orgA,
-      meeting_id: id,
-      room_sid: 'RM_M',
-      type: 'participant_joined',
-      identity: 'usr_x',
-      occurred_at_ms: 1_700_000_000_000,
-      participant_count: 1,
+    const mine = () => billing.events.filter((e) => e.eventId === eventId);
+    await expect.poll(mine, { timeout: 10_000 }).toEqual([
+      {
+        eventId,
+        type: 'participant_joined',
+        orgId: h.orgA,
+        meetingId: id,
+        roomSid: 'RM_M',
+        identity: 'usr_x',
+        occurredAtMs: 1_700_000_000_000,
+        participantCount: 1,
+        recordingId: '',
+        bytes: 0,
+        durationMs: 0,
+      },
+    ]);
+    await h.service.usageOutbox.idle();
+    expect(await h.service.usageOutbox.pendingCount()).toBe(0);
+    // Signaling's retry of the same event is recorded once, and not handed over again.
+    await reportEvent(h, {
+      eventId,
+      roomName: id,
+      roomSid: 'RM_M',
+      type: RoomEventType.ROOM_EVENT_TYPE_PARTICIPANT_JOINED,
+      participantIdentity: 'usr_x',
+      participantCount: 1,
+      occurredAtMs: 1_700_000_000_000,
     });
+    await h.service.usageOutbox.idle();
+    expect(mine()).toHaveLength(1);
   });
 
   it('warns 5 minutes before the 40-minute cap of the free plan, then ends the meeting for everyone', async () => {

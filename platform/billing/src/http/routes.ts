@@ -83,6 +83,10 @@ function usageJson(u: OrgDayUsage) {
     meeting_minutes: Math.ceil(u.meetingMs / 60_000),
     participant_ms: u.participantMs,
     meeting_ms: u.meetingMs,
+    recording_minutes: Math.ceil(u.recordingMs / 60_000),
+    recording_ms: u.recordingMs,
+    // GB-days to the millionth (a kilobyte kept for a day), so small recordings still show.
+    storage_gb_days: Math.round(u.storageGbDays * 1e6) / 1e6,
   };
 }
 

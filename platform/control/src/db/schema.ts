@@ -200,6 +200,9 @@ export const auditEvents = pgTable(
 /** Invitation mails, reminder schedules and lobby alerts waiting to be handed to notification. */
 export { notificationRelay } from '@origo/notification-relay';
 
+/** Room events for billing's metering, written with the event and handed over by gRPC (docs/adr/0007). */
+export { outbox } from '@origo/kit/outbox';
+
 export type MeetingRow = typeof meetings.$inferSelect;
 export type InvitationRow = typeof invitations.$inferSelect;
 export type InviteLinkRow = typeof inviteLinks.$inferSelect;
