@@ -81,18 +81,14 @@ export const DEFAULT_INVOICE_SETTINGS: InvoiceSettings = {
 const DAY_MS = 86_400_000;
 const PROVIDER_ACTOR: (name: string) => Actor = (name) => ({ id: `service:${name}` });
 
-/** Sums an organization's usage per day into the month's totals (recording and storage once metered). */
+/** Sums an organization's usage per day into the month's totals. */
 export function usageTotals(rows: readonly OrgDayUsage[]): UsageTotals {
-  const totals: UsageTotals = { participantMs: 0, meetingMs: 0 };
+  const totals = { participantMs: 0, meetingMs: 0, recordingMs: 0, storageGbDays: 0 };
   for (const row of rows) {
     totals.participantMs += row.participantMs;
     totals.meetingMs += row.meetingMs;
-    // Recording and storage meters are read when the usage rows carry them.
-    const extra = row as OrgDayUsage & { recordingMs?: unknown; storageGbDays?: unknown };
-    if (typeof extra.recordingMs === 'number')
-      totals.recordingMs = (totals.recordingMs ?? 0) + extra.recordingMs;
-    if (typeof extra.storageGbDays === 'number')
-      totals.storageGbDays = (totals.storageGbDays ?? 0) + extra.storageGbDays;
+    totals.recordingMs += row.recordingMs;
+    totals.storageGbDays += row.storageGbDays;
   }
   return totals;
 }
