@@ -20,6 +20,11 @@ export const recordingConfigSchema = z.object({
   JOIN_TOKEN_JWKS_URL: env.url(['http', 'https']).optional(),
   /** Control's gRPC address (the meeting's organization, host and title); unset on one machine: control's own. */
   CONTROL_GRPC_ADDRESS: z.string().min(1).optional(),
+  /**
+   * The billing service's gRPC address (the plan's recording limits at start, recording time and storage
+   * metering); unset on one machine: billing's own. Unset when distributed: no plan check, nothing metered.
+   */
+  BILLING_GRPC_ADDRESS: z.string().min(1).optional(),
   /** The notification service's gRPC address ("recording ready" to the host); unset: the rows wait. */
   NOTIFICATION_GRPC_ADDRESS: z.string().min(1).optional(),
   /** IP address the SFU sends a recording's RTP to (this recorder as the SFU reaches it). */

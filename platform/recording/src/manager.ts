@@ -13,6 +13,7 @@ import {
   type NameLookup,
   type RecordingLayout,
 } from './Recorder.js';
+import { recordingRefused, type RecordingQuota } from './billing.js';
 import type { RecordingStorage } from './storage.js';
 import { newRecordingId, type Actor, type Db, type RecordingStore } from './store.js';
 import type { RecordingRow } from './db/schema.js';
@@ -40,6 +41,11 @@ export interface RecordingManagerDeps {
   onChange?: (row: RecordingRow) => void;
   /** The meeting's organization, host and title (control's GetMeeting); a failure is logged, not fatal. */
   meetings?: ((meetingId: string) => Promise<MeetingInfo>) | undefined;
+  /**
+   * May the organization's plan start a recording (billing's CheckRecording)? Null: billing did not answer
+   * (fail open). Asked only when the meeting's organization is known.
+   */
+  checkPlan?: ((input: { orgId: string; meetingId: string }) => Promise<RecordingQuota | null>) | undefined;
   /** Writes the host's "recording ready" notification in the transaction that marks it ready. */
   notifyReady?: ((tx: Db, row: RecordingRow) => Promise<void>) | undefined;
   /** After a ready recording committed (the notification relay hands its row over). */
@@ -79,6 +85,10 @@ export class RecordingManager {
       );
       return undefined;
     });
+    if (meeting !== undefined && this.deps.checkPlan !== undefined) {
+      const quota = await this.deps.checkPlan({ orgId: meeting.orgId, meetingId });
+      if (quota !== null && !quota.allowed) throw recordingRefused(quota);
+    }
     const key = `${meetingId.replace(/[^A-Za-z0-9._-]/g, '_')}/${id}.${layout === 'tracks' ? 'tar' : 'mp4'}`;
     const recorder = new Recorder({
       recordingId: id,

@@ -17,6 +17,7 @@ import {
 import { ControlServiceClient } from '@origo/proto/control-rpc';
 import { createBusKv } from '@origo/kit/bus';
 import { createRemoteMeetingAccess } from '@origo/control/meeting-access';
+import { createGrpcRecordingBilling } from './billing.js';
 import { recordingConfigSchema, s3OptionsFrom } from './config.js';
 import { readParticipantNames } from '@origo/signaling/placement';
 import { FONT_CANDIDATES, filterSafePath } from './ffmpeg.js';
@@ -59,6 +60,11 @@ export const recordingRole: RoleDefinition = {
       config.NOTIFICATION_GRPC_ADDRESS,
       ADDRESS.notificationGrpc,
     );
+    const billingTarget = optionalServiceUrl(ctx, config.BILLING_GRPC_ADDRESS, ADDRESS.billingGrpc);
+    if (billingTarget === undefined)
+      logger.warn(
+        'BILLING_GRPC_ADDRESS is not set: recordings are not checked against the plan and not metered',
+      );
     if (controlGrpc === undefined)
       logger.warn(
         'CONTROL_GRPC_ADDRESS is not set: recordings are not filed under their organization and hosts are not told when one is ready',
@@ -128,6 +134,9 @@ export const recordingRole: RoleDefinition = {
           names: (roomId) => readParticipantNames(busKv.kv, roomId),
           linkSecret: await new SecretStore(common.ORIGO_DATA).get(LINK_SECRET),
           ...(meetings === undefined ? {} : { meetings }),
+          ...(billingTarget === undefined
+            ? {}
+            : { billing: createGrpcRecordingBilling({ target: billingTarget, logger }) }),
           resolvePrincipal,
           notificationTarget,
           publicUrl: config.ORIGO_PUBLIC_URL,

@@ -11,11 +11,19 @@ import {
   type ServiceMetrics,
 } from '@origo/kit';
 import { databaseOpener, type DatabaseHandle } from '@origo/kit/db';
-import type { Bus } from '@origo/kit/bus';
+import type { Bus, Unsubscribe } from '@origo/kit/bus';
+import { OutboxPump } from '@origo/kit/outbox';
+import { UsageEvent } from '@origo/proto/billing-rpc';
 import type { PrincipalResolver } from '@origo/auth/client';
 import { NotificationRelay } from '@origo/notification-relay';
-import { ROOM_COMMANDS_CHANNEL, type RoomCommand } from '@origo/control/contracts';
+import {
+  BILLING_OUTBOX_TOPIC,
+  BILLING_READY_CHANNEL,
+  ROOM_COMMANDS_CHANNEL,
+  type RoomCommand,
+} from '@origo/control/contracts';
 import type { CallerResolver } from '@origo/control/meeting-access';
+import type { RecordingBilling } from './billing.js';
 import * as schema from './db/schema.js';
 import type { RecordingRow } from './db/schema.js';
 import { checkFfmpeg, type CompositeOptions } from './ffmpeg.js';
@@ -56,6 +64,13 @@ export interface RecordingServiceDeps {
   layoutPollMs?: number;
   /** The meeting's organization, host and title (control's GetMeeting over gRPC in the role). */
   meetings?: (meetingId: string) => Promise<MeetingInfo>;
+  /**
+   * The billing service: the plan's recording limits when a recording starts, and the recording events it
+   * meters (through the outbox). Absent: no plan check, and no events are written.
+   */
+  billing?: RecordingBilling;
+  /** Timing of the outbox that hands recording events to billing (tests shorten it). */
+  usageOutbox?: { retryBaseMs?: number; retryMaxMs?: number; intervalMs?: number };
   /** The notification service's gRPC address: "recording ready" goes to the host. Absent: rows wait. */
   notificationTarget?: (() => Promise<string>) | undefined;
   /** Where people open Origo (the link in the notification). */
@@ -74,6 +89,8 @@ export interface RecordingService {
   http: HttpService;
   store: RecordingStore;
   manager: RecordingManager;
+  /** Hands recording events to billing's metering; rows wait in the outbox while billing is away. */
+  usageOutbox: OutboxPump;
   listen(options?: { httpPort?: number; host?: string }): Promise<{ http: string }>;
   setDraining(): void;
   close(): Promise<void>;
@@ -82,7 +99,21 @@ export interface RecordingService {
 export async function createRecordingService(deps: RecordingServiceDeps): Promise<RecordingService> {
   const logger = deps.logger ?? createLogger({ service: 'recording', level: 'silent' });
   const metrics = deps.metrics ?? createMetrics('recording', { defaultMetrics: false });
-  const store = new RecordingStore(deps.database.db);
+  const store = new RecordingStore(deps.database.db, deps.billing !== undefined);
+  // Recording time and storage are metered by billing from the outbox rows the store writes with each
+  // start, ready, failure and delete (it drops duplicates by event id).
+  const billing = deps.billing;
+  const usageOutbox = new OutboxPump({
+    topic: BILLING_OUTBOX_TOPIC,
+    db: deps.database.db,
+    send:
+      billing === undefined
+        ? undefined
+        : (payloads) => billing.recordUsage(payloads.map((p) => UsageEvent.fromJSON(p))),
+    logger,
+    registry: metrics.registry,
+    ...deps.usageOutbox,
+  });
 
   // Names as the dashboards and alerts read them (deploy/observability).
   const inProgress = new Gauge({
@@ -187,10 +218,12 @@ export async function createRecordingService(deps: RecordingServiceDeps): Promis
     onFailureCause: (cause) => failures.inc({ cause }),
     onDegraded: () => degraded.inc(),
     meetings: deps.meetings,
+    checkPlan: billing === undefined ? undefined : (input) => billing.checkRecording(input),
     notifyReady,
     afterReady: () => relay.kick(),
     onChange: (row) => {
       announce(row);
+      usageOutbox.kick();
       inProgress.set(manager.activeCount);
       if (row.status === 'ready') finished.inc({ result: 'completed' });
       if (row.status === 'failed') finished.inc({ result: 'failed' });
@@ -222,6 +255,16 @@ export async function createRecordingService(deps: RecordingServiceDeps): Promis
   });
   await http.app.ready();
   relay.start();
+  // Billing says when it (re)starts: what waits goes at once instead of after its backoff.
+  const billingBack: Unsubscribe | undefined =
+    billing === undefined || deps.bus === undefined
+      ? undefined
+      : await deps.bus.subscribe(BILLING_READY_CHANNEL, () => {
+          usageOutbox
+            .retryNow()
+            .catch((err: unknown) => logger.warn({ err }, 'could not resume the usage outbox'));
+        });
+  usageOutbox.start();
   // Recordings this recorder was writing when it last stopped without stopping them.
   await manager.recover();
   // Retention: expired recordings go, hourly (every replica may sweep; a delete is idempotent).
@@ -239,6 +282,7 @@ export async function createRecordingService(deps: RecordingServiceDeps): Promis
     http,
     store,
     manager,
+    usageOutbox,
     async listen(options = {}) {
       const { url } = await http.listen(options.httpPort ?? 0, options.host ?? '127.0.0.1');
       return { http: url };
@@ -249,6 +293,9 @@ export async function createRecordingService(deps: RecordingServiceDeps): Promis
         if (sweeper !== undefined) clearInterval(sweeper);
         await manager.close();
         await relay.stop();
+        await billingBack?.();
+        await usageOutbox.stop();
+        billing?.close();
         deps.forwarder.close();
         await http.close();
       })();

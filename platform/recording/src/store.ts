@@ -3,6 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { AppError } from '@origo/kit';
 import type { Database } from '@origo/kit/db';
+import { addToOutbox } from '@origo/kit/outbox';
+import { BILLING_OUTBOX_TOPIC } from '@origo/control/contracts';
+import { UsageEvent } from '@origo/proto/billing-rpc';
 import {
   auditEvents,
   recordings,
@@ -51,8 +54,24 @@ function snapshot(row: RecordingRow | null): Record<string, unknown> | null {
   return out;
 }
 
+/** The usage event billing meters for an audited change, if it is one billing counts. */
+const METERED: Partial<Record<Action, string>> = {
+  'recording.started': 'recording_started',
+  'recording.ready': 'recording_ready',
+  'recording.failed': 'recording_failed',
+  'recording.deleted': 'recording_deleted',
+};
+
 export class RecordingStore {
-  constructor(private readonly db: Db) {}
+  /**
+   * With `meterUsage` every start, ready, failure and delete of a recording filed under an organization
+   * also goes into the outbox for billing (recording time, storage), in the same transaction as its audit
+   * row. Off when no billing is configured, so rows nobody takes do not pile up.
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly meterUsage = false,
+  ) {}
 
   private async audit(
     tx: Db,
@@ -73,6 +92,31 @@ export class RecordingStore {
       before: snapshot(before),
       after: snapshot(after),
     });
+    const type = METERED[action];
+    if (!this.meterUsage || type === undefined || row.orgId === null) return;
+    const at =
+      action === 'recording.started'
+        ? row.startedAt
+        : action === 'recording.deleted'
+          ? new Date()
+          : row.updatedAt;
+    await addToOutbox(
+      tx,
+      BILLING_OUTBOX_TOPIC,
+      UsageEvent.toJSON(
+        UsageEvent.fromPartial({
+          // One event of each kind per recording: the id is stable across retries and restarts.
+          eventId: `${row.id}:${type}`,
+          type,
+          orgId: row.orgId,
+          meetingId: row.meetingId,
+          recordingId: row.id,
+          occurredAtMs: at.getTime(),
+          bytes: action === 'recording.ready' ? (row.bytes ?? 0) : 0,
+          durationMs: action === 'recording.ready' ? (row.durationMs ?? 0) : 0,
+        }),
+      ) as Record<string, unknown>,
+    );
   }
 
   async get(id: string): Promise<RecordingRow | null> {

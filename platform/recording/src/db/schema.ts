@@ -70,3 +70,6 @@ export type AuditEventRow = typeof auditEvents.$inferSelect;
 
 /** Notifications to the notification service (recording ready), written with the change that causes them. */
 export { notificationRelay } from '@origo/notification-relay';
+
+/** Recording events for billing's metering, written with the change and handed over by gRPC (docs/adr/0007). */
+export { outbox } from '@origo/kit/outbox';
