@@ -9,7 +9,7 @@ export function timeLimitText(
   warning: TimeLimitWarning,
   nowMs: number,
   clock: (ms: number) => string = (ms) =>
-    new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }),
+    new Date(ms).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' }),
 ): string {
   const left = Math.max(0, Math.ceil((warning.endsAtMs - nowMs) / 60_000));
   const when = left <= 0 ? 'now' : left === 1 ? 'within a minute' : `in ${left} minutes`;
