@@ -47,7 +47,7 @@ export const billingConfigSchema = z
     if (config.BILLING_PROVIDER !== 'stripe') return;
     for (const key of ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'] as const)
       if (config[key] === undefined)
-        ctx.addIssue({ code: 'custom', path: [key], message: 'is required when BILLING_PROVIDER=stripe' });
+        ctx.addIssue({ code: 'custom', path: [key], message: 'must be set when BILLING_PROVIDER=stripe' });
   });
 export type BillingEnvConfig = z.infer<typeof billingConfigSchema>;
 
