@@ -1,12 +1,15 @@
 // One recording in progress: the SFU forwards the room's tracks as plain RTP to ports on this host, FFmpeg
 // reads them through an SDP file and writes the composite, and on stop the file goes to storage.
 //
-// A recording is written in parts. The SFU forwards the tracks live when a part starts; the recorder
-// watches the room's tracks and, when they change (someone joins, leaves or shares a screen), starts the
-// next part with the new layout beside the running one, cuts the old one where the new one has its first
-// frame, and stops it. At the end the parts are joined without re-encoding. Each part is a fragmented MP4
-// (fragments of at most a second), and `meta.json` in the recording's folder says where each part begins
-// and ends, so a recording whose recorder died is finished from what is on disk (finalizeInterrupted).
+// A recording is written in parts. The SFU forwards the tracks live when a part starts, to this process's
+// relay (relay.ts), which hands them to FFmpeg once it listens and notes the wall time of each part's media
+// time 0. The recorder watches the room's tracks and, when they change (someone joins, leaves or shares a
+// screen), starts the next part with the new layout beside the running one; once the new part has a
+// picture the old one stops being fed, works through what it holds, and ends. At the end each part is cut,
+// on media time, where the next one's picture begins, and the parts are joined without re-encoding. Each
+// part is a fragmented MP4 (fragments of at most a second), and `meta.json` in the recording's folder says
+// when each part's media begins, so a recording whose recorder died is finished from what is on disk
+// (finalizeInterrupted).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -14,6 +17,7 @@ import { join } from 'node:path';
 import {
   buildSdp,
   compositeArgs,
+  trimArgs,
   concatArgs,
   concatList,
   DEFAULT_COMPOSITE,
@@ -25,6 +29,7 @@ import {
 } from './ffmpeg.js';
 import type { RoomTrackDescription, RtpForwarder } from './forwarder.js';
 import { reserveRtpPorts } from './ports.js';
+import { portsBound, queuedBytes, RtpRelay } from './relay.js';
 import type { RecordingStorage, StoredObject } from './storage.js';
 
 export type RecordingLayout = 'composite' | 'tracks';
@@ -57,6 +62,11 @@ export interface RecorderOptions {
   layoutPollMs?: number;
   /** Called once if FFmpeg exits before stop() (its last lines of stderr). */
   onFailure?: (reason: string) => void;
+  /**
+   * Longest wait at the end of a part for FFmpeg to work through the media it was sent before it is told to
+   * finish (a loaded machine leaves it behind real time). Default 20 s, within Kubernetes' grace period.
+   */
+  drainTimeoutMs?: number;
 }
 
 /** A finished recording in storage: the file, and for a composite its HLS files beside it. */
@@ -65,7 +75,7 @@ export interface StoredRecording extends StoredObject {
   hls?: string[];
   /** The file's own length (its longest stream), as a player shows it. */
   mediaDurationMs?: number;
-  /** How much shorter the video is than the sound (the recorder fell behind real time), when over 1 s. */
+  /** How much earlier the picture ends than the sound, when over half a second (it should not happen). */
   videoShortByMs?: number;
 }
 
@@ -85,14 +95,20 @@ interface PartMeta {
   forwardId: string;
   file: string;
   startedAt: number;
-  /** The wall time of the part's output time 0 (its first frame). */
+  /** The wall time of the part's media time 0: when its first packet reached the relay (see relay.ts). */
+  originAt?: number;
+  /** Written by recorders before the relay: their estimate of the part's time 0 from FFmpeg's progress. */
   firstFrameAt?: number;
-  /** Where the next part took over: the part is cut here. */
+  /** When the relay stopped feeding the part. */
+  endedAt?: number;
+  /** Where the next part's media begins (its originAt): per-track manifests report it. */
   cutAt?: number;
   pid?: number;
   /** Per-track recordings: the file of each track. */
   tracks?: {
     file: string;
+    /** Wall time of the file's time 0 (the track's first packet). */
+    originAt?: number;
     trackId: string;
     participantId: string;
     name?: string;
@@ -112,6 +128,9 @@ interface RecordingMeta {
 
 interface Part {
   meta: PartMeta;
+  relay: RtpRelay;
+  /** The loopback ports FFmpeg reads, one per stream. */
+  ffmpegPorts: number[];
   streams: RtpStreamDescription[];
   signature: string;
   child: ChildProcess;
@@ -119,18 +138,31 @@ interface Part {
   /** FFmpeg's messages. */
   logPath: string;
   stopping: boolean;
+  /** FFmpeg has encoded the part's first picture. */
+  sawPicture: boolean;
   timers: NodeJS.Timeout[];
   firstFrame: Promise<void>;
 }
 
 const SECOND_SIGNAL_MS = 2000;
 const STOP_GRACE_MS = 15_000;
-/** Keyframe requests after FFmpeg starts listening: the one sent when the forward began may predate it. */
-const KEYFRAME_RETRIES_MS = [700, 2000];
-/** How long after a new part's first frame the old part keeps running (the overlap that is cut away). */
-const SETTLE_MS = 2000;
-/** Longest wait for a new part's first frame before the old part is stopped anyway. */
-const FIRST_FRAME_WAIT_MS = 10_000;
+/** Keyframe requests once FFmpeg listens (the relay starts feeding it then): at once and again. */
+const KEYFRAME_RETRIES_MS = [0, 700, 2000];
+/** How long after a new part has a picture the old part keeps being fed (the overlap that is cut away). */
+const SETTLE_MS = 1000;
+/** Longest wait for a new part's first picture before the old part is stopped anyway. */
+const FIRST_FRAME_WAIT_MS = 30_000;
+/** Longest wait for FFmpeg to bind its ports before the relay feeds it anyway. */
+const LISTEN_WAIT_MS = 30_000;
+const DRAIN_TIMEOUT_MS = 20_000;
+/**
+ * How long FFmpeg is fed past the end of a recording. What it holds in its filters when told to finish is
+ * lost (a few pictures, not the sound), so it gets more than it needs and the last part is cut at the end.
+ */
+const END_MARGIN_MS = 1000;
+/** FFmpeg reads the relay on loopback. */
+const FFMPEG_HOST = '127.0.0.1';
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 /** The set of tracks a layout is made of (muting does not change the layout). */
 const signatureOf = (tracks: readonly { trackId: string }[]): string =>
@@ -172,9 +204,13 @@ export class Recorder {
     this.composite = { ...DEFAULT_COMPOSITE, ...o.composite };
   }
 
-  /** When the recording's media begins (the wall time of the first part's first frame), once known. */
+  /** When the recording's media begins (the wall time of the first part's media time 0), once known. */
   get mediaStartedAt(): number | undefined {
-    return this.meta.parts.find((p) => p.firstFrameAt !== undefined)?.firstFrameAt;
+    for (const part of this.parts) {
+      const origin = part.relay.originAt;
+      if (origin !== undefined) return origin;
+    }
+    return undefined;
   }
 
   /** Every track recorded so far. */
@@ -240,12 +276,14 @@ export class Recorder {
     }
     this.current = next;
     if (next !== null) {
-      await Promise.race([next.firstFrame, new Promise((r) => setTimeout(r, FIRST_FRAME_WAIT_MS).unref())]);
-      // Let the new part's estimate of its start settle (see the progress reader) before cutting there.
-      await new Promise((r) => setTimeout(r, SETTLE_MS).unref());
+      // The old part goes on until the new one has a picture (encoded, so its media has reached the relay
+      // of both), and a little longer: the join cuts the old part on media time where the new one begins.
+      await Promise.race([next.firstFrame, sleep(FIRST_FRAME_WAIT_MS)]);
+      await sleep(SETTLE_MS);
     }
     if (old !== null) {
-      old.meta.cutAt = next?.meta.firstFrameAt ?? Date.now();
+      const cut = next?.relay.originAt;
+      if (cut !== undefined) old.meta.cutAt = cut;
       await this.stopPart(old);
     }
     await this.saveMeta();
@@ -257,12 +295,26 @@ export class Recorder {
     const forwardId = `${o.recordingId}.${n}`;
     const bindHost = o.bindHost ?? o.rtpHost;
     const count = Math.min(tracks.length, o.maxStreams ?? 16);
-    const ports = await reserveRtpPorts(bindHost, count);
-    const streams = await o.forwarder.start({ roomId: o.roomId, forwardId, host: o.rtpHost, ports });
-    if (streams.length === 0) {
+    const relay = await RtpRelay.create(bindHost, FFMPEG_HOST, count);
+    let sent: RtpStreamDescription[];
+    let ffmpegPorts: number[];
+    try {
+      sent = await o.forwarder.start({ roomId: o.roomId, forwardId, host: o.rtpHost, ports: relay.ports });
+      if (sent.length === 0) {
+        relay.close();
+        await o.forwarder.stop(o.roomId, forwardId).catch(() => undefined);
+        return null;
+      }
+      // FFmpeg's own ports (an even port with the odd one beside it free, as it binds both).
+      ffmpegPorts = await reserveRtpPorts(FFMPEG_HOST, sent.length);
+      relay.route(sent.map((s, i) => ({ port: s.port, target: ffmpegPorts[i]!, clockRate: s.clockRate })));
+    } catch (err) {
+      relay.close();
       await o.forwarder.stop(o.roomId, forwardId).catch(() => undefined);
-      return null;
+      throw err;
     }
+    // The streams as FFmpeg reads them (its ports); the SFU's ports are the relay's.
+    const streams = sent.map((s, i) => ({ ...s, port: ffmpegPorts[i]! }));
     const file = `part-${n}.mp4`;
     const sdpPath = join(this.dir, `part-${n}.sdp`);
     const progressPath = join(this.dir, `part-${n}.progress`);
@@ -270,7 +322,7 @@ export class Recorder {
     const meta: PartMeta = { n, forwardId, file, startedAt: Date.now() };
     let child: ChildProcess;
     try {
-      await writeFile(sdpPath, buildSdp(bindHost, streams));
+      await writeFile(sdpPath, buildSdp(FFMPEG_HOST, streams));
       let args: string[];
       if (this.meta.layout === 'tracks') {
         const names = (await o.names?.(o.roomId).catch(() => undefined)) ?? new Map<string, string>();
@@ -297,37 +349,40 @@ export class Recorder {
         closeSync(log);
       }
     } catch (err) {
+      relay.close();
       await o.forwarder.stop(o.roomId, forwardId).catch(() => undefined);
       throw err;
     }
     let sawFirstFrame!: () => void;
     const part: Part = {
       meta,
+      relay,
+      ffmpegPorts,
       streams,
       signature: signatureOf(streams),
       child,
       exited: Promise.resolve(null),
       logPath,
       stopping: false,
+      sawPicture: false,
       timers: [],
       firstFrame: new Promise<void>((resolve) => (sawFirstFrame = resolve)),
     };
     if (child.pid !== undefined) meta.pid = child.pid;
-    // `-progress` writes key=value blocks every half second; out_time_us is how far the file has got. Now
-    // minus that is the wall time of the file's time 0 plus FFmpeg's delay, which is largest while it
-    // probes its inputs and smallest once it runs steadily: the least value seen is the best estimate.
+    // `-progress` writes key=value blocks every half second; `frame` counts the pictures encoded. The first one
+    // means the part's media flows through FFmpeg. Meanwhile the relay's origin of the part is kept on disk.
     const progress = setInterval(() => {
+      this.noteOrigin(part);
+      if (part.sawPicture) return;
       readTail(progressPath, 512).then(
         (text) => {
-          const times = [...text.matchAll(/out_time_us=(\d+)/g)];
-          const outUs = Number(times.at(-1)?.[1] ?? 0);
-          if (outUs <= 0) return;
-          const origin = Date.now() - Math.round(outUs / 1000);
-          if (meta.firstFrameAt !== undefined && origin >= meta.firstFrameAt) return;
-          const first = meta.firstFrameAt === undefined;
-          meta.firstFrameAt = origin;
-          if (first) sawFirstFrame();
-          void this.saveMeta(); // saveMeta never rejects
+          const frames = Number([...text.matchAll(/^frame=(\d+)/gm)].at(-1)?.[1] ?? 0);
+          const outUs = Number([...text.matchAll(/out_time_us=(\d+)/g)].at(-1)?.[1] ?? 0);
+          // A per-track part encodes no pictures: its first output is enough.
+          if (frames > 0 || (this.meta.layout === 'tracks' && outUs > 0)) {
+            part.sawPicture = true;
+            sawFirstFrame();
+          }
         },
         () => undefined, // not written yet
       );
@@ -344,17 +399,12 @@ export class Recorder {
     void part.exited.then(async (code) => {
       clearInterval(progress);
       sawFirstFrame();
+      relay.close();
       if (part.stopping || this.stopped || this.failed) return;
       this.failed = true;
       o.onFailure?.(`ffmpeg exited with ${String(code)}: ${await logTail(logPath)}`);
     });
-    for (const ms of KEYFRAME_RETRIES_MS) {
-      const t = setTimeout(() => {
-        o.forwarder.requestKeyframe(o.roomId, forwardId).catch(() => undefined);
-      }, ms);
-      t.unref();
-      part.timers.push(t);
-    }
+    void this.openWhenListening(part);
     for (const s of streams) if (!this.seen.has(s.trackId)) this.seen.set(s.trackId, s);
     this.parts.push(part);
     this.meta.parts.push(meta);
@@ -385,23 +435,91 @@ export class Recorder {
     );
   }
 
-  /** Lets FFmpeg finish the part's file, then stops its forward. */
+  /**
+   * Opens the part's relay once FFmpeg has bound its ports, so the first packet FFmpeg reads of each stream
+   * is the first one the relay forwards (its time 0), then asks the publishers for keyframes.
+   */
+  private async openWhenListening(part: Part): Promise<void> {
+    const deadline = Date.now() + LISTEN_WAIT_MS;
+    let exited = false;
+    void part.exited.then(() => (exited = true));
+    for (;;) {
+      if (exited || part.stopping) return;
+      const bound = await portsBound(part.ffmpegPorts);
+      if (bound === true) break;
+      if (bound === null) {
+        // No /proc/net here: give FFmpeg a moment to start listening.
+        await sleep(1000);
+        break;
+      }
+      if (Date.now() > deadline) break;
+      await sleep(20);
+    }
+    if (exited || part.stopping) return;
+    part.relay.open();
+    const { roomId } = this.o;
+    for (const ms of KEYFRAME_RETRIES_MS) {
+      const t = setTimeout(() => {
+        this.o.forwarder.requestKeyframe(roomId, part.meta.forwardId).catch(() => undefined);
+      }, ms);
+      t.unref();
+      part.timers.push(t);
+    }
+  }
+
+  /** Copies what the relay learnt of the part's time 0 into its meta (saved when it changed). */
+  private noteOrigin(part: Part): void {
+    const origin = part.relay.originAt;
+    const relayed = part.relay.relayed;
+    let changed = false;
+    if (origin !== undefined && origin !== part.meta.originAt) {
+      part.meta.originAt = origin;
+      changed = true;
+    }
+    part.meta.tracks?.forEach((t, i) => {
+      const at = relayed[i]?.originAt;
+      if (at !== undefined && at !== t.originAt) {
+        t.originAt = at;
+        changed = true;
+      }
+    });
+    if (part.relay.endedAt !== undefined && part.meta.endedAt === undefined) {
+      part.meta.endedAt = part.relay.endedAt;
+      changed = true;
+    }
+    if (changed) void this.saveMeta(); // saveMeta never rejects
+  }
+
+  /**
+   * Stops feeding the part, lets FFmpeg work through the media it was sent (its socket queues empty), then
+   * tells it to finish the file (SIGINT: it flushes its decoders, filters and encoders), and stops the forward.
+   */
   private async stopPart(part: Part): Promise<void> {
     part.stopping = true;
     for (const t of part.timers) clearInterval(t);
+    part.relay.pause();
+    this.noteOrigin(part);
     const child = part.child;
-    if (child.exitCode === null && child.signalCode === null) {
-      // SIGINT while packets still arrive: FFmpeg's read returns, it sees the signal, flushes its encoders and
-      // writes the last fragment. Stopping the forward first would leave that read waiting for its timeout.
-      // A second SIGINT interrupts a read that waits anyway (nobody publishes any more).
+    const running = () => child.exitCode === null && child.signalCode === null;
+    if (running()) {
+      await drain(part.ffmpegPorts, part.exited, this.o.drainTimeoutMs ?? DRAIN_TIMEOUT_MS);
+    }
+    if (running()) {
+      // On SIGINT FFmpeg stops after the read it is in, flushes and writes the last fragment; its reads
+      // wait for a packet, so the relay passes packets again until it has exited (it takes at most one more).
+      // A second SIGINT interrupts a read that waits anyway (nobody sends any more).
       child.kill('SIGINT');
+      part.relay.resume();
       const again = setTimeout(() => child.kill('SIGINT'), SECOND_SIGNAL_MS);
       const killer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
       await part.exited;
       clearTimeout(again);
       clearTimeout(killer);
     }
+    part.relay.close();
     await this.o.forwarder.stop(this.o.roomId, part.meta.forwardId).catch(() => undefined);
+    this.noteOrigin(part);
+    await this.saveMeta();
   }
 
   private async saveMeta(): Promise<void> {
@@ -413,7 +531,11 @@ export class Recorder {
     this.stopped = true;
     if (this.poller) clearInterval(this.poller);
     await this.changing;
-    if (this.current !== null) await this.stopPart(this.current);
+    if (this.current !== null) {
+      this.current.relay.markEnd();
+      await sleep(END_MARGIN_MS);
+      await this.stopPart(this.current);
+    }
     this.current = null;
     const wallMs = Date.now() - this.meta.startedAt;
     try {
@@ -442,6 +564,7 @@ export class Recorder {
     for (const part of this.parts) {
       part.stopping = true;
       for (const t of part.timers) clearInterval(t);
+      part.relay.close();
       await this.o.forwarder.stop(this.o.roomId, part.meta.forwardId).catch(() => undefined);
       part.child.kill('SIGKILL');
       await part.exited;
@@ -468,6 +591,27 @@ async function readTail(path: string, bytes: number): Promise<string> {
   }
 }
 
+/**
+ * Waits until FFmpeg has read everything queued on its ports (two empty readings in a row), it exits, or
+ * `timeoutMs` passes. Where the queues cannot be read (no /proc/net), waits a second.
+ */
+async function drain(ports: number[], exited: Promise<unknown>, timeoutMs: number): Promise<void> {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const deadline = Date.now() + timeoutMs;
+  let empty = 0;
+  while (!gone && Date.now() < deadline) {
+    const queued = await queuedBytes(ports);
+    if (queued === null) {
+      await sleep(1000);
+      return;
+    }
+    empty = queued === 0 ? empty + 1 : 0;
+    if (empty >= 2) return;
+    await sleep(200);
+  }
+}
+
 /** The last lines FFmpeg wrote to its log. */
 async function logTail(path: string): Promise<string> {
   const text = await readFile(path, 'utf8').catch(() => '');
@@ -475,8 +619,32 @@ async function logTail(path: string): Promise<string> {
 }
 
 /**
- * Joins the parts FFmpeg wrote (each cut where the next took over) into one MP4 and stores it; null when
- * no part has any media. The parts may end in a torn fragment (a killed FFmpeg): the join keeps what is whole.
+ * Where each part is cut: a part's media time t is the wall time `origin + t`, and the part is used from
+ * its first picture (`beginS`) to where the next part's first picture is, in its own media time (`endS`;
+ * the last part keeps the end it comes with, if any). A part the next one overtakes is left out.
+ */
+export function cutParts<T extends { originAt: number; beginS: number }>(
+  parts: readonly T[],
+): (T & { endS?: number })[] {
+  const kept: (T & { endS?: number })[] = [];
+  for (const part of parts) {
+    const beginsAt = part.originAt + part.beginS * 1000;
+    for (;;) {
+      const prev = kept.at(-1);
+      if (prev === undefined) break;
+      prev.endS = (beginsAt - prev.originAt) / 1000;
+      if (prev.endS > prev.beginS + 0.05) break;
+      kept.pop();
+    }
+    kept.push({ ...part });
+  }
+  return kept;
+}
+
+/**
+ * Joins the parts FFmpeg wrote, each cut on media time where the next one's picture begins (cutParts), into
+ * one MP4 and stores it; null when no part has any media. The parts may end in a torn fragment (a killed
+ * FFmpeg): the cut keeps what is whole.
  */
 async function joinAndStore(
   dir: string,
@@ -485,21 +653,35 @@ async function joinAndStore(
   ffmpeg = 'ffmpeg',
 ): Promise<StoredRecording | null> {
   if (meta.layout === 'tracks') return packTracks(dir, meta, storage);
-  const usable: { path: string; outpointS?: number }[] = [];
+  const found: { path: string; n: number; originAt: number; beginS: number; endS?: number }[] = [];
   for (const part of meta.parts) {
     const path = join(dir, part.file);
     const size = await stat(path).then(
       (s) => s.size,
       () => 0,
     );
-    if (size === 0 || part.firstFrameAt === undefined) continue;
-    usable.push(
-      part.cutAt !== undefined
-        ? { path, outpointS: Math.max(0.05, (part.cutAt - part.firstFrameAt) / 1000) }
-        : { path },
-    );
+    const originAt = part.originAt ?? part.firstFrameAt;
+    if (size === 0 || originAt === undefined) continue;
+    const probe = await probeStreams(ffmpeg, path);
+    if (probe === null || probe.video === undefined) continue;
+    const beginS = Math.max(0, probe.video.start);
+    // Where its feeding ended (the last part is cut there; the others where the next one begins).
+    const endS = part.endedAt === undefined ? undefined : (part.endedAt - originAt) / 1000;
+    found.push({
+      path,
+      n: part.n,
+      originAt,
+      beginS,
+      ...(endS !== undefined && endS > beginS ? { endS } : {}),
+    });
   }
-  if (usable.length === 0) return null;
+  if (found.length === 0) return null;
+  const usable: { path: string }[] = [];
+  for (const part of cutParts(found)) {
+    const cutPath = join(dir, `cut-${part.n}.mp4`);
+    await run(ffmpeg, trimArgs(part.path, cutPath, part.beginS, part.endS));
+    usable.push({ path: cutPath });
+  }
   const listPath = join(dir, 'parts.txt');
   const outPath = join(dir, 'recording.mp4');
   await writeFile(listPath, concatList(usable));
@@ -514,17 +696,30 @@ async function joinAndStore(
   return { ...(await storage.put(meta.key, outPath)), hls, ...lengths };
 }
 
-/** The joined file's length, and how much its video falls short of its sound (a recorder that fell behind). */
-async function probeLengths(
+interface StreamTimes {
+  start: number;
+  duration: number;
+}
+
+/** When a file's first video and audio streams start and how long they last (seconds); null: unreadable. */
+async function probeStreams(
   ffmpeg: string,
   path: string,
-): Promise<{ mediaDurationMs?: number; videoShortByMs?: number }> {
+): Promise<{ duration: number; video?: StreamTimes; audio?: StreamTimes } | null> {
   const ffprobe = ffmpeg.endsWith('ffmpeg') ? `${ffmpeg.slice(0, -'ffmpeg'.length)}ffprobe` : 'ffprobe';
   try {
     const out = await new Promise<string>((resolve, reject) => {
       const child = spawn(
         ffprobe,
-        ['-v', 'error', '-show_entries', 'format=duration:stream=codec_type,duration', '-of', 'json', path],
+        [
+          '-v',
+          'error',
+          '-show_entries',
+          'format=duration:stream=codec_type,start_time,duration',
+          '-of',
+          'json',
+          path,
+        ],
         { stdio: ['ignore', 'pipe', 'ignore'] },
       );
       let text = '';
@@ -537,26 +732,48 @@ async function probeLengths(
     });
     const json = JSON.parse(out) as {
       format?: { duration?: string };
-      streams?: { codec_type?: string; duration?: string }[];
+      streams?: { codec_type?: string; start_time?: string; duration?: string }[];
     };
-    const seconds = (v: string | undefined) => (v === undefined ? NaN : Number(v));
-    const total = seconds(json.format?.duration);
-    const video = seconds(json.streams?.find((st) => st.codec_type === 'video')?.duration);
-    const audio = seconds(json.streams?.find((st) => st.codec_type === 'audio')?.duration);
-    const short = audio - video;
+    const times = (type: string): StreamTimes | undefined => {
+      const st = json.streams?.find((x) => x.codec_type === type);
+      const start = Number(st?.start_time);
+      const duration = Number(st?.duration);
+      return st === undefined || !Number.isFinite(start)
+        ? undefined
+        : { start, duration: Number.isFinite(duration) ? duration : NaN };
+    };
+    const video = times('video');
+    const audio = times('audio');
     return {
-      ...(Number.isFinite(total) ? { mediaDurationMs: Math.round(total * 1000) } : {}),
-      ...(Number.isFinite(short) && short > 1 ? { videoShortByMs: Math.round(short * 1000) } : {}),
+      duration: Number(json.format?.duration),
+      ...(video !== undefined ? { video } : {}),
+      ...(audio !== undefined ? { audio } : {}),
     };
   } catch {
-    return {}; // the length stays the wall-clock one
+    return null;
   }
+}
+
+/** The joined file's length, and how much its video falls short of its sound (a recorder that fell behind). */
+async function probeLengths(
+  ffmpeg: string,
+  path: string,
+): Promise<{ mediaDurationMs?: number; videoShortByMs?: number }> {
+  const probe = await probeStreams(ffmpeg, path);
+  if (probe === null) return {}; // the length stays the wall-clock one
+  const end = (t: StreamTimes | undefined) => (t === undefined ? NaN : t.start + t.duration);
+  const short = end(probe.audio) - end(probe.video);
+  return {
+    ...(Number.isFinite(probe.duration) ? { mediaDurationMs: Math.round(probe.duration * 1000) } : {}),
+    ...(Number.isFinite(short) && short > 0.5 ? { videoShortByMs: Math.round(short * 1000) } : {}),
+  };
 }
 
 /**
  * A per-track recording's file: an uncompressed tar (the media is compressed already) of every track file
- * with media and a `manifest.json` saying whose track each is and when each part began and was cut (wall
- * time, ms), so an editor can line the tracks up.
+ * with media and a `manifest.json` saying whose track each is, the wall time of each file's time 0 (the
+ * track's first packet), and when each part's media began and the next one's began (wall time, ms), so an
+ * editor can line the tracks up.
  */
 async function packTracks(
   dir: string,
@@ -576,6 +793,7 @@ async function packTracks(
       files.push(t.file);
       tracks.push({
         file: t.file,
+        first_packet_at_ms: t.originAt === undefined ? null : Math.round(t.originAt),
         track_id: t.trackId,
         participant_id: t.participantId,
         name: t.name ?? null,
@@ -583,11 +801,12 @@ async function packTracks(
         source: t.source,
       });
     }
+    const origin = part.originAt ?? part.firstFrameAt;
     parts.push({
       part: part.n,
       started_at_ms: part.startedAt,
-      first_frame_at_ms: part.firstFrameAt ?? null,
-      cut_at_ms: part.cutAt ?? null,
+      first_frame_at_ms: origin === undefined ? null : Math.round(origin),
+      cut_at_ms: part.cutAt === undefined ? null : Math.round(part.cutAt),
       tracks,
     });
   }

@@ -176,11 +176,11 @@ export function compositeFilter(
     const layout = tiles.map((t) => `${t.x}_${t.y}`).join('|');
     if (videos.length === 1) {
       const t = tiles[0]!;
-      parts.push(`${inputs}pad=${W}:${H}:${t.x}:${t.y}:black,format=yuv420p[vout]`);
+      parts.push(`${inputs}pad=${W}:${H}:${t.x}:${t.y}:black,format=yuv420p,fps=${o.fps}[vout]`);
     } else {
       parts.push(
         `${inputs}xstack=inputs=${videos.length}:layout=${layout}:fill=black,` +
-          `pad=${W}:${H}:0:0:black,format=yuv420p[vout]`,
+          `pad=${W}:${H}:0:0:black,format=yuv420p,fps=${o.fps}[vout]`,
       );
     }
   }
@@ -217,6 +217,9 @@ function rtpInputArgs(sdpPath: string, progressPath: string): string[] {
     // Arrival order is not send order on a busy host; hold packets a little to put them back in order.
     '-reorder_queue_size',
     '500',
+    // A deep socket queue (the system's maximum caps it): an FFmpeg behind real time finds its media there.
+    '-buffer_size',
+    String(4 * 1024 * 1024),
     '-max_delay',
     '500000',
     '-analyzeduration',
@@ -261,6 +264,10 @@ export function compositeArgs(
     String(o.fps * 2),
     '-r',
     String(o.fps),
+    // The picture begins where its first frame is, not padded back to 0 with copies of it: the join cuts a
+    // part from its first real picture, and the sound stays with it.
+    '-fps_mode',
+    'passthrough',
     '-map',
     '[aout]',
     '-c:a',
@@ -272,7 +279,9 @@ export function compositeArgs(
     '-ac',
     '2',
     '-movflags',
-    '+frag_keyframe+empty_moov+default_base_moof',
+    // delay_moov: the header waits for the first fragment, so it records where each stream starts (the
+    // picture after the sound) instead of moving the picture to 0.
+    '+frag_keyframe+empty_moov+default_base_moof+delay_moov',
     '-frag_duration',
     '1000000',
     // Each fragment reaches the disk when it is made, not when a 32 KiB buffer fills: what a crash keeps.
@@ -370,6 +379,35 @@ export function hlsArgs(mp4Path: string, hlsDir: string): string[] {
     `${hlsDir}/seg-%05d.m4s`,
     '-y',
     `${hlsDir}/index.m3u8`,
+  ];
+}
+
+/**
+ * The command line that copies the media of `inPath` from `fromS` (its first picture: a keyframe) to `toS`
+ * (seconds of its own time; none: to the end) into `outPath`, without re-encoding. Each stream is cut on its
+ * own timestamps, so the sound and the picture of a part end together.
+ */
+export function trimArgs(inPath: string, outPath: string, fromS: number, toS?: number): string[] {
+  // A millisecond early, so rounding never drops the keyframe the part begins with.
+  const from = Math.max(0, fromS - 0.001);
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-i',
+    inPath,
+    '-map',
+    '0',
+    '-c',
+    'copy',
+    '-ss',
+    from.toFixed(3),
+    ...(toS !== undefined ? ['-t', Math.max(0.001, toS - from).toFixed(3)] : []),
+    '-f',
+    'mp4',
+    '-y',
+    outPath,
   ];
 }
 

@@ -7,7 +7,7 @@ import { createGrpcClient, createLogger, unary } from '@origo/kit';
 import { SfuServiceClient } from '@origo/proto/sfu-rpc';
 import { createSfuWorkerService, type SfuWorkerService } from '@origo/sfu';
 import { waitFor } from '@origo/kit/testing';
-import { EventFeed, grpcRouter, WrtcClient, type GrpcPeer } from '@origo/sfu/testing';
+import { EventFeed, grpcRouter, WrtcClient, type ClientOptions, type GrpcPeer } from '@origo/sfu/testing';
 import { checkFfmpeg } from '../src/ffmpeg.js';
 
 const run = promisify(execFile);
@@ -64,8 +64,15 @@ export interface MediaRoom {
   close(): Promise<void>;
 }
 
-/** A worker with a router for `roomId` and one publishing peer per name, each decoding the others. */
-export async function mediaRoom(roomId: string, names: string[]): Promise<MediaRoom> {
+/**
+ * A worker with a router for `roomId` and one publishing peer per name, each decoding the others; `media`
+ * changes what each peer sends (a picture and a sound that tell the time, for instance).
+ */
+export async function mediaRoom(
+  roomId: string,
+  names: string[],
+  media: (name: string) => ClientOptions = () => ({}),
+): Promise<MediaRoom> {
   const service: SfuWorkerService = createSfuWorkerService({
     workerId: 'w-rec',
     nodeId: 'node-rec',
@@ -82,7 +89,12 @@ export async function mediaRoom(roomId: string, names: string[]): Promise<MediaR
   const published = () =>
     feed.events.filter((e) => e.roomId === roomId && e.event?.$case === 'trackPublished').length;
   const join = async (name: string) => {
-    const p = new WrtcClient<GrpcPeer>(name, { simulcast: false, width: 320, height: 240 });
+    const p = new WrtcClient<GrpcPeer>(name, {
+      simulcast: false,
+      width: 320,
+      height: 240,
+      ...media(name),
+    });
     peers.push(p);
     await p.join(router);
     await p.peer.created;

@@ -111,6 +111,16 @@ export interface ClientOptions {
   loudness?: number;
   /** Cycle precomputed noise frames (hard to compress: realistic bitrates) instead of a moving box. */
   noise?: boolean;
+  /**
+   * Paints each video frame (I420: the luma plane first, then chroma) instead of the moving box; `at` is the
+   * wall time (Date.now()) it is drawn at. For tests that read time back from a recording.
+   */
+  paint?: (data: Uint8Array, width: number, height: number, at: number) => void;
+  /**
+   * Fills each 10 ms of 48 kHz mono audio instead of the sine, as many as the wall clock moved on; `at` is
+   * the wall time of the chunk's start.
+   */
+  sound?: (samples: Int16Array, at: number) => void;
 }
 
 export class WrtcClient<P extends PeerLike = Peer> {
@@ -128,7 +138,7 @@ export class WrtcClient<P extends PeerLike = Peer> {
    * from its connectivity checks (peer-reflexive), as when a browser's trickled candidates are late or lost.
    */
   trickleToSfu = true;
-  readonly opts: Required<ClientOptions>;
+  readonly opts: Required<Omit<ClientOptions, 'paint' | 'sound'>> & Pick<ClientOptions, 'paint' | 'sound'>;
   joinedAt = 0;
 
   constructor(
@@ -144,6 +154,8 @@ export class WrtcClient<P extends PeerLike = Peer> {
       video: opts.video ?? true,
       loudness: opts.loudness ?? 0.3,
       noise: opts.noise ?? false,
+      paint: opts.paint,
+      sound: opts.sound,
     };
     this.pub = new wrtc.RTCPeerConnection();
     this.sub = new wrtc.RTCPeerConnection();
@@ -282,6 +294,11 @@ export class WrtcClient<P extends PeerLike = Peer> {
     const t = setInterval(
       () => {
         n++;
+        if (this.opts.paint !== undefined) {
+          this.opts.paint(frame.data, width, height, Date.now());
+          src.onFrame(frame);
+          return;
+        }
         if (noise.length > 0) {
           src.onFrame({ width, height, data: noise[n % noise.length]! });
           return;
@@ -311,7 +328,20 @@ export class WrtcClient<P extends PeerLike = Peer> {
     const samples = new Int16Array(480);
     let phase = 0;
     const amp = this.opts.loudness * 32767;
+    const sound = this.opts.sound;
+    const soundStarted = Date.now();
+    let chunks = 0;
     const t = setInterval(() => {
+      if (sound !== undefined) {
+        // As many 10 ms chunks as the wall clock moved on (a late timer does not slow the sound down), each
+        // made for its own time.
+        while (chunks * 10 < Date.now() - soundStarted) {
+          sound(samples, soundStarted + chunks * 10);
+          src.onData({ samples, sampleRate: 48000, bitsPerSample: 16, channelCount: 1, numberOfFrames: 480 });
+          chunks++;
+        }
+        return;
+      }
       for (let i = 0; i < 480; i++) {
         samples[i] = Math.round(amp * Math.sin(phase));
         phase += (2 * Math.PI * 440) / 48000;
