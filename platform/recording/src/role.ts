@@ -140,6 +140,8 @@ export const recordingRole: RoleDefinition = {
           resolvePrincipal,
           notificationTarget,
           publicUrl: config.ORIGO_PUBLIC_URL,
+          // Links are absolute under the public URL when one is set (the launcher sets it in one process).
+          linkBaseUrl: ctx.env['ORIGO_PUBLIC_URL'] ? config.ORIGO_PUBLIC_URL : undefined,
           logger,
           metrics,
         }),

@@ -75,6 +75,11 @@ export interface RecordingServiceDeps {
   notificationTarget?: (() => Promise<string>) | undefined;
   /** Where people open Origo (the link in the notification). */
   publicUrl?: string;
+  /**
+   * The configured public base URL (ORIGO_PUBLIC_URL as set, not defaulted): time-limited links to the local
+   * folder's files are absolute URLs under it. Absent: they are paths on this service (behind the gateway).
+   */
+  linkBaseUrl?: string | undefined;
   /** Signed-in callers (organization settings). */
   resolvePrincipal?: PrincipalResolver;
   /** How often expired recordings are removed (retention). Default hourly; 0 turns the job off. */
@@ -252,6 +257,7 @@ export async function createRecordingService(deps: RecordingServiceDeps): Promis
     links: new LinkSigner(deps.linkSecret ?? randomSecret(32)),
     resolvePrincipal: deps.resolvePrincipal,
     publicUrl: deps.publicUrl,
+    linkBaseUrl: deps.linkBaseUrl,
   });
   await http.app.ready();
   relay.start();

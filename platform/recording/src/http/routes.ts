@@ -118,9 +118,13 @@ export function registerRoutes(
     resolvePrincipal?: PrincipalResolver | undefined;
     /** Where browsers come from: a cookie-authenticated change from elsewhere is refused. */
     publicUrl?: string | undefined;
+    /** The configured public base URL: links to the local folder's files are absolute under it. */
+    linkBaseUrl?: string | undefined;
   },
 ): void {
   const { store, manager, storage, resolveCaller, links } = deps;
+  /** A path of this service as a link hands it out: under the public base URL when one is configured. */
+  const linkBase = deps.linkBaseUrl?.replace(/\/+$/, '') ?? '';
 
   /** The signed-in caller, who must hold `permission` in `orgId`. */
   const orgCaller = async (
@@ -196,7 +200,8 @@ export function registerRoutes(
   });
 
   // A link to watch or download without signing in, for an hour by default: S3 presigned when the
-  // recordings are in S3, else this service's file route with an expiry and a signature.
+  // recordings are in S3, else this service's file route with an expiry and a signature, as an absolute URL
+  // under the public base URL when one is configured (a path behind the gateway otherwise).
   app.post('/api/recordings/:rid/link', async (request) => {
     const { row } = await recordingFor(request);
     if (row.status !== 'ready') throw AppError.precondition(`The recording is ${row.status}`);
@@ -205,14 +210,14 @@ export function registerRoutes(
     const url =
       storage.signedUrl !== undefined
         ? await storage.signedUrl(row.storageKey, ttl)
-        : `/api/recordings/${row.id}/file?${links.query(row.id, expires)}`;
+        : `${linkBase}/api/recordings/${row.id}/file?${links.query(row.id, expires)}`;
     return {
       url,
       // HLS goes through this service (segments signed by the link), whatever the storage.
       hls_url:
         row.hlsFiles === null
           ? null
-          : `/api/recordings/${row.id}/hls/index.m3u8?${links.query(row.id, expires)}`,
+          : `${linkBase}/api/recordings/${row.id}/hls/index.m3u8?${links.query(row.id, expires)}`,
       expires_at: new Date(expires * 1000).toISOString(),
     };
   });
