@@ -245,56 +245,85 @@ export class RecordingManager {
    * failed when nothing could be kept. Run once at start, before taking new recordings.
    */
   async recover(): Promise<RecordingRow[]> {
-    const { store, logger } = this.deps;
     const done: RecordingRow[] = [];
-    for (const row of await store.unfinishedOf(this.deps.recorderId)) {
+    for (const row of await this.deps.store.unfinishedOf(this.deps.recorderId)) {
       if (this.running.has(row.id)) continue;
-      const from = row.status as 'recording' | 'stopping';
-      let next: RecordingRow | null;
-      try {
-        const result = await finalizeInterrupted({
-          recordingId: row.id,
-          workDir: this.deps.workDir,
-          storage: this.deps.storage,
-          forwarder: this.deps.forwarder,
-          ffmpeg: this.deps.ffmpeg,
-        });
-        if (result === null) throw new Error('nothing it wrote could be kept');
-        next = await store.transition(
-          row.id,
-          from,
-          'ready',
-          'recording.ready',
-          SERVICE,
-          {
-            bytes: result.bytes,
-            durationMs: result.durationMs,
-            hlsFiles: result.hls ?? null,
-            interrupted: true,
-            stoppedAt: row.stoppedAt ?? new Date(),
-          },
-          this.deps.notifyReady,
-        );
-        if (next) this.deps.afterReady?.();
+      const next = await this.finishInterrupted(row);
+      if (next) done.push(next);
+    }
+    return done;
+  }
+
+  /**
+   * Takes over the unfinished recordings of recorders that are dead (`isDead`: they stopped heartbeating,
+   * so they will not come back to finish them): each is claimed in the database (one recorder wins when
+   * several try) and finished like this recorder's own after a restart, from the parts in the shared work
+   * folder when they are there, else marked failed.
+   */
+  async takeOver(isDead: (recorderId: string) => Promise<boolean>): Promise<RecordingRow[]> {
+    const { store, logger, recorderId } = this.deps;
+    const done: RecordingRow[] = [];
+    for (const owner of await store.unfinishedOwners(recorderId)) {
+      if (!(await isDead(owner))) continue;
+      for (const row of await store.unfinishedOf(owner)) {
+        const claimed = await store.claim(row.id, owner, recorderId, SERVICE);
+        if (claimed === null) continue; // another recorder was first
         logger.warn(
-          { recording_id: row.id, bytes: result.bytes, parts: result.parts },
-          'recording finished after the recorder restarted',
+          { recording_id: row.id, recorder_id: owner },
+          'taking over a recording whose recorder stopped heartbeating',
         );
-      } catch (err) {
-        this.deps.onFailureCause?.('lost');
-        logger.error({ err, recording_id: row.id }, 'recording lost when the recorder stopped');
-        next = await store.transition(row.id, from, 'failed', 'recording.failed', SERVICE, {
-          error: `The recorder stopped during the recording: ${(err as Error).message}`.slice(0, 1000),
-          interrupted: true,
-          stoppedAt: row.stoppedAt ?? new Date(),
-        });
-      }
-      if (next) {
-        this.deps.onChange?.(next);
-        done.push(next);
+        const next = await this.finishInterrupted(claimed);
+        if (next) done.push(next);
       }
     }
     return done;
+  }
+
+  /** Finishes an unfinished recording nobody writes any more; the row after (null: someone else moved it). */
+  private async finishInterrupted(row: RecordingRow): Promise<RecordingRow | null> {
+    const { store, logger } = this.deps;
+    const from = row.status as 'recording' | 'stopping';
+    let next: RecordingRow | null;
+    try {
+      const result = await finalizeInterrupted({
+        recordingId: row.id,
+        workDir: this.deps.workDir,
+        storage: this.deps.storage,
+        forwarder: this.deps.forwarder,
+        ffmpeg: this.deps.ffmpeg,
+      });
+      if (result === null) throw new Error('nothing it wrote could be kept');
+      next = await store.transition(
+        row.id,
+        from,
+        'ready',
+        'recording.ready',
+        SERVICE,
+        {
+          bytes: result.bytes,
+          durationMs: result.durationMs,
+          hlsFiles: result.hls ?? null,
+          interrupted: true,
+          stoppedAt: row.stoppedAt ?? new Date(),
+        },
+        this.deps.notifyReady,
+      );
+      if (next) this.deps.afterReady?.();
+      logger.warn(
+        { recording_id: row.id, bytes: result.bytes, parts: result.parts },
+        'recording finished after its recorder stopped',
+      );
+    } catch (err) {
+      this.deps.onFailureCause?.('lost');
+      logger.error({ err, recording_id: row.id }, 'recording lost when the recorder stopped');
+      next = await store.transition(row.id, from, 'failed', 'recording.failed', SERVICE, {
+        error: `The recorder stopped during the recording: ${(err as Error).message}`.slice(0, 1000),
+        interrupted: true,
+        stoppedAt: row.stoppedAt ?? new Date(),
+      });
+    }
+    if (next) this.deps.onChange?.(next);
+    return next;
   }
 
   /** The recording's file and its HLS files. */

@@ -142,6 +142,9 @@ export const recordingRole: RoleDefinition = {
           publicUrl: config.ORIGO_PUBLIC_URL,
           // Links are absolute under the public URL when one is set (the launcher sets it in one process).
           linkBaseUrl: ctx.env['ORIGO_PUBLIC_URL'] ? config.ORIGO_PUBLIC_URL : undefined,
+          // Heartbeats tell recorders apart only in a kv they all share (Redis), or where this is the only
+          // recorder (the embedded database: one process). Otherwise each finishes only its own.
+          ...(common.REDIS_URL || !common.DATABASE_URL ? { kv: busKv.kv } : {}),
           logger,
           metrics,
         }),

@@ -11,7 +11,7 @@ import {
   type ServiceMetrics,
 } from '@origo/kit';
 import { databaseOpener, type DatabaseHandle } from '@origo/kit/db';
-import type { Bus, Unsubscribe } from '@origo/kit/bus';
+import type { Bus, Kv, Unsubscribe } from '@origo/kit/bus';
 import { OutboxPump } from '@origo/kit/outbox';
 import { UsageEvent } from '@origo/proto/billing-rpc';
 import type { PrincipalResolver } from '@origo/auth/client';
@@ -28,6 +28,7 @@ import * as schema from './db/schema.js';
 import type { RecordingRow } from './db/schema.js';
 import { checkFfmpeg, type CompositeOptions } from './ffmpeg.js';
 import type { RtpForwarder } from './forwarder.js';
+import { RecorderHeartbeats, type HeartbeatOptions } from './heartbeat.js';
 import { registerRoutes } from './http/routes.js';
 import { LinkSigner } from './links.js';
 import { RecordingManager, type MeetingInfo } from './manager.js';
@@ -80,6 +81,13 @@ export interface RecordingServiceDeps {
    * folder's files are absolute URLs under it. Absent: they are paths on this service (behind the gateway).
    */
   linkBaseUrl?: string | undefined;
+  /**
+   * The kv every recorder of the deployment shares: recorders heartbeat there, and one takes over the
+   * unfinished recordings of a recorder whose heartbeat stopped (it never came back). Absent: each recorder
+   * only finishes its own, when it restarts.
+   */
+  kv?: Kv | undefined;
+  heartbeat?: HeartbeatOptions;
   /** Signed-in callers (organization settings). */
   resolvePrincipal?: PrincipalResolver;
   /** How often expired recordings are removed (retention). Default hourly; 0 turns the job off. */
@@ -273,6 +281,28 @@ export async function createRecordingService(deps: RecordingServiceDeps): Promis
   usageOutbox.start();
   // Recordings this recorder was writing when it last stopped without stopping them.
   await manager.recover();
+  // Recordings of recorders that stopped heartbeating (scaled down, rescheduled under another name).
+  const recorderId = deps.recorderId ?? 'local';
+  const heartbeats =
+    deps.kv === undefined
+      ? undefined
+      : new RecorderHeartbeats(deps.kv, recorderId, deps.heartbeat, (err) =>
+          logger.warn({ err }, "could not write this recorder's heartbeat"),
+        );
+  await heartbeats?.start();
+  let takingOver: Promise<unknown> | undefined;
+  const takeOver = (): void => {
+    if (takingOver !== undefined) return; // the last round is still finishing recordings
+    takingOver = manager
+      .takeOver((owner) => heartbeats!.isDead(owner))
+      .catch((err: unknown) =>
+        logger.warn({ err }, 'could not take over the recordings of a dead recorder; trying again later'),
+      )
+      .finally(() => (takingOver = undefined));
+  };
+  const takeOverTimer = heartbeats === undefined ? undefined : setInterval(takeOver, heartbeats.intervalMs);
+  takeOverTimer?.unref();
+  if (takeOverTimer !== undefined) takeOver();
   // Retention: expired recordings go, hourly (every replica may sweep; a delete is idempotent).
   const sweepMs = deps.retentionSweepMs ?? 3600_000;
   const sweep = (): void =>
@@ -297,7 +327,10 @@ export async function createRecordingService(deps: RecordingServiceDeps): Promis
     close() {
       closing ??= (async () => {
         if (sweeper !== undefined) clearInterval(sweeper);
+        if (takeOverTimer !== undefined) clearInterval(takeOverTimer);
+        await takingOver;
         await manager.close();
+        await heartbeats?.stop();
         await relay.stop();
         await billingBack?.();
         await usageOutbox.stop();

@@ -1,6 +1,6 @@
 // The recordings table and its audit trail: every change writes its audit row in the same transaction.
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import { AppError } from '@origo/kit';
 import type { Database } from '@origo/kit/db';
 import { addToOutbox } from '@origo/kit/outbox';
@@ -44,6 +44,8 @@ export type Action =
   | 'recording.ready'
   | 'recording.failed'
   | 'recording.deleted'
+  /** Another recorder took an unfinished recording over from one that stopped heartbeating. */
+  | 'recording.claimed'
   | 'retention.updated';
 
 function snapshot(row: RecordingRow | null): Record<string, unknown> | null {
@@ -146,6 +148,43 @@ export class RecordingStore {
       .where(
         and(eq(recordings.recorderId, recorderId), inArray(recordings.status, ['recording', 'stopping'])),
       );
+  }
+
+  /** The recorders, other than `recorderId`, that own unfinished recordings (recording or stopping). */
+  async unfinishedOwners(recorderId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectDistinct({ recorderId: recordings.recorderId })
+      .from(recordings)
+      .where(
+        and(ne(recordings.recorderId, recorderId), inArray(recordings.status, ['recording', 'stopping'])),
+      );
+    return rows.map((r) => r.recorderId);
+  }
+
+  /**
+   * Moves an unfinished recording from recorder `from` to recorder `to`, audited; null when it is not
+   * `from`'s unfinished recording any more (another recorder claimed it first, or it finished): of
+   * recorders claiming one at the same time exactly one gets it.
+   */
+  async claim(id: string, from: string, to: string, actor: Actor): Promise<RecordingRow | null> {
+    return this.db.transaction(async (tx) => {
+      const [before] = await tx.select().from(recordings).where(eq(recordings.id, id));
+      if (!before) return null;
+      const [after] = await tx
+        .update(recordings)
+        .set({ recorderId: to, updatedAt: new Date(), updatedBy: actor.id })
+        .where(
+          and(
+            eq(recordings.id, id),
+            eq(recordings.recorderId, from),
+            inArray(recordings.status, ['recording', 'stopping']),
+          ),
+        )
+        .returning();
+      if (!after) return null;
+      await this.audit(tx, 'recording.claimed', actor, before, after);
+      return after;
+    });
   }
 
   async create(
