@@ -358,6 +358,8 @@ export class WorkerRoom {
       peerCount: this.stats.peers,
       producerCount: Math.max(producers, this.stats.producers),
       consumerCount: Math.max(consumers, this.stats.consumers),
+      bytesReceived: this.stats.bytesIn,
+      bytesSent: this.stats.bytesOut,
     };
   }
 

@@ -236,6 +236,9 @@ describe.each(transportsUnderTest())('SfuService on a worker (%s transport)', (t
       producerCount: 2,
       consumerCount: 2,
     });
+    // Media flowed from alice to bob: the router counted it both ways.
+    expect(stats.routers[0]?.bytesReceived).toBeGreaterThan(0);
+    expect(stats.routers[0]?.bytesSent).toBeGreaterThan(0);
     await unary(client.setTrackMuted.bind(client), {
       roomId: 'media',
       participantId: 'alice',

@@ -593,6 +593,10 @@ export interface RouterStats {
   producerCount: number;
   /** Number of consumers (subscriptions). */
   consumerCount: number;
+  /** RTP payload bytes the router received from its publishers since it was created. */
+  bytesReceived: number;
+  /** RTP payload bytes the router sent to its subscribers since it was created. */
+  bytesSent: number;
 }
 
 /** Counters of one peer, summed over its connections since it was created. */
@@ -4560,7 +4564,16 @@ export const GetStatsResponse: MessageFns<GetStatsResponse> = {
 };
 
 function createBaseRouterStats(): RouterStats {
-  return { roomId: "", workerId: "", peers: [], peerCount: 0, producerCount: 0, consumerCount: 0 };
+  return {
+    roomId: "",
+    workerId: "",
+    peers: [],
+    peerCount: 0,
+    producerCount: 0,
+    consumerCount: 0,
+    bytesReceived: 0,
+    bytesSent: 0,
+  };
 }
 
 export const RouterStats: MessageFns<RouterStats> = {
@@ -4582,6 +4595,12 @@ export const RouterStats: MessageFns<RouterStats> = {
     }
     if (message.consumerCount !== 0) {
       writer.uint32(48).uint32(message.consumerCount);
+    }
+    if (message.bytesReceived !== 0) {
+      writer.uint32(56).uint64(message.bytesReceived);
+    }
+    if (message.bytesSent !== 0) {
+      writer.uint32(64).uint64(message.bytesSent);
     }
     return writer;
   },
@@ -4647,6 +4666,22 @@ export const RouterStats: MessageFns<RouterStats> = {
             message.consumerCount = reader.uint32();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.bytesReceived = longToNumber(reader.uint64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.bytesSent = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4687,6 +4722,16 @@ export const RouterStats: MessageFns<RouterStats> = {
         : isSet(object.consumer_count)
         ? globalThis.Number(object.consumer_count)
         : 0,
+      bytesReceived: isSet(object.bytesReceived)
+        ? globalThis.Number(object.bytesReceived)
+        : isSet(object.bytes_received)
+        ? globalThis.Number(object.bytes_received)
+        : 0,
+      bytesSent: isSet(object.bytesSent)
+        ? globalThis.Number(object.bytesSent)
+        : isSet(object.bytes_sent)
+        ? globalThis.Number(object.bytes_sent)
+        : 0,
     };
   },
 
@@ -4710,6 +4755,12 @@ export const RouterStats: MessageFns<RouterStats> = {
     if (message.consumerCount !== 0) {
       obj.consumerCount = Math.round(message.consumerCount);
     }
+    if (message.bytesReceived !== 0) {
+      obj.bytesReceived = Math.round(message.bytesReceived);
+    }
+    if (message.bytesSent !== 0) {
+      obj.bytesSent = Math.round(message.bytesSent);
+    }
     return obj;
   },
 
@@ -4724,6 +4775,8 @@ export const RouterStats: MessageFns<RouterStats> = {
     message.peerCount = object.peerCount ?? 0;
     message.producerCount = object.producerCount ?? 0;
     message.consumerCount = object.consumerCount ?? 0;
+    message.bytesReceived = object.bytesReceived ?? 0;
+    message.bytesSent = object.bytesSent ?? 0;
     return message;
   },
 };
