@@ -10,9 +10,6 @@ export interface LiveParticipant {
   name: string;
   is_host: boolean;
   joined_at: string;
-  /** Totals since the participant's peer was created; null when the SFU did not report them. */
-  bytes_received: number | null;
-  bytes_sent: number | null;
 }
 
 export interface LiveRoom {

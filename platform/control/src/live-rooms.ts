@@ -1,15 +1,10 @@
 // What an administrator sees of a live meeting's room: who is in it (signaling's participant entries in the
 // shared kv), which SFU worker holds its router (signaling's placement) and the bytes that worker has carried
-// for it (SfuService.GetStats). Byte counters are totals; the dashboard turns two samples into a bitrate.
+// for it (SfuService.GetStats: the router's own counters; the media core keeps none per participant).
+// Byte counters are totals; the dashboard turns two samples into a bitrate.
 import { createGrpcClient, unary } from '@origo/kit';
 import { readPlacement, readRoomParticipants, type Kv, type RoomParticipant } from '@origo/kit/bus';
 import { SfuServiceClient, type GetStatsResponse } from '@origo/proto/sfu-rpc';
-
-/** Bytes one participant's peer exchanged with the SFU since it was created. */
-export interface PeerBytes {
-  bytesReceived: number;
-  bytesSent: number;
-}
 
 export interface RoomMedia {
   workerId: string;
@@ -18,8 +13,6 @@ export interface RoomMedia {
   /** Bytes the worker received from the room's publishers and sent to its subscribers, in total. */
   bytesReceived: number;
   bytesSent: number;
-  /** The same per participant sid. */
-  peers: Map<string, PeerBytes>;
   /** When the counters were read, ms since the epoch. */
   sampledAt: number;
 }
@@ -71,21 +64,12 @@ export function liveRoomInspector(
     const router = stats.routers.find((r) => r.roomId === meetingId);
     if (router === undefined)
       return { media: null, mediaProblem: `SFU worker ${placement.workerId} holds no router for the room` };
-    const peers = new Map<string, PeerBytes>();
-    let bytesReceived = 0;
-    let bytesSent = 0;
-    for (const p of router.peers) {
-      peers.set(p.participantId, { bytesReceived: p.bytesReceived, bytesSent: p.bytesSent });
-      bytesReceived += p.bytesReceived;
-      bytesSent += p.bytesSent;
-    }
     return {
       media: {
         workerId: router.workerId || placement.workerId,
         roomSid: placement.sid,
-        bytesReceived,
-        bytesSent,
-        peers,
+        bytesReceived: router.bytesReceived,
+        bytesSent: router.bytesSent,
         sampledAt: now(),
       },
       mediaProblem: null,

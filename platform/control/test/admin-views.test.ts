@@ -21,7 +21,6 @@ interface LiveRoom {
     name: string;
     is_host: boolean;
     joined_at: string;
-    bytes_received: number | null;
   }>;
   media: { worker_id: string; room_sid: string; bytes_received: number; bytes_sent: number } | null;
   media_problem: string | null;

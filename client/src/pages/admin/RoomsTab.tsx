@@ -10,16 +10,15 @@ import { BitrateTracker, formatBitrate, formatDuration, type ByteSample } from '
 /** How often the open tab asks again. */
 const POLL_MS = 4000;
 
+/** Into the SFU from the room's publishers, and out to its subscribers. */
 interface Rates {
-  /** Into the SFU from the room's publishers, and out to its subscribers. */
   roomIn: number | null;
   roomOut: number | null;
-  /** What each participant sends (by sid). */
-  participants: Map<string, number | null>;
 }
 
 /**
- * Every live meeting with its participants, duration, SFU worker and bitrate, refreshed every few seconds
+ * Every live meeting with its participants, duration, SFU worker and bitrate (the room's, in and out of
+ * the SFU: the media core counts no bytes per participant), refreshed every few seconds
  * while the tab is open. Admins end a room or remove a participant from here.
  */
 export function RoomsTab(): JSX.Element {
@@ -48,13 +47,6 @@ export function RoomsTab(): JSX.Element {
         const at = Date.parse(media.sampled_at);
         readings.set(`${room.meeting.id}:in`, { sid: media.room_sid, bytes: media.bytes_received, at });
         readings.set(`${room.meeting.id}:out`, { sid: media.room_sid, bytes: media.bytes_sent, at });
-        for (const p of room.participants)
-          if (p.bytes_received !== null)
-            readings.set(`${room.meeting.id}:p:${p.sid}`, {
-              sid: media.room_sid,
-              bytes: p.bytes_received,
-              at,
-            });
       }
       const found = tracker.update(readings);
       const next = new Map<string, Rates>();
@@ -63,7 +55,6 @@ export function RoomsTab(): JSX.Element {
         next.set(id, {
           roomIn: found.get(`${id}:in`) ?? null,
           roomOut: found.get(`${id}:out`) ?? null,
-          participants: new Map(room.participants.map((p) => [p.sid, found.get(`${id}:p:${p.sid}`) ?? null])),
         });
       }
       setRates(next);
@@ -154,10 +145,8 @@ export function RoomsTab(): JSX.Element {
                                 {p.is_host ? ' (host)' : ''}
                               </span>
                               <span class="muted small">
-                                {' '}
-                                joined {new Date(p.joined_at).toLocaleTimeString()},{' '}
-                                {formatBitrate(rate()?.participants.get(p.sid) ?? null)}
-                              </span>{' '}
+                                joined {new Date(p.joined_at).toLocaleTimeString()}
+                              </span>
                               <button
                                 type="button"
                                 class="small"

@@ -39,8 +39,6 @@ const liveRoomSchema = z.object({
       name: z.string(),
       is_host: z.boolean(),
       joined_at: z.string(),
-      bytes_received: z.number().nullable().describe('From this participant, since their peer was created'),
-      bytes_sent: z.number().nullable().describe('To this participant'),
     }),
   ),
   media: z
@@ -57,7 +55,6 @@ const liveRoomSchema = z.object({
 
 function roomJson(settings: ControlSettings, meeting: MeetingRow, state: LiveRoomState, nowMs: number) {
   const started = meeting.startedAt?.getTime() ?? nowMs;
-  const peers = state.media?.peers;
   return {
     meeting: meetingView(settings, meeting),
     duration_seconds: Math.max(0, Math.floor((nowMs - started) / 1000)),
@@ -67,8 +64,6 @@ function roomJson(settings: ControlSettings, meeting: MeetingRow, state: LiveRoo
       name: p.name,
       is_host: p.isHost,
       joined_at: new Date(p.joinedAt).toISOString(),
-      bytes_received: peers?.get(p.sid)?.bytesReceived ?? null,
-      bytes_sent: peers?.get(p.sid)?.bytesSent ?? null,
     })),
     media:
       state.media === null
