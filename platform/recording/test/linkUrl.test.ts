@@ -104,6 +104,8 @@ describe('links to recordings in the local folder', () => {
     const parsed = new URL(url);
     const served = await fetch(`${base}${parsed.pathname}${parsed.search}`);
     expect(served.status).toBe(200);
+    // Opened from a shared link, the composite plays in the browser rather than downloading.
+    expect(served.headers.get('content-disposition')).toMatch(/^inline; filename="rec_[^"]+\.mp4"$/);
     expect(await served.text()).toBe('not really an MP4, but bytes to serve');
   });
 

@@ -276,7 +276,12 @@ export function registerRoutes(
     reply
       .header('content-type', tracks ? 'application/x-tar' : 'video/mp4')
       .header('accept-ranges', 'bytes')
-      .header('content-disposition', `attachment; filename="${row.id}.${tracks ? 'tar' : 'mp4'}"`);
+      // A composite plays in the browser that opens it (a shared link is for watching; the page's Download
+      // button forces a download with its `download` attribute); a per-track archive can only be saved.
+      .header(
+        'content-disposition',
+        `${tracks ? 'attachment' : 'inline'}; filename="${row.id}.${tracks ? 'tar' : 'mp4'}"`,
+      );
     // A player seeks with byte ranges (one range; anything else is answered with the whole file).
     const range = byteRange(request.headers.range, stored.bytes);
     if (range === 'unsatisfiable')
