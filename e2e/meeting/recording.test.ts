@@ -89,6 +89,11 @@ describe.skipIf(skip !== undefined)('recording a meeting', () => {
       for (const page of [host, guest]) await banner(page).waitFor({ state: 'detached' });
       const recordedS = (Date.now() - started) / 1000;
       await host.getByRole('button', { name: 'Record', exact: true }).waitFor();
+      // The host is told, in the meeting, when the file is ready (or why it failed).
+      await host
+        .getByRole('status')
+        .filter({ hasText: 'The recording is ready' })
+        .waitFor({ timeout: 120_000 });
 
       await controls(guest).getByRole('button', { name: 'Leave' }).click();
       await controls(host).getByRole('button', { name: 'Leave' }).click();

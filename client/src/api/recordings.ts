@@ -40,6 +40,8 @@ export const recordingsApi = {
       {},
       bearer(joinToken),
     ),
+  get: (recordingId: string, joinToken?: string) =>
+    api<Recording>('GET', `/api/recordings/${encodeURIComponent(recordingId)}`, undefined, bearer(joinToken)),
   stop: (recordingId: string, joinToken?: string) =>
     api<Recording>('POST', `/api/recordings/${encodeURIComponent(recordingId)}/stop`, {}, bearer(joinToken)),
   list: (meetingId: string) =>

@@ -226,6 +226,39 @@ export function MeetingView(props: {
       }
     });
 
+  // When a recording ends (stopped here, by another host, or by a failure), the host is told how it went:
+  // the file is ready, or why it failed, a few seconds after the stop.
+  const [recordingNote, setRecordingNote] = createSignal<string | null>(null);
+  let lastRecordingId: string | null = null;
+  let followed = 0;
+  onCleanup(() => (followed = -1));
+  const followRecording = async (id: string): Promise<void> => {
+    const mine = ++followed;
+    for (let i = 0; i < 60 && followed === mine; i++) {
+      const r = await recordingsApi.get(id, room.joinToken).catch(() => null);
+      if (followed !== mine) return;
+      if (r?.status === 'ready') {
+        setRecordingNote('The recording is ready: open Recordings on the dashboard to play or share it.');
+        return;
+      }
+      if (r?.status === 'failed') {
+        const cause = (r.error ?? '').split('\n')[0]!.slice(0, 160);
+        setActionError(
+          `The recording failed${cause ? `: ${cause}` : ''}. Start a new one to keep recording.`,
+        );
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+  };
+  createEffect(() => {
+    const id = s.recordingId;
+    const previous = lastRecordingId;
+    lastRecordingId = id;
+    if (id !== null) setRecordingNote(null);
+    else if (isHost && previous !== null) void followRecording(previous);
+  });
+
   const openPanel = (p: Panel) => {
     setPanel(p);
     if (p === 'people' && isHost) void readRemoved();
@@ -317,6 +350,14 @@ export function MeetingView(props: {
           <div class="banner" role="status">
             {s.notice}{' '}
             <button type="button" class="link" onClick={() => room.dismissNotice()}>
+              Dismiss
+            </button>
+          </div>
+        </Show>
+        <Show when={recordingNote()}>
+          <div class="banner" role="status">
+            {recordingNote()}{' '}
+            <button type="button" class="link" onClick={() => setRecordingNote(null)}>
               Dismiss
             </button>
           </div>
