@@ -8,7 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../lib/chromium.js';
 import { joinCrowd, type CrowdMember, type Json } from '../lib/crowd.js';
-import { controls, layoutProblems, tile } from '../lib/seen.js';
+import { controls, layoutProblems, tile, waitVideoShown } from '../lib/seen.js';
 import { startStack, type Stack } from '../lib/stack.js';
 import { GUEST_NAME, HOST_NAME, TwoPeople } from '../lib/twoPeople.js';
 import { waitUntil } from '../lib/wait.js';
@@ -294,8 +294,8 @@ describe('plan limits and the admin dashboard', () => {
     async () => {
       people = new TwoPeople(browser!, stack!.url, { deadlineMs: DEADLINE });
       const { host, guest } = await people.meet();
-      await tile(host, GUEST_NAME).waitFor();
-      await tile(guest, HOST_NAME).waitFor();
+      await waitVideoShown(tile(host, GUEST_NAME), "the host sees the guest's camera", DEADLINE);
+      await waitVideoShown(tile(guest, HOST_NAME), "the guest sees the host's camera", DEADLINE);
 
       // The host is their organization's admin (it was made at sign-up); the dashboard in another tab.
       const admin = await host.context().newPage();
@@ -312,6 +312,8 @@ describe('plan limits and the admin dashboard', () => {
         const listed = row.getByRole('list', { name: 'Participants of Instant meeting' });
         await listed.getByRole('listitem', { name: HOST_NAME }).waitFor();
         await listed.getByRole('listitem', { name: GUEST_NAME }).waitFor();
+        // With both cameras on, the room's bitrate reads above zero once two readings were taken.
+        await row.getByText(/^in [1-9][\d.,]* [kM]bit\/s$/).waitFor({ timeout: 30_000 });
         await page.screenshot({ path: `${ARTIFACTS}admin-live-rooms-${label}.png`, fullPage: true });
       }
 
