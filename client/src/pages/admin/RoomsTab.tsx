@@ -168,9 +168,9 @@ export function RoomsTab(): JSX.Element {
                     </td>
                     <td data-label="Bitrate">
                       <Show when={room.media} fallback="-">
-                        <span>in {formatBitrate(rate()?.roomIn ?? null)}</span>
+                        <span class="nowrap">in {formatBitrate(rate()?.roomIn ?? null)}</span>
                         <br />
-                        <span>out {formatBitrate(rate()?.roomOut ?? null)}</span>
+                        <span class="nowrap">out {formatBitrate(rate()?.roomOut ?? null)}</span>
                       </Show>
                     </td>
                     <td data-label="Actions">
