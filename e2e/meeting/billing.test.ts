@@ -8,6 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../lib/chromium.js';
 import { joinCrowd, type CrowdMember, type Json } from '../lib/crowd.js';
+import { ok } from '../lib/rest.js';
 import { controls, layoutProblems, tile, waitVideoShown } from '../lib/seen.js';
 import { startStack, type Stack } from '../lib/stack.js';
 import { GUEST_NAME, HOST_NAME, TwoPeople } from '../lib/twoPeople.js';
@@ -108,39 +109,6 @@ async function signUp(page: Page, name: string, email: string): Promise<void> {
   await page.getByLabel('Password', { exact: true }).fill('a long enough passphrase 42');
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.getByRole('heading', { name: 'Meetings', exact: true }).waitFor();
-}
-
-/** A REST call with the page's session, as the page's own code makes it. */
-async function call(
-  page: Page,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: Json }> {
-  return page.evaluate(
-    async (req) => {
-      const r = await fetch(req.path, {
-        method: req.method,
-        headers: {
-          accept: 'application/json',
-          ...(req.body === undefined
-            ? {}
-            : { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() }),
-        },
-        body: req.body === undefined ? undefined : JSON.stringify(req.body),
-      });
-      const text = await r.text();
-      return { status: r.status, body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown> };
-    },
-    { method, path, body },
-  );
-}
-
-async function ok(page: Page, method: string, path: string, body?: unknown): Promise<Json> {
-  const r = await call(page, method, path, body);
-  if (r.status < 200 || r.status > 299)
-    throw new Error(`${method} ${path}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
 }
 
 /** A screenshot for the record, then the meeting's layout checks on the same screen. */

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../lib/chromium.js';
+import { ok } from '../lib/rest.js';
 import { controls, tile, waitVideoShown } from '../lib/seen.js';
 import { startStack, type Stack } from '../lib/stack.js';
 import { GUEST_NAME, HOST_NAME, TwoPeople } from '../lib/twoPeople.js';
@@ -74,6 +75,12 @@ describe.skipIf(skip !== undefined)('recording a meeting', () => {
       const { host, guest } = await people.meet();
       await waitVideoShown(tile(host, GUEST_NAME), "the host sees the guest's camera", DEADLINE);
       await waitVideoShown(tile(guest, HOST_NAME), "the guest sees the host's camera", DEADLINE);
+
+      // Recording is not in the free plan: the host, the installation's first account and so its
+      // superadmin, moves the organization to the Pro plan first.
+      const me = await ok(host, 'GET', '/api/auth/me');
+      const orgId = (me['memberships'] as { orgId: string }[])[0]!.orgId;
+      await ok(host, 'PUT', `/api/billing/orgs/${orgId}/subscription`, { plan_id: 'pro' });
 
       // Only the host is offered Record.
       expect(await guest.getByRole('button', { name: 'Record' }).count()).toBe(0);
