@@ -148,6 +148,29 @@ describe.each(backends)('plan limits from billing ($name)', (backend) => {
     expect(billing.checks.slice(-2)).toEqual([99, 100]);
   });
 
+  it("names the plan's limit, not a full meeting, when a meeting's own default cap is the plan's", async () => {
+    // A meeting made without a cap gets 100 of its own, the free plan's figure: both limits are reached at
+    // once, and the refusal that says how to raise the limit wins.
+    const created = await h.call(h.users.host, 'POST', '/api/meetings', meetingBody({ org_id: h.orgA }));
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.id as string;
+    expect(created.body.participant_cap).toBe(100);
+    await reportEvent(h, {
+      roomName: id,
+      type: RoomEventType.ROOM_EVENT_TYPE_ROOM_STARTED,
+      participantCount: 1,
+    });
+    await reportEvent(h, {
+      roomName: id,
+      type: RoomEventType.ROOM_EVENT_TYPE_PARTICIPANT_JOINED,
+      participantIdentity: 'usr_100',
+      participantCount: 100,
+    });
+    const refused = await h.call(h.users.admin, 'POST', `/api/meetings/${id}/join`, {});
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ code: 'RESOURCE_EXHAUSTED', reason: 'plan_max_participants' });
+  });
+
   it("hands every room event to billing's metering with the meeting organization, once", async () => {
     const id = await create();
     const eventId = randomUUID();

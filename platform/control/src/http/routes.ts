@@ -571,9 +571,12 @@ export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
     return Math.min(meeting.participantCap, quota.maxParticipants);
   }
 
-  function assertRoomOpen(meeting: MeetingRow): void {
+  async function assertRoomOpen(meeting: MeetingRow): Promise<void> {
     assertOpen(meeting);
     if (meeting.participantCount >= meeting.participantCap) {
+      // When the plan's limit is reached as well (a free meeting's own cap is the plan's 100), the plan's
+      // refusal is the one to show: it says how to raise the limit, the meeting's own cap does not.
+      await participantCapWithinPlan(meeting);
       throw AppError.precondition('The meeting is full', 'meeting_full');
     }
   }
@@ -669,7 +672,7 @@ export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
         principal?.userId ??
         guestIdentity(meeting.id, { invitationId: personalInvitation?.id, deviceKey: body.device_key });
 
-      assertRoomOpen(meeting);
+      await assertRoomOpen(meeting);
       // Hosts are never kept out: they could allow themselves back anyway.
       if (!isHost && (await removals.isRemoved(meeting.id, identity))) throw removedError();
       if (meeting.locked && !isHost) throw AppError.precondition('The meeting is locked', 'meeting_locked');
@@ -744,7 +747,7 @@ export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
       };
     }
     // Admitted by a host: the lock no longer applies to this participant, the cap still does.
-    assertRoomOpen(meeting);
+    await assertRoomOpen(meeting);
     const grants: JoinGrants = { publish: true, subscribe: true, host: false };
     return issue(request, meeting, { identity: entry.identity, name: entry.displayName, grants });
   }
