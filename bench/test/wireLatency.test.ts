@@ -33,7 +33,7 @@ function pcap(records: { ms: number; data: Buffer }[]): Buffer {
   head.writeUInt16LE(4, 6);
   head.writeUInt32LE(64, 16);
   head.writeUInt32LE(1, 20);
-  const parts = [head];
+  const parts: Buffer[] = [head];
   for (const r of records) {
     const h = Buffer.alloc(16);
     const ns = Math.round(r.ms * 1e6);
