@@ -1,10 +1,11 @@
 import { createSignal, For, Show, type JSX } from 'solid-js';
 import { adminApi, type AuditEvent } from '../../api/auth.js';
-import { errorText } from '../../api/http.js';
 import { meetingsApi } from '../../api/meetings.js';
 import { FormError } from '../../components/Field.js';
 import { useAdminScope } from './common.js';
+import { createPagedList, type Page } from './paged.js';
 import { auditParams, type AuditFilterInput } from './stats.js';
+import { EmptyRow, MoreButton, TableHead } from './table.js';
 
 type Source = 'meetings' | 'accounts' | 'platform';
 
@@ -16,7 +17,7 @@ async function fetchPage(
   org: string | undefined,
   filter: Record<string, string>,
   cursor: string | undefined,
-): Promise<{ items: AuditEvent[]; next: string | null }> {
+): Promise<Page<AuditEvent>> {
   if (source === 'meetings') {
     const page = await meetingsApi.audit(org, filter, cursor);
     return {
@@ -44,24 +45,14 @@ export function AuditTab(): JSX.Element {
   const [source, setSource] = createSignal<Source>('meetings');
   const [input, setInput] = createSignal<AuditFilterInput>(EMPTY);
   const [applied, setApplied] = createSignal<Record<string, string>>({});
-  const [events, setEvents] = createSignal<AuditEvent[]>([]);
-  const [cursor, setCursor] = createSignal<string | null>(null);
-  const [loading, setLoading] = createSignal(true);
-  const [error, setError] = createSignal<string | null>(null);
-
-  const load = async (from?: string) => {
-    setLoading(true);
-    setError(null);
-    try {
-      const page = await fetchPage(source(), adminOrg(), applied(), from);
-      setEvents((before) => (from === undefined ? page.items : [...before, ...page.items]));
-      setCursor(page.next);
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setLoading(false);
-    }
-  };
+  const {
+    items: events,
+    cursor,
+    loading,
+    error,
+    setError,
+    load,
+  } = createPagedList((from) => fetchPage(source(), adminOrg(), applied(), from));
   void load();
 
   const apply = (event: SubmitEvent) => {
@@ -158,25 +149,11 @@ export function AuditTab(): JSX.Element {
       <FormError message={error()} />
       <div class="table-wrap">
         <table class="stack" aria-label="Audit events">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Action</th>
-              <th scope="col">Target</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
+          <TableHead columns={['When', 'Actor', 'Action', 'Target', 'Details']} />
           <tbody>
             <For
               each={events()}
-              fallback={
-                <tr>
-                  <td colspan="5" class="muted">
-                    {loading() ? 'Loading' : 'No events.'}
-                  </td>
-                </tr>
-              }
+              fallback={<EmptyRow columns={5}>{loading() ? 'Loading' : 'No events.'}</EmptyRow>}
             >
               {(e) => (
                 <tr>
@@ -206,13 +183,7 @@ export function AuditTab(): JSX.Element {
           </tbody>
         </table>
       </div>
-      <Show when={cursor()}>
-        {(next) => (
-          <button type="button" class="small" disabled={loading()} onClick={() => void load(next())}>
-            More
-          </button>
-        )}
-      </Show>
+      <MoreButton cursor={cursor()} busy={loading()} onMore={(next) => void load(next)} />
     </div>
   );
 }

@@ -1,8 +1,9 @@
-import { createSignal, For, Show, type JSX } from 'solid-js';
-import { errorText } from '../../api/http.js';
+import { createSignal, For, type JSX } from 'solid-js';
 import { meetingsApi, type Meeting, type MeetingState } from '../../api/meetings.js';
 import { FormError } from '../../components/Field.js';
 import { useAdminScope } from './common.js';
+import { createPagedList } from './paged.js';
+import { EmptyRow, MoreButton, TableHead } from './table.js';
 
 const STATES: ReadonlyArray<readonly [MeetingState | '', string]> = [
   ['', 'Every state'],
@@ -16,28 +17,14 @@ const STATES: ReadonlyArray<readonly [MeetingState | '', string]> = [
 export function MeetingsTab(): JSX.Element {
   const { adminOrg } = useAdminScope();
   const [state, setState] = createSignal<MeetingState | ''>('');
-  const [items, setItems] = createSignal<Meeting[]>([]);
-  const [cursor, setCursor] = createSignal<string | null>(null);
-  const [loading, setLoading] = createSignal(true);
-  const [error, setError] = createSignal<string | null>(null);
-
-  const load = async (from?: string) => {
-    setError(null);
-    setLoading(true);
-    try {
-      const page = await meetingsApi.list(
-        adminOrg(),
-        state() === '' ? undefined : (state() as MeetingState),
-        from,
-      );
-      setItems((before) => (from === undefined ? page.items : [...before, ...page.items]));
-      setCursor(page.next_cursor);
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setLoading(false);
-    }
-  };
+  const { items, cursor, loading, error, load } = createPagedList(async (from) => {
+    const page = await meetingsApi.list(
+      adminOrg(),
+      state() === '' ? undefined : (state() as MeetingState),
+      from,
+    );
+    return { items: page.items, next: page.next_cursor };
+  });
   void load();
 
   const when = (m: Meeting) => {
@@ -67,27 +54,11 @@ export function MeetingsTab(): JSX.Element {
       <FormError message={error()} />
       <div class="table-wrap">
         <table class="stack" aria-label="Meetings">
-          <thead>
-            <tr>
-              <th scope="col">Meeting</th>
-              <th scope="col">State</th>
-              <th scope="col">When</th>
-              <th scope="col">Participants</th>
-              <th scope="col">
-                <span class="sr-only">Links</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Meeting', 'State', 'When', 'Participants']} hidden="Links" />
           <tbody>
             <For
               each={items()}
-              fallback={
-                <tr>
-                  <td colspan="5" class="muted">
-                    {loading() ? 'Loading' : 'No meetings.'}
-                  </td>
-                </tr>
-              }
+              fallback={<EmptyRow columns={5}>{loading() ? 'Loading' : 'No meetings.'}</EmptyRow>}
             >
               {(m) => (
                 <tr aria-label={m.title}>
@@ -115,13 +86,7 @@ export function MeetingsTab(): JSX.Element {
           </tbody>
         </table>
       </div>
-      <Show when={cursor()}>
-        {(next) => (
-          <button type="button" class="small" disabled={loading()} onClick={() => void load(next())}>
-            More
-          </button>
-        )}
-      </Show>
+      <MoreButton cursor={cursor()} busy={loading()} onMore={(next) => void load(next)} />
     </div>
   );
 }

@@ -1,23 +1,15 @@
-import { createSignal, For, Show, type JSX } from 'solid-js';
-import { errorText } from '../../api/http.js';
-import { notificationsApi, type OutboxItem } from '../../api/notifications.js';
+import { For, Show, type JSX } from 'solid-js';
+import { notificationsApi } from '../../api/notifications.js';
 import { FormError } from '../../components/Field.js';
+import { createPagedList } from './paged.js';
+import { EmptyRow, MoreButton, TableHead } from './table.js';
 
 /** Every message the notification service sent or is sending; with no SMTP server, mail ends here. */
 export function OutboxTab(): JSX.Element {
-  const [pages, setPages] = createSignal<OutboxItem[][]>([]);
-  const [cursor, setCursor] = createSignal<string | null>(null);
-  const [error, setError] = createSignal<string | null>(null);
-  const load = async (from?: string) => {
-    setError(null);
-    try {
-      const page = await notificationsApi.outbox(from);
-      setPages((p) => (from === undefined ? [page.items] : [...p, page.items]));
-      setCursor(page.nextCursor);
-    } catch (e) {
-      setError(errorText(e));
-    }
-  };
+  const { items, cursor, error, load } = createPagedList(async (from) => {
+    const page = await notificationsApi.outbox(from);
+    return { items: page.items, next: page.nextCursor };
+  });
   void load();
   return (
     <div>
@@ -30,27 +22,9 @@ export function OutboxTab(): JSX.Element {
       <FormError message={error()} />
       <div class="table-wrap">
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Created</th>
-              <th scope="col">Channel</th>
-              <th scope="col">To</th>
-              <th scope="col">Subject</th>
-              <th scope="col">Status</th>
-              <th scope="col">Message</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Created', 'Channel', 'To', 'Subject', 'Status', 'Message']} />
           <tbody>
-            <For
-              each={pages().flat()}
-              fallback={
-                <tr>
-                  <td colspan="6" class="muted">
-                    Nothing was sent yet.
-                  </td>
-                </tr>
-              }
-            >
+            <For each={items()} fallback={<EmptyRow columns={6}>Nothing was sent yet.</EmptyRow>}>
               {(m) => (
                 <tr>
                   <td>{new Date(m.createdAt).toLocaleString()}</td>
@@ -76,11 +50,7 @@ export function OutboxTab(): JSX.Element {
           </tbody>
         </table>
       </div>
-      <Show when={cursor()}>
-        <button type="button" class="small" onClick={() => void load(cursor() ?? undefined)}>
-          More
-        </button>
-      </Show>
+      <MoreButton cursor={cursor()} onMore={(next) => void load(next)} />
     </div>
   );
 }
