@@ -11,6 +11,7 @@ import { errorText } from '../../api/http.js';
 import { FormError } from '../../components/Field.js';
 import { useAdminScope } from './common.js';
 import { presentMetrics, usageSeries } from './stats.js';
+import { EmptyRow, TableHead } from './table.js';
 import { UsageChart } from './UsageChart.js';
 
 /** What billing meters per day, in the order the charts show them. */
@@ -51,9 +52,7 @@ export function BillingTab(): JSX.Element {
   return (
     <div>
       <h2>Plan</h2>
-      <Show when={subscription.error}>
-        <FormError message={errorText(subscription.error)} />
-      </Show>
+      <ResourceError resource={subscription} />
       <Show when={subscription()}>
         {(s) => (
           <p data-testid="billing-plan">
@@ -79,34 +78,35 @@ export function BillingTab(): JSX.Element {
         />
       </Show>
       <h2>Usage per day</h2>
-      <Show when={usage.error}>
-        <FormError message={errorText(usage.error)} />
-      </Show>
+      <ResourceError resource={usage} />
       <Show when={usage()}>
         {(u) => (
           <Usage page={u()} showOrg={false} caption={`Your organization, ${u().from} to ${u().to} (UTC)`} />
         )}
       </Show>
       <h2>Invoices</h2>
-      <Show when={invoices.error}>
-        <FormError message={errorText(invoices.error)} />
-      </Show>
+      <ResourceError resource={invoices} />
       <Show when={invoices()}>{(items) => <InvoiceTable items={items()} showOrg={false} />}</Show>
       <Show when={superadmin()}>
         <h2>Usage of every organization</h2>
-        <Show when={all.error}>
-          <FormError message={errorText(all.error)} />
-        </Show>
+        <ResourceError resource={all} />
         <Show when={all()}>
           {(u) => <Usage page={u()} showOrg caption={`Every organization, ${u().from} to ${u().to} (UTC)`} />}
         </Show>
         <h2>Invoices of every organization</h2>
-        <Show when={allInvoices.error}>
-          <FormError message={errorText(allInvoices.error)} />
-        </Show>
+        <ResourceError resource={allInvoices} />
         <Show when={allInvoices()}>{(items) => <InvoiceTable items={items()} showOrg />}</Show>
       </Show>
     </div>
+  );
+}
+
+/** Why a part of the page could not be loaded, once its request failed. */
+function ResourceError(props: { resource: { error: unknown } }): JSX.Element {
+  return (
+    <Show when={props.resource.error}>
+      <FormError message={errorText(props.resource.error)} />
+    </Show>
   );
 }
 
@@ -221,24 +221,16 @@ function UsageTable(props: {
     <div class="table-wrap">
       <table class="stack">
         <caption>{props.caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Day</th>
-            <Show when={props.showOrg}>
-              <th scope="col">Organization</th>
-            </Show>
-            <For each={props.metrics}>{(m) => <th scope="col">{m.title}</th>}</For>
-          </tr>
-        </thead>
+        <TableHead
+          columns={['Day', ...(props.showOrg ? ['Organization'] : []), ...props.metrics.map((m) => m.title)]}
+        />
         <tbody>
           <For
             each={props.items}
             fallback={
-              <tr>
-                <td colspan={props.metrics.length + (props.showOrg ? 2 : 1)} class="muted">
-                  No meetings in this period.
-                </td>
-              </tr>
+              <EmptyRow columns={props.metrics.length + (props.showOrg ? 2 : 1)}>
+                No meetings in this period.
+              </EmptyRow>
             }
           >
             {(d) => (
@@ -270,31 +262,14 @@ function InvoiceTable(props: { items: Invoice[]; showOrg: boolean }): JSX.Elemen
   return (
     <div class="table-wrap">
       <table class="stack" aria-label={props.showOrg ? 'Invoices of every organization' : 'Invoices'}>
-        <thead>
-          <tr>
-            <th scope="col">Month</th>
-            <Show when={props.showOrg}>
-              <th scope="col">Organization</th>
-            </Show>
-            <th scope="col">Number</th>
-            <th scope="col">Plan</th>
-            <th scope="col">Total</th>
-            <th scope="col">Status</th>
-            <th scope="col">
-              <span class="sr-only">Printable invoice</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={['Month', ...(props.showOrg ? ['Organization'] : []), 'Number', 'Plan', 'Total', 'Status']}
+          hidden="Printable invoice"
+        />
         <tbody>
           <For
             each={props.items}
-            fallback={
-              <tr>
-                <td colspan={props.showOrg ? 7 : 6} class="muted">
-                  No invoices yet.
-                </td>
-              </tr>
-            }
+            fallback={<EmptyRow columns={props.showOrg ? 7 : 6}>No invoices yet.</EmptyRow>}
           >
             {(inv) => (
               <tr aria-label={`Invoice ${inv.number ?? inv.period}`}>

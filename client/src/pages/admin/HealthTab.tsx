@@ -2,6 +2,7 @@ import { createSignal, For, Show, type JSX } from 'solid-js';
 import { adminViewsApi, type SystemHealth } from '../../api/admin.js';
 import { errorText } from '../../api/http.js';
 import { usePolling } from './common.js';
+import { EmptyRow, LoadError, TableHead } from './table.js';
 
 const POLL_MS = 10_000;
 
@@ -30,19 +31,10 @@ export function HealthTab(): JSX.Element {
           </Show>
         </span>
       </div>
-      <Show when={error()}>
-        <p class="alert">{error()}</p>
-      </Show>
+      <LoadError message={error()} />
       <div class="table-wrap">
         <table class="stack" aria-label="Readiness of each role">
-          <thead>
-            <tr>
-              <th scope="col">Role</th>
-              <th scope="col">Status</th>
-              <th scope="col">Checks</th>
-              <th scope="col">Answered in</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Role', 'Status', 'Checks', 'Answered in']} />
           <tbody>
             <For each={health()?.roles ?? []}>
               {(r) => (
@@ -75,25 +67,14 @@ export function HealthTab(): JSX.Element {
       <h2>SFU workers</h2>
       <div class="table-wrap">
         <table class="stack" aria-label="SFU workers">
-          <thead>
-            <tr>
-              <th scope="col">Worker</th>
-              <th scope="col">Rooms</th>
-              <th scope="col">Peers</th>
-              <th scope="col">Tracks in / out</th>
-              <th scope="col">CPU</th>
-              <th scope="col">State</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Worker', 'Rooms', 'Peers', 'Tracks in / out', 'CPU', 'State']} />
           <tbody>
             <For
               each={health()?.sfu ?? []}
               fallback={
-                <tr>
-                  <td colspan="6" class="muted">
-                    {health() === null ? 'Loading' : 'No SFU worker is known to the gateway.'}
-                  </td>
-                </tr>
+                <EmptyRow columns={6}>
+                  {health() === null ? 'Loading' : 'No SFU worker is known to the gateway.'}
+                </EmptyRow>
               }
             >
               {(node) => (

@@ -5,6 +5,7 @@ import { errorText } from '../../api/http.js';
 import { meetingsApi } from '../../api/meetings.js';
 import { FormError } from '../../components/Field.js';
 import { useAdminScope, usePolling } from './common.js';
+import { EmptyRow, LoadError, TableHead } from './table.js';
 import { BitrateTracker, formatBitrate, formatDuration, type ByteSample } from './stats.js';
 
 /** How often the open tab asks again. */
@@ -96,32 +97,18 @@ export function RoomsTab(): JSX.Element {
         </span>
       </div>
       <FormError message={error()} />
-      <Show when={loadError()}>
-        <p class="alert">{loadError()}</p>
-      </Show>
+      <LoadError message={loadError()} />
       <div class="table-wrap">
         <table class="stack rooms" aria-label="Live rooms">
-          <thead>
-            <tr>
-              <th scope="col">Meeting</th>
-              <th scope="col">Participants</th>
-              <th scope="col">Duration</th>
-              <th scope="col">SFU worker</th>
-              <th scope="col">Bitrate</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={['Meeting', 'Participants', 'Duration', 'SFU worker', 'Bitrate']}
+            hidden="Actions"
+          />
           <tbody>
             <For
               each={state.items}
               fallback={
-                <tr>
-                  <td colspan="6" class="muted">
-                    {state.loaded ? 'No meeting is live right now.' : 'Loading'}
-                  </td>
-                </tr>
+                <EmptyRow columns={6}>{state.loaded ? 'No meeting is live right now.' : 'Loading'}</EmptyRow>
               }
             >
               {(room) => {

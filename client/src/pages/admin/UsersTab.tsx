@@ -3,6 +3,7 @@ import { adminApi, type OrgRole, type PublicUser } from '../../api/auth.js';
 import { ApiError, errorText } from '../../api/http.js';
 import { FormError } from '../../components/Field.js';
 import { useAdminScope } from './common.js';
+import { EmptyRow, TableHead } from './table.js';
 
 /** Members of the organization (org admins) and every account (superadmin): invite, role, disable, sign out. */
 export function UsersTab(): JSX.Element {
@@ -89,27 +90,11 @@ export function UsersTab(): JSX.Element {
       <Show when={!members.error} fallback={<p class="alert">{errorText(members.error)}</p>}>
         <div class="table-wrap">
           <table class="stack" aria-label="Members">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">E-mail</th>
-                <th scope="col">Role</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'E-mail', 'Role', 'Status']} hidden="Actions" />
             <tbody>
               <For
                 each={members()?.items ?? []}
-                fallback={
-                  <tr>
-                    <td colspan="5" class="muted">
-                      No members found.
-                    </td>
-                  </tr>
-                }
+                fallback={<EmptyRow columns={5}>No members found.</EmptyRow>}
               >
                 {(m) => (
                   <tr aria-label={m.user.displayName}>
@@ -157,16 +142,7 @@ export function UsersTab(): JSX.Element {
         <Show when={!users.error} fallback={<p class="alert">{errorText(users.error)}</p>}>
           <div class="table-wrap">
             <table class="stack" aria-label="All accounts">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">E-mail</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead columns={['Name', 'E-mail', 'Status']} hidden="Actions" />
               <tbody>
                 <For each={users()?.items ?? []}>
                   {(u) => (
