@@ -1,20 +1,8 @@
 // The printable page of one invoice: a self-contained HTML document (inline CSS, no script, no external
 // asset), laid out for A4 and Letter paper. "Print, save as PDF" in the browser is the PDF path.
+import { escapeHtml } from '@origo/kit';
 import { formatMoney, formatTaxPercent, formatUnitPrice } from './invoice-math.js';
 import type { Invoice } from './invoices.js';
-
-const ENTITIES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Text for HTML content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
-}
 
 const number = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 const day = (d: Date) => d.toISOString().slice(0, 10);

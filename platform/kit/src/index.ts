@@ -4,6 +4,7 @@ export * from './config.js';
 export * from './context.js';
 export * from './cursor.js';
 export * from './held.js';
+export * from './html.js';
 export * from './errors.js';
 export * from './grpc.js';
 export * from './http.js';

@@ -1,17 +1,6 @@
 // Escaping for the two places user-supplied text ends up in a message.
 
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Text for HTML element content and quoted attribute values (OWASP rule #1 and #2). */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch] ?? ch);
-}
+export { escapeHtml } from '@origo/kit';
 
 /**
  * One line of plain text: control characters (including CR and LF, which would let a title start a
