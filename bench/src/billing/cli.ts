@@ -93,7 +93,10 @@ try {
   const sender = async () => {
     while (next < batches.length) {
       const events = batches[next++]!;
-      applied += (await unary(client.recordUsageEvents.bind(client), { events })).applied;
+      // Read after the await: `applied += await ...` would read `applied` before it and lose the other
+      // senders' counts.
+      const answer = await unary(client.recordUsageEvents.bind(client), { events });
+      applied += answer.applied;
     }
   };
   const started = process.hrtime.bigint();
