@@ -44,3 +44,14 @@ export function FormError(props: { message: string | null }): JSX.Element {
     </Show>
   );
 }
+
+/** What an action just did, announced politely; nothing while `message` is empty. */
+export function FormNotice(props: { message: string | null }): JSX.Element {
+  return (
+    <Show when={props.message}>
+      <p class="notice" role="status">
+        {props.message}
+      </p>
+    </Show>
+  );
+}

@@ -8,7 +8,7 @@ import {
   type UsagePage,
 } from '../../api/billing.js';
 import { errorText } from '../../api/http.js';
-import { FormError } from '../../components/Field.js';
+import { FormError, FormNotice } from '../../components/Field.js';
 import { useAdminScope } from './common.js';
 import { presentMetrics, usageSeries } from './stats.js';
 import { EmptyRow, TableHead } from './table.js';
@@ -159,11 +159,7 @@ function PlanChanger(props: {
         <button type="submit">Change plan</button>
       </div>
       <FormError message={error()} />
-      <Show when={done()}>
-        <p class="notice" role="status">
-          {done()}
-        </p>
-      </Show>
+      <FormNotice message={done()} />
     </form>
   );
 }

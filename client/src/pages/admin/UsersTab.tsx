@@ -1,7 +1,7 @@
 import { createResource, createSignal, For, Show, type JSX } from 'solid-js';
 import { adminApi, type OrgRole, type PublicUser } from '../../api/auth.js';
 import { ApiError, errorText } from '../../api/http.js';
-import { FormError } from '../../components/Field.js';
+import { FormError, FormNotice } from '../../components/Field.js';
 import { useAdminScope } from './common.js';
 import { EmptyRow, TableHead } from './table.js';
 
@@ -81,11 +81,7 @@ export function UsersTab(): JSX.Element {
         <button type="submit">Search</button>
       </form>
       <FormError message={error()} />
-      <Show when={notice()}>
-        <p class="notice" role="status">
-          {notice()}
-        </p>
-      </Show>
+      <FormNotice message={notice()} />
       <h2>Members of your organization</h2>
       <Show when={!members.error} fallback={<p class="alert">{errorText(members.error)}</p>}>
         <div class="table-wrap">
