@@ -213,16 +213,18 @@ export function MeetingView(props: {
 
   // Recording: hosts start and stop it with their join token (the host grant); everyone is told by
   // signaling (recordingChanged), which is what the banner shows.
-  const [recordingBusy, setRecordingBusy] = createSignal(false);
+  // What the host's recording request is doing, so each button says it (the notice may end before the stop
+  // request returns, bringing Record back while the stop is still under way).
+  const [recordingBusy, setRecordingBusy] = createSignal<'starting' | 'stopping' | null>(null);
   const toggleRecording = () =>
     act(async () => {
-      setRecordingBusy(true);
+      const current = s.recordingId;
+      setRecordingBusy(current === null ? 'starting' : 'stopping');
       try {
-        const current = s.recordingId;
         if (current === null) await recordingsApi.start(props.join.room, room.joinToken);
         else await recordingsApi.stop(current, room.joinToken);
       } finally {
-        setRecordingBusy(false);
+        setRecordingBusy(null);
       }
     });
 
@@ -238,7 +240,11 @@ export function MeetingView(props: {
       const r = await recordingsApi.get(id, room.joinToken).catch(() => null);
       if (followed !== mine) return;
       if (r?.status === 'ready') {
-        setRecordingNote('The recording is ready: open Recordings on the dashboard to play or share it.');
+        setRecordingNote(
+          r.interrupted
+            ? 'The recording is ready, up to where the recorder stopped during the meeting: open Recordings on the dashboard to play or share it.'
+            : 'The recording is ready: open Recordings on the dashboard to play or share it.',
+        );
         return;
       }
       if (r?.status === 'failed') {
@@ -283,10 +289,14 @@ export function MeetingView(props: {
           <button
             type="button"
             class="small record"
-            disabled={recordingBusy() || !s.mediaConnected}
+            disabled={recordingBusy() !== null || !s.mediaConnected}
             onClick={() => void toggleRecording()}
           >
-            {recordingBusy() ? 'Starting recording' : 'Record'}
+            {recordingBusy() === 'starting'
+              ? 'Starting recording'
+              : recordingBusy() === 'stopping'
+                ? 'Stopping recording'
+                : 'Record'}
           </button>
         </Show>
       </header>
@@ -338,10 +348,10 @@ export function MeetingView(props: {
               <button
                 type="button"
                 class="small"
-                disabled={recordingBusy()}
+                disabled={recordingBusy() !== null}
                 onClick={() => void toggleRecording()}
               >
-                {recordingBusy() ? 'Stopping' : 'Stop recording'}
+                {recordingBusy() === 'stopping' ? 'Stopping' : 'Stop recording'}
               </button>
             </Show>
           </div>
