@@ -67,6 +67,8 @@ export function parsePeriod(text: string): Period | null {
   if (match === null) return null;
   const year = Number(match[1]);
   const month = Number(match[2]);
+  // Date.UTC reads years 0 to 99 as 1900 to 1999; no invoice period is that old.
+  if (year < 1970) return null;
   const start = Date.UTC(year, month - 1, 1);
   const end = Date.UTC(year, month, 1);
   return {

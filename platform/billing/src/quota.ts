@@ -9,6 +9,12 @@ export interface JoinDecision {
   message: string;
 }
 
+/**
+ * Where a plan is changed, for the refusals: only the platform's operator (superadmin) moves an
+ * organization to another plan, in the admin area's "Plan and usage" tab.
+ */
+const WHERE = ', which the operator of this Origo installation sets in Admin, Plan and usage';
+
 /** Refuses the join that would take a meeting past the plan's participant cap. */
 export function decideJoin(plan: PlanRow, participantCount: number): JoinDecision {
   if (participantCount >= plan.maxParticipants) {
@@ -17,7 +23,7 @@ export function decideJoin(plan: PlanRow, participantCount: number): JoinDecisio
       limit: 'max_participants',
       message:
         `This meeting has reached the ${plan.maxParticipants}-participant limit of the organization's ` +
-        `${plan.name} plan. An organization admin can raise it by moving to a larger plan (Admin, Billing).`,
+        `${plan.name} plan. An organization admin can raise it by moving to a larger plan${WHERE}.`,
     };
   }
   return { allowed: true, limit: '', message: '' };
@@ -49,7 +55,7 @@ export function decideRecording(plan: PlanRow, use: RecordingUse): JoinDecision 
       limit: 'recording_allowed',
       message:
         `The organization's ${plan.name} plan does not include recording. An organization admin can ` +
-        `raise it by moving to a plan with recording (Admin, Billing).`,
+        `raise it by moving to a plan with recording${WHERE}.`,
     };
   }
   if (plan.recordingHours > 0 && use.recordingMsUsed >= plan.recordingHours * 3_600_000) {
@@ -60,7 +66,7 @@ export function decideRecording(plan: PlanRow, use: RecordingUse): JoinDecision 
         `The organization has used the ${plan.recordingHours} recording ` +
         `${plan.recordingHours === 1 ? 'hour' : 'hours'} its ${plan.name} plan ` +
         `includes this month; they start again on ${use.nextPeriodDay}. An organization admin can raise ` +
-        `it by moving to a larger plan (Admin, Billing).`,
+        `it by moving to a larger plan${WHERE}.`,
     };
   }
   if (plan.storageGb > 0 && use.storageBytesUsed >= plan.storageGb * GB) {
@@ -70,7 +76,7 @@ export function decideRecording(plan: PlanRow, use: RecordingUse): JoinDecision 
       message:
         `The organization's recordings take ${gb(use.storageBytesUsed)} GB of the ${plan.storageGb} GB ` +
         `its ${plan.name} plan includes. Delete recordings that are no longer needed, or an organization ` +
-        `admin can raise it by moving to a larger plan (Admin, Billing).`,
+        `admin can raise it by moving to a larger plan${WHERE}.`,
     };
   }
   return { allowed: true, limit: '', message: '' };

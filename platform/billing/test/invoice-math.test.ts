@@ -126,6 +126,8 @@ describe('months in UTC', () => {
     expect(parsePeriod('2028-02')).toMatchObject({ days: 29, lastDay: '2028-02-29' });
     expect(parsePeriod('2026-12')?.end.toISOString()).toBe('2027-01-01T00:00:00.000Z');
     expect(parsePeriod('2026-13')).toBeNull();
+    expect(parsePeriod('0099-05')).toBeNull();
+    expect(parsePeriod('0000-01')).toBeNull();
     expect(parsePeriod('2026-1')).toBeNull();
   });
 
