@@ -510,6 +510,7 @@ describe.each(backends)('meetings REST ($name)', (backend) => {
         'post /api/meetings/{id}/lock',
         'post /api/meetings/{id}/end',
         'get /api/audit',
+        'get /api/live-rooms',
         'get /api/presence',
         'post /api/presence/heartbeat',
       ];
