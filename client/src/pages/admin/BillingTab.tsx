@@ -56,8 +56,11 @@ export function BillingTab(): JSX.Element {
       <Show when={subscription()}>
         {(s) => (
           <p data-testid="billing-plan">
-            <strong>{s().plan.name}</strong> ({formatPrice(s().plan.price_monthly_cents, s().plan.currency)} a
-            month): {caps()}.
+            <strong>{s().plan.name}</strong> (
+            {s().plan.price_monthly_cents === 0
+              ? 'no charge'
+              : `${formatPrice(s().plan.price_monthly_cents, s().plan.currency)} a month`}
+            ): {caps()}.
             <Show when={s().default_plan}>
               <span class="muted"> Every organization starts on this plan.</span>
             </Show>
