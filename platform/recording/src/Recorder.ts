@@ -145,6 +145,8 @@ interface Part {
 }
 
 const SECOND_SIGNAL_MS = 2000;
+/** How long FFmpeg gets to finish by itself after its input ended (RTCP BYE) before it is told to (SIGINT). */
+const BYE_EXIT_MS = 10_000;
 const STOP_GRACE_MS = 15_000;
 /** Keyframe requests once FFmpeg listens (the relay starts feeding it then): at once and again. */
 const KEYFRAME_RETRIES_MS = [0, 700, 2000];
@@ -492,7 +494,7 @@ export class Recorder {
 
   /**
    * Stops feeding the part, lets FFmpeg work through the media it was sent (its socket queues empty), then
-   * tells it to finish the file (SIGINT: it flushes its decoders, filters and encoders), and stops the forward.
+   * ends its input (RTCP BYE: it writes all it holds and exits; SIGINT when it does not), and stops the forward.
    */
   private async stopPart(part: Part): Promise<void> {
     part.stopping = true;
@@ -503,6 +505,13 @@ export class Recorder {
     const running = () => child.exitCode === null && child.signalCode === null;
     if (running()) {
       await drain(part.ffmpegPorts, part.exited, this.o.drainTimeoutMs ?? DRAIN_TIMEOUT_MS);
+    }
+    if (running()) {
+      // The end of its input: FFmpeg writes everything its filters hold and exits by itself. An input that
+      // stopped sending (someone left) holds the composite's grid back; at the end the others go on alone,
+      // so the pictures and sound held since are written and the part reaches the cut.
+      part.relay.bye();
+      await Promise.race([part.exited, sleep(BYE_EXIT_MS)]);
     }
     if (running()) {
       // On SIGINT FFmpeg stops after the read it is in, flushes and writes the last fragment; its reads

@@ -29,6 +29,8 @@ interface StreamState {
   socket: Socket;
   target: number;
   packets: number;
+  /** The stream's SSRC, from its last packet (named in its BYE). */
+  ssrc: number;
   /** RTP timestamp of the first forwarded packet; later ones are unwrapped against it. */
   firstTs?: number;
   lastTs?: number;
@@ -84,7 +86,7 @@ export class RtpRelay {
         const socket = createSocket({ type: family(bindHost), recvBufferSize: SOCKET_BUFFER_BYTES });
         await bindSocket(socket, bindHost);
         socket.on('error', () => undefined);
-        const s: StreamState = { clockRate: 0, socket, target: 0, packets: 0, ticks: 0 };
+        const s: StreamState = { clockRate: 0, socket, target: 0, packets: 0, ssrc: 0, ticks: 0 };
         socket.on('message', (packet) => relay.onPacket(s, packet));
         relay.streams.push(s);
       }
@@ -166,8 +168,30 @@ export class RtpRelay {
         if (origin < s.bestOrigin!) s.bestOrigin = origin;
       }
     }
+    s.ssrc = packet.readUInt32BE(8);
     s.packets++;
     this.out.send(packet, s.target, this.ffmpegHost);
+  }
+
+  /**
+   * Ends FFmpeg's input: an RTCP BYE (RFC 3550 6.6) on every routed stream's port. FFmpeg's SDP input ends
+   * (end of file, not an interruption) once every stream of it has said BYE, and then finishes like a file
+   * that ends: every picture its filters hold is written, also those held for an input that stopped sending
+   * before (someone who left). Feeding stops first (see pause()).
+   */
+  bye(): void {
+    if (this.state === 'closed') return;
+    this.markEnd();
+    if (this.state === 'open') this.state = 'paused';
+    for (const s of this.routed) {
+      // 12 bytes (FFmpeg reads no shorter RTP or RTCP): V=2, one SSRC, PT 203, then an empty reason.
+      const bye = Buffer.alloc(12);
+      bye[0] = 0x81;
+      bye[1] = 203;
+      bye.writeUInt16BE(2, 2);
+      bye.writeUInt32BE(s.ssrc >>> 0, 4);
+      this.out.send(bye, s.target, this.ffmpegHost);
+    }
   }
 
   /** What the relay learnt of each routed stream, in route() order. */

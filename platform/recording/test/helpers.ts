@@ -61,6 +61,8 @@ export interface MediaRoom {
   peers: WrtcClient<GrpcPeer>[];
   /** Another publishing peer joins; resolves once its video and audio are published. */
   join(name: string): Promise<WrtcClient<GrpcPeer>>;
+  /** A peer leaves as signaling makes one leave: the SFU closes its peer (its tracks end), then it hangs up. */
+  leave(name: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -117,6 +119,11 @@ export async function mediaRoom(
         what: `${name} publishing video and audio`,
       });
       return p;
+    },
+    async leave(name) {
+      await unary(client.closePeer.bind(client), { roomId, participantId: name });
+      const i = peers.findIndex((p) => p.id === name);
+      if (i >= 0) peers.splice(i, 1)[0]!.close();
     },
     async close() {
       for (const p of peers) p.close();

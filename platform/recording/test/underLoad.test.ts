@@ -3,7 +3,7 @@
 // second in blocks) and their sound beeps at every second (a longer beep each second, in a cycle of four),
 // so the test reads back from the file what time each moment of it shows: the layout change must neither
 // repeat nor skip more than half a second, the sound must stay with the picture, and both must end
-// together.
+// together. Then someone leaves a recording: the moments around the leave must all be in the file.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism, tmpdir } from 'node:os';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -285,5 +285,77 @@ describe.skipIf(missing !== null)('a composite recording on a machine that canno
     // One beep per second, none twice.
     const seconds = near.map((m) => m.marks);
     expect(new Set(seconds).size).toBe(seconds.length);
+  });
+});
+
+describe.skipIf(missing !== null)('a composite recording when someone leaves', () => {
+  let room: MediaRoom;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'origo-rec-leave-'));
+    room = await mediaRoom('rec-leave', ['alice', 'bob', 'carol'], (name) => ({
+      paint,
+      sound: sound(TONES[name] ?? 550),
+    }));
+  });
+  afterAll(async () => {
+    await room?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the moments around the leave: the time shown goes on and the file is as long as the recording', async () => {
+    const storage = new LocalStorage(join(dir, 'recordings'));
+    const forwarder = grpcForwarder(async () => room.grpcAddress);
+    const failures: string[] = [];
+    const recorder = new Recorder({
+      recordingId: 'REC_leave',
+      roomId: room.roomId,
+      key: 'rec-leave/REC_leave.mp4',
+      forwarder,
+      storage,
+      workDir: join(dir, 'work'),
+      rtpHost: '127.0.0.1',
+      composite: { preset: 'veryfast', width: W, height: H },
+      layoutPollMs: 500,
+      drainTimeoutMs: 120_000,
+      onFailure: (reason) => failures.push(reason),
+    });
+    let result;
+    try {
+      const startedAt = Date.now();
+      await recorder.start();
+      await sleep(5000);
+      await room.leave('carol');
+      await sleep(Math.max(5000, startedAt + 14_000 - Date.now()));
+      result = await recorder.stop();
+    } finally {
+      forwarder.close();
+    }
+    expect(failures).toEqual([]);
+    expect(result.parts).toBe(2);
+    const file = join(dir, 'recordings', 'rec-leave', 'REC_leave.mp4');
+    const p = await probe(file);
+    const shots = await pictures(file, p.video.start);
+    const change = shots.findIndex((s, i) => s.tiles === 2 && i > 0 && shots[i - 1]!.tiles === 3);
+    expect(change).toBeGreaterThan(0);
+    const cutAt = shots[change]!.at;
+    const lag = (from: number, to: number) =>
+      median(shots.filter((s) => s.at >= from && s.at < to).map((s) => s.shows - s.at));
+    const before = lag(cutAt - 2.5, cutAt - 0.2);
+    const after = lag(cutAt + 0.2, cutAt + 2.5);
+    // The whole file: from the time its first pictures show to the time its last ones show.
+    const first = lag(p.video.start, p.video.start + 2);
+    const last = lag(p.video.end - 2, p.video.end);
+    console.log(
+      `[leave] video ${p.video.start.toFixed(2)}..${p.video.end.toFixed(2)} s, leave at ${cutAt.toFixed(2)} s; ` +
+        `picture time - file time: ${before.toFixed(2)} s before, ${after.toFixed(2)} s after; ` +
+        `${first.toFixed(2)} s at the start, ${last.toFixed(2)} s at the end`,
+    );
+    // A skip shows as the picture's time running ahead of the file's across the leave.
+    expect(Math.abs(after - before)).toBeLessThan(0.5);
+    // The file is as long as the time it recorded: the picture's time moves on with the file's throughout.
+    expect(Math.abs(last - first)).toBeLessThan(0.5);
+    expect(Math.abs(p.audio.end - p.audio.start - (p.video.end - p.video.start))).toBeLessThan(0.5);
   });
 });
