@@ -127,7 +127,7 @@ export function DashboardPage(): JSX.Element {
               <p class="muted">
                 <Show when={m.state === 'live'} fallback={formatWhen(m.starts_at, m.time_zone)}>
                   <span class="badge live">Live now</span>{' '}
-                  {m.participant_count > 0 ? `${m.participant_count} in the room` : 'nobody in the room yet'}
+                  {m.participant_count > 0 ? `${m.participant_count} in the room` : 'nobody in the room'}
                 </Show>
                 <Show when={m.recurrence}>{(r) => <>; {describeRrule(r().rrule)}</>}</Show>
               </p>
