@@ -182,6 +182,30 @@ async function beeps(path: string, audioStart: number, guess: (at: number) => nu
   return out;
 }
 
+/**
+ * A composite recorder of the room into `dir`, polling the layout every 500 ms; FFmpeg may be far behind
+ * here, so a stop lets it finish what it was sent (up to 2 minutes). Failures are collected, not thrown.
+ */
+function compositeRecorder(room: MediaRoom, dir: string, recordingId: string) {
+  const storage = new LocalStorage(join(dir, 'recordings'));
+  const forwarder = grpcForwarder(async () => room.grpcAddress);
+  const failures: string[] = [];
+  const recorder = new Recorder({
+    recordingId,
+    roomId: room.roomId,
+    key: `${room.roomId}/${recordingId}.mp4`,
+    forwarder,
+    storage,
+    workDir: join(dir, 'work'),
+    rtpHost: '127.0.0.1',
+    composite: { preset: 'veryfast', width: W, height: H },
+    layoutPollMs: 500,
+    drainTimeoutMs: 120_000,
+    onFailure: (reason) => failures.push(reason),
+  });
+  return { recorder, forwarder, failures };
+}
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? NaN;
@@ -210,23 +234,7 @@ describe.skipIf(missing !== null)('a composite recording on a machine that canno
   });
 
   it('cuts the layout change on media time and ends the picture with the sound', async () => {
-    const storage = new LocalStorage(join(dir, 'recordings'));
-    const forwarder = grpcForwarder(async () => room.grpcAddress);
-    const failures: string[] = [];
-    const recorder = new Recorder({
-      recordingId: 'REC_load',
-      roomId: room.roomId,
-      key: 'rec-load/REC_load.mp4',
-      forwarder,
-      storage,
-      workDir: join(dir, 'work'),
-      rtpHost: '127.0.0.1',
-      composite: { preset: 'veryfast', width: W, height: H },
-      layoutPollMs: 500,
-      // FFmpeg may be far behind here: let it finish what it was sent.
-      drainTimeoutMs: 120_000,
-      onFailure: (reason) => failures.push(reason),
-    });
+    const { recorder, forwarder, failures } = compositeRecorder(room, dir, 'REC_load');
     for (let i = 0; i < availableParallelism() * HOGS_PER_CORE; i++)
       hogs.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
     let result;
@@ -305,22 +313,7 @@ describe.skipIf(missing !== null)('a composite recording when someone leaves', (
   });
 
   it('keeps the moments around the leave: the time shown goes on and the file is as long as the recording', async () => {
-    const storage = new LocalStorage(join(dir, 'recordings'));
-    const forwarder = grpcForwarder(async () => room.grpcAddress);
-    const failures: string[] = [];
-    const recorder = new Recorder({
-      recordingId: 'REC_leave',
-      roomId: room.roomId,
-      key: 'rec-leave/REC_leave.mp4',
-      forwarder,
-      storage,
-      workDir: join(dir, 'work'),
-      rtpHost: '127.0.0.1',
-      composite: { preset: 'veryfast', width: W, height: H },
-      layoutPollMs: 500,
-      drainTimeoutMs: 120_000,
-      onFailure: (reason) => failures.push(reason),
-    });
+    const { recorder, forwarder, failures } = compositeRecorder(room, dir, 'REC_leave');
     let result;
     try {
       const startedAt = Date.now();
