@@ -2,7 +2,7 @@
 // shared kv), which SFU worker holds its router (signaling's placement) and the bytes that worker has carried
 // for it (SfuService.GetStats: the router's own counters; the media core keeps none per participant).
 // Byte counters are totals; the dashboard turns two samples into a bitrate.
-import { createGrpcClient, unary } from '@origo/kit';
+import { grpcClientPool, unary } from '@origo/kit';
 import { readPlacement, readRoomParticipants, type Kv, type RoomParticipant } from '@origo/kit/bus';
 import { SfuServiceClient, type GetStatsResponse } from '@origo/proto/sfu-rpc';
 
@@ -37,15 +37,8 @@ export function liveRoomInspector(
 ): LiveRoomInspector {
   const deadlineMs = options.deadlineMs ?? DEADLINE_MS;
   const now = options.now ?? Date.now;
-  const clients = new Map<string, SfuServiceClient>();
-  const client = (address: string): SfuServiceClient => {
-    let c = clients.get(address);
-    if (c === undefined) {
-      c = createGrpcClient(SfuServiceClient, address);
-      clients.set(address, c);
-    }
-    return c;
-  };
+  const clients = grpcClientPool(SfuServiceClient);
+  const client = (address: string): SfuServiceClient => clients.get(address);
 
   async function media(meetingId: string): Promise<Pick<LiveRoomState, 'media' | 'mediaProblem'>> {
     const placement = await readPlacement(kv, meetingId);
@@ -82,8 +75,7 @@ export function liveRoomInspector(
       return { participants, ...m };
     },
     close() {
-      for (const c of clients.values()) c.close();
-      clients.clear();
+      clients.close();
     },
   };
 }

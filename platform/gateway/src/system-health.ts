@@ -1,7 +1,7 @@
 // The admin dashboard's system health: the readiness of every role the gateway forwards to (their own
 // /health/ready, each with its checks) and the load of every SFU worker (SfuService.GetLoad), in one answer
 // for the superadmin. Asked on demand; nothing is cached, so what it shows is the state at that moment.
-import { AppError, ErrorCode, createGrpcClient, unary } from '@origo/kit';
+import { AppError, ErrorCode, grpcClientPool, unary } from '@origo/kit';
 import { SfuServiceClient } from '@origo/proto/sfu-rpc';
 
 export interface RoleReadiness {
@@ -89,15 +89,8 @@ export interface SystemHealthProbe {
 }
 
 export function systemHealthProbe(sources: SystemHealthSources): SystemHealthProbe {
-  const clients = new Map<string, SfuServiceClient>();
-  const client = (address: string): SfuServiceClient => {
-    let c = clients.get(address);
-    if (c === undefined) {
-      c = createGrpcClient(SfuServiceClient, address);
-      clients.set(address, c);
-    }
-    return c;
-  };
+  const clients = grpcClientPool(SfuServiceClient);
+  const client = (address: string): SfuServiceClient => clients.get(address);
 
   async function load(address: string): Promise<SfuNodeLoad> {
     const c = client(address);
@@ -132,8 +125,7 @@ export function systemHealthProbe(sources: SystemHealthSources): SystemHealthPro
       return { checkedAt: new Date().toISOString(), roles, sfu };
     },
     close() {
-      for (const c of clients.values()) c.close();
-      clients.clear();
+      clients.close();
     },
   };
 }

@@ -281,6 +281,34 @@ export function createGrpcClient<C extends Client>(
   } as ChannelOptions);
 }
 
+/** One client per address, made on first use (services that talk to several SFU workers, say). */
+export interface GrpcClientPool<C extends Client> {
+  get(address: string): C;
+  /** Closes every client made so far; the pool makes new ones if used again. */
+  close(): void;
+}
+
+export function grpcClientPool<C extends Client>(
+  Ctor: ClientConstructor<C>,
+  options: GrpcClientOptions = {},
+): GrpcClientPool<C> {
+  const clients = new Map<string, C>();
+  return {
+    get(address) {
+      let c = clients.get(address);
+      if (c === undefined) {
+        c = createGrpcClient(Ctor, address, options);
+        clients.set(address, c);
+      }
+      return c;
+    },
+    close() {
+      for (const c of clients.values()) c.close();
+      clients.clear();
+    },
+  };
+}
+
 type UnaryMethod<Req, Res> = (
   request: Req,
   metadata: Metadata,

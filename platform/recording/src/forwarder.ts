@@ -1,7 +1,7 @@
 // The recorder's side of the SFU: asks the worker holding a room to send its tracks as plain RTP, to ask the
 // publishers for keyframes, and to stop. Over the SfuService gRPC API; which worker holds the room is read
 // from signaling's placement in the shared kv.
-import { AppError, createGrpcClient, unary } from '@origo/kit';
+import { AppError, grpcClientPool, unary } from '@origo/kit';
 import type { Kv } from '@origo/kit/bus';
 import { TrackKind, TrackSource } from '@origo/proto/media';
 import { SfuServiceClient } from '@origo/proto/sfu-rpc';
@@ -65,15 +65,8 @@ const kindName = (kind: TrackKind): 'audio' | 'video' =>
   kind === TrackKind.TRACK_KIND_AUDIO ? 'audio' : 'video';
 
 export function grpcForwarder(locate: RoomLocator): RtpForwarder {
-  const clients = new Map<string, SfuServiceClient>();
-  const client = (address: string): SfuServiceClient => {
-    let c = clients.get(address);
-    if (!c) {
-      c = createGrpcClient(SfuServiceClient, address);
-      clients.set(address, c);
-    }
-    return c;
-  };
+  const clients = grpcClientPool(SfuServiceClient);
+  const client = (address: string): SfuServiceClient => clients.get(address);
   /** The address each forward was started on: stop and keyframe go to the same worker. */
   const started = new Map<string, string>();
   const key = (roomId: string, forwardId: string) => `${roomId}\u0000${forwardId}`;
@@ -119,8 +112,7 @@ export function grpcForwarder(locate: RoomLocator): RtpForwarder {
       await unary(c.stopRtpForward.bind(c), { roomId, forwardId }, { deadlineMs: DEADLINE_MS });
     },
     close() {
-      for (const c of clients.values()) c.close();
-      clients.clear();
+      clients.close();
     },
   };
 }
