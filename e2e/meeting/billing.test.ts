@@ -216,7 +216,10 @@ describe('plan limits and the admin dashboard', () => {
           expect(words).toContain(
             `the Free plan allows meetings of ${minutes} minute${minutes === 1 ? '' : 's'}.`,
           );
-          expect(words).toContain('Start a new meeting to go on, or ask an admin about a larger plan.');
+          expect(words).toContain(
+            'Start a new meeting to go on. For longer meetings, the organization needs a larger plan, which ' +
+              'the operator of this Origo installation sets in Admin, Plan and usage.',
+          );
           expect(await banner.isVisible()).toBe(true);
           await lookAtMeeting(page, `time-limit-warning-${label}`);
         }
@@ -238,6 +241,11 @@ describe('plan limits and the admin dashboard', () => {
             .getByText(
               `The Free plan of the host's organization allows meetings of up to ${minutes} minute` +
                 `${minutes === 1 ? '' : 's'}, so the meeting ended for everyone.`,
+            )
+            .waitFor();
+          await page
+            .getByText(
+              'the organization needs a larger plan, which the operator of this Origo installation sets',
             )
             .waitFor();
           expect(await page.getByRole('link', { name: 'Rejoin' }).count()).toBe(0);

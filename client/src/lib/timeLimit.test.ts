@@ -9,7 +9,8 @@ describe('timeLimitText', () => {
   it('says when the meeting ends, how long is left, why, and what to do', () => {
     expect(timeLimitText(warning, ends - 5 * 60_000, clock)).toBe(
       'This meeting ends in 5 minutes (at 10:40): the Free plan allows meetings of 40 minutes. ' +
-        'Start a new meeting to go on, or ask an admin about a larger plan.',
+        'Start a new meeting to go on. For longer meetings, the organization needs a larger plan, which ' +
+        'the operator of this Origo installation sets in Admin, Plan and usage.',
     );
   });
 
@@ -31,8 +32,8 @@ describe('the page after a meeting ended at its cap', () => {
     expect(text.title).toBe("The meeting ended at its plan's time limit");
     expect(text.detail).toBe(
       "The Free plan of the host's organization allows meetings of up to 40 minutes, so the meeting " +
-        'ended for everyone. To go on, start a new meeting; an admin of the organization can move it to a ' +
-        'larger plan for longer meetings.',
+        'ended for everyone. To go on, start a new meeting. For longer meetings, the organization needs a ' +
+        'larger plan, which the operator of this Origo installation sets in Admin, Plan and usage.',
     );
   });
 

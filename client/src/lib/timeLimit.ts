@@ -2,6 +2,14 @@
 // minutes): when, how long is left, and why; and what the page after it says once it ended there.
 import type { TimeLimitWarning } from '@origo/proto/signal';
 
+/**
+ * How a cap is raised, in the words of billing's refusals (platform/billing/src/quota.ts): only the
+ * installation's operator moves an organization to another plan.
+ */
+export const LARGER_PLAN =
+  'For longer meetings, the organization needs a larger plan, which the operator of this Origo ' +
+  'installation sets in Admin, Plan and usage.';
+
 const minutes = (n: number): string => `${n} minute${n === 1 ? '' : 's'}`;
 
 /** The banner text at `nowMs`; `clock` formats the end time as the reader's local time of day. */
@@ -16,7 +24,7 @@ export function timeLimitText(
   const plan = warning.planName === '' ? 'this plan' : `the ${warning.planName} plan`;
   return (
     `This meeting ends ${when} (at ${clock(warning.endsAtMs)}): ${plan} allows meetings of ` +
-    `${minutes(warning.limitMinutes)}. Start a new meeting to go on, or ask an admin about a larger plan.`
+    `${minutes(warning.limitMinutes)}. Start a new meeting to go on. ${LARGER_PLAN}`
   );
 }
 
@@ -46,8 +54,6 @@ export function timeLimitEndedText(
         `up to ${minutes(n)}`;
   return {
     title: "The meeting ended at its plan's time limit",
-    detail:
-      `${allows}, so the meeting ended for everyone. To go on, start a new meeting; an admin of the ` +
-      'organization can move it to a larger plan for longer meetings.',
+    detail: `${allows}, so the meeting ended for everyone. To go on, start a new meeting. ${LARGER_PLAN}`,
   };
 }
