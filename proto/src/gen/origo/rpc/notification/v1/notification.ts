@@ -126,6 +126,22 @@ export interface EmailVerificationParams {
   expiresInHours: number;
 }
 
+/** Someone without an account was invited to join an organization. */
+export interface OrgInvitationParams {
+  /** The organization's id. */
+  orgId: string;
+  /** The organization's name (plain text; escaped when rendered). */
+  orgName: string;
+  /** Display name of the administrator who sent the invitation (plain text; escaped when rendered). */
+  inviterName: string;
+  /** The role the invitee gets in the organization (`admin`, `host` or `member`). */
+  role: string;
+  /** The single-use sign-up link (carries the invitation token in its fragment). */
+  actionUrl: string;
+  /** Hours the link stays valid. */
+  expiresInHours: number;
+}
+
 /** One notification to deliver. */
 export interface EnqueueRequest {
   /**
@@ -159,6 +175,9 @@ export interface EnqueueRequest {
     | //
     /** E-mail confirmation link (always e-mail, never suppressed by preferences). */
     { $case: "emailVerification"; value: EmailVerificationParams }
+    | //
+    /** Invitation to join an organization, with a sign-up link. */
+    { $case: "orgInvitation"; value: OrgInvitationParams }
     | undefined;
 }
 
@@ -1166,6 +1185,175 @@ export const EmailVerificationParams: MessageFns<EmailVerificationParams> = {
   },
 };
 
+function createBaseOrgInvitationParams(): OrgInvitationParams {
+  return { orgId: "", orgName: "", inviterName: "", role: "", actionUrl: "", expiresInHours: 0 };
+}
+
+export const OrgInvitationParams: MessageFns<OrgInvitationParams> = {
+  encode(message: OrgInvitationParams, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.orgId !== "") {
+      writer.uint32(10).string(message.orgId);
+    }
+    if (message.orgName !== "") {
+      writer.uint32(18).string(message.orgName);
+    }
+    if (message.inviterName !== "") {
+      writer.uint32(26).string(message.inviterName);
+    }
+    if (message.role !== "") {
+      writer.uint32(34).string(message.role);
+    }
+    if (message.actionUrl !== "") {
+      writer.uint32(42).string(message.actionUrl);
+    }
+    if (message.expiresInHours !== 0) {
+      writer.uint32(48).uint32(message.expiresInHours);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OrgInvitationParams {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOrgInvitationParams();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.orgId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.orgName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.inviterName = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.role = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.actionUrl = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.expiresInHours = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OrgInvitationParams {
+    return {
+      orgId: isSet(object.orgId)
+        ? globalThis.String(object.orgId)
+        : isSet(object.org_id)
+        ? globalThis.String(object.org_id)
+        : "",
+      orgName: isSet(object.orgName)
+        ? globalThis.String(object.orgName)
+        : isSet(object.org_name)
+        ? globalThis.String(object.org_name)
+        : "",
+      inviterName: isSet(object.inviterName)
+        ? globalThis.String(object.inviterName)
+        : isSet(object.inviter_name)
+        ? globalThis.String(object.inviter_name)
+        : "",
+      role: isSet(object.role) ? globalThis.String(object.role) : "",
+      actionUrl: isSet(object.actionUrl)
+        ? globalThis.String(object.actionUrl)
+        : isSet(object.action_url)
+        ? globalThis.String(object.action_url)
+        : "",
+      expiresInHours: isSet(object.expiresInHours)
+        ? globalThis.Number(object.expiresInHours)
+        : isSet(object.expires_in_hours)
+        ? globalThis.Number(object.expires_in_hours)
+        : 0,
+    };
+  },
+
+  toJSON(message: OrgInvitationParams): unknown {
+    const obj: any = {};
+    if (message.orgId !== "") {
+      obj.orgId = message.orgId;
+    }
+    if (message.orgName !== "") {
+      obj.orgName = message.orgName;
+    }
+    if (message.inviterName !== "") {
+      obj.inviterName = message.inviterName;
+    }
+    if (message.role !== "") {
+      obj.role = message.role;
+    }
+    if (message.actionUrl !== "") {
+      obj.actionUrl = message.actionUrl;
+    }
+    if (message.expiresInHours !== 0) {
+      obj.expiresInHours = Math.round(message.expiresInHours);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OrgInvitationParams>, I>>(base?: I): OrgInvitationParams {
+    return OrgInvitationParams.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OrgInvitationParams>, I>>(object: I): OrgInvitationParams {
+    const message = createBaseOrgInvitationParams();
+    message.orgId = object.orgId ?? "";
+    message.orgName = object.orgName ?? "";
+    message.inviterName = object.inviterName ?? "";
+    message.role = object.role ?? "";
+    message.actionUrl = object.actionUrl ?? "";
+    message.expiresInHours = object.expiresInHours ?? 0;
+    return message;
+  },
+};
+
 function createBaseEnqueueRequest(): EnqueueRequest {
   return { idempotencyKey: "", recipient: undefined, orgId: "", params: undefined };
 }
@@ -1199,6 +1387,9 @@ export const EnqueueRequest: MessageFns<EnqueueRequest> = {
         break;
       case "emailVerification":
         EmailVerificationParams.encode(message.params.value, writer.uint32(122).fork()).join();
+        break;
+      case "orgInvitation":
+        OrgInvitationParams.encode(message.params.value, writer.uint32(130).fork()).join();
         break;
     }
     return writer;
@@ -1292,6 +1483,14 @@ export const EnqueueRequest: MessageFns<EnqueueRequest> = {
             };
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.params = { $case: "orgInvitation", value: OrgInvitationParams.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1337,6 +1536,10 @@ export const EnqueueRequest: MessageFns<EnqueueRequest> = {
         ? { $case: "emailVerification", value: EmailVerificationParams.fromJSON(object.emailVerification) }
         : isSet(object.email_verification)
         ? { $case: "emailVerification", value: EmailVerificationParams.fromJSON(object.email_verification) }
+        : isSet(object.orgInvitation)
+        ? { $case: "orgInvitation", value: OrgInvitationParams.fromJSON(object.orgInvitation) }
+        : isSet(object.org_invitation)
+        ? { $case: "orgInvitation", value: OrgInvitationParams.fromJSON(object.org_invitation) }
         : undefined,
     };
   },
@@ -1364,6 +1567,8 @@ export const EnqueueRequest: MessageFns<EnqueueRequest> = {
       obj.passwordReset = PasswordResetParams.toJSON(message.params.value);
     } else if (message.params?.$case === "emailVerification") {
       obj.emailVerification = EmailVerificationParams.toJSON(message.params.value);
+    } else if (message.params?.$case === "orgInvitation") {
+      obj.orgInvitation = OrgInvitationParams.toJSON(message.params.value);
     }
     return obj;
   },
@@ -1415,6 +1620,12 @@ export const EnqueueRequest: MessageFns<EnqueueRequest> = {
             $case: "emailVerification",
             value: EmailVerificationParams.fromPartial(object.params.value),
           };
+        }
+        break;
+      }
+      case "orgInvitation": {
+        if (object.params?.value !== undefined && object.params?.value !== null) {
+          message.params = { $case: "orgInvitation", value: OrgInvitationParams.fromPartial(object.params.value) };
         }
         break;
       }
