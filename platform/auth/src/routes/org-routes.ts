@@ -8,6 +8,7 @@ import type { AuditEventRow } from '../db/schema.js';
 import { memberDirectory } from '../directory.js';
 import { isWellFormedId, type OrgId, type UserId } from '../ids.js';
 import type { SigningKeyStore } from '../keys.js';
+import { searchOrganizations } from '../organizations.js';
 import { authenticatedRoute, principalOf, requirePermission } from '../rbac.js';
 import * as v from './validation.js';
 
@@ -186,6 +187,12 @@ export function registerOrgRoutes(app: FastifyInstance, deps: OrgRouteDeps): voi
   app.get('/api/admin/users', { ...requirePermission('platform:admin') }, async (request) => {
     const query = parseOrThrow(v.searchQuery, request.query);
     return accounts.searchUsers(query);
+  });
+
+  // Every organization, searched by name (or found by its id), for the admin area's organization picker.
+  app.get('/api/admin/orgs', { ...requirePermission('platform:admin') }, async (request) => {
+    const query = parseOrThrow(v.searchQuery, request.query);
+    return searchOrganizations(deps.db, query);
   });
 
   app.post('/api/admin/users/:userId/disable', { ...requirePermission('platform:admin') }, async (request) =>

@@ -1,6 +1,6 @@
 // The filters of every service's audit log listing (who, what, on which entity, when), read from the query
 // string the same way everywhere and turned into one SQL condition over the kit's audit columns.
-import { and, eq, gte, like, lt, type SQL } from 'drizzle-orm';
+import { and, eq, gte, like, lt, or, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 
@@ -12,7 +12,8 @@ const instant = z.iso
 
 /**
  * Query fields of an audit listing: `actor` (a user id, `system`, ...), `action` (a prefix: `user.` or
- * `user.disable`), `target` (the entity id), `from` (inclusive) and `to` (exclusive) as ISO 8601 instants.
+ * `user.disable`), `target` (the entity id, or one part of a composite id such as a membership's
+ * `org:user`), `from` (inclusive) and `to` (exclusive) as ISO 8601 instants.
  */
 export const auditFilterQuery = {
   actor: text(256).optional(),
@@ -38,9 +39,9 @@ export interface AuditFilterColumns {
   at: AnyPgColumn;
 }
 
-/** LIKE pattern matching `value` as a literal prefix. */
-function prefixPattern(value: string): string {
-  return `${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/** `value` with LIKE's wildcards escaped, to match it literally. */
+function likeLiteral(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /** Whether a filter's time range is empty (`to` not after `from`); callers refuse it as bad input. */
@@ -50,12 +51,21 @@ export function auditRangeProblem(filter: AuditFilter): string | null {
   return null;
 }
 
+/**
+ * The entity ids a `target` finds: the id itself, and composite ids (`<org>:<user>`, as membership events
+ * are keyed) that hold it as one part, so a filter on a user id also finds their memberships.
+ */
+function targetWhere(column: AnyPgColumn, target: string): SQL | undefined {
+  const literal = likeLiteral(target);
+  return or(eq(column, target), like(column, `${literal}:%`), like(column, `%:${literal}`));
+}
+
 /** The SQL condition of a filter, or undefined when it filters nothing. */
 export function auditFilterWhere(columns: AuditFilterColumns, filter: AuditFilter): SQL | undefined {
   return and(
     filter.actor === undefined ? undefined : eq(columns.actor, filter.actor),
-    filter.action === undefined ? undefined : like(columns.action, prefixPattern(filter.action)),
-    filter.target === undefined ? undefined : eq(columns.entityId, filter.target),
+    filter.action === undefined ? undefined : like(columns.action, `${likeLiteral(filter.action)}%`),
+    filter.target === undefined ? undefined : targetWhere(columns.entityId, filter.target),
     filter.from === undefined ? undefined : gte(columns.at, filter.from),
     filter.to === undefined ? undefined : lt(columns.at, filter.to),
   );
