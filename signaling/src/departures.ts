@@ -6,6 +6,7 @@ import type { NodeContext } from './context.js';
 import { CLOSE } from './errors.js';
 import { RoomEventType } from './reporter.js';
 import { retryInBackground } from './retry.js';
+import { peopleIn } from './store.js';
 import type { ClientLink, Session } from './session.js';
 
 export interface CloseOptions {
@@ -97,10 +98,7 @@ export class Departures {
     }
     await Promise.all(work);
     if (session.announced) {
-      const count = await store.participants(room.name).then(
-        (e) => e.length,
-        () => 0,
-      );
+      const count = await store.participants(room.name).then(peopleIn, () => 0);
       this.ctx.rooms.report(
         room.name,
         room.placement.sid,

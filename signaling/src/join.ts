@@ -5,6 +5,7 @@ import { DisconnectReason, ErrorCode, ParticipantState, type JoinRequest } from 
 import type { NodeContext } from './context.js';
 import { CLOSE, SignalError, toSignalError } from './errors.js';
 import { RoomEventType } from './reporter.js';
+import { peopleIn } from './store.js';
 import { push, response } from './responses.js';
 import { Session, type ClientLink, type TaskFailure } from './session.js';
 import { JoinTokenError, type JoinClaims } from './token.js';
@@ -194,9 +195,13 @@ export class Joiner {
       await roomBus.publish(room.name, { t: 'joined', participant: session.info });
       session.announced = true;
       this.ctx.presence.joined(session);
+      // Counted after this session's own entry is in the store, not from `existing`: people joining at
+      // the same time each read the room before the others had written, and someone who left since
+      // is still in that list. The later of two racing reports then holds the right number.
+      const count = await store.participants(room.name).then(peopleIn, () => others.length + 1);
       rooms.report(room.name, room.placement.sid, RoomEventType.ROOM_EVENT_TYPE_PARTICIPANT_JOINED, '', {
         identity: claims.identity,
-        count: others.length + 1,
+        count,
       });
       await this.ctx.media.autoSubscribe(
         session,

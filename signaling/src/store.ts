@@ -14,6 +14,14 @@ export interface ParticipantEntry {
   info: ParticipantInfo;
 }
 
+/**
+ * How many people the entries hold: distinct identities, since a person who joined again from another
+ * window has a second entry until the first session is closed.
+ */
+export function peopleIn(entries: readonly ParticipantEntry[]): number {
+  return new Set(entries.map((e) => e.info.identity)).size;
+}
+
 export interface RoomEntries {
   /** Participants on nodes that still beat (this one included). */
   live: ParticipantEntry[];

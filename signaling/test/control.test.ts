@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError, createGrpcServer, createMetrics, type Logger } from '@origo/kit';
 import { freePort, waitFor } from '@origo/kit/testing';
+import { participantsKey, type BusKv } from '@origo/kit/bus';
 import { ROOM_COMMANDS_CHANNEL } from '@origo/control/contracts';
 import { ControlServiceService, RoomEventType, type ReportRoomEventRequest } from '@origo/proto/control-rpc';
 import { grpcRoomEventReporter } from '../src/index.js';
@@ -222,5 +223,57 @@ describe('room event reports while control is unreachable', () => {
       'ROOM_EVENT_TYPE_PARTICIPANT_JOINED',
     ]);
     expect(delivered[0]!.occurredAtMs).toBeLessThanOrEqual(delivered[1]!.occurredAtMs);
+  });
+});
+
+/**
+ * The store behind `inner`, where the first `count` reads of `key` wait for each other: joins that read the
+ * room at the same moment, before either has written itself in.
+ */
+function readsMeetAt(inner: BusKv, key: string, count: number): BusKv {
+  const waiting: Array<() => void> = [];
+  const kv = new Proxy(inner.kv, {
+    get(target, prop) {
+      if (prop === 'hgetall')
+        return async (k: string) => {
+          if (k.endsWith(key) && waiting.length < count) {
+            await new Promise<void>((release) => {
+              waiting.push(release);
+              if (waiting.length === count) for (const r of waiting) r();
+            });
+          }
+          return target.hgetall(k);
+        };
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return {
+    bus: inner.bus,
+    kv,
+    kind: inner.kind,
+    namespace: inner.namespace,
+    ping: () => inner.ping(),
+    close: () => inner.close(),
+  };
+}
+
+describe('the number of people a join reports', () => {
+  it('counts both of two people who join at the same moment', async () => {
+    const { events, server } = fakeControl();
+    const port = await server.listen('127.0.0.1', 0);
+    const reporter = grpcRoomEventReporter(() => `127.0.0.1:${port}`, logger);
+    stack = await startStack({
+      reporter,
+      wrapBusKv: (inner) => readsMeetAt(inner, participantsKey('mtg_race'), 2),
+    });
+    const [a, b] = await Promise.all([join(stack, 'usr_a', 'mtg_race'), join(stack, 'usr_b', 'mtg_race')]);
+    expect(a.reply).toHaveProperty('joinResponse');
+    expect(b.reply).toHaveProperty('joinResponse');
+    const joined = () => events.filter((e) => e.type === RoomEventType.ROOM_EVENT_TYPE_PARTICIPANT_JOINED);
+    await waitFor(() => joined().length === 2, { timeoutMs: 10_000, what: 'both join reports' });
+    reporter.close();
+    // Control keeps the count of the last report it applies.
+    expect(joined().at(-1)?.participantCount).toBe(2);
   });
 });
