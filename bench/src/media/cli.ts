@@ -21,6 +21,8 @@ const HELP = `Usage: npm run bench:media -- [options]
   --max-loss P          find-max limit, percent (default 1)
   --max-added-p99 MS    find-max limit (default 50)
   --video-kbps K        video bitrate per publisher (default 1000); --fps F (default 30)
+  --pacing F            publishers pace video at F times its bitrate in 5 ms windows, as libwebrtc's
+                        pacer does in Chromium (default 2.5); 0 sends each frame as one burst
   --no-video, --no-audio
   --no-ceiling          skip the bare Node relay ceiling run
   --no-pin              do not pin (SFU on CPU 1, generator on CPU 0)
@@ -43,6 +45,14 @@ function int(v: string | undefined, d: number, min: number, max: number): number
   if (!Number.isFinite(n) || n < min || n > max)
     throw new RangeError(`expected a number in [${min}, ${max}], got ${v}`);
   return n;
+}
+
+/** --pacing: a multiple of the bitrate, 0 (frames as bursts) or from 1 to 10. */
+export function pacingFactor(value: string | undefined): number {
+  const f = value === undefined ? DEFAULT_VIDEO.pacingFactor : Number(value);
+  if (!Number.isFinite(f) || (f !== 0 && (f < 1 || f > 10)))
+    throw new RangeError(`--pacing expects 0 or a factor from 1 to 10, got ${value}`);
+  return f;
 }
 
 /** The transports of --transport, in order, each once. */
@@ -79,6 +89,7 @@ export function parseMediaArgs(
       'max-added-p99': { type: 'string' },
       'video-kbps': { type: 'string' },
       fps: { type: 'string' },
+      pacing: { type: 'string' },
       'no-video': { type: 'boolean', default: false },
       'no-audio': { type: 'boolean', default: false },
       'no-ceiling': { type: 'boolean', default: false },
@@ -106,6 +117,7 @@ export function parseMediaArgs(
         ...DEFAULT_VIDEO,
         bitrateBps: int(values['video-kbps'], 1000, 50, 8000) * 1000,
         fps: int(values.fps, 30, 1, 60),
+        pacingFactor: pacingFactor(values.pacing),
       };
   const audio = values['no-audio'] ? null : { ...DEFAULT_AUDIO };
   if (!video && !audio) throw new RangeError('--no-video and --no-audio leave nothing to send');

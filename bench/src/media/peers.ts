@@ -26,6 +26,7 @@ import type { IceCandidateInit } from './protocol.js';
 import { LatencyHistogram } from '../stats.js';
 import {
   AudioSource,
+  PacedQueue,
   readTrailer,
   Vp8Source,
   writeTrailer,
@@ -334,6 +335,8 @@ export class SynthPublisher {
   private readonly vp8: Vp8Source | null = null;
   private readonly opus: AudioSource | null = null;
   private wantKeyframe = true;
+  /** Video packets waiting for the pacer's budget; null sends each frame as one burst. */
+  private readonly paced: PacedQueue<{ payload: Buffer; marker: boolean; ts: number }> | null;
   private audioLevelId = 0;
   private audioLevelTick = 0;
   private sending = false;
@@ -344,6 +347,10 @@ export class SynthPublisher {
     opts: PublisherOptions,
   ) {
     this.pc = new RTCPeerConnection(loopbackConfig());
+    this.paced =
+      opts.video && opts.video.pacingFactor > 0
+        ? new PacedQueue((opts.video.pacingFactor * opts.video.bitrateBps) / 8000)
+        : null;
     if (opts.video) {
       const tr = this.pc.addTransceiver('video', { direction: 'sendonly' });
       this.video = this.makeStream(tr, 90000, 1000 / opts.video.fps);
@@ -424,11 +431,15 @@ export class SynthPublisher {
         const key = this.wantKeyframe;
         this.wantKeyframe = false;
         if (key) this.keyframesSent++;
-        for (const p of this.vp8.frame(key)) this.send(v, p.payload, p.marker, null);
+        for (const p of this.vp8.frame(key)) {
+          if (this.paced) this.paced.push({ payload: p.payload, marker: p.marker, ts: v.ts });
+          else this.send(v, p.payload, p.marker, v.ts, null);
+        }
         v.ts = (v.ts + Math.round((v.clockRate * v.periodMs) / 1000)) >>> 0;
         v.nextDueMs += v.periodMs;
       }
       if (v.nextDueMs <= nowMs) v.nextDueMs = nowMs + v.periodMs;
+      this.paced?.drain(nowMs, (p) => this.send(v, p.payload, p.marker, p.ts, null));
     }
     const a = this.audio;
     if (a && this.opus) {
@@ -437,7 +448,7 @@ export class SynthPublisher {
         this.audioLevelTick = (this.audioLevelTick + 1) % 250;
         const level = this.audioLevelTick < 150 ? 30 : 110;
         const ext = this.audioLevelId > 0 ? { id: this.audioLevelId, level } : null;
-        this.send(a, this.opus.packet().payload, false, ext);
+        this.send(a, this.opus.packet().payload, false, a.ts, ext);
         a.ts = (a.ts + Math.round((a.clockRate * a.periodMs) / 1000)) >>> 0;
         a.nextDueMs += a.periodMs;
       }
@@ -449,11 +460,12 @@ export class SynthPublisher {
     s: SendStream,
     payload: Buffer,
     marker: boolean,
+    ts: number,
     level: { id: number; level: number } | null,
   ): void {
     const header = new RtpHeader({
       sequenceNumber: s.seq,
-      timestamp: s.ts,
+      timestamp: ts,
       marker,
       payloadType: 0,
     });
