@@ -63,11 +63,11 @@ export const chatRole: RoleDefinition = {
     });
     ctx.addresses.set(ADDRESS.chatHttp, bound.http);
     ctx.addresses.set(ADDRESS.chatGrpc, bound.grpc);
-    logger.info({ http: bound.http, grpc: bound.grpc }, 'chat listening');
+    logger.info({ http: bound.http, grpc: bound.grpcListen }, 'chat listening');
 
     return {
       name: 'chat',
-      endpoints: { http: bound.http, grpc: bound.grpc },
+      endpoints: { http: bound.http, grpc: bound.grpcListen },
       drain: () => service.setDraining(),
       // The service first, then what it used, newest first.
       stop: () => held.releaseAll(),

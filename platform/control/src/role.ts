@@ -89,11 +89,12 @@ export const controlRole: RoleDefinition = {
     });
     ctx.addresses.set(ADDRESS.controlHttp, bound.http);
     ctx.addresses.set(ADDRESS.controlGrpc, bound.grpc);
-    logger.info({ http: bound.http, grpc: bound.grpc }, 'control listening');
+    // What the server is bound to (every interface in a pod), not the loopback address this process dials.
+    logger.info({ http: bound.http, grpc: bound.grpcListen }, 'control listening');
 
     return {
       name: 'control',
-      endpoints: { http: bound.http, grpc: bound.grpc },
+      endpoints: { http: bound.http, grpc: bound.grpcListen },
       drain: () => service.setDraining(),
       // The service first, then what it used, newest first.
       stop: () => held.releaseAll(),

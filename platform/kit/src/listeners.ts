@@ -15,6 +15,8 @@ export interface BoundAddresses {
   http: string;
   /** `host:port` to dial; loopback when bound to every interface. */
   grpc: string;
+  /** `host:port` the gRPC server is bound to (`0.0.0.0:9090` on every interface): what to log. */
+  grpcListen: string;
 }
 
 const GRPC_GRACE_MS = 5000;
@@ -31,7 +33,8 @@ export function httpAndGrpc(
       const port = await grpc.listen(host, options.grpcPort ?? 0);
       grpcBound = true;
       const grpcHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-      return { http: url, grpc: `${grpcHost}:${port}` };
+      const listenHost = host.includes(':') ? `[${host}]` : host;
+      return { http: url, grpc: `${grpcHost}:${port}`, grpcListen: `${listenHost}:${port}` };
     },
     async close() {
       await Promise.all([http.close(), grpcBound ? grpc.shutdown(GRPC_GRACE_MS) : Promise.resolve()]);

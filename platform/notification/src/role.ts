@@ -108,7 +108,7 @@ export const notificationRole: RoleDefinition = {
     ctx.addresses.set(ADDRESS.notificationHttp, bound.http);
     ctx.addresses.set(ADDRESS.notificationGrpc, bound.grpc);
     logger.info(
-      { http: bound.http, grpc: bound.grpc, channels: [...service.available] },
+      { http: bound.http, grpc: bound.grpcListen, channels: [...service.available] },
       settings.smtpUrl === null
         ? 'notification listening; e-mail goes to the local outbox (set SMTP_URL to send mail)'
         : 'notification listening',
@@ -116,7 +116,7 @@ export const notificationRole: RoleDefinition = {
 
     return {
       name: 'notification',
-      endpoints: { http: bound.http, grpc: bound.grpc },
+      endpoints: { http: bound.http, grpc: bound.grpcListen },
       drain: () => service.setDraining(),
       // The service first, then what it used, newest first.
       stop: () => held.releaseAll(),
