@@ -182,6 +182,8 @@ export enum DisconnectReason {
   DISCONNECT_REASON_SERVER_SHUTDOWN = 7,
   /** DISCONNECT_REASON_TOKEN_EXPIRED - The join token or session expired or was revoked. */
   DISCONNECT_REASON_TOKEN_EXPIRED = 8,
+  /** DISCONNECT_REASON_SIGNED_OUT - An administrator ended every sign-in of the participant's account (force sign-out, account disabled). */
+  DISCONNECT_REASON_SIGNED_OUT = 9,
   UNRECOGNIZED = -1,
 }
 
@@ -214,6 +216,9 @@ export function disconnectReasonFromJSON(object: any): DisconnectReason {
     case 8:
     case "DISCONNECT_REASON_TOKEN_EXPIRED":
       return DisconnectReason.DISCONNECT_REASON_TOKEN_EXPIRED;
+    case 9:
+    case "DISCONNECT_REASON_SIGNED_OUT":
+      return DisconnectReason.DISCONNECT_REASON_SIGNED_OUT;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -241,6 +246,8 @@ export function disconnectReasonToJSON(object: DisconnectReason): string {
       return "DISCONNECT_REASON_SERVER_SHUTDOWN";
     case DisconnectReason.DISCONNECT_REASON_TOKEN_EXPIRED:
       return "DISCONNECT_REASON_TOKEN_EXPIRED";
+    case DisconnectReason.DISCONNECT_REASON_SIGNED_OUT:
+      return "DISCONNECT_REASON_SIGNED_OUT";
     case DisconnectReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -259,6 +266,8 @@ export enum RoomEndReason {
   ROOM_END_REASON_TIME_LIMIT = 3,
   /** ROOM_END_REASON_ADMIN - An administrator or the platform ended it. */
   ROOM_END_REASON_ADMIN = 4,
+  /** ROOM_END_REASON_CANCELLED - The meeting was cancelled. */
+  ROOM_END_REASON_CANCELLED = 5,
   UNRECOGNIZED = -1,
 }
 
@@ -279,6 +288,9 @@ export function roomEndReasonFromJSON(object: any): RoomEndReason {
     case 4:
     case "ROOM_END_REASON_ADMIN":
       return RoomEndReason.ROOM_END_REASON_ADMIN;
+    case 5:
+    case "ROOM_END_REASON_CANCELLED":
+      return RoomEndReason.ROOM_END_REASON_CANCELLED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -298,6 +310,8 @@ export function roomEndReasonToJSON(object: RoomEndReason): string {
       return "ROOM_END_REASON_TIME_LIMIT";
     case RoomEndReason.ROOM_END_REASON_ADMIN:
       return "ROOM_END_REASON_ADMIN";
+    case RoomEndReason.ROOM_END_REASON_CANCELLED:
+      return "ROOM_END_REASON_CANCELLED";
     case RoomEndReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
