@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SafeEmitter } from './emitter.js';
 import { LayerSelector, type LayerRequest } from './LayerSelector.js';
 import type { MediaStats } from './MediaStats.js';
+import { PeerCounters } from './PeerCounters.js';
 import { Munger } from './Munger.js';
 import type { CachedPacket } from './PacketCache.js';
 import type { Producer, ProducerSink } from './Producer.js';
@@ -68,6 +69,8 @@ export class Consumer extends SafeEmitter<ConsumerEvents> implements ProducerSin
     private readonly stats: MediaStats,
     private readonly onFail: (error: unknown) => void,
     opts: ConsumerOptions = {},
+    /** The subscribing peer's counters (or a recorder forward's); its own when not shared. */
+    readonly counters: PeerCounters = new PeerCounters(),
   ) {
     super();
     this.kind = producer.kind;
@@ -191,8 +194,11 @@ export class Consumer extends SafeEmitter<ConsumerEvents> implements ProducerSin
     }
     track.send(seq, m.outTs, p.marker, payload);
     this.packetsSent++;
+    const len = payload.length;
     this.stats.packetsOut++;
-    this.stats.bytesOut += payload.length;
+    this.stats.bytesOut += len;
+    this.counters.packetsOut++;
+    this.counters.bytesOut += len;
   }
 
   /** The payload with its VP8 ids replaced, in this consumer's scratch buffer. */
@@ -223,7 +229,9 @@ export class Consumer extends SafeEmitter<ConsumerEvents> implements ProducerSin
   onNack(seqs: readonly number[]): void {
     if (this.closed) return;
     const stats = this.stats;
+    const counters = this.counters;
     stats.nacksReceived++;
+    counters.nacksReceived++;
     const now = performance.now();
     for (let i = 0; i < seqs.length; i++) {
       const seq = seqs[i]!;
@@ -250,12 +258,15 @@ export class Consumer extends SafeEmitter<ConsumerEvents> implements ProducerSin
       stats.retransmissionsSent++;
       stats.packetsOut++;
       stats.bytesOut += payload.length;
+      counters.packetsOut++;
+      counters.bytesOut += payload.length;
     }
   }
 
   onKeyframeRequest(): void {
     if (this.closed) return;
     this.stats.plisReceived++;
+    this.counters.keyframeRequestsReceived++;
     const layer = this.current >= 0 ? this.current : this.target;
     if (layer >= 0) this.producer.requestKeyframe(layer);
   }

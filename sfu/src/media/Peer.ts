@@ -9,6 +9,7 @@ import {
 } from './errors.js';
 import type { LayerRequest } from './LayerSelector.js';
 import type { MediaStats } from './MediaStats.js';
+import { PeerCounters } from './PeerCounters.js';
 import type { Producer } from './Producer.js';
 import { looksLikeSdp } from './sdp.js';
 import type {
@@ -73,6 +74,8 @@ export interface PeerHost {
 export class Peer extends SafeEmitter<PeerEvents> {
   readonly publisher: PublisherTransport;
   readonly subscriber: SubscriberTransport;
+  /** Bytes and packets this participant sent to and received from the SFU since the peer was created. */
+  readonly counters = new PeerCounters();
   private readonly producersByMid = new Map<string, Producer>();
   private readonly consumers = new Map<string, Consumer>();
   private meta = new Map<string, TrackMeta>();
@@ -262,6 +265,7 @@ export class Peer extends SafeEmitter<PeerEvents> {
       this.host.stats,
       (error) => this.consumerFailed(error),
       this.opts,
+      this.counters,
     );
     this.consumers.set(producerId, consumer);
     consumer.on('close', (reason) => {

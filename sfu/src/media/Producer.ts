@@ -3,6 +3,7 @@ import { SafeEmitter } from './emitter.js';
 import type { LayerInfo } from './LayerSelector.js';
 import type { MediaStats } from './MediaStats.js';
 import { PacketCache } from './PacketCache.js';
+import { PeerCounters } from './PeerCounters.js';
 import { PliThrottle } from './PliThrottle.js';
 import { isH264Keyframe, parseVp8, Vp8Info } from './rtp.js';
 import type { CodecInfo, InboundPacket, InboundTrack, MediaKind } from './transport.js';
@@ -64,6 +65,8 @@ export interface ProducerInit {
   /** rid order from the publisher's meta, low to high, when rids are not q/h/f. */
   ridOrder: string[];
   stats: MediaStats;
+  /** The publishing peer's counters; the producer's own when not given. */
+  counters?: PeerCounters;
   pliIntervalMs: number;
   cacheSize: number;
   /** Receives audio levels for speaker detection; -1 slot means none. */
@@ -89,6 +92,7 @@ export class Producer extends SafeEmitter<ProducerEvents> {
   speakerSlot = -1;
   private sinks: ProducerSink[] = [];
   private readonly stats: MediaStats;
+  readonly counters: PeerCounters;
   private readonly throttle: PliThrottle;
   private readonly vp8 = new Vp8Info();
   private readonly isVp8: boolean;
@@ -112,6 +116,7 @@ export class Producer extends SafeEmitter<ProducerEvents> {
     this.source = init.source;
     this.clockRate = init.codec.clockRate;
     this.stats = init.stats;
+    this.counters = init.counters ?? new PeerCounters();
     this.throttle = new PliThrottle(init.pliIntervalMs, 4);
     const mime = init.codec.mimeType.toLowerCase();
     this.isVp8 = mime === 'video/vp8';
@@ -176,6 +181,9 @@ export class Producer extends SafeEmitter<ProducerEvents> {
     const len = p.payload.length;
     stats.packetsIn++;
     stats.bytesIn += len;
+    const counters = this.counters;
+    counters.packetsIn++;
+    counters.bytesIn += len;
     layer.packets++;
     layer.windowBytes += len + 12;
     layer.lastPacketMs = now;

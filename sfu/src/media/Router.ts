@@ -165,6 +165,7 @@ export class Router extends SafeEmitter<RouterEvents> {
       source: meta?.source ?? (kind === 'audio' ? 'microphone' : 'camera'),
       ridOrder: meta?.rids ?? [],
       stats: this.stats,
+      counters: peer.counters,
       pliIntervalMs: this.opts.pliIntervalMs ?? 500,
       cacheSize: this.opts.cacheSize ?? 512,
       onAudioLevel: kind === 'audio' ? (p, level) => this.speakers.addLevel(p.speakerSlot, level) : null,

@@ -8,6 +8,7 @@ import { Consumer } from './Consumer.js';
 import { SafeEmitter } from './emitter.js';
 import { InvalidArgumentError, InvalidStateError, NotFoundError } from './errors.js';
 import type { MediaStats } from './MediaStats.js';
+import { PeerCounters } from './PeerCounters.js';
 import { PlainRtpTrack, type PlainRtpTarget } from './PlainRtpTrack.js';
 import type { Producer } from './Producer.js';
 
@@ -44,6 +45,8 @@ export class RtpForward extends SafeEmitter<RtpForwardEvents> {
   private closed = false;
   /** Send errors (the receiver's port closed: ICMP unreachable), counted instead of thrown. */
   sendErrors = 0;
+  /** What this forward sent to its recorder, all streams together. */
+  readonly counters = new PeerCounters();
 
   constructor(
     readonly id: string,
@@ -85,8 +88,14 @@ export class RtpForward extends SafeEmitter<RtpForwardEvents> {
     );
     // The Consumer asks the publisher for a keyframe on its first packet (track ready from the start), so the
     // recording's video begins at a keyframe.
-    const consumer = new Consumer(producer, `rtp-forward:${this.id}`, track, this.stats, () =>
-      consumer.close('error'),
+    const consumer = new Consumer(
+      producer,
+      `rtp-forward:${this.id}`,
+      track,
+      this.stats,
+      () => consumer.close('error'),
+      {},
+      this.counters,
     );
     this.consumers.set(producer.id, { consumer, track });
     consumer.on('close', (reason) => {

@@ -9,6 +9,7 @@ export { Peer, type PeerEvents, type PeerOptions, type TrackMeta } from './Peer.
 export { Producer, type ProducerEvents, type SubscribedQuality } from './Producer.js';
 export { Consumer, type ConsumerEvents, type ConsumerOptions } from './Consumer.js';
 export { MediaStats, type MediaStatsSnapshot } from './MediaStats.js';
+export { PeerCounters } from './PeerCounters.js';
 export { LayerSelector, type LayerInfo, type LayerRequest } from './LayerSelector.js';
 export { Munger } from './Munger.js';
 export { PacketCache, type CachedPacket } from './PacketCache.js';

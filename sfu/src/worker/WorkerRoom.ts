@@ -333,6 +333,7 @@ export class WorkerRoom {
     for (const rec of this.peers.values()) {
       const p = rec.peer.producers.length;
       const c = rec.peer.getConsumers().length;
+      const counters = rec.peer.counters;
       producers += p;
       consumers += c;
       peers.push({
@@ -341,14 +342,14 @@ export class WorkerRoom {
         subscriberState: STATE_MAP[rec.peer.subscriber.connectionState],
         producerCount: p,
         consumerCount: c,
-        // Per-peer packet counters are not kept by the media core (only per router).
-        packetsReceived: 0,
-        packetsSent: 0,
-        bytesReceived: 0,
-        bytesSent: 0,
+        packetsReceived: counters.packetsIn,
+        packetsSent: counters.packetsOut,
+        bytesReceived: counters.bytesIn,
+        bytesSent: counters.bytesOut,
+        // The media core does not track inbound sequence gaps per peer.
         packetsLost: 0,
-        nacksReceived: 0,
-        keyFrameRequestsReceived: 0,
+        nacksReceived: counters.nacksReceived,
+        keyFrameRequestsReceived: counters.keyframeRequestsReceived,
       });
     }
     return {

@@ -239,6 +239,13 @@ describe.each(transportsUnderTest())('SfuService on a worker (%s transport)', (t
     // Media flowed from alice to bob: the router counted it both ways.
     expect(stats.routers[0]?.bytesReceived).toBeGreaterThan(0);
     expect(stats.routers[0]?.bytesSent).toBeGreaterThan(0);
+    // And per participant: alice only sends, bob only receives, and they add up to the room.
+    const peer = (id: string) => stats.routers[0]?.peers.find((p) => p.participantId === id);
+    expect(peer('alice')).toMatchObject({ bytesSent: 0, packetsSent: 0 });
+    expect(peer('bob')).toMatchObject({ bytesReceived: 0, packetsReceived: 0 });
+    expect(peer('alice')?.bytesReceived).toBe(stats.routers[0]?.bytesReceived);
+    expect(peer('bob')?.bytesSent).toBe(stats.routers[0]?.bytesSent);
+    expect(peer('bob')?.packetsSent).toBeGreaterThan(20);
     await unary(client.setTrackMuted.bind(client), {
       roomId: 'media',
       participantId: 'alice',
