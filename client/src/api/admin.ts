@@ -10,6 +10,8 @@ export interface LiveParticipant {
   name: string;
   is_host: boolean;
   joined_at: string;
+  /** The participant's SFU byte counters (totals); null while their peer is not known. */
+  media: { bytes_received: number; bytes_sent: number } | null;
 }
 
 export interface LiveRoom {

@@ -1,10 +1,19 @@
 // What an administrator sees of a live meeting's room: who is in it (signaling's participant entries in the
 // shared kv), which SFU worker holds its router (signaling's placement) and the bytes that worker has carried
-// for it (SfuService.GetStats: the router's own counters; the media core keeps none per participant).
+// for it and for each participant (SfuService.GetStats: the router's counters and its peers').
 // Byte counters are totals; the dashboard turns two samples into a bitrate.
 import { grpcClientPool, unary } from '@origo/kit';
 import { readPlacement, readRoomParticipants, type Kv, type RoomParticipant } from '@origo/kit/bus';
 import { SfuServiceClient, type GetStatsResponse } from '@origo/proto/sfu-rpc';
+
+/** What one participant's SFU peer carried, in total since it was created (a rejoin starts again). */
+export interface PeerMedia {
+  /** The SFU's participant id: the participant entry's `sid`. */
+  sid: string;
+  /** RTP payload bytes the SFU received from the participant, and sent to them. */
+  bytesReceived: number;
+  bytesSent: number;
+}
 
 export interface RoomMedia {
   workerId: string;
@@ -13,6 +22,8 @@ export interface RoomMedia {
   /** Bytes the worker received from the room's publishers and sent to its subscribers, in total. */
   bytesReceived: number;
   bytesSent: number;
+  /** One entry per peer the router holds. */
+  peers: PeerMedia[];
   /** When the counters were read, ms since the epoch. */
   sampledAt: number;
 }
@@ -63,6 +74,11 @@ export function liveRoomInspector(
         roomSid: placement.sid,
         bytesReceived: router.bytesReceived,
         bytesSent: router.bytesSent,
+        peers: router.peers.map((p) => ({
+          sid: p.participantId,
+          bytesReceived: p.bytesReceived,
+          bytesSent: p.bytesSent,
+        })),
         sampledAt: now(),
       },
       mediaProblem: null,

@@ -21,6 +21,7 @@ interface LiveRoom {
     name: string;
     is_host: boolean;
     joined_at: string;
+    media: { bytes_received: number; bytes_sent: number } | null;
   }>;
   media: { worker_id: string; room_sid: string; bytes_received: number; bytes_sent: number } | null;
   media_problem: string | null;
@@ -96,6 +97,14 @@ describe.each(backends)('admin views: live rooms and audit filters ($name)', (ba
 
     const client = createGrpcClient(SfuServiceClient, sfuAddress);
     await unary(client.createRouter.bind(client), { roomId: roomA });
+    // The host's peer is on the SFU; the member's entry has none yet (still joining).
+    await unary(client.createPeer.bind(client), {
+      roomId: roomA,
+      participantId: 'PA_1',
+      iceServers: [],
+      canPublish: true,
+      canSubscribe: true,
+    });
     client.close();
     await placeRoom(roomA, sfuAddress, 'lr-w0');
     await joinRoom(roomA, 'PA_2', h.users.member.userId, 'Member', startedAt + 5_000);
@@ -119,9 +128,9 @@ describe.each(backends)('admin views: live rooms and audit filters ($name)', (ba
     const room = items[0] as LiveRoom;
     expect(room.meeting.title).toBe('Design review');
     expect(room.duration_seconds).toBeGreaterThanOrEqual(89);
-    expect(room.participants.map((p) => [p.name, p.joined_at, p.is_host])).toEqual([
-      ['Host', new Date(startedAt).toISOString(), true],
-      ['Member', new Date(startedAt + 5_000).toISOString(), false],
+    expect(room.participants.map((p) => [p.name, p.joined_at, p.is_host, p.media])).toEqual([
+      ['Host', new Date(startedAt).toISOString(), true, { bytes_received: 0, bytes_sent: 0 }],
+      ['Member', new Date(startedAt + 5_000).toISOString(), false, null],
     ]);
     expect(room.media).toMatchObject({
       worker_id: 'lr-w0',
@@ -167,9 +176,30 @@ describe.each(backends)('admin views: live rooms and audit filters ($name)', (ba
     expect(unknown.status).toBe(400);
   });
 
+  it('drops a room whose last participant left at once, and lists it again when someone rejoins', async () => {
+    // In organization B, so the audit counts of organization A below stay as they are.
+    const orgB = `?org_id=${h.orgB}`;
+    const emptied = await create(h.users.outsider, h.orgB, 'Everybody left');
+    await goLive(emptied);
+    await joinRoom(emptied, 'PE_1', h.users.outsider.userId, 'Outsider', Date.now());
+    expect((await list(superadmin, orgB)).body.items.map((r: LiveRoom) => r.meeting.id)).toContain(emptied);
+
+    // Signaling removes the entry when the person leaves; the meeting stays live through the empty grace.
+    await h.busKv.kv.hdel(participantsKey(emptied), 'PE_1');
+    expect((await list(superadmin, orgB)).body.items.map((r: LiveRoom) => r.meeting.id)).toEqual([roomB]);
+    const meeting = await h.call(h.users.outsider, 'GET', `/api/meetings/${emptied}`);
+    expect(meeting.body.state).toBe('live');
+
+    await joinRoom(emptied, 'PE_2', h.users.outsider.userId, 'Outsider', Date.now());
+    const back = (await list(superadmin, orgB)).body.items as LiveRoom[];
+    expect(back.find((r) => r.meeting.id === emptied)?.participants.map((p) => p.sid)).toEqual(['PE_2']);
+    expect((await h.call(h.users.outsider, 'POST', `/api/meetings/${emptied}/end`)).status).toBe(200);
+  });
+
   it('drops a room from the list once an admin ends it', async () => {
     const extra = await create(h.users.host, h.orgA, 'Ends soon');
     await goLive(extra);
+    await joinRoom(extra, 'PX_1', h.users.member.userId, 'Member', Date.now());
     expect((await list(h.users.admin)).body.items.map((r: LiveRoom) => r.meeting.id)).toContain(extra);
     const end = await h.call(h.users.admin, 'POST', `/api/meetings/${extra}/end`);
     expect(end.status).toBe(200);

@@ -17,13 +17,22 @@ interface Rates {
   roomOut: number | null;
 }
 
+/** What one participant sends to the SFU and receives from it. */
+interface PeerRates {
+  sends: number | null;
+  receives: number | null;
+}
+
+/** The key of a participant's rates: their server id is new when they rejoin, so their counters start again. */
+const peerKey = (meetingId: string, sid: string) => `${meetingId}:${sid}`;
+
 /**
- * Every live meeting with its participants, duration, SFU worker and bitrate (the room's, in and out of
- * the SFU: the media core counts no bytes per participant), refreshed every few seconds
- * while the tab is open. Admins end a room or remove a participant from here.
+ * Every live meeting with its participants, duration, SFU worker and bitrate (the room's in and out of the
+ * SFU, and each participant's to and from it), refreshed every few seconds while the tab is open. Admins
+ * end a room or remove a participant (not themselves) from here, each after a confirmation.
  */
 export function RoomsTab(): JSX.Element {
-  const { superadmin, adminOrg } = useAdminScope();
+  const { superadmin, adminOrg, myUserId } = useAdminScope();
   // A store reconciled by meeting id: rows stay in place between polls, so focus and a pending
   // confirmation survive a refresh.
   const [state, setState] = createStore<{ loaded: boolean; items: Array<LiveRoom & { id: string }> }>({
@@ -31,9 +40,12 @@ export function RoomsTab(): JSX.Element {
     items: [],
   });
   const [rates, setRates] = createSignal(new Map<string, Rates>());
+  const [peerRates, setPeerRates] = createSignal(new Map<string, PeerRates>());
   const [loadError, setLoadError] = createSignal<string | null>(null);
   const [error, setError] = createSignal<string | null>(null);
   const [confirming, setConfirming] = createSignal<string | null>(null);
+  /** The participant (peerKey) whose removal waits for a confirmation. */
+  const [removing, setRemoving] = createSignal<string | null>(null);
   const [updatedAt, setUpdatedAt] = createSignal<Date | null>(null);
   const tracker = new BitrateTracker();
 
@@ -48,17 +60,34 @@ export function RoomsTab(): JSX.Element {
         const at = Date.parse(media.sampled_at);
         readings.set(`${room.meeting.id}:in`, { sid: media.room_sid, bytes: media.bytes_received, at });
         readings.set(`${room.meeting.id}:out`, { sid: media.room_sid, bytes: media.bytes_sent, at });
+        for (const p of room.participants) {
+          if (p.media === null) continue;
+          const key = peerKey(room.meeting.id, p.sid);
+          const sid = `${media.room_sid}/${p.sid}`;
+          // The SFU receives what the participant sends, and sends what they receive.
+          readings.set(`${key}:sends`, { sid, bytes: p.media.bytes_received, at });
+          readings.set(`${key}:receives`, { sid, bytes: p.media.bytes_sent, at });
+        }
       }
       const found = tracker.update(readings);
       const next = new Map<string, Rates>();
+      const nextPeers = new Map<string, PeerRates>();
       for (const room of page.items) {
         const id = room.meeting.id;
         next.set(id, {
           roomIn: found.get(`${id}:in`) ?? null,
           roomOut: found.get(`${id}:out`) ?? null,
         });
+        for (const p of room.participants) {
+          const key = peerKey(id, p.sid);
+          nextPeers.set(key, {
+            sends: found.get(`${key}:sends`) ?? null,
+            receives: found.get(`${key}:receives`) ?? null,
+          });
+        }
       }
       setRates(next);
+      setPeerRates(nextPeers);
       setState('items', reconcile(page.items.map((r) => ({ ...r, id: r.meeting.id }))));
       setState('loaded', true);
       setLoadError(null);
@@ -84,7 +113,10 @@ export function RoomsTab(): JSX.Element {
       await meetingsApi.end(room.meeting.id);
     });
   const remove = (room: LiveRoom, p: LiveParticipant) =>
-    act(() => meetingsApi.remove(room.meeting.id, p.identity, p.name));
+    act(async () => {
+      setRemoving(null);
+      await meetingsApi.remove(room.meeting.id, p.identity, p.name);
+    });
 
   return (
     <div>
@@ -124,26 +156,61 @@ export function RoomsTab(): JSX.Element {
                     </td>
                     <td data-label="Participants">
                       <ul class="participants" aria-label={`Participants of ${title()}`}>
-                        <For each={room.participants} fallback={<li class="muted">Nobody connected</li>}>
-                          {(p) => (
-                            <li aria-label={p.name}>
-                              <span>
-                                {p.name}
-                                {p.is_host ? ' (host)' : ''}
-                              </span>
-                              <span class="muted small">
-                                joined {new Date(p.joined_at).toLocaleTimeString()}
-                              </span>
-                              <button
-                                type="button"
-                                class="small"
-                                aria-label={`Remove ${p.name} from ${title()}`}
-                                onClick={() => void remove(room, p)}
-                              >
-                                Remove
-                              </button>
-                            </li>
-                          )}
+                        <For each={room.participants}>
+                          {(p) => {
+                            const key = () => peerKey(room.meeting.id, p.sid);
+                            const peer = () => peerRates().get(key());
+                            return (
+                              <li aria-label={p.name}>
+                                <span>
+                                  {p.name}
+                                  {p.is_host ? ' (host)' : ''}
+                                </span>
+                                <span class="muted small">
+                                  joined {new Date(p.joined_at).toLocaleTimeString()}
+                                </span>
+                                <Show when={p.media}>
+                                  <span class="muted small nowrap">
+                                    sends {formatBitrate(peer()?.sends ?? null)}, receives{' '}
+                                    {formatBitrate(peer()?.receives ?? null)}
+                                  </span>
+                                </Show>
+                                {/* An admin leaves a meeting themselves; removing oneself here would lock one out. */}
+                                <Show when={p.identity !== myUserId()}>
+                                  <Show
+                                    when={removing() === key()}
+                                    fallback={
+                                      <button
+                                        type="button"
+                                        class="small"
+                                        aria-label={`Remove ${p.name} from ${title()}`}
+                                        onClick={() => setRemoving(key())}
+                                      >
+                                        Remove
+                                      </button>
+                                    }
+                                  >
+                                    <div
+                                      class="row wrap"
+                                      role="group"
+                                      aria-label={`Remove ${p.name} from ${title()}?`}
+                                    >
+                                      <button
+                                        type="button"
+                                        class="small danger"
+                                        onClick={() => void remove(room, p)}
+                                      >
+                                        Remove {p.name}
+                                      </button>
+                                      <button type="button" class="small" onClick={() => setRemoving(null)}>
+                                        Cancel
+                                      </button>
+                                    </div>
+                                  </Show>
+                                </Show>
+                              </li>
+                            );
+                          }}
                         </For>
                       </ul>
                     </td>

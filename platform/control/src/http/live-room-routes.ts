@@ -39,6 +39,15 @@ const liveRoomSchema = z.object({
       name: z.string(),
       is_host: z.boolean(),
       joined_at: z.string(),
+      media: z
+        .object({
+          bytes_received: z
+            .number()
+            .describe('RTP payload bytes the SFU received from the participant, in total'),
+          bytes_sent: z.number().describe('RTP payload bytes the SFU sent to the participant, in total'),
+        })
+        .nullable()
+        .describe("The participant's SFU counters; null when the room's media or their peer is not known"),
     }),
   ),
   media: z
@@ -55,16 +64,21 @@ const liveRoomSchema = z.object({
 
 function roomJson(settings: ControlSettings, meeting: MeetingRow, state: LiveRoomState, nowMs: number) {
   const started = meeting.startedAt?.getTime() ?? nowMs;
+  const peers = new Map((state.media?.peers ?? []).map((p) => [p.sid, p]));
   return {
     meeting: meetingView(settings, meeting),
     duration_seconds: Math.max(0, Math.floor((nowMs - started) / 1000)),
-    participants: state.participants.map((p) => ({
-      sid: p.sid,
-      identity: p.identity,
-      name: p.name,
-      is_host: p.isHost,
-      joined_at: new Date(p.joinedAt).toISOString(),
-    })),
+    participants: state.participants.map((p) => {
+      const peer = peers.get(p.sid);
+      return {
+        sid: p.sid,
+        identity: p.identity,
+        name: p.name,
+        is_host: p.isHost,
+        joined_at: new Date(p.joinedAt).toISOString(),
+        media: peer === undefined ? null : { bytes_received: peer.bytesReceived, bytes_sent: peer.bytesSent },
+      };
+    }),
     media:
       state.media === null
         ? null
@@ -98,7 +112,10 @@ export function registerLiveRoomRoutes(table: RouteTable, deps: LiveRoomRouteDep
     }),
     query: liveRoomsQuery,
     responses: {
-      200: { description: 'Live rooms, oldest first', schema: z.object({ items: z.array(liveRoomSchema) }) },
+      200: {
+        description: 'Live rooms with at least one participant, oldest first',
+        schema: z.object({ items: z.array(liveRoomSchema) }),
+      },
     },
     async handler({ request, query }) {
       const principal = principalOf(request);
@@ -112,10 +129,14 @@ export function registerLiveRoomRoutes(table: RouteTable, deps: LiveRoomRouteDep
         .limit(MAX_ROOMS);
       const states = await Promise.all(rows.map((m) => deps.rooms.inspect(m.id)));
       const nowMs = Date.now();
-      return {
-        status: 200,
-        body: { items: rows.map((m, i) => roomJson(deps.settings, m, states[i] as LiveRoomState, nowMs)) },
-      };
+      // A room whose last participant left keeps its meeting live and its router for signaling's empty grace
+      // (ROOM_EMPTY_GRACE_MS), so whoever comes back within it rejoins the same room; nobody is in it
+      // meanwhile, so it is not a live room to watch or act on. It shows again when someone rejoins.
+      const items = rows.flatMap((m, i) => {
+        const state = states[i] as LiveRoomState;
+        return state.participants.length === 0 ? [] : [roomJson(deps.settings, m, state, nowMs)];
+      });
+      return { status: 200, body: { items } };
     },
   });
 }
