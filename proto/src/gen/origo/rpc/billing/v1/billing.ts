@@ -90,7 +90,7 @@ export interface UsageEvent {
   /** The producer's unique id of the event: the idempotency key of metering. */
   eventId: string;
   /**
-   * `room_started`, `room_ended`, `participant_joined`, `participant_left` (from control), or
+   * `room_started`, `room_ended`, `participant_joined`, `participant_left`, `egress` (from control), or
    * `recording_started`, `recording_ready`, `recording_failed`, `recording_deleted` (from recording).
    */
   type: string;
@@ -108,7 +108,10 @@ export interface UsageEvent {
   participantCount: number;
   /** Recording events: the recording's id. */
   recordingId: string;
-  /** `recording_ready`: bytes the recording keeps in the storage. */
+  /**
+   * `recording_ready`: bytes the recording keeps in the storage. `egress`: bytes the room instance's SFU
+   * router has sent since it was created, a growing total (metering takes the differences).
+   */
   bytes: number;
   /** `recording_ready`: the recording's length in ms. */
   durationMs: number;

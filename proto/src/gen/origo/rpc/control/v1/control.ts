@@ -51,6 +51,11 @@ export enum RoomEventType {
   ROOM_EVENT_TYPE_PARTICIPANT_JOINED = 3,
   /** ROOM_EVENT_TYPE_PARTICIPANT_LEFT - A participant left the room (or was removed). */
   ROOM_EVENT_TYPE_PARTICIPANT_LEFT = 4,
+  /**
+   * ROOM_EVENT_TYPE_EGRESS - A reading of the bytes the room's SFU router has sent (egress), taken periodically while the room lives
+   * and once when it closes; changes no meeting state, only metering.
+   */
+  ROOM_EVENT_TYPE_EGRESS = 5,
   UNRECOGNIZED = -1,
 }
 
@@ -71,6 +76,9 @@ export function roomEventTypeFromJSON(object: any): RoomEventType {
     case 4:
     case "ROOM_EVENT_TYPE_PARTICIPANT_LEFT":
       return RoomEventType.ROOM_EVENT_TYPE_PARTICIPANT_LEFT;
+    case 5:
+    case "ROOM_EVENT_TYPE_EGRESS":
+      return RoomEventType.ROOM_EVENT_TYPE_EGRESS;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -90,6 +98,8 @@ export function roomEventTypeToJSON(object: RoomEventType): string {
       return "ROOM_EVENT_TYPE_PARTICIPANT_JOINED";
     case RoomEventType.ROOM_EVENT_TYPE_PARTICIPANT_LEFT:
       return "ROOM_EVENT_TYPE_PARTICIPANT_LEFT";
+    case RoomEventType.ROOM_EVENT_TYPE_EGRESS:
+      return "ROOM_EVENT_TYPE_EGRESS";
     case RoomEventType.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -132,6 +142,11 @@ export interface ReportRoomEventRequest {
   participantCount: number;
   /** Why the room ended, e.g. `host_ended`, `empty`; set for ROOM_EVENT_TYPE_ROOM_ENDED only. */
   reason: string;
+  /**
+   * ROOM_EVENT_TYPE_EGRESS: RTP payload bytes the room instance's router sent to subscribers since it was
+   * created (a total that only grows while the router lives, not the bytes since the last reading).
+   */
+  bytesSent: number;
 }
 
 /** Acknowledges a room event. */
@@ -371,6 +386,7 @@ function createBaseReportRoomEventRequest(): ReportRoomEventRequest {
     participantIdentity: "",
     participantCount: 0,
     reason: "",
+    bytesSent: 0,
   };
 }
 
@@ -399,6 +415,9 @@ export const ReportRoomEventRequest: MessageFns<ReportRoomEventRequest> = {
     }
     if (message.reason !== "") {
       writer.uint32(66).string(message.reason);
+    }
+    if (message.bytesSent !== 0) {
+      writer.uint32(72).uint64(message.bytesSent);
     }
     return writer;
   },
@@ -480,6 +499,14 @@ export const ReportRoomEventRequest: MessageFns<ReportRoomEventRequest> = {
             message.reason = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.bytesSent = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -526,6 +553,11 @@ export const ReportRoomEventRequest: MessageFns<ReportRoomEventRequest> = {
         ? globalThis.Number(object.participant_count)
         : 0,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      bytesSent: isSet(object.bytesSent)
+        ? globalThis.Number(object.bytesSent)
+        : isSet(object.bytes_sent)
+        ? globalThis.Number(object.bytes_sent)
+        : 0,
     };
   },
 
@@ -555,6 +587,9 @@ export const ReportRoomEventRequest: MessageFns<ReportRoomEventRequest> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.bytesSent !== 0) {
+      obj.bytesSent = Math.round(message.bytesSent);
+    }
     return obj;
   },
 
@@ -571,6 +606,7 @@ export const ReportRoomEventRequest: MessageFns<ReportRoomEventRequest> = {
     message.participantIdentity = object.participantIdentity ?? "";
     message.participantCount = object.participantCount ?? 0;
     message.reason = object.reason ?? "";
+    message.bytesSent = object.bytesSent ?? 0;
     return message;
   },
 };

@@ -250,6 +250,8 @@ export interface CloseRouterRequest {
 export interface CloseRouterResponse {
   /** False when there was no such router. */
   closed: boolean;
+  /** The router's counters at the moment it closed (its final egress); absent when there was no such router. */
+  stats?: RouterStats | undefined;
 }
 
 /** Request of CreatePeer. */
@@ -615,9 +617,9 @@ export interface PeerStats {
   packetsReceived: number;
   /** RTP packets sent to the browser. */
   packetsSent: number;
-  /** Bytes received from the browser. */
+  /** RTP payload bytes received from the browser. */
   bytesReceived: number;
-  /** Bytes sent to the browser. */
+  /** RTP payload bytes sent to the browser, retransmissions included. */
   bytesSent: number;
   /** Packets lost on the way in, from sequence gaps. */
   packetsLost: number;
@@ -1060,13 +1062,16 @@ export const CloseRouterRequest: MessageFns<CloseRouterRequest> = {
 };
 
 function createBaseCloseRouterResponse(): CloseRouterResponse {
-  return { closed: false };
+  return { closed: false, stats: undefined };
 }
 
 export const CloseRouterResponse: MessageFns<CloseRouterResponse> = {
   encode(message: CloseRouterResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.closed !== false) {
       writer.uint32(8).bool(message.closed);
+    }
+    if (message.stats !== undefined) {
+      RouterStats.encode(message.stats, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1092,6 +1097,14 @@ export const CloseRouterResponse: MessageFns<CloseRouterResponse> = {
             message.closed = reader.bool();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stats = RouterStats.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1105,13 +1118,19 @@ export const CloseRouterResponse: MessageFns<CloseRouterResponse> = {
   },
 
   fromJSON(object: any): CloseRouterResponse {
-    return { closed: isSet(object.closed) ? globalThis.Boolean(object.closed) : false };
+    return {
+      closed: isSet(object.closed) ? globalThis.Boolean(object.closed) : false,
+      stats: isSet(object.stats) ? RouterStats.fromJSON(object.stats) : undefined,
+    };
   },
 
   toJSON(message: CloseRouterResponse): unknown {
     const obj: any = {};
     if (message.closed !== false) {
       obj.closed = message.closed;
+    }
+    if (message.stats !== undefined) {
+      obj.stats = RouterStats.toJSON(message.stats);
     }
     return obj;
   },
@@ -1122,6 +1141,9 @@ export const CloseRouterResponse: MessageFns<CloseRouterResponse> = {
   fromPartial<I extends Exact<DeepPartial<CloseRouterResponse>, I>>(object: I): CloseRouterResponse {
     const message = createBaseCloseRouterResponse();
     message.closed = object.closed ?? false;
+    message.stats = (object.stats !== undefined && object.stats !== null)
+      ? RouterStats.fromPartial(object.stats)
+      : undefined;
     return message;
   },
 };
