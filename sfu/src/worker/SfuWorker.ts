@@ -10,6 +10,7 @@ import {
   type PublishRequest,
   type PublishResponse,
   type RestartIceRequest,
+  type RouterStats,
   type SetSubscriberAnswerRequest,
   type SetTrackMutedRequest,
   type SfuEvent,
@@ -110,11 +111,16 @@ export class SfuWorker {
     return { workerId: this.workerId, created: true };
   }
 
-  closeRouter(roomId: string, reason = RouterClosedReason.ROUTER_CLOSED_REASON_REQUESTED): boolean {
+  /** Closes a room's router; its counters as they stood when it closed, undefined when there was none. */
+  closeRouter(
+    roomId: string,
+    reason = RouterClosedReason.ROUTER_CLOSED_REASON_REQUESTED,
+  ): RouterStats | undefined {
     const room = this.rooms.get(roomId);
-    if (!room) return false;
+    if (!room) return undefined;
     room.close(reason);
-    return true;
+    // Read after the close: nothing is sent any more, so these are the router's final totals.
+    return room.routerStats(this.workerId);
   }
 
   // ---- peers and negotiation ----

@@ -59,7 +59,11 @@ export function createSfuWorkerService(options: SfuWorkerServiceOptions): SfuWor
 
   grpc.add(SfuServiceService, {
     createRouter: (req) => wrap(() => worker.createRouter(req.roomId)),
-    closeRouter: (req) => wrap(() => ({ closed: worker.closeRouter(req.roomId) })),
+    closeRouter: (req) =>
+      wrap(() => {
+        const stats = worker.closeRouter(req.roomId);
+        return stats === undefined ? { closed: false } : { closed: true, stats };
+      }),
     createPeer: (req) => wrap(() => ({ created: worker.createPeer(req) })),
     closePeer: (req) => wrap(() => ({ closed: worker.closePeer(req.roomId, req.participantId) })),
     publish: (req) => wrap(() => worker.publish(req)),

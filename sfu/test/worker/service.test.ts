@@ -150,7 +150,10 @@ describe.each(transportsUnderTest())('SfuService on a worker (%s transport)', (t
     expect(await unary(client.closePeer.bind(client), { roomId: 'r1', participantId: 'p1' })).toEqual({
       closed: true,
     });
-    expect(await unary(client.closeRouter.bind(client), { roomId: 'r1' })).toEqual({ closed: true });
+    expect(await unary(client.closeRouter.bind(client), { roomId: 'r1' })).toMatchObject({
+      closed: true,
+      stats: { roomId: 'r1', bytesSent: 0, peers: [] },
+    });
     expect(await unary(client.closeRouter.bind(client), { roomId: 'r1' })).toEqual({ closed: false });
     await waitFor(() => feed.events.some((e) => e.event?.$case === 'routerClosed' && e.roomId === 'r1'), {
       timeoutMs: 5000,
@@ -280,7 +283,9 @@ describe.each(transportsUnderTest())('SfuService on a worker (%s transport)', (t
     const load = await unary(client.getLoad.bind(client), {});
     expect(load.workers[0]).toMatchObject({ peerCount: 0, producerCount: 0, consumerCount: 0 });
     // Counters survive the router: they are totals of the worker.
-    await unary(client.closeRouter.bind(client), { roomId: 'media' });
+    // Closing the router answers with its final totals, at least what it had sent before.
+    const closed = await unary(client.closeRouter.bind(client), { roomId: 'media' });
+    expect(closed.stats?.bytesSent).toBeGreaterThanOrEqual(stats.routers[0]?.bytesSent ?? Infinity);
     const after = parsePrometheusText(await (await fetch(`${httpUrl}/metrics`)).text()).samples;
     expect(
       after.find((s) => s.name === 'origo_sfu_packets_total' && s.labels['direction'] === 'out')?.value,
