@@ -74,7 +74,12 @@ function meeting(index: number, rnd: () => number): { events: UsageEvent[]; part
 
 const dir = mkdtempSync(join(tmpdir(), 'origo-bench-billing-'));
 const database = await openBillingDatabase({ dataDir: dir });
-const service = await createBillingService({ database, resolvePrincipal: async () => null });
+const service = await createBillingService({
+  database,
+  resolvePrincipal: async () => null,
+  // The bench only meters; it never moves an organization to another plan over REST.
+  organizations: { exists: () => Promise.resolve(true) },
+});
 const { grpc } = await service.listen({ host: '127.0.0.1', httpPort: 0, grpcPort: 0 });
 const client = createGrpcClient(BillingServiceClient, grpc, { defaultDeadlineMs: 120_000 });
 try {

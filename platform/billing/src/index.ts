@@ -2,6 +2,7 @@
 export { createBillingService, openBillingDatabase, BILLING_MIGRATIONS } from './service.js';
 export type { BillingService, BillingServiceDeps, BillingDatabase } from './service.js';
 export { billingRole } from './role.js';
+export { createHttpOrganizations, type Organizations } from './organizations.js';
 export { billingConfigSchema, invoicingFromConfig, type BillingEnvConfig } from './config.js';
 export { PlanStore, SEED_PLANS, DEFAULT_PLAN_ID, type PlanInput, type OrgPlan } from './plans.js';
 export { UsageStore, roomKeyOf, type UsageEvent, type OrgDayUsage } from './usage.js';

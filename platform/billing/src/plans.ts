@@ -101,6 +101,28 @@ export class PlanStore {
     return row;
   }
 
+  /** Creates a plan; ALREADY_EXISTS (409) when the id is taken. */
+  async create(id: string, input: PlanInput, actor: Actor): Promise<PlanRow> {
+    return this.db.transaction(async (tx) => {
+      const at = this.now();
+      const [row] = await tx
+        .insert(plans)
+        .values({ id, ...input, createdAt: at, updatedAt: at, createdBy: actor.id, updatedBy: actor.id })
+        .onConflictDoNothing()
+        .returning();
+      if (row === undefined) throw AppError.conflict(`A plan with the id ${id} already exists`);
+      await writeAudit(tx, actor, {
+        action: 'plan.created',
+        entity: 'plan',
+        entityId: id,
+        orgId: null,
+        before: null,
+        after: row,
+      });
+      return row;
+    });
+  }
+
   /** Creates or replaces a plan (PUT semantics). */
   async put(id: string, input: PlanInput, actor: Actor): Promise<PlanRow> {
     return this.db.transaction(async (tx) => {

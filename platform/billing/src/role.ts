@@ -3,6 +3,7 @@ import { ADDRESS, Held, roleBasics, serviceUrl, type RoleDefinition } from '@ori
 import { createBusKv } from '@origo/kit/bus';
 import { createRemoteAccess } from '@origo/control/access';
 import { billingConfigSchema, invoicingFromConfig } from './config.js';
+import { createHttpOrganizations } from './organizations.js';
 import { createBillingService, openBillingDatabase } from './service.js';
 
 /**
@@ -44,6 +45,7 @@ export const billingRole: RoleDefinition = {
           database,
           bus: busKv.bus,
           resolvePrincipal: access.resolvePrincipal,
+          organizations: createHttpOrganizations({ authUrl }),
           logger,
           metrics,
           invoicing: invoicingFromConfig(config),

@@ -20,10 +20,12 @@ import { BILLING_READY_CHANNEL } from '@origo/control/contracts';
 import type { Schema } from './audit.js';
 import * as schema from './db/schema.js';
 import { addBillingGrpc } from './grpc.js';
+import { registerAuditRoutes } from './http/audit-routes.js';
 import { registerInvoiceRoutes } from './http/invoice-routes.js';
 import { registerRoutes } from './http/routes.js';
 import { registerWebhookRoutes } from './http/webhook-routes.js';
 import { InvoiceStore, type InvoiceSettings } from './invoices.js';
+import type { Organizations } from './organizations.js';
 import { PlanStore } from './plans.js';
 import type { PaymentProvider } from './provider/provider.js';
 import { UsageStore } from './usage.js';
@@ -47,6 +49,8 @@ export interface BillingServiceDeps {
    */
   bus?: Bus;
   resolvePrincipal: PrincipalResolver;
+  /** Auth's organizations, asked before a subscription is set (createHttpOrganizations). */
+  organizations: Organizations;
   logger?: Logger;
   metrics?: ServiceMetrics;
   now?: () => Date;
@@ -99,6 +103,7 @@ export async function createBillingService(deps: BillingServiceDeps): Promise<Bi
   registerRoutes(http.app, {
     plans,
     usage,
+    organizations: deps.organizations,
     ...(deps.now === undefined ? {} : { now: deps.now }),
     // The provider's subscription follows the plan; a failure is retried before the next invoice push.
     onSubscribed: (orgId) =>
@@ -109,6 +114,7 @@ export async function createBillingService(deps: BillingServiceDeps): Promise<Bi
   const clock = deps.now === undefined ? {} : { now: deps.now };
   registerInvoiceRoutes(http.app, { invoices, logger, ...clock });
   registerWebhookRoutes(http.app, { invoices, logger, metrics, ...clock });
+  registerAuditRoutes(http.app, { db });
   await http.app.ready();
 
   const rejections = new Counter({

@@ -26,7 +26,7 @@ import {
   type BillingDatabase,
   type BillingService,
 } from '../src/index.js';
-import { principal, type Who } from './helpers.js';
+import { principal, TEST_ORGANIZATIONS, type Who } from './helpers.js';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-11-30T10:00:00Z');
@@ -48,6 +48,7 @@ async function startBilling(grpcPort: number): Promise<string> {
     database,
     bus: busKv.bus,
     resolvePrincipal: async () => null,
+    organizations: TEST_ORGANIZATIONS,
   });
   billing = { service, database };
   return (await service.listen({ host: '127.0.0.1', httpPort: 0, grpcPort })).grpc;

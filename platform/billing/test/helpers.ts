@@ -11,6 +11,7 @@ import {
   type BillingDatabase,
   type BillingServiceDeps,
   type BillingService,
+  type Organizations,
 } from '../src/index.js';
 
 export type Who = { id: string; superadmin?: boolean; orgs?: Record<string, 'admin' | 'host' | 'member'> };
@@ -53,8 +54,17 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** Stands in for auth: every organization id exists, except those starting with `org_missing`. */
+export const TEST_ORGANIZATIONS: Organizations = {
+  exists: (orgId) => Promise.resolve(!orgId.startsWith('org_missing')),
+};
+
 export async function startBilling(
-  options: { now?: () => Date; invoicing?: BillingServiceDeps['invoicing'] } = {},
+  options: {
+    now?: () => Date;
+    invoicing?: BillingServiceDeps['invoicing'];
+    organizations?: Organizations;
+  } = {},
 ): Promise<Harness> {
   const database = await openBillingDatabase({ dataDir: 'memory://' });
   const busKv = await createBusKv({ namespace: `billing-test-${randomBytes(4).toString('hex')}:` });
@@ -64,6 +74,7 @@ export async function startBilling(
     ...(options.now === undefined ? {} : { now: options.now }),
     // No invoice job unless a test asks for one: tests close months through the REST route.
     invoicing: { jobIntervalMs: 0, ...options.invoicing },
+    organizations: options.organizations ?? TEST_ORGANIZATIONS,
     resolvePrincipal: async (request) => {
       const header = request.headers['x-test-who'];
       return typeof header === 'string' ? principal(JSON.parse(header) as Who) : null;

@@ -107,6 +107,8 @@ describe('recording under the organization plan', () => {
       database: billingDb,
       bus: busKv.bus,
       resolvePrincipal: async () => null,
+      // Nobody calls billing's REST here; subscriptions are set through the store.
+      organizations: { exists: () => Promise.resolve(true) },
     });
     billingGrpc = (await billing.listen()).grpc;
     await billing.plans.subscribe('org_pro', 'pro', ROOT);

@@ -2,17 +2,19 @@
 // signed in and written by the superadmin; an organization's plan is read by its members, its usage by
 // its admins; the superadmin moves organizations between plans (no payment provider yet) and reads the
 // usage of every organization.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError, parseOrThrow } from '@origo/kit';
 import { authenticatedRoute, principalOf, requirePermission } from '@origo/auth/client';
 import type { Actor } from '../audit.js';
 import type { PlanRow } from '../db/schema.js';
-import type { OrgPlan, PlanStore } from '../plans.js';
+import type { Organizations } from '../organizations.js';
+import type { OrgPlan, PlanInput, PlanStore } from '../plans.js';
 import type { OrgDayUsage, UsageStore } from '../usage.js';
 
 const ID = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1 to 128 plain characters');
-const planParams = z.strictObject({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be a slug') });
+const PLAN_ID = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be a slug');
+const planParams = z.strictObject({ id: PLAN_ID });
 const orgParams = z.strictObject({ orgId: ID });
 const MICROCENTS = z.int().min(0).max(2_000_000_000).default(0);
 const planBody = z.strictObject({
@@ -37,6 +39,7 @@ const planBody = z.strictObject({
   overage_recording_minute_microcents: MICROCENTS,
   overage_storage_gb_day_microcents: MICROCENTS,
 });
+const newPlanBody = planBody.extend({ id: PLAN_ID });
 const subscriptionBody = z.strictObject({ plan_id: z.string().min(1).max(40) });
 const DAY = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
 const usageQuery = z.strictObject({ from: DAY.optional(), to: DAY.optional() });
@@ -63,6 +66,29 @@ export function planJson(p: PlanRow) {
     updated_at: p.updatedAt.toISOString(),
     updated_by: p.updatedBy,
   };
+}
+
+function planInput(body: z.infer<typeof planBody>): PlanInput {
+  return {
+    name: body.name,
+    maxParticipants: body.max_participants,
+    maxMeetingMinutes: body.max_meeting_minutes,
+    recordingAllowed: body.recording_allowed,
+    recordingHours: body.recording_hours,
+    storageGb: body.storage_gb,
+    priceMonthlyCents: body.price_monthly_cents,
+    currency: body.currency,
+    active: body.active,
+    overageParticipantMinuteMicrocents: body.overage_participant_minute_microcents,
+    overageMeetingMinuteMicrocents: body.overage_meeting_minute_microcents,
+    overageRecordingMinuteMicrocents: body.overage_recording_minute_microcents,
+    overageStorageGbDayMicrocents: body.overage_storage_gb_day_microcents,
+  };
+}
+
+/** The caller's own credentials, which billing shows auth when it asks about an organization. */
+function credentialsOf(request: FastifyRequest) {
+  return { cookie: request.headers.cookie, authorization: request.headers.authorization };
 }
 
 function orgPlanJson(o: OrgPlan) {
@@ -108,6 +134,8 @@ export function registerRoutes(
   deps: {
     plans: PlanStore;
     usage: UsageStore;
+    /** Auth's organizations: a subscription is kept only for one that exists. */
+    organizations: Organizations;
     now?: () => Date;
     /** After an organization moved to another plan (the payment provider's subscription follows). */
     onSubscribed?: (orgId: string) => Promise<void>;
@@ -127,26 +155,15 @@ export function registerRoutes(
   app.put('/api/billing/plans/:id', { ...requirePermission('platform:admin') }, async (request) => {
     const { id } = parseOrThrow(planParams, request.params);
     const body = parseOrThrow(planBody, request.body, 'Invalid request body');
-    const row = await plans.put(
-      id,
-      {
-        name: body.name,
-        maxParticipants: body.max_participants,
-        maxMeetingMinutes: body.max_meeting_minutes,
-        recordingAllowed: body.recording_allowed,
-        recordingHours: body.recording_hours,
-        storageGb: body.storage_gb,
-        priceMonthlyCents: body.price_monthly_cents,
-        currency: body.currency,
-        active: body.active,
-        overageParticipantMinuteMicrocents: body.overage_participant_minute_microcents,
-        overageMeetingMinuteMicrocents: body.overage_meeting_minute_microcents,
-        overageRecordingMinuteMicrocents: body.overage_recording_minute_microcents,
-        overageStorageGbDayMicrocents: body.overage_storage_gb_day_microcents,
-      },
-      actor(request),
-    );
+    const row = await plans.put(id, planInput(body), actor(request));
     return planJson(row);
+  });
+
+  // Creates a plan; unlike PUT it never replaces one, so a new plan cannot overwrite an existing id.
+  app.post('/api/billing/plans', { ...requirePermission('platform:admin') }, async (request, reply) => {
+    const { id, ...body } = parseOrThrow(newPlanBody, request.body, 'Invalid request body');
+    const row = await plans.create(id, planInput(body), actor(request));
+    return reply.code(201).send(planJson(row));
   });
 
   app.get(
@@ -164,6 +181,8 @@ export function registerRoutes(
     async (request) => {
       const { orgId } = parseOrThrow(orgParams, request.params);
       const body = parseOrThrow(subscriptionBody, request.body, 'Invalid request body');
+      if (!(await deps.organizations.exists(orgId, credentialsOf(request))))
+        throw AppError.notFound('Organization');
       const moved = await plans.subscribe(orgId, body.plan_id, actor(request));
       await deps.onSubscribed?.(orgId);
       return orgPlanJson(moved);
