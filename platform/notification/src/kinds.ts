@@ -10,6 +10,7 @@ export const KINDS = [
   'recording_ready',
   'password_reset',
   'email_verification',
+  'org_invitation',
 ] as const;
 export type Kind = (typeof KINDS)[number];
 
@@ -20,6 +21,8 @@ export interface KindPolicy {
   mandatory: boolean;
   /** Shown on the preferences page. */
   label: string;
+  /** Only addresses without an account receive it, so account holders have no preference to set. */
+  accountless?: true;
 }
 
 export const KIND_POLICY: Readonly<Record<Kind, KindPolicy>> = {
@@ -29,6 +32,13 @@ export const KIND_POLICY: Readonly<Record<Kind, KindPolicy>> = {
   recording_ready: { defaults: ['email'], mandatory: false, label: 'A recording is ready' },
   password_reset: { defaults: ['email'], mandatory: true, label: 'Password reset links' },
   email_verification: { defaults: ['email'], mandatory: true, label: 'E-mail address confirmation' },
+  // Sent only to addresses without an account, which may unsubscribe from it like from meeting invitations.
+  org_invitation: {
+    defaults: ['email'],
+    mandatory: false,
+    label: 'Invitations to join an organization',
+    accountless: true,
+  },
 };
 
 export function isKind(value: string): value is Kind {

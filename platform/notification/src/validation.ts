@@ -11,6 +11,7 @@ const EMAIL =
 /** ITU-T E.164: a plus and up to 15 digits, no leading zero. */
 const E164 = /^\+[1-9][0-9]{6,14}$/;
 const KEY = /^[A-Za-z0-9._:-]{1,200}$/;
+const ORG_ROLES: ReadonlySet<string> = new Set(['admin', 'host', 'member']);
 
 export function isEmail(value: string): boolean {
   return value.length <= 254 && EMAIL.test(value);
@@ -114,6 +115,18 @@ export function enqueueInput(request: EnqueueRequest): EnqueueInput {
       if (p.expiresInHours < 1)
         v.push({ field: 'email_verification.expires_in_hours', message: 'must be set' });
       content = { kind: 'email_verification', params: p };
+      break;
+    }
+    case 'orgInvitation': {
+      const p = params.value;
+      if (!isPlainId(p.orgId)) v.push({ field: 'org_invitation.org_id', message: 'must be an id' });
+      text(v, 'org_invitation.org_name', p.orgName, 200);
+      text(v, 'org_invitation.inviter_name', p.inviterName, 200, false);
+      if (!ORG_ROLES.has(p.role))
+        v.push({ field: 'org_invitation.role', message: 'must be one of admin, host, member' });
+      url(v, 'org_invitation.action_url', p.actionUrl);
+      if (p.expiresInHours < 1) v.push({ field: 'org_invitation.expires_in_hours', message: 'must be set' });
+      content = { kind: 'org_invitation', params: p };
       break;
     }
     default:

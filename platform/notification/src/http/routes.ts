@@ -109,7 +109,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const preferenceView = async (userId: string) => {
     const view = await preferences.view(userId);
     return {
-      kinds: KINDS.map((kind) => ({
+      kinds: KINDS.filter((kind) => KIND_POLICY[kind].accountless !== true).map((kind) => ({
         kind,
         label: KIND_POLICY[kind].label,
         mandatory: KIND_POLICY[kind].mandatory,

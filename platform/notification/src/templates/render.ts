@@ -5,6 +5,7 @@ import type {
   EmailVerificationParams,
   InvitationParams,
   LobbyWaitingParams,
+  OrgInvitationParams,
   PasswordResetParams,
   RecordingReadyParams,
   ReminderParams,
@@ -19,7 +20,8 @@ export type Content =
   | { kind: 'lobby_waiting'; params: LobbyWaitingParams }
   | { kind: 'recording_ready'; params: RecordingReadyParams }
   | { kind: 'password_reset'; params: PasswordResetParams }
-  | { kind: 'email_verification'; params: EmailVerificationParams };
+  | { kind: 'email_verification'; params: EmailVerificationParams }
+  | { kind: 'org_invitation'; params: OrgInvitationParams };
 
 export interface RenderContext {
   /** Name in the greeting; empty for none. */
@@ -123,7 +125,34 @@ function draft(content: Content): Draft {
         sms: `Confirm your e-mail address for Origo: ${p.actionUrl}`,
       };
     }
+    case 'org_invitation': {
+      const p = content.params;
+      const org = oneLine(p.orgName, 100);
+      const who = oneLine(p.inviterName, 100) || 'An administrator';
+      return {
+        subject: `${who} invited you to join ${org} on Origo`,
+        lines: [
+          `${who} invited you to join "${org}" on Origo as ${ROLE_PHRASE[p.role] ?? 'a member'}.`,
+          `Create your account with this link within ${describeHours(p.expiresInHours)}; it works once.`,
+          'If you did not expect this invitation, ignore this message; no account is made without you.',
+        ],
+        action: { label: 'Create your account', url: p.actionUrl },
+        pushBody: `${who} invited you to join ${org}`,
+        sms: `${who} invited you to join "${org}" on Origo: ${p.actionUrl}`,
+      };
+    }
   }
+}
+
+const ROLE_PHRASE: Readonly<Record<string, string>> = {
+  admin: 'an admin',
+  host: 'a host',
+  member: 'a member',
+};
+
+function describeHours(hours: number): string {
+  if (hours % 24 === 0) return hours === 24 ? 'one day' : `${hours / 24} days`;
+  return hours === 1 ? 'one hour' : `${hours} hours`;
 }
 
 function describeMinutes(minutes: number): string {
