@@ -56,6 +56,14 @@ export interface AuditEvent {
   requestId: string | null;
 }
 
+/** One organization in the superadmin's list (platform/auth src/organizations.ts). */
+export interface OrganizationSummary {
+  id: string;
+  name: string;
+  createdAt: string;
+  memberCount: number;
+}
+
 export interface SignOutResult {
   userId: string;
   sessionsEnded: number;
@@ -83,6 +91,9 @@ export const adminApi = {
   /** Ends every session of the account (force sign-out). */
   signOutUser: (id: string) =>
     api<SignOutResult>('POST', `/api/admin/users/${encodeURIComponent(id)}/sign-out`),
+  /** Every organization whose name contains `q` (or whose id is `q`), by name. */
+  organizations: (q: string, cursor?: string) =>
+    api<Page<OrganizationSummary>>('GET', `/api/admin/orgs${qs({ q, cursor, limit: 50 })}`),
   /** `filter`: actor, action (a prefix), target, from, to (ISO instants). */
   platformAudit: (filter: Record<string, string> = {}, cursor?: string) =>
     api<Page<AuditEvent>>('GET', `/api/admin/audit${qs({ ...filter, cursor, limit: 50 })}`),

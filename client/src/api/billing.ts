@@ -1,4 +1,5 @@
 // Routes of platform/billing (src/http/routes.ts).
+import { qs, type AuditEvent, type Page } from './auth.js';
 import { api } from './http.js';
 
 export interface Plan {
@@ -13,7 +14,15 @@ export interface Plan {
   price_monthly_cents: number;
   currency: string;
   active: boolean;
+  /** Unit prices beyond what the plan includes, in millionths of the smallest currency unit. */
+  overage_participant_minute_microcents: number;
+  overage_meeting_minute_microcents: number;
+  overage_recording_minute_microcents: number;
+  overage_storage_gb_day_microcents: number;
 }
+
+/** What the superadmin writes: every field of a plan but its id and who changed it last. */
+export type PlanBody = Omit<Plan, 'id'>;
 
 export interface OrgPlan {
   org_id: string;
@@ -77,6 +86,20 @@ export const billingApi = {
     api<Invoice>('GET', `/api/billing/orgs/${encodeURIComponent(orgId)}/invoices/preview`),
   /** Superadmin: every organization's invoices. */
   allInvoices: () => api<{ items: Invoice[] }>('GET', '/api/billing/invoices'),
+  /** Superadmin: replaces a plan's limits and prices. */
+  updatePlan: (id: string, body: PlanBody) =>
+    api<Plan>('PUT', `/api/billing/plans/${encodeURIComponent(id)}`, body),
+  /** Superadmin: a new plan (409 when the id is taken). */
+  createPlan: (id: string, body: PlanBody) => api<Plan>('POST', '/api/billing/plans', { id, ...body }),
+  /** Superadmin: billing's audit log (plans, subscriptions, tax settings, invoices). */
+  audit: (filter: Record<string, string> = {}, cursor?: string) =>
+    api<Page<AuditEvent>>('GET', `/api/billing/audit${qs({ ...filter, cursor, limit: 50 })}`),
+  /** Org admins: their organization's subscription changes. */
+  orgAudit: (orgId: string, filter: Record<string, string> = {}, cursor?: string) =>
+    api<Page<AuditEvent>>(
+      'GET',
+      `/api/billing/orgs/${encodeURIComponent(orgId)}/audit${qs({ ...filter, cursor, limit: 50 })}`,
+    ),
   /** Superadmin: moves an organization to another plan. */
   setPlan: (orgId: string, planId: string) =>
     api<OrgPlan>('PUT', `/api/billing/orgs/${encodeURIComponent(orgId)}/subscription`, { plan_id: planId }),

@@ -1,24 +1,31 @@
 import { createSignal, For, Show, type JSX } from 'solid-js';
 import { adminApi, type AuditEvent } from '../../api/auth.js';
+import { billingApi } from '../../api/billing.js';
 import { meetingsApi } from '../../api/meetings.js';
 import { FormError } from '../../components/Field.js';
 import { useAdminScope } from './common.js';
+import { OrgPicker } from './OrgPicker.js';
 import { createPagedList, type Page } from './paged.js';
 import { auditParams, type AuditFilterInput } from './stats.js';
 import { EmptyRow, MoreButton, TableHead } from './table.js';
 
-type Source = 'meetings' | 'accounts' | 'platform';
+type Source = 'meetings' | 'accounts' | 'billing' | 'platform';
+
+/** The logs kept per organization, whose organization the superadmin picks. */
+const PER_ORG: ReadonlySet<Source> = new Set(['meetings', 'accounts']);
 
 const EMPTY: AuditFilterInput = { actor: '', action: '', target: '', from: '', to: '' };
 
 /** One page of a log, whichever service keeps it. */
 async function fetchPage(
   source: Source,
+  superadmin: boolean,
   org: string | undefined,
   filter: Record<string, string>,
   cursor: string | undefined,
 ): Promise<Page<AuditEvent>> {
   if (source === 'meetings') {
+    if (org === undefined) return { items: [], next: null };
     const page = await meetingsApi.audit(org, filter, cursor);
     return {
       items: page.items.map((e) => ({
@@ -30,6 +37,16 @@ async function fetchPage(
       next: page.next_cursor,
     };
   }
+  if (source === 'billing') {
+    // The superadmin reads all of billing's log; an org admin their organization's subscription changes.
+    if (superadmin) {
+      const page = await billingApi.audit(filter, cursor);
+      return { items: page.items, next: page.nextCursor };
+    }
+    if (org === undefined) return { items: [], next: null };
+    const page = await billingApi.orgAudit(org, filter, cursor);
+    return { items: page.items, next: page.nextCursor };
+  }
   if (source === 'platform') {
     const page = await adminApi.platformAudit(filter, cursor);
     return { items: page.items, next: page.nextCursor };
@@ -39,10 +56,15 @@ async function fetchPage(
   return { items: page.items, next: page.nextCursor };
 }
 
-/** The audit logs (meetings in control, accounts in auth, the whole platform), filtered on the server. */
+/**
+ * The audit logs (meetings in control, accounts in auth, plans and subscriptions in billing, the whole
+ * platform), filtered on the server. The superadmin picks whose meeting and account log to read.
+ */
 export function AuditTab(): JSX.Element {
   const { superadmin, adminOrg } = useAdminScope();
   const [source, setSource] = createSignal<Source>('meetings');
+  const [pickedOrg, setPickedOrg] = createSignal(adminOrg() ?? '');
+  const org = () => (superadmin() ? pickedOrg() || undefined : adminOrg());
   const [input, setInput] = createSignal<AuditFilterInput>(EMPTY);
   const [applied, setApplied] = createSignal<Record<string, string>>({});
   const {
@@ -52,7 +74,7 @@ export function AuditTab(): JSX.Element {
     error,
     setError,
     load,
-  } = createPagedList((from) => fetchPage(source(), adminOrg(), applied(), from));
+  } = createPagedList((from) => fetchPage(source(), superadmin(), org(), applied(), from));
   void load();
 
   const apply = (event: SubmitEvent) => {
@@ -82,11 +104,21 @@ export function AuditTab(): JSX.Element {
           >
             <option value="meetings">Meetings</option>
             <option value="accounts">Accounts and members</option>
+            <option value="billing">{superadmin() ? 'Plans and billing' : 'Plan changes'}</option>
             <Show when={superadmin()}>
               <option value="platform">Whole platform</option>
             </Show>
           </select>
         </div>
+        <Show when={superadmin() && PER_ORG.has(source())}>
+          <OrgPicker
+            value={pickedOrg()}
+            onChange={(id) => {
+              setPickedOrg(id);
+              void load();
+            }}
+          />
+        </Show>
         <div class="field">
           <label for="audit-actor">Actor (user id)</label>
           <input

@@ -10,6 +10,8 @@ import {
 import { errorText } from '../../api/http.js';
 import { FormError, FormNotice } from '../../components/Field.js';
 import { useAdminScope } from './common.js';
+import { OrgPicker } from './OrgPicker.js';
+import { PlanEditor } from './PlanEditor.js';
 import { presentMetrics, usageSeries } from './stats.js';
 import { EmptyRow, TableHead } from './table.js';
 import { UsageChart } from './UsageChart.js';
@@ -25,9 +27,12 @@ const METRICS: ReadonlyArray<{ key: string; title: string; color: string }> = [
 /** The organization's plan, usage per day (charts and table), invoices; the superadmin's view of all. */
 export function BillingTab(): JSX.Element {
   const { superadmin, adminOrg } = useAdminScope();
-  const [subscription, { mutate: setSubscription }] = createResource(adminOrg, (org) =>
-    billingApi.subscription(org),
+  const [subscription, { mutate: setSubscription, refetch: refetchSubscription }] = createResource(
+    adminOrg,
+    (org) => billingApi.subscription(org),
   );
+  // Bumped when the superadmin saves a plan, so the plan changer offers what is offered now.
+  const [plansVersion, setPlansVersion] = createSignal(0);
   const [usage] = createResource(adminOrg, (org) => billingApi.orgUsage(org));
   const [invoices] = createResource(adminOrg, async (org) => {
     const [list, preview] = await Promise.all([billingApi.invoices(org), billingApi.invoicePreview(org)]);
@@ -75,8 +80,15 @@ export function BillingTab(): JSX.Element {
       <Show when={superadmin()}>
         <PlanChanger
           defaultOrg={adminOrg() ?? ''}
+          plansVersion={plansVersion()}
           onChanged={(next) => {
             if (next.org_id === adminOrg()) setSubscription(next);
+          }}
+        />
+        <PlanEditor
+          onSaved={() => {
+            setPlansVersion(plansVersion() + 1);
+            void refetchSubscription();
           }}
         />
       </Show>
@@ -113,12 +125,16 @@ function ResourceError(props: { resource: { error: unknown } }): JSX.Element {
   );
 }
 
-/** Superadmin: puts an organization on another plan (no payment provider is asked). */
+/** Superadmin: puts an organization, picked by name, on another plan (no payment provider is asked). */
 function PlanChanger(props: {
   defaultOrg: string;
+  plansVersion: number;
   onChanged: (next: Awaited<ReturnType<typeof billingApi.setPlan>>) => void;
 }): JSX.Element {
-  const [plans] = createResource(async () => (await billingApi.plans()).items.filter((p) => p.active));
+  const [plans] = createResource(
+    () => props.plansVersion,
+    async () => (await billingApi.plans()).items.filter((p) => p.active),
+  );
   const [org, setOrg] = createSignal(props.defaultOrg);
   const [plan, setPlan] = createSignal('');
   const [error, setError] = createSignal<string | null>(null);
@@ -127,29 +143,26 @@ function PlanChanger(props: {
     event.preventDefault();
     setError(null);
     setDone(null);
-    if (org().trim() === '' || plan() === '') {
-      setError('Choose an organization id and a plan.');
+    if (org() === '' || plan() === '') {
+      setError('Choose an organization and a plan.');
       return;
     }
     try {
-      const next = await billingApi.setPlan(org().trim(), plan());
+      const next = await billingApi.setPlan(org(), plan());
       props.onChanged(next);
-      setDone(`${next.org_id} is now on ${next.plan.name}.`);
+      setDone(`The organization is now on the ${next.plan.name} plan.`);
     } catch (e) {
       setError(errorText(e));
     }
   };
   return (
     <form class="plan-changer" aria-label="Change an organization's plan" onSubmit={(e) => void submit(e)}>
-      <div class="field">
-        <label for="plan-org">Organization id</label>
-        <input id="plan-org" value={org()} onInput={(e) => setOrg(e.currentTarget.value)} />
-      </div>
+      <OrgPicker value={org()} onChange={setOrg} />
       <div class="field">
         <label for="plan-id">Plan</label>
         <select id="plan-id" value={plan()} onChange={(e) => setPlan(e.currentTarget.value)}>
           <option value="">Choose a plan</option>
-          <For each={plans() ?? []}>
+          <For each={plans.latest ?? []}>
             {(p) => (
               <option value={p.id}>
                 {p.name} ({formatPrice(p.price_monthly_cents, p.currency)})

@@ -20,26 +20,33 @@ export function OutboxTab(): JSX.Element {
         </button>
       </div>
       <FormError message={error()} />
+      {/* One labelled block per message on a phone (table.stack), so long addresses and bodies wrap. */}
       <div class="table-wrap">
-        <table>
+        <table class="stack" aria-label="Outbox">
           <TableHead columns={['Created', 'Channel', 'To', 'Subject', 'Status', 'Message']} />
           <tbody>
             <For each={items()} fallback={<EmptyRow columns={6}>Nothing was sent yet.</EmptyRow>}>
               {(m) => (
                 <tr>
-                  <td>{new Date(m.createdAt).toLocaleString()}</td>
-                  <td>{m.channel}</td>
-                  <td>{m.to}</td>
-                  <td>{m.subject}</td>
-                  <td>
-                    {m.status}
-                    {m.attempts > 1 ? ` after ${m.attempts} attempts` : ''}
-                    <Show when={m.lastError}>
-                      <span class="muted"> ({m.lastError})</span>
-                    </Show>
+                  <td data-label="Created">{new Date(m.createdAt).toLocaleString()}</td>
+                  <td data-label="Channel">{m.channel}</td>
+                  <td data-label="To" class="break">
+                    <span>{m.to}</span>
                   </td>
-                  <td>
-                    <details>
+                  <td data-label="Subject" class="break">
+                    <span>{m.subject}</span>
+                  </td>
+                  <td data-label="Status" class="break">
+                    <span>
+                      {m.status}
+                      {m.attempts > 1 ? ` after ${m.attempts} attempts` : ''}
+                      <Show when={m.lastError}>
+                        <span class="muted"> ({m.lastError})</span>
+                      </Show>
+                    </span>
+                  </td>
+                  <td data-label="Message">
+                    <details class="outbox-body">
                       <summary>Show</summary>
                       <pre>{m.body}</pre>
                     </details>
