@@ -103,11 +103,18 @@ export class Joiner {
   /** Whether this token may start a new session in its room now; throws the reason when not. */
   private async admit(claims: JoinClaims): Promise<void> {
     const { store } = this.ctx;
-    const [endedAt, removed, locked] = await Promise.all([
+    const [endedAt, removed, locked, signedOutAt] = await Promise.all([
       store.endedAt(claims.room),
       store.isRemoved(claims.room, claims.identity),
       store.isLocked(claims.room),
+      store.signedOutAt(claims.identity),
     ]);
+    if (signedOutAt !== null && claims.issuedAtMs <= signedOutAt)
+      throw new SignalError(
+        ErrorCode.ERROR_CODE_UNAUTHENTICATED,
+        'an administrator signed this account out after the join token was issued; sign in again',
+        'signed_out',
+      );
     if (endedAt !== null && claims.issuedAtMs <= endedAt)
       throw new SignalError(
         ErrorCode.ERROR_CODE_ROOM_ENDED,

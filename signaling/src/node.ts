@@ -2,10 +2,12 @@
 // loss, SFU events, control's commands, shutdown. It builds the parts and wires them; each part lives in
 // its own file (join.ts, requests.ts, media.ts, departures.ts, rooms.ts, roomBus.ts, sfuEvents.ts,
 // commands.ts, nodeLoss.ts) and reaches the others only through the shared NodeContext.
+import type { SessionEndedMessage } from '@origo/auth/events';
 import type { DecodedSignalRequest } from '@origo/proto/json';
 import type { SfuEvent } from '@origo/proto/sfu-rpc';
 import { DisconnectReason, LeaveAction, type JoinRequest } from '@origo/proto/signal';
 import { RoomCommands } from './commands.js';
+import { SignOuts } from './signOuts.js';
 import type { NodeContext, SignalingNodeOptions } from './context.js';
 import { Departures } from './departures.js';
 import { CLOSE } from './errors.js';
@@ -33,6 +35,7 @@ export class SignalingNode {
   private readonly requests: RequestHandler;
   private readonly sfuEvents: SfuEventRouter;
   private readonly commands: RoomCommands;
+  private readonly signOuts: SignOuts;
 
   constructor(opts: SignalingNodeOptions) {
     const parts = {} as {
@@ -73,6 +76,7 @@ export class SignalingNode {
     this.requests = new RequestHandler(ctx);
     this.sfuEvents = new SfuEventRouter(ctx);
     this.commands = new RoomCommands(ctx);
+    this.signOuts = new SignOuts(ctx);
   }
 
   get sessionCount(): number {
@@ -124,6 +128,11 @@ export class SignalingNode {
 
   onRoomCommand(raw: unknown): Promise<void> {
     return this.commands.onCommand(raw);
+  }
+
+  /** Auth's announcement of ended sessions: an account an administrator signed out leaves its rooms. */
+  onSessionsEnded(message: SessionEndedMessage): Promise<void> {
+    return this.signOuts.onSessionsEnded(message);
   }
 
   /** Rewrites the presence of this node's signed-in participants before it expires. */

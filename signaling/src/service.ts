@@ -5,6 +5,7 @@
 // simple enough that a second (fastify) listener would only add a port to expose and probe.
 import { createMetrics, type Logger, type ServiceMetrics } from '@origo/kit';
 import type { BusKv, Unsubscribe } from '@origo/kit/bus';
+import { onSessionsEnded } from '@origo/auth/events';
 import { ROOM_COMMANDS_CHANNEL } from '@origo/control/contracts';
 import { CHAT_CHANGES_CHANNEL } from '@origo/chat/contracts';
 import { PresenceStore } from '@origo/control/presence';
@@ -113,6 +114,7 @@ export function createSignalingService(deps: SignalingDeps): SignalingService {
   let presence: NodeJS.Timeout | undefined;
   let commands: Unsubscribe | undefined;
   let chatChanges: Unsubscribe | undefined;
+  let sessionsEnded: Unsubscribe | undefined;
 
   return {
     nodeId,
@@ -144,6 +146,17 @@ export function createSignalingService(deps: SignalingDeps): SignalingService {
       chatChanges = await deps.busKv.bus.subscribe(CHAT_CHANGES_CHANNEL, (message) =>
         signaling.onChatChange(message),
       );
+      sessionsEnded = await onSessionsEnded(
+        deps.busKv.bus,
+        (message) => {
+          signaling
+            .onSessionsEnded(message)
+            .catch((err: unknown) =>
+              logger.warn({ err }, 'ending the sessions of a signed-out account failed'),
+            );
+        },
+        logger,
+      );
       const socket = await new Promise<us_listen_socket>((resolve, reject) => {
         // Exclusive: uSockets sets SO_REUSEPORT by default, so a second Origo on this machine would bind the same
         // port without an error and the kernel would hand it half of this node's connections.
@@ -172,7 +185,7 @@ export function createSignalingService(deps: SignalingDeps): SignalingService {
         if (nodeSweep) clearInterval(nodeSweep);
         if (presence) clearInterval(presence);
         // A store outage must not stop the shutdown before the clients are told to reconnect.
-        for (const unsubscribe of [commands, chatChanges])
+        for (const unsubscribe of [commands, chatChanges, sessionsEnded])
           await unsubscribe?.().catch((err: unknown) => logger.warn({ err }, 'unsubscribing failed'));
         await signaling.close();
         if (listenSocket) uws.us_listen_socket_close(listenSocket);

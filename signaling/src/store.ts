@@ -47,6 +47,9 @@ const departedKey = (room: string, sid: string): string => `signal:room:${room}:
 const MARKER_TTL_MS = 3600_000;
 /** A removal holds for a day (a meeting rarely runs longer); a host can allow the person back sooner. */
 const REMOVAL_TTL_MS = 24 * 3600_000;
+const signedOutKey = (identity: string): string => `signal:signed-out:${identity}`;
+/** Outlives every join token issued before the sign-out (control issues them for an hour at most). */
+const SIGNED_OUT_TTL_MS = 2 * 3600_000;
 
 /** Store failures become UNAVAILABLE (a clear, retryable error for the client), whatever the backend threw. */
 async function guarded<T>(work: Promise<T>): Promise<T> {
@@ -264,6 +267,20 @@ export class RoomStore {
 
   async isRemoved(room: string, identity: string): Promise<boolean> {
     return (await guarded(this.kv.get(removedKey(room, identity)))) !== null;
+  }
+
+  /** An administrator signed the account `identity` out at `atMs`: older join tokens of it are refused. */
+  async markSignedOut(identity: string, atMs: number): Promise<void> {
+    const before = await this.signedOutAt(identity);
+    if (before !== null && before >= atMs) return;
+    await guarded(this.kv.set(signedOutKey(identity), String(atMs), { ttlMs: SIGNED_OUT_TTL_MS }));
+  }
+
+  /** When an administrator last signed `identity` out, ms since the epoch; null when not lately. */
+  async signedOutAt(identity: string): Promise<number | null> {
+    const raw = await guarded(this.kv.get(signedOutKey(identity)));
+    const at = raw === null ? NaN : Number(raw);
+    return Number.isFinite(at) ? at : null;
   }
 
   /** A host lets a removed person back in. */

@@ -41,5 +41,11 @@ export { createHttpAuthClient, createInProcessAuthClient } from './client.js';
 export type { AuthClient, CredentialHeaders } from './client.js';
 export { SESSION_COOKIE } from './cookies.js';
 export type { UserId, OrgId } from './ids.js';
-export { SESSION_ENDED_CHANNEL, createSessionRevocations, publishSessionsEnded } from './session-events.js';
+export {
+  ADMIN_SIGN_OUT_REASONS,
+  SESSION_ENDED_CHANNEL,
+  createSessionRevocations,
+  onSessionsEnded,
+  publishSessionsEnded,
+} from './session-events.js';
 export type { SessionEndedMessage, SessionRevocations } from './session-events.js';

@@ -5,19 +5,56 @@
 import { z } from 'zod';
 import type { Bus, BusLogger, Unsubscribe } from '@origo/kit/bus';
 
-/** Bus channel: `{ sids: string[], until: epoch ms }`, published by auth once a session has ended. */
+/**
+ * Bus channel: `{ sids: string[], until: epoch ms, user_id?, reason? }`, published by auth once sessions
+ * have ended; `user_id` and `reason` when every session of that account ended at once.
+ */
 export const SESSION_ENDED_CHANNEL = 'auth.session_ended';
 
+/**
+ * Why every sign-in of an account was ended by an administrator: the account's people are taken out of
+ * their meetings too (signaling closes their sockets), not only refused at their next request.
+ */
+export const ADMIN_SIGN_OUT_REASONS: ReadonlySet<string> = new Set(['forced_sign_out', 'account_disabled']);
+
+// Not strict: a consumer of an older version reads the fields it knows.
 const sessionEndedMessage = z.object({
   sids: z.array(z.string().min(1).max(200)).min(1).max(10_000),
   until: z.number().int().positive(),
+  user_id: z.string().min(1).max(200).optional(),
+  reason: z.string().min(1).max(64).optional(),
 });
 export type SessionEndedMessage = z.infer<typeof sessionEndedMessage>;
 
-export async function publishSessionsEnded(bus: Bus, sids: readonly string[], until: Date): Promise<void> {
+export async function publishSessionsEnded(
+  bus: Bus,
+  sids: readonly string[],
+  until: Date,
+  all?: { userId: string; reason: string },
+): Promise<void> {
   if (sids.length === 0) return;
-  const message: SessionEndedMessage = { sids: [...sids], until: until.getTime() };
+  const message: SessionEndedMessage = {
+    sids: [...sids],
+    until: until.getTime(),
+    ...(all === undefined ? {} : { user_id: all.userId, reason: all.reason }),
+  };
   await bus.publish(SESSION_ENDED_CHANNEL, message);
+}
+
+/** Calls `handler` with every well-formed session-ended announcement; malformed ones are logged and dropped. */
+export async function onSessionsEnded(
+  bus: Bus,
+  handler: (message: SessionEndedMessage) => void,
+  logger?: BusLogger,
+): Promise<Unsubscribe> {
+  return bus.subscribe(SESSION_ENDED_CHANNEL, (raw) => {
+    const parsed = sessionEndedMessage.safeParse(raw);
+    if (!parsed.success) {
+      logger?.warn({ issues: parsed.error.issues.slice(0, 3) }, 'ignoring a malformed session event');
+      return;
+    }
+    handler(parsed.data);
+  });
 }
 
 export interface SessionRevocations {
@@ -45,17 +82,14 @@ export async function createSessionRevocations(
     nextPrune = at + 10_000;
     for (const [sid, until] of ended) if (until <= at) ended.delete(sid);
   };
-  const unsubscribe: Unsubscribe = await bus.subscribe(SESSION_ENDED_CHANNEL, (raw) => {
-    const parsed = sessionEndedMessage.safeParse(raw);
-    if (!parsed.success) {
-      options.logger?.warn({ issues: parsed.error.issues.slice(0, 3) }, 'ignoring a malformed session event');
-      return;
-    }
-    for (const sid of parsed.data.sids) {
-      ended.set(sid, Math.max(ended.get(sid) ?? 0, parsed.data.until));
-    }
-    prune();
-  });
+  const unsubscribe: Unsubscribe = await onSessionsEnded(
+    bus,
+    (message) => {
+      for (const sid of message.sids) ended.set(sid, Math.max(ended.get(sid) ?? 0, message.until));
+      prune();
+    },
+    options.logger,
+  );
   return {
     isRevoked(sessionId) {
       prune();

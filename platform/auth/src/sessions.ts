@@ -9,8 +9,20 @@ export interface SessionSettings {
   absoluteMs: number;
 }
 
+/** Why sessions ended, when every session of one account ended at once (`invalidateAllForUser`). */
+export interface AllSessionsEnded {
+  userId: UserId;
+  /** `forced_sign_out`, `account_disabled`, `password_change`, `password_reset`, `oidc_link_unverified`. */
+  reason: string;
+}
+
 /** Told the ids of sessions that ended, once the change is committed. */
-export type SessionsEndedListener = (sessionIds: readonly string[]) => void;
+export type SessionsEndedListener = (sessionIds: readonly string[], all?: AllSessionsEnded) => void;
+
+interface EndedGroup {
+  sessionIds: readonly string[];
+  all?: AllSessionsEnded | undefined;
+}
 
 export interface ValidSession {
   session: SessionRow;
@@ -28,7 +40,7 @@ function sessionView(row: SessionRow) {
  */
 export class SessionManager {
   /** Sessions ended inside a transaction opened by `transaction`, announced after it commits. */
-  private readonly pending = new WeakMap<object, string[]>();
+  private readonly pending = new WeakMap<object, EndedGroup[]>();
   private readonly listeners: SessionsEndedListener[] = [];
 
   constructor(
@@ -47,24 +59,24 @@ export class SessionManager {
    * so no other service refuses tokens of a session that still exists.
    */
   async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
-    const ended: string[] = [];
+    const ended: EndedGroup[] = [];
     const result = await this.db.transaction(async (tx) => {
       this.pending.set(tx, ended);
       return fn(tx);
     });
-    this.announce(ended);
+    for (const group of ended) this.announce(group.sessionIds, group.all);
     return result;
   }
 
-  private ended(tx: Db, sessionIds: readonly string[]): void {
+  private ended(tx: Db, sessionIds: readonly string[], all?: AllSessionsEnded): void {
     const list = this.pending.get(tx);
-    if (list === undefined) this.announce(sessionIds);
-    else list.push(...sessionIds);
+    if (list === undefined) this.announce(sessionIds, all);
+    else list.push({ sessionIds, all });
   }
 
-  private announce(sessionIds: readonly string[]): void {
+  private announce(sessionIds: readonly string[], all?: AllSessionsEnded): void {
     if (sessionIds.length === 0) return;
-    for (const listener of this.listeners) listener(sessionIds);
+    for (const listener of this.listeners) listener(sessionIds, all);
   }
 
   async create(
@@ -162,6 +174,7 @@ export class SessionManager {
     this.ended(
       tx,
       removed.map((r) => r.id),
+      { userId, reason },
     );
     if (removed.length > 0) {
       await writeAudit(tx, actor, {
