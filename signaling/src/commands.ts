@@ -32,13 +32,15 @@ export class RoomCommands {
         await store.markEnded(cmd.room, cmd.issued_at_ms);
         const placement = await store.placement(cmd.room);
         if (!placement) return;
-        const reason =
-          cmd.reason === 'host_ended'
+        const byAdmin = cmd.reason === 'host_ended' && cmd.by === 'admin';
+        const reason = byAdmin
+          ? RoomEndReason.ROOM_END_REASON_ADMIN
+          : cmd.reason === 'host_ended'
             ? RoomEndReason.ROOM_END_REASON_ENDED_BY_HOST
             : cmd.reason === 'time_limit'
               ? RoomEndReason.ROOM_END_REASON_TIME_LIMIT
-              : RoomEndReason.ROOM_END_REASON_ADMIN;
-        await this.ctx.rooms.end(cmd.room, placement, reason, cmd.reason);
+              : RoomEndReason.ROOM_END_REASON_CANCELLED;
+        await this.ctx.rooms.end(cmd.room, placement, reason, byAdmin ? 'admin_ended' : cmd.reason);
         return;
       }
       case 'time_limit_warning':

@@ -96,8 +96,29 @@ describe('control service contract', () => {
 
     await bus.publish(ROOM_COMMANDS_CHANNEL, command({ type: 'end_room', reason: 'meeting_cancelled' }));
     const ended = await alice.c.next((m) => 'roomEnded' in m);
-    expect(ended['roomEnded']).toEqual({ reason: 'ROOM_END_REASON_ADMIN' });
+    expect(ended['roomEnded']).toEqual({ reason: 'ROOM_END_REASON_CANCELLED' });
     await alice.c.closed;
+  });
+
+  it('tells everyone an administrator ended the room when control says an admin ended it', async () => {
+    stack = await startStack();
+    const bus = stack.nodes[0]!.busKv.bus;
+    const byAdmin = await join(stack, 'usr_alice', 'mtg_admin');
+    const byHost = await join(stack, 'usr_bob', 'mtg_host');
+    await bus.publish(
+      ROOM_COMMANDS_CHANNEL,
+      command({ type: 'end_room', reason: 'host_ended', by: 'admin', room: 'mtg_admin' }),
+    );
+    await bus.publish(
+      ROOM_COMMANDS_CHANNEL,
+      command({ type: 'end_room', reason: 'host_ended', room: 'mtg_host' }),
+    );
+    expect((await byAdmin.c.next((m) => 'roomEnded' in m))['roomEnded']).toEqual({
+      reason: 'ROOM_END_REASON_ADMIN',
+    });
+    expect((await byHost.c.next((m) => 'roomEnded' in m))['roomEnded']).toEqual({
+      reason: 'ROOM_END_REASON_ENDED_BY_HOST',
+    });
   });
 
   it('refuses the join beyond max_participants with ROOM_FULL, but lets a rejoin of the same identity in', async () => {

@@ -115,6 +115,12 @@ export const roomCommandSchema = z.discriminatedUnion('type', [
      * length its organization's plan allows).
      */
     reason: z.enum(['host_ended', 'meeting_cancelled', 'time_limit']),
+    /**
+     * With `host_ended`: who ended it, `admin` when an administrator who is not the meeting's host did (the
+     * admin dashboard), so participants are told who. Optional, so a node of the previous version that
+     * does not know it still ends the room (as a host's end).
+     */
+    by: z.enum(['host', 'admin']).optional(),
   }),
   z.object({
     ...commandBase,
