@@ -10,7 +10,13 @@ const ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Most events in one RecordUsageEvents call. */
 export const MAX_USAGE_BATCH = 1000;
 
-const ROOM_TYPES = new Set(['room_started', 'room_ended', 'participant_joined', 'participant_left']);
+const ROOM_TYPES = new Set([
+  'room_started',
+  'room_ended',
+  'participant_joined',
+  'participant_left',
+  'egress',
+]);
 const RECORDING_TYPES = new Set([
   'recording_started',
   'recording_ready',
@@ -32,6 +38,8 @@ export function parseUsageEvent(
   if (ROOM_TYPES.has(e.type)) {
     if (e.roomSid.length > 128) return { invalid: 'room_sid must be at most 128 characters' };
     if (e.identity.length > 256) return { invalid: 'identity must be at most 256 characters' };
+    if (e.type === 'egress' && (!Number.isSafeInteger(e.bytes) || e.bytes < 0))
+      return { invalid: 'bytes must be 0 or more' };
     return {
       room: {
         eventId: e.eventId,
@@ -41,6 +49,7 @@ export function parseUsageEvent(
         type: e.type as UsageEvent['type'],
         identity: e.identity,
         occurredAt: e.occurredAtMs,
+        ...(e.type === 'egress' ? { bytes: e.bytes } : {}),
       },
     };
   }

@@ -2,7 +2,8 @@
 // totals whatever order they arrived in, so the store recomputes a room from all its events whenever one
 // arrives (late or out of order) and replaces the room's rows.
 
-export type RoomEventKind = 'room_started' | 'room_ended' | 'participant_joined' | 'participant_left';
+export type RoomEventKind =
+  'room_started' | 'room_ended' | 'participant_joined' | 'participant_left' | 'egress';
 
 export interface MeterEvent {
   eventId: string;
@@ -11,6 +12,8 @@ export interface MeterEvent {
   occurredAt: number;
   /** The participant (join token `sub`); empty for room events. */
   identity: string;
+  /** `egress`: the bytes the room's SFU router had sent since it was created when it was read. */
+  bytes?: number;
 }
 
 export interface DayUsage {
@@ -18,6 +21,8 @@ export interface DayUsage {
   day: string;
   participantMs: number;
   meetingMs: number;
+  /** Bytes the SFU sent to the room's participants that day (an estimate from its RTP payload counters). */
+  egressBytes: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -27,7 +32,8 @@ const ORDER: Record<RoomEventKind, number> = {
   room_started: 0,
   participant_joined: 1,
   participant_left: 2,
-  room_ended: 3,
+  egress: 3,
+  room_ended: 4,
 };
 
 function compare(a: MeterEvent, b: MeterEvent): number {
@@ -42,6 +48,39 @@ export function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
+function dayRow(days: Map<string, DayUsage>, day: string): DayUsage {
+  let row = days.get(day);
+  if (row === undefined) {
+    row = { day, participantMs: 0, meetingMs: 0, egressBytes: 0 };
+    days.set(day, row);
+  }
+  return row;
+}
+
+/**
+ * Egress from the router's readings: each reading's growth over the one before counts on the UTC day it was
+ * taken. Readings are ordered by time (then size), so arrival order does not matter; a reading smaller than
+ * the one before means the router's counters began again (a router re-created under the same room instance),
+ * so all of it is new.
+ */
+function addEgress(days: Map<string, DayUsage>, readings: readonly MeterEvent[]): void {
+  const sorted = readings
+    .filter((e) => e.bytes !== undefined && Number.isFinite(e.bytes) && e.bytes >= 0)
+    .sort(
+      (a, b) =>
+        a.occurredAt - b.occurredAt ||
+        (a.bytes ?? 0) - (b.bytes ?? 0) ||
+        (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0),
+    );
+  let previous = 0;
+  for (const e of sorted) {
+    const total = e.bytes ?? 0;
+    const grown = total >= previous ? total - previous : total;
+    if (grown > 0) dayRow(days, utcDay(e.occurredAt)).egressBytes += grown;
+    previous = total;
+  }
+}
+
 /** Adds the interval [from, to) to `days`, split at UTC midnights. */
 function addInterval(
   days: Map<string, DayUsage>,
@@ -54,12 +93,7 @@ function addInterval(
     const midnight = (Math.floor(start / DAY_MS) + 1) * DAY_MS;
     const end = Math.min(to, midnight);
     const day = utcDay(start);
-    let row = days.get(day);
-    if (row === undefined) {
-      row = { day, participantMs: 0, meetingMs: 0 };
-      days.set(day, row);
-    }
-    row[field] += end - start;
+    dayRow(days, day)[field] += end - start;
     start = end;
   }
 }
@@ -67,8 +101,8 @@ function addInterval(
 /**
  * Meeting time runs from the room's start to its end; participant time from each join to the matching
  * leave (the earliest open join of that identity, so two sessions of one identity count twice) or to the
- * room's end. Intervals still open (no leave, no end yet) are not counted until they close. Duplicate
- * event ids count once.
+ * room's end. Intervals still open (no leave, no end yet) are not counted until they close. Egress counts
+ * as its readings arrive (addEgress), also after the room's end. Duplicate event ids count once.
  */
 export function meterRoom(events: readonly MeterEvent[]): DayUsage[] {
   const unique = new Map<string, MeterEvent>();
@@ -108,6 +142,10 @@ export function meterRoom(events: readonly MeterEvent[]): DayUsage[] {
   }
   if (startedAt !== undefined && endedAt !== undefined && endedAt > startedAt)
     addInterval(days, startedAt, endedAt, 'meetingMs');
+  addEgress(
+    days,
+    sorted.filter((e) => e.type === 'egress'),
+  );
   return [...days.values()].sort((a, b) => (a.day < b.day ? -1 : 1));
 }
 

@@ -17,6 +17,8 @@ export interface UsageEvent {
   type: RoomEventKind;
   identity: string;
   occurredAt: number;
+  /** `egress`: the router's sent-bytes total at the reading. */
+  bytes?: number;
 }
 
 export interface OrgDayUsage {
@@ -28,6 +30,8 @@ export interface OrgDayUsage {
   recordingMs: number;
   /** Recordings kept in the storage that day, in GB-days (10^9 bytes for 24 hours); today up to now. */
   storageGbDays: number;
+  /** Bytes the SFU sent to the organization's meetings that day (an estimate from its payload counters). */
+  egressBytes: number;
 }
 
 /** The room instance an event belongs to: a meeting's room between one start and its end. */
@@ -90,6 +94,7 @@ export class UsageStore {
             type: e.type,
             identity: e.identity,
             occurredAt: new Date(e.occurredAt),
+            bytes: e.bytes ?? 0,
           })),
         )
         .onConflictDoNothing()
@@ -105,6 +110,7 @@ export class UsageStore {
           type: meteredEvents.type,
           identity: meteredEvents.identity,
           occurredAt: meteredEvents.occurredAt,
+          bytes: meteredEvents.bytes,
         })
         .from(meteredEvents)
         .where(inArray(meteredEvents.roomKey, changed));
@@ -117,6 +123,7 @@ export class UsageStore {
           type: e.type as RoomEventKind,
           identity: e.identity,
           occurredAt: e.occurredAt.getTime(),
+          bytes: e.bytes,
         });
       }
       const rows = [...perRoom].flatMap(([roomKey, roomEvents]) =>
@@ -138,7 +145,18 @@ export class UsageStore {
       const key = `${day} ${orgId}`;
       let r = out.get(key);
       if (r === undefined)
-        out.set(key, (r = { orgId, day, participantMs: 0, meetingMs: 0, recordingMs: 0, storageGbDays: 0 }));
+        out.set(
+          key,
+          (r = {
+            orgId,
+            day,
+            participantMs: 0,
+            meetingMs: 0,
+            recordingMs: 0,
+            storageGbDays: 0,
+            egressBytes: 0,
+          }),
+        );
       return r;
     };
     for (const r of await this.roomsPerDay(query)) Object.assign(row(r.orgId, r.day), r);
@@ -160,13 +178,14 @@ export class UsageStore {
     orgId?: string | undefined;
     from: string;
     to: string;
-  }): Promise<Array<Pick<OrgDayUsage, 'orgId' | 'day' | 'participantMs' | 'meetingMs'>>> {
+  }): Promise<Array<Pick<OrgDayUsage, 'orgId' | 'day' | 'participantMs' | 'meetingMs' | 'egressBytes'>>> {
     const rows = await this.db
       .select({
         orgId: roomDayUsage.orgId,
         day: roomDayUsage.day,
         participantMs: sql<string>`sum(${roomDayUsage.participantMs})`,
         meetingMs: sql<string>`sum(${roomDayUsage.meetingMs})`,
+        egressBytes: sql<string>`sum(${roomDayUsage.egressBytes})`,
       })
       .from(roomDayUsage)
       .where(
@@ -183,6 +202,7 @@ export class UsageStore {
       day: r.day,
       participantMs: Number(r.participantMs),
       meetingMs: Number(r.meetingMs),
+      egressBytes: Number(r.egressBytes),
     }));
   }
 }

@@ -16,7 +16,10 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** One room of an organization on 2026-11-30: `people` join at `at` and stay for `minutes`. */
+/**
+ * One room of an organization on 2026-11-30: `people` join at `at` and stay for `minutes`; the SFU sends each
+ * of them 1 MB a minute, read half-way and when the room closes.
+ */
 function room(orgId: string, meetingId: string, at: string, minutes: number, people: string[]): UsageEvent[] {
   const start = Date.parse(`2026-11-30T${at}:00Z`);
   const base = { orgId, meetingId, roomSid: `rm-${meetingId}` };
@@ -38,6 +41,15 @@ function room(orgId: string, meetingId: string, at: string, minutes: number, peo
         occurredAtMs: start + minutes * MIN,
       }),
     ]),
+    ...[minutes / 2, minutes].map((m) =>
+      usageEvent({
+        ...base,
+        eventId: `${meetingId}-egress-${m}`,
+        type: 'egress',
+        bytes: people.length * m * 1e6,
+        occurredAtMs: start + m * MIN,
+      }),
+    ),
     usageEvent({
       ...base,
       eventId: `${meetingId}-end`,
@@ -78,6 +90,7 @@ describe('metering room events', () => {
         recording_minutes: 0,
         recording_ms: 0,
         storage_gb_days: 0,
+        egress_bytes: (3 * 30 + 2 * 20) * 1e6,
       },
     ]);
     const all = await h.call('GET', '/api/billing/usage', SUPER);

@@ -102,6 +102,7 @@ const report = (
   minute: number,
   identity = '',
   participantCount = 0,
+  bytesSent = 0,
 ) =>
   unary(controlGrpc.reportRoomEvent.bind(controlGrpc), {
     eventId,
@@ -112,6 +113,7 @@ const report = (
     participantCount,
     occurredAtMs: T0 + minute * MIN,
     reason: '',
+    bytesSent,
   });
 
 describe('room events into billing while billing is down', () => {
@@ -137,11 +139,25 @@ describe('room events into billing while billing is down', () => {
     // Signaling retries a report whose answer it lost: control records it once.
     await report(meetingId, ids[4]!, LEFT, 25, 'bob', 2);
     await report(meetingId, ids[5]!, LEFT, 30, 'ada', 1);
+    // The router's egress, read at 10:15 and when it closed (signaling names a reading by its total).
+    const egress = (minute: number, bytes: number) =>
+      report(
+        meetingId,
+        `egress:${meetingId}:RM_durable:${bytes}`,
+        RoomEventType.ROOM_EVENT_TYPE_EGRESS,
+        minute,
+        '',
+        0,
+        bytes,
+      );
+    await egress(15, 4_000_000);
+    await egress(30, 9_000_000);
+    await egress(30, 9_000_000);
     await report(meetingId, ids[6]!, ENDED, 30);
 
     // Billing is down: everything waits in control's outbox, written with each event.
     await control.usageOutbox.idle();
-    expect(await control.usageOutbox.pendingCount()).toBe(7);
+    expect(await control.usageOutbox.pendingCount()).toBe(9);
     const waiting = await controlDb.db.select().from(controlSchema.outbox);
     expect(waiting.every((row) => row.attempts >= 1 && row.lastError !== null)).toBe(true);
 
@@ -159,6 +175,7 @@ describe('room events into billing while billing is down', () => {
         meetingMs: 30 * MIN,
         recordingMs: 0,
         storageGbDays: 0,
+        egressBytes: 9_000_000,
       },
     ];
     expect(await usage()).toEqual(exact);

@@ -13,15 +13,17 @@ const MIN = 60_000;
 /**
  * A synthetic day of one organization's room: the room runs 09:00-10:30; alice is there throughout,
  * bob 09:10-09:40 and again 10:00-10:20, carol (two tabs) 09:30-10:00 twice over, dave joins at 10:25
- * and never leaves (the room's end closes his time).
+ * and never leaves (the room's end closes his time). The SFU's router is read every 30 minutes and when it
+ * closes: 300 MB, 700 MB, then 1 GB sent in all (the final reading at the room's end).
  */
 function day(): MeterEvent[] {
   let n = 0;
-  const e = (type: MeterEvent['type'], minute: number, identity = ''): MeterEvent => ({
+  const e = (type: MeterEvent['type'], minute: number, identity = '', bytes?: number): MeterEvent => ({
     eventId: `ev-${++n}`,
     type,
     occurredAt: T0 + minute * MIN,
     identity,
+    ...(bytes === undefined ? {} : { bytes }),
   });
   return [
     e('room_started', 0),
@@ -29,19 +31,23 @@ function day(): MeterEvent[] {
     e('participant_joined', 10, 'bob'),
     e('participant_joined', 30, 'carol'),
     e('participant_joined', 30, 'carol'),
+    e('egress', 30, '', 300e6),
     e('participant_left', 40, 'bob'),
     e('participant_joined', 60, 'bob'),
     e('participant_left', 60, 'carol'),
     e('participant_left', 60, 'carol'),
     e('participant_left', 80, 'bob'),
     e('participant_joined', 85, 'dave'),
+    e('egress', 60, '', 700e6),
     e('participant_left', 90, 'alice'),
+    e('egress', 90, '', 1e9),
     e('room_ended', 90),
   ];
 }
 
-// alice 90 + bob 30 + 20 + carol 30 * 2 + dave 5 = 205 participant-minutes; the meeting ran 90 minutes.
-const EXPECTED = [{ day: '2026-11-30', participantMs: 205 * MIN, meetingMs: 90 * MIN }];
+// alice 90 + bob 30 + 20 + carol 30 * 2 + dave 5 = 205 participant-minutes; the meeting ran 90 minutes;
+// the SFU sent 1 GB.
+const EXPECTED = [{ day: '2026-11-30', participantMs: 205 * MIN, meetingMs: 90 * MIN, egressBytes: 1e9 }];
 
 /** A deterministic shuffle (mulberry32), so a failure names its seed. */
 function shuffled<T>(items: readonly T[], seed: number): T[] {
@@ -78,8 +84,40 @@ describe('metering a room', () => {
     const withoutEnd = events.filter((e) => e.type !== 'room_ended');
     const open = meterRoom(withoutEnd);
     // dave is still in and the room has not ended: only the closed intervals count.
-    expect(open).toEqual([{ day: '2026-11-30', participantMs: 200 * MIN, meetingMs: 0 }]);
+    expect(open).toEqual([{ day: '2026-11-30', participantMs: 200 * MIN, meetingMs: 0, egressBytes: 1e9 }]);
     expect(meterRoom([...withoutEnd, ...events.filter((e) => e.type === 'room_ended')])).toEqual(EXPECTED);
+  });
+
+  it('counts egress up to the latest reading, and the rest once the final reading arrives', () => {
+    const events = day();
+    const final = events.filter((e) => e.type === 'egress' && e.bytes === 1e9);
+    const before = events.filter((e) => !final.includes(e));
+    expect(meterRoom(before)[0]?.egressBytes).toBe(700e6);
+    expect(meterRoom([...final, ...before])).toEqual(EXPECTED);
+  });
+
+  it("splits egress at midnight UTC by when each reading was taken, and counts all of a restarted router's", () => {
+    const start = Date.parse('2026-11-30T23:30:00Z');
+    const reading = (id: string, minute: number, bytes: number): MeterEvent => ({
+      eventId: id,
+      type: 'egress',
+      occurredAt: start + minute * MIN,
+      identity: '',
+      bytes,
+    });
+    const events = [
+      reading('r1', 20, 100),
+      reading('r2', 40, 250),
+      // The router began again (its counters with it): its 30 bytes are all new.
+      reading('r3', 50, 30),
+      reading('r4', 60, 80),
+    ];
+    const expected = [
+      { day: '2026-11-30', participantMs: 0, meetingMs: 0, egressBytes: 100 },
+      { day: '2026-12-01', participantMs: 0, meetingMs: 0, egressBytes: 150 + 30 + 50 },
+    ];
+    for (let seed = 1; seed <= 20; seed++)
+      expect(meterRoom(shuffled([...events, ...events], seed)), `seed ${seed}`).toEqual(expected);
   });
 
   it('splits a meeting that runs past midnight UTC between the two days', () => {
@@ -90,8 +128,8 @@ describe('metering a room', () => {
       { eventId: 'c', type: 'room_ended', occurredAt: start + 45 * MIN, identity: '' },
     ];
     expect(meterRoom(events)).toEqual([
-      { day: '2026-11-30', participantMs: 30 * MIN, meetingMs: 30 * MIN },
-      { day: '2026-12-01', participantMs: 15 * MIN, meetingMs: 15 * MIN },
+      { day: '2026-11-30', participantMs: 30 * MIN, meetingMs: 30 * MIN, egressBytes: 0 },
+      { day: '2026-12-01', participantMs: 15 * MIN, meetingMs: 15 * MIN, egressBytes: 0 },
     ]);
   });
 });

@@ -150,6 +150,7 @@ describe('metering recordings', () => {
         recording_minutes: 30,
         recording_ms: 30 * MIN,
         storage_gb_days: 0,
+        egress_bytes: 0,
       },
       {
         org_id: 'org_rec',
@@ -161,6 +162,7 @@ describe('metering recordings', () => {
         recording_minutes: 90,
         recording_ms: 90 * MIN,
         storage_gb_days: Math.round(storageNov30 * 1e6) / 1e6,
+        egress_bytes: 0,
       },
     ]);
   });

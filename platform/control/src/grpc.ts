@@ -3,16 +3,15 @@ import { ControlServiceService, RoomEventType, type ReportRoomEventRequest } fro
 import { SIGNALING_ACTOR } from './audit.js';
 import { isWellFormedId, type MeetingId } from './ids.js';
 import type { JoinTokenSigner } from './join-token.js';
-import type { MeetingStore } from './meetings.js';
+import type { MeetingStore, RoomEventKind } from './meetings.js';
 import { removedError, type RemovalStore } from './removals.js';
 
-const TYPES: Partial<
-  Record<RoomEventType, 'room_started' | 'room_ended' | 'participant_joined' | 'participant_left'>
-> = {
+const TYPES: Partial<Record<RoomEventType, RoomEventKind>> = {
   [RoomEventType.ROOM_EVENT_TYPE_ROOM_STARTED]: 'room_started',
   [RoomEventType.ROOM_EVENT_TYPE_ROOM_ENDED]: 'room_ended',
   [RoomEventType.ROOM_EVENT_TYPE_PARTICIPANT_JOINED]: 'participant_joined',
   [RoomEventType.ROOM_EVENT_TYPE_PARTICIPANT_LEFT]: 'participant_left',
+  [RoomEventType.ROOM_EVENT_TYPE_EGRESS]: 'egress',
 };
 
 function validate(request: ReportRoomEventRequest) {
@@ -28,6 +27,10 @@ function validate(request: ReportRoomEventRequest) {
   if (request.roomSid.length > 128) violations.push({ field: 'room_sid', message: 'is too long' });
   if (request.participantIdentity.length > 256)
     violations.push({ field: 'participant_identity', message: 'is too long' });
+  if (!Number.isSafeInteger(request.bytesSent) || request.bytesSent < 0)
+    violations.push({ field: 'bytes_sent', message: 'must be a whole number of bytes' });
+  if (type === 'egress' && request.roomSid === '')
+    violations.push({ field: 'room_sid', message: 'is needed for an egress reading' });
   if (violations.length > 0 || type === undefined) throw AppError.invalid('Invalid room event', violations);
   return type;
 }
@@ -79,6 +82,7 @@ export function addControlGrpc(
           occurredAt: new Date(request.occurredAtMs),
           participantCount: request.participantCount,
           reason: request.reason,
+          bytesSent: request.bytesSent,
         },
         SIGNALING_ACTOR,
       );

@@ -83,6 +83,10 @@ export function assertOpen(meeting: MeetingRow): void {
 }
 
 /** Where a meeting goes when its room closes: back to scheduled while occurrences remain. */
+/** What signaling reports about a room (ControlService.ReportRoomEvent). */
+export type RoomEventKind =
+  'room_started' | 'room_ended' | 'participant_joined' | 'participant_left' | 'egress';
+
 function stateAfterRoom(meeting: MeetingRow, now: Date): MeetingState {
   if (meeting.rrule !== null && meeting.startsAt !== null) {
     const next = hasOccurrenceAfter(
@@ -568,12 +572,14 @@ export class MeetingStore {
       eventId: string;
       meetingId: MeetingId;
       roomSid: string;
-      type: 'room_started' | 'room_ended' | 'participant_joined' | 'participant_left';
+      type: RoomEventKind;
       /** The participant (join token `sub`); empty for room events. */
       identity: string;
       occurredAt: Date;
       participantCount: number;
       reason: string;
+      /** `egress`: the bytes the room instance's router has sent since it was created. */
+      bytesSent?: number;
     },
     actor: Actor,
   ): Promise<{ applied: boolean; state: MeetingState; orgId: string; metered: boolean }> {
@@ -610,10 +616,14 @@ export class MeetingStore {
               identity: event.identity,
               occurredAtMs: event.occurredAt.getTime(),
               participantCount: event.participantCount,
+              bytes: event.type === 'egress' ? (event.bytesSent ?? 0) : 0,
             }),
           ) as Record<string, unknown>,
         );
 
+      // An egress reading is for metering only: it changes nothing about the meeting.
+      if (event.type === 'egress')
+        return { applied: true, state: meeting.state, orgId: meeting.orgId, metered: this.meterUsage };
       let set: Partial<typeof meetings.$inferInsert> | null = null;
       const sameRoom = meeting.roomSid === null || event.roomSid === '' || meeting.roomSid === event.roomSid;
       switch (event.type) {

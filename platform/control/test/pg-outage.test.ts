@@ -321,6 +321,7 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL stopped for ${OUTAGE_MS / 
                 participantIdentity: '',
                 participantCount: 0,
                 reason: '',
+                bytesSent: 0,
               },
               { deadlineMs: 10_000 },
             ),

@@ -51,6 +51,7 @@ export function reportEvent(
     participantCount: 0,
     reason: '',
     ...event,
+    bytesSent: event.bytesSent ?? 0,
   });
 }
 

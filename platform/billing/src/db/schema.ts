@@ -68,6 +68,8 @@ export const meteredEvents = pgTable(
     identity: text('identity').notNull().default(''),
     occurredAt: ts('occurred_at').notNull(),
     receivedAt: ts('received_at').notNull().defaultNow(),
+    /** `egress`: the router's sent-bytes total when it was read; 0 for the other events. */
+    bytes: bigint('bytes', { mode: 'number' }).notNull().default(0),
   },
   (t) => [index('metered_events_room_idx').on(t.roomKey, t.occurredAt)],
 );
@@ -85,6 +87,8 @@ export const roomDayUsage = pgTable(
     day: text('day').notNull(),
     participantMs: bigint('participant_ms', { mode: 'number' }).notNull(),
     meetingMs: bigint('meeting_ms', { mode: 'number' }).notNull(),
+    /** Bytes the SFU sent to the room's participants that day. */
+    egressBytes: bigint('egress_bytes', { mode: 'number' }).notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.roomKey, t.day] }),
