@@ -52,6 +52,11 @@ export const signalingConfigSchema = z.object({
   SIGNAL_RESUME_GRACE_MS: env.int(20_000, 0),
   /** How long an empty room keeps its SFU router before it is closed (ms). */
   ROOM_EMPTY_GRACE_MS: env.int(30_000, 0),
+  /**
+   * How often a room's egress (bytes its router sent) is read and reported for billing while it lives (ms);
+   * the final reading is taken when the router closes, so a crash loses at most this much.
+   */
+  EGRESS_SAMPLE_MS: env.int(60_000, 1000, 3_600_000),
   /** STUN URLs given to clients. */
   STUN_URLS: env.list().default([]),
   /** TURN URLs; with TURN_SECRET, clients get TURN REST credentials. */

@@ -9,7 +9,11 @@ import { ControlServiceClient, RoomEventType, type ReportRoomEventRequest } from
 
 export { RoomEventType };
 
-export type RoomEventReport = Omit<ReportRoomEventRequest, 'eventId' | 'occurredAtMs'>;
+export type RoomEventReport = Omit<ReportRoomEventRequest, 'eventId' | 'occurredAtMs' | 'bytesSent'> & {
+  /** The idempotency key when the event has a natural one (an egress reading); a new UUID otherwise. */
+  eventId?: string;
+  bytesSent?: number;
+};
 
 export interface RenewedToken {
   token: string;
@@ -124,7 +128,12 @@ export function grpcRoomEventReporter(
     },
     report(event) {
       if (closed) return;
-      const request = { ...event, eventId: randomUUID(), occurredAtMs: Date.now() };
+      const request: ReportRoomEventRequest = {
+        ...event,
+        eventId: event.eventId ?? randomUUID(),
+        bytesSent: event.bytesSent ?? 0,
+        occurredAtMs: Date.now(),
+      };
       if (pending >= maxPending) {
         logger.warn(
           { event: RoomEventType[request.type], room: request.roomName, pending },

@@ -5,6 +5,7 @@ import { RouterClosedReason } from '@origo/proto/sfu-rpc';
 import type { RoomEndReason } from '@origo/proto/signal';
 import { DisconnectReason, LeaveAction } from '@origo/proto/signal';
 import type { NodeContext } from './context.js';
+import { EgressReporter } from './egress.js';
 import { RoomEventType } from './reporter.js';
 import { push } from './responses.js';
 import { LocalRoom } from './room.js';
@@ -16,8 +17,11 @@ import type { ParticipantEntry, Placement } from './store.js';
 export class RoomRegistry {
   private readonly rooms = new Map<string, LocalRoom>();
   private readonly opening = new Map<string, Promise<LocalRoom>>();
+  private readonly egress: EgressReporter;
 
-  constructor(private readonly ctx: NodeContext) {}
+  constructor(private readonly ctx: NodeContext) {
+    this.egress = new EgressReporter(ctx);
+  }
 
   get(name: string): LocalRoom | undefined {
     const room = this.rooms.get(name);
@@ -91,6 +95,7 @@ export class RoomRegistry {
       });
       room.unsubscribe = await busReached(subscribing);
       this.rooms.set(name, room);
+      this.egress.watch(room);
       // Best effort: the list only lets the other nodes close this room's router if this node dies.
       await this.ctx.store
         .servesRoom(name)
@@ -146,6 +151,7 @@ export class RoomRegistry {
     if (room.closed) return;
     room.closed = true;
     this.cancelEmpty(room);
+    this.egress.unwatch(room);
     if (this.rooms.get(room.name) === room) this.rooms.delete(room.name);
     this.ctx.departures.updateGauges();
     // Best effort: a bus outage must not keep the room (and its router) from closing.
@@ -171,10 +177,12 @@ export class RoomRegistry {
 
   async closeRouter(name: string, placement: Placement, reason: string): Promise<void> {
     const { pool, store, logger } = this.ctx;
-    await pool
+    const closed = await pool
       .client(placement.address)
       .closeRouter({ roomId: name })
       .catch((err: unknown) => logger.warn({ err, room: name }, 'CloseRouter failed'));
+    // The router's final total goes to control before the room's end (reports are sent in order).
+    this.egress.closed(name, placement.sid, closed?.stats?.bytesSent);
     await store.unplace(name, placement);
     await store.dropRoom(name);
     this.report(name, placement.sid, RoomEventType.ROOM_EVENT_TYPE_ROOM_ENDED, reason);

@@ -15,6 +15,8 @@ import {
   type CreatePeerResponse,
   type CreateRouterRequest,
   type CreateRouterResponse,
+  type GetStatsRequest,
+  type GetStatsResponse,
   type PublishRequest,
   type PublishResponse,
   type RestartIceRequest,
@@ -267,5 +269,9 @@ export class SfuClient {
 
   setTrackMuted(req: SetTrackMutedRequest): Promise<SetTrackMutedResponse> {
     return this.pool.call(this.address, (c) => c.setTrackMuted, req);
+  }
+
+  getStats(req: GetStatsRequest): Promise<GetStatsResponse> {
+    return this.pool.call(this.address, (c) => c.getStats, req, CLOSE_DEADLINE_MS);
   }
 }
