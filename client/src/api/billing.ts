@@ -40,6 +40,9 @@ export interface DayUsage {
   /** Present once billing meters recordings. */
   recording_minutes?: number;
   storage_gb_days?: number;
+  /** Bytes the SFU sent to the day's meetings, and the same in GB: an estimate, not charged. */
+  egress_bytes?: number;
+  egress_gb?: number;
   [metric: string]: string | number | null | undefined;
 }
 

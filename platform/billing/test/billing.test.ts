@@ -91,6 +91,7 @@ describe('metering room events', () => {
         recording_ms: 0,
         storage_gb_days: 0,
         egress_bytes: (3 * 30 + 2 * 20) * 1e6,
+        egress_gb: 0.13,
       },
     ]);
     const all = await h.call('GET', '/api/billing/usage', SUPER);

@@ -151,6 +151,7 @@ describe('metering recordings', () => {
         recording_ms: 30 * MIN,
         storage_gb_days: 0,
         egress_bytes: 0,
+        egress_gb: 0,
       },
       {
         org_id: 'org_rec',
@@ -163,6 +164,7 @@ describe('metering recordings', () => {
         recording_ms: 90 * MIN,
         storage_gb_days: Math.round(storageNov30 * 1e6) / 1e6,
         egress_bytes: 0,
+        egress_gb: 0,
       },
     ]);
   });

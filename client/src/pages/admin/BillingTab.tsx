@@ -22,6 +22,8 @@ const METRICS: ReadonlyArray<{ key: string; title: string; color: string }> = [
   { key: 'meeting_minutes', title: 'Meeting minutes', color: '#1e7a46' },
   { key: 'recording_minutes', title: 'Recording minutes', color: '#a15c07' },
   { key: 'storage_gb_days', title: 'Storage GB-days', color: '#7a3fb0' },
+  // From the SFU's byte counters; no plan prices it, so it is shown and never charged.
+  { key: 'egress_gb', title: 'Egress estimate, GB (not charged)', color: '#8a2f4f' },
 ];
 
 /** The organization's plan, usage per day (charts and table), invoices; the superadmin's view of all. */
@@ -181,7 +183,7 @@ function PlanChanger(props: {
 }
 
 function Usage(props: { page: UsagePage; showOrg: boolean; caption: string }): JSX.Element {
-  // Participant and meeting minutes always; recording and storage once billing reports them.
+  // Participant and meeting minutes always; recording, storage and egress once billing reports them.
   const metrics = () =>
     METRICS.filter(
       (m) =>

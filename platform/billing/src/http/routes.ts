@@ -113,8 +113,10 @@ function usageJson(u: OrgDayUsage) {
     recording_ms: u.recordingMs,
     // GB-days to the millionth (a kilobyte kept for a day), so small recordings still show.
     storage_gb_days: Math.round(u.storageGbDays * 1e6) / 1e6,
-    // What the SFU sent to the day's meetings (RTP payload bytes): an estimate of egress, not charged.
+    // What the SFU sent to the day's meetings (RTP payload bytes): an estimate of egress, not charged. In GB
+    // (10^9 bytes) to the millionth as well, for the charts.
     egress_bytes: u.egressBytes,
+    egress_gb: Math.round(u.egressBytes / 1e3) / 1e6,
   };
 }
 
