@@ -27,7 +27,12 @@ import type { Membership, OrgRole, Principal } from './rbac.js';
 import type { SessionManager } from './sessions.js';
 import type { SignInThrottle, ThrottleBlock } from './throttle.js';
 
-const SIGNUP_LOCK = createHash('sha256').update('origo:auth:signup').digest().readBigInt64BE(0).toString();
+/** Serialises account creation, so the e-mail check and the first-account rule hold under races. */
+export const SIGNUP_LOCK = createHash('sha256')
+  .update('origo:auth:signup')
+  .digest()
+  .readBigInt64BE(0)
+  .toString();
 const VERIFICATION_TTL_MS = 48 * 3_600_000;
 const RESET_TTL_MS = 3_600_000;
 
@@ -734,7 +739,8 @@ export class Accounts {
 
   // ---- internals -------------------------------------------------------------------------------------
 
-  private async insertUser(
+  /** Inserts an account with its audit row (sign-up, OIDC and invitations create accounts through it). */
+  async insertUser(
     tx: Db,
     actor: Actor,
     values: Pick<

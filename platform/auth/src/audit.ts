@@ -16,7 +16,7 @@ export interface Actor {
 export const SYSTEM: Actor = { id: 'system' };
 
 // Never copied into the audit log: it is readable by org admins and must hold no secrets.
-const SECRET_COLUMNS = new Set(['passwordHash', 'privateJwkEncrypted', 'body', 'id_hash']);
+const SECRET_COLUMNS = new Set(['passwordHash', 'privateJwkEncrypted', 'body', 'id_hash', 'tokenHash']);
 
 function redact(row: object | null): Record<string, unknown> | null {
   if (row === null) return null;

@@ -1,9 +1,19 @@
 // Drizzle schema of the auth service. Migrations are generated from this file by drizzle-kit
 // (`npm run db:generate`) into ../../drizzle and committed; they are forward-only.
 import { sql } from 'drizzle-orm';
-import { boolean, index, jsonb, pgEnum, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import { auditEventColumns, rowAuditColumns, timestampMs as ts } from '@origo/kit/db';
-import type { OrgId, UserId } from '../ids.js';
+import type { InvitationId, OrgId, UserId } from '../ids.js';
 
 const auditColumns = rowAuditColumns();
 
@@ -94,6 +104,42 @@ export const oneTimeTokens = pgTable(
   (t) => [index('one_time_tokens_user_idx').on(t.userId, t.purpose)],
 );
 
+/**
+ * Invitations of e-mail addresses without an account into an organization. The mailed link carries a
+ * token whose SHA-256 (hex) is kept here; a resend replaces it, so only the newest link works. At most
+ * one open (neither accepted nor revoked) invitation per organization and address.
+ */
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: text('id').$type<InvitationId>().primaryKey(),
+    orgId: text('org_id')
+      .$type<OrgId>()
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    role: membershipRole('role').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    /** Who sent the newest mail (an admin of the organization or a superadmin). */
+    invitedBy: text('invited_by').$type<UserId>().notNull(),
+    lastSentAt: ts('last_sent_at').notNull(),
+    sendCount: integer('send_count').notNull().default(1),
+    acceptedAt: ts('accepted_at'),
+    /** The account the invitation created. */
+    acceptedBy: text('accepted_by').$type<UserId>(),
+    revokedAt: ts('revoked_at'),
+    ...auditColumns,
+  },
+  (t) => [
+    uniqueIndex('invitations_token_hash_idx').on(t.tokenHash),
+    uniqueIndex('invitations_open_email_idx')
+      .on(t.orgId, sql`lower(${t.email})`)
+      .where(sql`accepted_at is null and revoked_at is null`),
+    index('invitations_org_created_idx').on(t.orgId, t.createdAt, t.id),
+  ],
+);
+
 export const signingKeyState = pgEnum('signing_key_state', ['active', 'retiring', 'retired']);
 
 /**
@@ -148,6 +194,7 @@ export type OrganizationRow = typeof organizations.$inferSelect;
 export type MembershipRow = typeof memberships.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type OneTimeTokenRow = typeof oneTimeTokens.$inferSelect;
+export type InvitationRow = typeof invitations.$inferSelect;
 export type SigningKeyRow = typeof signingKeys.$inferSelect;
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type OrgRole = (typeof membershipRole.enumValues)[number];
