@@ -36,7 +36,42 @@ export const authApi = {
   confirmReset: (token: string, password: string) =>
     api<void>('POST', '/api/auth/password-reset/confirm', { token, password }),
   verifyEmail: (token: string) => api<void>('POST', '/api/auth/verify-email', { token }),
+  /** What an invitation link is for; refused (412) with the reason when it cannot be used. */
+  previewInvitation: (token: string) =>
+    api<InvitationPreview>('POST', '/api/auth/invitations/preview', { token }),
+  /** Signs up with an invitation link: the new account is a member of the inviting organization. */
+  acceptInvitation: (body: { token: string; email: string; password: string; displayName: string }) =>
+    api<{ user: PublicUser; organization: { id: string; name: string }; role: OrgRole }>(
+      'POST',
+      '/api/auth/invitations/accept',
+      body,
+    ),
 };
+
+export interface InvitationPreview {
+  email: string;
+  organization: { id: string; name: string };
+  role: OrgRole;
+  invitedBy: string;
+  expiresAt: string;
+}
+
+/** An open invitation of an address without an account (platform/auth src/invitations.ts). */
+export interface Invitation {
+  id: string;
+  email: string;
+  role: OrgRole;
+  invitedBy: { id: string; displayName: string };
+  createdAt: string;
+  lastSentAt: string;
+  expiresAt: string;
+  sendCount: number;
+  expired: boolean;
+}
+
+export type InviteOutcome =
+  | { outcome: 'member_added'; member: MemberView }
+  | { outcome: 'invited'; invitation: Invitation; resent: boolean };
 
 export interface Page<T> {
   items: T[];
@@ -103,6 +138,21 @@ export const adminApi = {
       'GET',
       `/api/orgs/${encodeURIComponent(orgId)}/members${qs({ q, cursor, limit: 50 })}`,
     ),
+  /** Adds an address that has an account at once, else mails it an invitation (or sends the open one again). */
+  invite: (orgId: string, email: string, role: OrgRole) =>
+    api<InviteOutcome>('POST', `/api/orgs/${encodeURIComponent(orgId)}/invitations`, { email, role }),
+  invitations: (orgId: string, cursor?: string) =>
+    api<Page<Invitation>>(
+      'GET',
+      `/api/orgs/${encodeURIComponent(orgId)}/invitations${qs({ cursor, limit: 50 })}`,
+    ),
+  resendInvitation: (orgId: string, id: string) =>
+    api<Invitation>(
+      'POST',
+      `/api/orgs/${encodeURIComponent(orgId)}/invitations/${encodeURIComponent(id)}/resend`,
+    ),
+  revokeInvitation: (orgId: string, id: string) =>
+    api<void>('DELETE', `/api/orgs/${encodeURIComponent(orgId)}/invitations/${encodeURIComponent(id)}`),
   /** Adds an existing account; an address without an account is refused (404 user_not_found). */
   addMember: (orgId: string, email: string, role: OrgRole) =>
     api<MemberView>('POST', `/api/orgs/${encodeURIComponent(orgId)}/members`, { email, role }),

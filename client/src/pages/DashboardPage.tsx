@@ -1,4 +1,4 @@
-import { useNavigate } from '@solidjs/router';
+import { useNavigate, useSearchParams } from '@solidjs/router';
 import { createResource, createSignal, For, onCleanup, Show, type JSX } from 'solid-js';
 import { errorText } from '../api/http.js';
 import { meetingsApi, type IssuedInviteLink, type Meeting } from '../api/meetings.js';
@@ -8,6 +8,7 @@ import { ChatLink, PastMeetings, RecordingsLink } from '../components/PastMeetin
 import { PresencePanel } from '../components/PresencePanel.js';
 import { describeRrule, formatWhen, rruleFor, zonedToInstant, type Repeat } from '../lib/time.js';
 import { useSession } from '../session.js';
+import { ROLE_PHRASE } from './InvitationSignUp.js';
 
 function localDate(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
@@ -23,6 +24,9 @@ function timeZones(): string[] {
 export function DashboardPage(): JSX.Element {
   const { orgId, me } = useSession();
   const navigate = useNavigate();
+  const [params] = useSearchParams();
+  // Set by the invitation sign-up: say which organization the new account landed in.
+  const joined = () => me()?.memberships.find((m) => m.orgId === params.joined);
   const [meetings, { refetch }] = createResource(orgId, async (org) => {
     const [scheduled, live] = await Promise.all([
       meetingsApi.list(org, 'scheduled'),
@@ -103,6 +107,13 @@ export function DashboardPage(): JSX.Element {
           </button>
         </div>
       </div>
+      <Show when={joined()}>
+        {(m) => (
+          <p class="notice" role="status">
+            Welcome to {m().orgName}. You joined as {ROLE_PHRASE[m().role]}; its meetings are listed here.
+          </p>
+        )}
+      </Show>
       <FormError message={error()} />
       <Show when={showForm()}>
         <ScheduleForm

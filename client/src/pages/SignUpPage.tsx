@@ -1,12 +1,24 @@
-import { A, useNavigate, useSearchParams } from '@solidjs/router';
-import { createSignal, type JSX } from 'solid-js';
+import { A, useLocation, useNavigate, useSearchParams } from '@solidjs/router';
+import { createSignal, Show, type JSX } from 'solid-js';
 import { authApi } from '../api/auth.js';
 import { ApiError, errorText } from '../api/http.js';
 import { Field, FormError } from '../components/Field.js';
 import { useSession } from '../session.js';
+import { InvitationSignUp, invitationToken } from './InvitationSignUp.js';
 import { safeNext } from './SignInPage.js';
 
+/** `/sign-up`: an account of one's own, or, from an invitation mail, one in the inviting organization. */
 export function SignUpPage(): JSX.Element {
+  const location = useLocation();
+  const token = () => invitationToken(location.hash);
+  return (
+    <Show when={token()} keyed fallback={<OpenSignUp />}>
+      {(t) => <InvitationSignUp token={t} />}
+    </Show>
+  );
+}
+
+function OpenSignUp(): JSX.Element {
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const { refresh } = useSession();

@@ -1,11 +1,12 @@
 import { createResource, createSignal, For, Show, type JSX } from 'solid-js';
-import { adminApi, type OrgRole, type PublicUser } from '../../api/auth.js';
-import { ApiError, errorText } from '../../api/http.js';
+import { adminApi, type Invitation, type OrgRole, type PublicUser } from '../../api/auth.js';
+import { errorText } from '../../api/http.js';
 import { FormError, FormNotice } from '../../components/Field.js';
 import { useAdminScope } from './common.js';
+import { inviteNotice, InviteForm, PendingInvitations } from './Invitations.js';
 import { EmptyRow, TableHead } from './table.js';
 
-/** Members of the organization (org admins) and every account (superadmin): invite, role, disable, sign out. */
+/** Members of the organization (org admins) and every account (superadmin): invite, role, disable, sign out; pending invitations. */
 export function UsersTab(): JSX.Element {
   const { superadmin, adminOrg, myUserId } = useAdminScope();
   const [q, setQ] = createSignal('');
@@ -15,6 +16,10 @@ export function UsersTab(): JSX.Element {
   const [members, { refetch: refetchMembers }] = createResource(
     () => ({ org: adminOrg(), q: query() }),
     ({ org, q }) => (org ? adminApi.members(org, q) : Promise.resolve({ items: [], nextCursor: null })),
+  );
+  const [invitations, { refetch: refetchInvitations }] = createResource(
+    () => adminOrg(),
+    (org) => adminApi.invitations(org),
   );
   const [users, { refetch: refetchUsers }] = createResource(
     () => (superadmin() ? query() : undefined),
@@ -26,7 +31,7 @@ export function UsersTab(): JSX.Element {
     try {
       const done = await fn();
       if (typeof done === 'string') setNotice(done);
-      await Promise.all([refetchMembers(), superadmin() ? refetchUsers() : undefined]);
+      await Promise.all([refetchMembers(), refetchInvitations(), superadmin() ? refetchUsers() : undefined]);
     } catch (e) {
       setError(errorText(e));
     }
@@ -46,6 +51,20 @@ export function UsersTab(): JSX.Element {
       const n = result.sessionsEnded;
       return `${u.displayName} is signed out everywhere (${n} ${n === 1 ? 'session' : 'sessions'} ended).`;
     });
+  const resend = (invitation: Invitation) =>
+    run(async () => {
+      const org = adminOrg();
+      if (org === undefined) return;
+      await adminApi.resendInvitation(org, invitation.id);
+      return `The invitation to ${invitation.email} was sent again with a new link; the earlier link no longer works.`;
+    });
+  const revoke = (invitation: Invitation) =>
+    run(async () => {
+      const org = adminOrg();
+      if (org === undefined) return;
+      await adminApi.revokeInvitation(org, invitation.id);
+      return `The invitation to ${invitation.email} was withdrawn; its link no longer works.`;
+    });
 
   return (
     <div>
@@ -54,9 +73,10 @@ export function UsersTab(): JSX.Element {
           const org = adminOrg();
           if (org === undefined) return;
           setNotice(null);
-          await adminApi.addMember(org, email, role);
-          setNotice(`${email} is now a member.`);
-          await refetchMembers();
+          setError(null);
+          const result = await adminApi.invite(org, email, role);
+          setNotice(inviteNotice(email, result));
+          await Promise.all([refetchMembers(), refetchInvitations()]);
         }}
       />
       <form
@@ -133,6 +153,12 @@ export function UsersTab(): JSX.Element {
           </table>
         </div>
       </Show>
+      <PendingInvitations
+        items={invitations()?.items}
+        error={invitations.error}
+        onResend={(i) => void resend(i)}
+        onRevoke={(i) => void revoke(i)}
+      />
       <Show when={superadmin()}>
         <h2>All accounts</h2>
         <Show when={!users.error} fallback={<p class="alert">{errorText(users.error)}</p>}>
@@ -193,66 +219,5 @@ function UserActions(props: {
         Sign out everywhere
       </button>
     </div>
-  );
-}
-
-/** Adds an existing account by e-mail; for an address without an account it says what to do instead. */
-function InviteForm(props: { onInvite: (email: string, role: OrgRole) => Promise<void> }): JSX.Element {
-  const [email, setEmail] = createSignal('');
-  const [role, setRole] = createSignal<OrgRole>('member');
-  const [problem, setProblem] = createSignal<string | null>(null);
-  const submit = async (event: SubmitEvent) => {
-    event.preventDefault();
-    setProblem(null);
-    const address = email().trim();
-    if (!/^[^@\s]+@[^@\s]+$/.test(address)) {
-      setProblem('Enter an e-mail address.');
-      return;
-    }
-    try {
-      await props.onInvite(address, role());
-      setEmail('');
-    } catch (err) {
-      if (err instanceof ApiError && err.reason === 'user_not_found') {
-        setProblem(
-          `No account uses ${address} yet. Ask them to sign up at ${location.origin}/sign-up, then add them here.`,
-        );
-      } else setProblem(errorText(err));
-    }
-  };
-  return (
-    <form class="invite-form" aria-label="Add a member" onSubmit={(e) => void submit(e)}>
-      <h2>Add a member</h2>
-      <div class="row wrap">
-        <label class="sr-only" for="invite-email">
-          E-mail address
-        </label>
-        <input
-          id="invite-email"
-          class="grow"
-          type="email"
-          placeholder="name@example.com"
-          value={email()}
-          onInput={(e) => setEmail(e.currentTarget.value)}
-        />
-        <label class="sr-only" for="invite-role">
-          Role
-        </label>
-        <select
-          id="invite-role"
-          class="fit"
-          value={role()}
-          onChange={(e) => setRole(e.currentTarget.value as OrgRole)}
-        >
-          <option value="member">Member</option>
-          <option value="host">Host</option>
-          <option value="admin">Admin</option>
-        </select>
-        <button type="submit" class="primary">
-          Add
-        </button>
-      </div>
-      <FormError message={problem()} />
-    </form>
   );
 }
