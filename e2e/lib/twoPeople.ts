@@ -15,6 +15,8 @@ export interface TwoPeopleOptions {
   forceRelay?: boolean;
   /** Scripts run in each page before its own (for example the tsx keepNames shim). */
   initScripts?: readonly string[];
+  /** Runs once the host has an account, before the meeting starts (a plan change, say). */
+  beforeMeeting?: (host: Page) => Promise<void>;
 }
 
 /**
@@ -43,6 +45,7 @@ export class TwoPeople {
     await host.getByLabel('Password', { exact: true }).fill('a long enough passphrase 42');
     await host.getByRole('button', { name: 'Create account' }).click();
     await host.getByRole('heading', { name: 'Meetings', exact: true }).waitFor();
+    await this.options.beforeMeeting?.(host);
     await host.getByRole('button', { name: 'Start an instant meeting' }).click();
     await host.getByRole('button', { name: 'Join meeting' }).click();
     await controls(host).waitFor();

@@ -71,16 +71,20 @@ describe.skipIf(skip !== undefined)('recording a meeting', () => {
   it(
     'the host records, everyone is told, and the host plays the recording afterwards',
     async () => {
-      people = new TwoPeople(browser!, stack!.url, { deadlineMs: DEADLINE });
+      // Recording is not in the free plan: the host, the installation's first account and so its
+      // superadmin, moves the organization to the Pro plan before the meeting (the meeting learns at join
+      // time whether the plan records, and offers Record only then).
+      people = new TwoPeople(browser!, stack!.url, {
+        deadlineMs: DEADLINE,
+        beforeMeeting: async (host) => {
+          const me = await ok(host, 'GET', '/api/auth/me');
+          const orgId = (me['memberships'] as { orgId: string }[])[0]!.orgId;
+          await ok(host, 'PUT', `/api/billing/orgs/${orgId}/subscription`, { plan_id: 'pro' });
+        },
+      });
       const { host, guest } = await people.meet();
       await waitVideoShown(tile(host, GUEST_NAME), "the host sees the guest's camera", DEADLINE);
       await waitVideoShown(tile(guest, HOST_NAME), "the guest sees the host's camera", DEADLINE);
-
-      // Recording is not in the free plan: the host, the installation's first account and so its
-      // superadmin, moves the organization to the Pro plan first.
-      const me = await ok(host, 'GET', '/api/auth/me');
-      const orgId = (me['memberships'] as { orgId: string }[])[0]!.orgId;
-      await ok(host, 'PUT', `/api/billing/orgs/${orgId}/subscription`, { plan_id: 'pro' });
 
       // Only the host is offered Record.
       expect(await guest.getByRole('button', { name: 'Record' }).count()).toBe(0);

@@ -53,6 +53,8 @@ export interface JoinReady {
   name: string;
   grants: { publish: boolean; subscribe: boolean; host: boolean };
   meeting: { id: string; title: string };
+  /** For hosts: whether the plan lets them record now, and if not why; null when unknown. */
+  recording?: { allowed: boolean; reason: string } | null;
 }
 
 export interface JoinWaiting {

@@ -216,6 +216,11 @@ export function MeetingView(props: {
   // What the host's recording request is doing, so each button says it (the notice may end before the stop
   // request returns, bringing Record back while the stop is still under way).
   const [recordingBusy, setRecordingBusy] = createSignal<'starting' | 'stopping' | null>(null);
+  /** Why the plan lets no recording start (control asked billing at join time); null when it may. */
+  const recordingRefusal = (): string | null =>
+    props.join.recording?.allowed === false
+      ? props.join.recording.reason || "The organization's plan does not include recording."
+      : null;
   const toggleRecording = () =>
     act(async () => {
       const current = s.recordingId;
@@ -286,11 +291,19 @@ export function MeetingView(props: {
           </span>
         </Show>
         <Show when={isHost && s.recordingId === null && s.ended === null}>
+          {/* A plan without recording (billing said so at join time): Record looks unavailable, and a
+              click says why instead of asking the server for a refusal. */}
           <button
             type="button"
             class="small record"
+            aria-disabled={recordingRefusal() === null ? undefined : 'true'}
+            title={recordingRefusal() ?? undefined}
             disabled={recordingBusy() !== null || !s.mediaConnected}
-            onClick={() => void toggleRecording()}
+            onClick={() => {
+              const refusal = recordingRefusal();
+              if (refusal === null) void toggleRecording();
+              else setRecordingNote(refusal);
+            }}
           >
             {recordingBusy() === 'starting'
               ? 'Starting recording'

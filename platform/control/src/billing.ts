@@ -25,11 +25,25 @@ export interface JoinQuota extends PlanCaps {
   message: string;
 }
 
+/** Whether the organization's plan lets a recording start now, and if not, why and how to raise it. */
+export interface RecordingQuota {
+  allowed: boolean;
+  /** The limit that refuses it, e.g. `recording_allowed`; empty when allowed. */
+  limit: string;
+  /** For the host: the limit and how to raise it; empty when allowed. */
+  message: string;
+}
+
 export interface BillingQuota {
   /** Null when billing did not answer in time (fail open). */
   checkJoin(input: { orgId: string; meetingId: string; participantCount: number }): Promise<JoinQuota | null>;
   /** Null when billing did not answer in time (fail open). */
   planOf(orgId: string): Promise<PlanCaps | null>;
+  /**
+   * Whether a host may start a recording under the plan now, so the meeting can say so before a click.
+   * Null when billing did not answer in time (the Record button stays; recording asks billing again).
+   */
+  checkRecording?(input: { orgId: string; meetingId: string }): Promise<RecordingQuota | null>;
   /** Hands usage events to billing's metering; rejects when billing did not take them all. */
   recordUsage?(events: UsageEvent[]): Promise<void>;
   close(): void;
@@ -73,6 +87,15 @@ export function createGrpcBillingQuota(options: {
         return await unary(c.getOrgPlan.bind(c), { orgId }, { deadlineMs });
       } catch (err) {
         return failOpen('a plan lookup', err);
+      }
+    },
+    async checkRecording(input) {
+      try {
+        const c = await withDeadline(connect(), deadlineMs);
+        const r = await unary(c.checkRecording.bind(c), input, { deadlineMs });
+        return { allowed: r.allowed, limit: r.limit, message: r.message };
+      } catch (err) {
+        return failOpen('a recording check', err);
       }
     },
     async recordUsage(events) {

@@ -6,7 +6,13 @@ export type { ControlEnvConfig, ControlSettings } from './config.js';
 export { createPrincipalResolver, createAuthSessionLookup } from './access.js';
 export type { SessionLookup } from './access.js';
 export { MeetingStore } from './meetings.js';
-export { createGrpcBillingQuota, type BillingQuota, type JoinQuota, type PlanCaps } from './billing.js';
+export {
+  createGrpcBillingQuota,
+  type BillingQuota,
+  type JoinQuota,
+  type PlanCaps,
+  type RecordingQuota,
+} from './billing.js';
 export { nextOccurrences, parseRule, isValidTimeZone, zonedToInstant } from './recurrence.js';
 export * from './contracts.js';
 export * from './ids.js';

@@ -171,6 +171,22 @@ describe.each(backends)('plan limits from billing ($name)', (backend) => {
     expect(refused.body).toMatchObject({ code: 'RESOURCE_EXHAUSTED', reason: 'plan_max_participants' });
   });
 
+  it('tells a host at join time that the plan has no recording, and why, so Record is not offered', async () => {
+    const id = await create();
+    const host = await h.call(h.users.host, 'POST', `/api/meetings/${id}/join`, {});
+    expect(host.status, JSON.stringify(host.body)).toBe(200);
+    expect(host.body.grants.host).toBe(true);
+    expect(host.body.recording).toEqual({
+      allowed: false,
+      reason: 'The Free plan does not include recording.',
+    });
+    // Someone who cannot record is not told about the plan.
+    const member = await h.call(h.users.member, 'POST', `/api/meetings/${id}/join`, {});
+    expect(member.status).toBe(200);
+    expect(member.body.grants.host).toBe(false);
+    expect(member.body.recording).toBeNull();
+  });
+
   it("hands every room event to billing's metering with the meeting organization, once", async () => {
     const id = await create();
     const eventId = randomUUID();

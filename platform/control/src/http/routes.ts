@@ -528,7 +528,13 @@ export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
     meeting: MeetingRow,
     who: { identity: string; name: string; grants: JoinGrants },
   ) {
-    const cap = await participantCapWithinPlan(meeting);
+    // Hosts also learn whether the plan lets them record, so the meeting offers Record only when it does.
+    const [cap, recording] = await Promise.all([
+      participantCapWithinPlan(meeting),
+      who.grants.host
+        ? deps.billing?.checkRecording?.({ orgId: meeting.orgId, meetingId: meeting.id })
+        : undefined,
+    ]);
     const { token, expiresAt } = await signer.sign({
       identity: who.identity,
       name: who.name,
@@ -546,6 +552,10 @@ export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
       name: who.name,
       grants: who.grants,
       meeting: { id: meeting.id, title: meeting.title },
+      recording:
+        recording === undefined || recording === null
+          ? null
+          : { allowed: recording.allowed, reason: recording.message },
     };
   }
 
@@ -926,7 +936,10 @@ export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
       const meeting = meetingOf(request);
       assertManages(principalOf(request), meeting);
       const after = await store.endForAll(meeting.id, actorOf(request));
-      await publish(request, after, { type: 'end_room', reason: 'host_ended' });
+      // assertManages let in the host, an organization admin or the superadmin: anyone but the host is
+      // an administrator, and participants are told so rather than that their host ended it.
+      const by = meeting.hostId === principalOf(request).userId ? 'host' : 'admin';
+      await publish(request, after, { type: 'end_room', reason: 'host_ended', by });
       await lobbyEvents.changed(meeting.id);
       return { status: 200, body: view(after) };
     },

@@ -168,6 +168,16 @@ export const joinReadySchema = z.object({
   name: z.string(),
   grants: joinGrantsOut,
   meeting: z.object({ id: z.string(), title: z.string() }),
+  recording: z
+    .object({
+      allowed: z.boolean(),
+      reason: z.string().describe('Why not, and how to raise the limit; empty when allowed'),
+    })
+    .nullable()
+    .describe(
+      "For hosts: whether the organization's plan lets them start a recording now; null for others, " +
+        'or when billing did not answer',
+    ),
 });
 
 export const joinWaitingSchema = z.object({
