@@ -494,10 +494,25 @@ describe.each(backends)('joining, lobby, host controls and room events ($name)',
       request_id: 'req-mute',
     });
     expect(commands[2]).toMatchObject({ locked: true });
-    expect(commands[3]).toMatchObject({ reason: 'host_ended' });
+    expect(commands[3]).toMatchObject({ reason: 'host_ended', by: 'host' });
     expect(commands[4]).toMatchObject({ reason: 'meeting_cancelled', issued_by: h.users.admin.userId });
     const rows = await auditRows(h, id);
     expect(rows.map((r) => r.action)).toContain('meeting.participant_muted');
     expect(rows.map((r) => r.action)).toContain('meeting.participant_removed');
+  });
+
+  it('tells signaling that an administrator, not the host, ended a room an admin ended', async () => {
+    const id = await create();
+    await goLive(id, 2);
+    commands.length = 0;
+    const ended = await h.call(h.users.admin, 'POST', `/api/meetings/${id}/end`);
+    expect(ended.status).toBe(200);
+    await expect.poll(() => commands.map((c) => c.type), { timeout: 10_000 }).toEqual(['end_room']);
+    expect(commands[0]).toMatchObject({
+      room: id,
+      reason: 'host_ended',
+      by: 'admin',
+      issued_by: h.users.admin.userId,
+    });
   });
 });
