@@ -212,6 +212,11 @@ export function publicRoute(): Guard {
   return { config: { access: { kind: 'public' } } };
 }
 
+/** The caller of a public route when its request carries a live credential, else null. */
+export async function principalIfAny(request: FastifyRequest): Promise<Principal | null> {
+  return resolvePrincipal(request);
+}
+
 /** The principal a guarded handler runs for; throws if the route was not guarded. */
 export function principalOf(request: FastifyRequest): Principal {
   if (request.principal === null) throw AppError.unauthenticated();

@@ -54,3 +54,13 @@ export const searchQuery = pageQuery.extend({
 });
 /** An audit listing: a page, narrowed by actor, action prefix, target entity id and time range. */
 export const auditQuery = pageQuery.extend(auditFilterQuery);
+
+/** How long GET /api/auth/session/wait holds the request: under the gateway's 30 s upstream timeout. */
+export const sessionWaitQuery = z.strictObject({
+  wait_seconds: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(25, 'must be at most 25')
+    .default(25),
+});
