@@ -62,11 +62,11 @@ export const billingRole: RoleDefinition = {
     });
     ctx.addresses.set(ADDRESS.billingHttp, bound.http);
     ctx.addresses.set(ADDRESS.billingGrpc, bound.grpc);
-    logger.info({ http: bound.http, grpc: bound.grpc }, 'billing listening');
+    logger.info({ http: bound.http, grpc: bound.grpcListen }, 'billing listening');
 
     return {
       name: 'billing',
-      endpoints: { http: bound.http, grpc: bound.grpc },
+      endpoints: { http: bound.http, grpc: bound.grpcListen },
       drain: () => service.setDraining(),
       // The service first, then what it used, newest first.
       stop: () => held.releaseAll(),
