@@ -50,11 +50,12 @@ export class EgressReporter {
     this.timers.set(room, timer);
   }
 
-  /** Stops reading a room this node no longer serves. */
+  /** Stops reading a room this node no longer serves (the node that closes its router reports the rest). */
   unwatch(room: LocalRoom): void {
     const timer = this.timers.get(room);
     if (timer !== undefined) clearInterval(timer);
     this.timers.delete(room);
+    this.last.delete(`${room.name}/${room.placement.sid}`);
   }
 
   /** The router closed with this final total: report it and forget the room instance. */
