@@ -1,0 +1,272 @@
+// The admin area as the installation's operator (the superadmin) and an organization admin use it, in
+// Chromium through the whole platform: plans edited and created in Plan and usage with billing's field
+// messages next to the inputs, an organization picked by name and moved to a plan, billing's changes and
+// another organization's meeting log in the Audit tab, the Outbox on a phone, and a host on a plan without
+// recording who is told so instead of being offered Record.
+import { mkdirSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../lib/chromium.js';
+import { ok } from '../lib/rest.js';
+import { controls } from '../lib/seen.js';
+import { startStack, type Stack } from '../lib/stack.js';
+
+const DEADLINE = 60_000;
+const ARTIFACTS = new URL('../artifacts/', import.meta.url).pathname;
+const LAPTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+const ORG_NAME = 'Analytical Engines';
+
+let stack: Stack | undefined;
+let browser: Browser | undefined;
+const contexts: BrowserContext[] = [];
+const pages: Array<{ label: string; page: Page }> = [];
+/** The first account of the installation, so the platform's superadmin. */
+let operator: Page;
+/** The admin of their own organization, on the free plan. */
+let ada: Page;
+let adaOrg: string;
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await launchChromium();
+  const started = Date.now();
+  stack = await startStack();
+  console.log(`stack up in ${Date.now() - started} ms`);
+  operator = await newPage(LAPTOP, 'operator');
+  await signUp(operator, 'Otto Operator', 'otto@example.com', 'Operations');
+  ada = await newPage(LAPTOP, 'ada');
+  await signUp(ada, 'Ada Admin', 'ada@example.com', ORG_NAME);
+  const me = await ok(ada, 'GET', '/api/auth/me');
+  adaOrg = (me['memberships'] as Array<{ orgId: string }>)[0]!.orgId;
+  // Something in Ada's meeting log for the operator to read.
+  await ok(ada, 'POST', '/api/meetings', {
+    org_id: adaOrg,
+    title: 'Board review',
+    starts_at: new Date(Date.now() + 86_400_000).toISOString(),
+    duration_minutes: 30,
+    time_zone: 'UTC',
+  });
+  console.log(`two accounts and a meeting ready ${Date.now() - started} ms after the start`);
+  // The whole platform starts on a shared two-core machine: give it room, without a fixed wait.
+}, 600_000);
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state !== 'fail') return;
+  for (const { label, page } of pages) {
+    if (page.isClosed()) continue;
+    await page.screenshot({ path: `${ARTIFACTS}failed-admin-${label}.png` }).catch(() => undefined);
+    const text = await page
+      .locator('body')
+      .innerText()
+      .catch(() => '');
+    console.error(`[${label}] at failure, ${page.url()}:\n${text.slice(0, 800)}`);
+  }
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  await stack?.stop();
+});
+
+async function newPage(
+  viewport: { width: number; height: number },
+  label: string,
+  storageState?: Awaited<ReturnType<BrowserContext['storageState']>>,
+): Promise<Page> {
+  const context = await browser!.newContext({
+    viewport,
+    baseURL: stack!.url,
+    ...(storageState === undefined ? {} : { storageState }),
+  });
+  await context.grantPermissions(['camera', 'microphone'], { origin: stack!.url });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(DEADLINE);
+  page.on('pageerror', (e) => console.error(`[${label}] page error: ${e.message}`));
+  pages.push({ label, page });
+  return page;
+}
+
+async function signUp(page: Page, name: string, email: string, organization: string): Promise<void> {
+  await page.goto('/sign-up');
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill('a long enough passphrase 42');
+  await page.getByLabel('Organization (optional)').fill(organization);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { name: 'Meetings', exact: true }).waitFor();
+}
+
+async function openTab(page: Page, name: string): Promise<void> {
+  await page.goto('/admin');
+  await page.getByRole('tab', { name }).click();
+}
+
+/** The message shown under an input of `form`, found through the input's aria-describedby. */
+async function messageOf(form: ReturnType<Page['getByRole']>, label: string): Promise<string> {
+  const input = form.getByLabel(label, { exact: true });
+  await expect.poll(() => input.getAttribute('aria-invalid'), { timeout: DEADLINE }).toBe('true');
+  const id = await input.getAttribute('aria-describedby');
+  return form.locator(`[id="${id}"]`).innerText();
+}
+
+describe('the admin area', () => {
+  it('lets the operator edit and create plans, with billing’s messages next to the fields', async () => {
+    await openTab(operator, 'Plan and usage');
+    const plans = operator.getByRole('table', { name: 'Plans' });
+    await plans.getByRole('row', { name: 'Plan Pro' }).waitFor();
+
+    await operator.getByRole('button', { name: 'New plan' }).click();
+    const form = operator.getByRole('form', { name: 'New plan' });
+    await form.getByLabel('Plan id', { exact: true }).fill('team');
+    await form.getByLabel('Name', { exact: true }).fill('Team');
+    await form.getByLabel('Participants per meeting', { exact: true }).fill('1');
+    await form.getByRole('button', { name: 'Create plan' }).click();
+    // Billing refuses fewer than 2 participants; its message sits under that input.
+    expect(await messageOf(form, 'Participants per meeting')).toMatch(/2/);
+    await form.getByRole('alert').filter({ hasText: 'Invalid request body' }).waitFor();
+    await operator.screenshot({ path: `${ARTIFACTS}admin-plan-form-error-laptop.png` });
+
+    await form.getByLabel('Participants per meeting', { exact: true }).fill('25');
+    await form.getByLabel('Meeting length in minutes', { exact: true }).fill('120');
+    await form.getByRole('button', { name: 'Create plan' }).click();
+    await operator.getByRole('status').filter({ hasText: 'Created the Team plan.' }).waitFor();
+    const team = plans.getByRole('row', { name: 'Plan Team' });
+    await team.waitFor();
+    expect(await team.innerText()).toMatch(/25[\s\S]*120 min[\s\S]*none/);
+
+    // The same id again is refused by billing, not overwritten.
+    await operator.getByRole('button', { name: 'New plan' }).click();
+    const again = operator.getByRole('form', { name: 'New plan' });
+    await again.getByLabel('Plan id', { exact: true }).fill('team');
+    await again.getByLabel('Name', { exact: true }).fill('Other');
+    await again.getByRole('button', { name: 'Create plan' }).click();
+    await again.getByRole('alert').filter({ hasText: 'A plan with the id team already exists' }).waitFor();
+    await again.getByRole('button', { name: 'Cancel' }).click();
+
+    await plans.getByRole('button', { name: 'Edit Pro' }).click();
+    const edit = operator.getByRole('form', { name: 'Edit the Pro plan' });
+    await edit.getByLabel('Monthly price', { exact: true }).fill('19.999');
+    await edit.getByRole('button', { name: 'Save plan' }).click();
+    expect(await messageOf(edit, 'Monthly price')).toBe('must be an amount such as 14.99');
+    await edit.getByLabel('Monthly price', { exact: true }).fill('19.99');
+    await edit.getByLabel('Recording hours a month', { exact: true }).fill('30');
+    await edit.getByRole('button', { name: 'Save plan' }).click();
+    await operator.getByRole('status').filter({ hasText: 'Saved the Pro plan.' }).waitFor();
+    expect(await plans.getByRole('row', { name: 'Plan Pro' }).innerText()).toMatch(
+      /USD 19\.99 a month[\s\S]*30 h/,
+    );
+    const pro = (
+      (await ok(operator, 'GET', '/api/billing/plans'))['items'] as Array<Record<string, unknown>>
+    ).find((p) => p['id'] === 'pro');
+    expect(pro).toMatchObject({ price_monthly_cents: 1999, recording_hours: 30 });
+    await operator.screenshot({ path: `${ARTIFACTS}admin-plans-laptop.png`, fullPage: true });
+  });
+
+  it('lets the operator pick an organization by name and move it to another plan', async () => {
+    await openTab(operator, 'Plan and usage');
+    const changer = operator.getByRole('form', { name: "Change an organization's plan" });
+    await changer.getByLabel('Find an organization').fill('analytical');
+    // The search narrows the list to the one organization (the operator's own is left out).
+    const orgSelect = changer.getByLabel('Organization', { exact: true });
+    await expect
+      .poll(() => orgSelect.getByRole('option').allInnerTexts(), { timeout: DEADLINE })
+      .toEqual(['Choose an organization', `${ORG_NAME} (1 member)`]);
+    await changer
+      .getByLabel('Organization', { exact: true })
+      .selectOption({ label: `${ORG_NAME} (1 member)` });
+    await changer.getByLabel('Plan', { exact: true }).selectOption('team');
+    await changer.getByRole('button', { name: 'Change plan' }).click();
+    await changer
+      .getByRole('status')
+      .filter({ hasText: 'The organization is now on the Team plan.' })
+      .waitFor();
+    const sub = await ok(ada, 'GET', `/api/billing/orgs/${adaOrg}/subscription`);
+    expect(sub['plan']).toMatchObject({ id: 'team' });
+    await operator.screenshot({ path: `${ARTIFACTS}admin-plan-changer-laptop.png` });
+  });
+
+  it("shows billing's changes and another organization's meeting log to the operator", async () => {
+    await openTab(operator, 'Audit log');
+    const events = operator.getByRole('table', { name: 'Audit events' });
+    await operator.getByLabel('Log', { exact: true }).selectOption({ label: 'Plans and billing' });
+    await events.getByRole('cell', { name: 'subscription.changed' }).waitFor();
+    const text = await events.innerText();
+    for (const action of ['subscription.changed', 'plan.updated', 'plan.created'])
+      expect(text).toContain(action);
+    expect(text).toContain(`subscription ${adaOrg}`);
+    await operator.screenshot({ path: `${ARTIFACTS}admin-audit-billing-laptop.png` });
+
+    await operator.getByLabel('Log', { exact: true }).selectOption({ label: 'Meetings' });
+    await operator.getByLabel('Find an organization').fill(ORG_NAME);
+    await operator.getByRole('option', { name: `${ORG_NAME} (1 member)` }).waitFor({ state: 'attached' });
+    await operator
+      .getByLabel('Organization', { exact: true })
+      .selectOption({ label: `${ORG_NAME} (1 member)` });
+    await events.getByRole('cell', { name: 'meeting.create' }).waitFor();
+    await operator.screenshot({ path: `${ARTIFACTS}admin-audit-other-org-laptop.png` });
+
+    // Ada, an organization admin, sees her own subscription changes and nothing of the operator's plans.
+    await openTab(ada, 'Audit log');
+    await ada.getByLabel('Log', { exact: true }).selectOption({ label: 'Plan changes' });
+    const hers = ada.getByRole('table', { name: 'Audit events' });
+    await hers.getByRole('cell', { name: 'subscription.changed' }).waitFor();
+    expect(await hers.innerText()).not.toContain('plan.created');
+    expect(await ada.getByLabel('Find an organization').count()).toBe(0);
+  });
+
+  it('fits the Outbox into a phone, one labelled block per message, and into a laptop', async () => {
+    const state = await operator.context().storageState();
+    for (const [viewport, label] of [
+      [PHONE, 'phone'],
+      [LAPTOP, 'laptop'],
+    ] as const) {
+      const page = await newPage(viewport, `outbox-${label}`, state);
+      await openTab(page, 'Outbox');
+      const table = page.getByRole('table', { name: 'Outbox' });
+      await table.getByText('ada@example.com').first().waitFor();
+      const widths = await page.evaluate(() => {
+        const wrap = document.querySelector('table[aria-label="Outbox"]')?.parentElement;
+        return {
+          page: document.documentElement.scrollWidth,
+          window: window.innerWidth,
+          wrapScroll: wrap?.scrollWidth ?? -1,
+          wrapClient: wrap?.clientWidth ?? -1,
+        };
+      });
+      expect(widths.page, `${label}: the page is wider than the window`).toBeLessThanOrEqual(widths.window);
+      expect(widths.wrapScroll, `${label}: the table scrolls sideways`).toBeLessThanOrEqual(
+        widths.wrapClient,
+      );
+      await page.screenshot({ path: `${ARTIFACTS}admin-outbox-${label}.png` });
+    }
+  });
+
+  it('tells a host on a plan without recording why instead of offering Record', async () => {
+    // Ada's organization is on the Team plan now, which the operator made without recording.
+    await ada.goto('/');
+    await ada.getByRole('button', { name: 'Start an instant meeting' }).click();
+    await ada.getByRole('button', { name: 'Join meeting' }).click();
+    await controls(ada).waitFor();
+    const record = ada.getByRole('button', { name: 'Record', exact: true });
+    await record.waitFor();
+    expect(await record.getAttribute('aria-disabled')).toBe('true');
+    // Only marked unavailable (aria-disabled), so a click still reaches it and says why; Playwright treats
+    // aria-disabled as disabled, hence the forced click once the media is up.
+    await expect
+      .poll(() => record.evaluate((b) => (b as HTMLButtonElement).disabled), { timeout: DEADLINE })
+      .toBe(false);
+    await record.click({ force: true });
+    const why = ada.getByRole('status').filter({ hasText: 'plan does not include recording' });
+    await why.waitFor();
+    expect(await why.innerText()).toMatch(/Team plan does not include recording/);
+    expect(await why.innerText()).toMatch(
+      /operator of this Origo installation sets in Admin, Plan and usage/,
+    );
+    // Nothing was asked of recording: no banner says the meeting is being recorded.
+    expect(await ada.getByText('This meeting is being recorded.').count()).toBe(0);
+    await ada.screenshot({ path: `${ARTIFACTS}admin-record-not-in-plan-laptop.png` });
+  });
+});
