@@ -138,7 +138,12 @@ function PlanFormView(props: {
       if (e instanceof ApiError && e.fields.length > 0) {
         const byField = planErrorsOf(e.fields);
         setErrors(byField);
-        setFailure(byField[''] === undefined ? e.message : `${e.message}: ${byField['']}`);
+        // The form may be long: say here, beside the button, that the reasons are under the fields.
+        setFailure(
+          byField[''] === undefined
+            ? `${e.message}: see the message under each marked field.`
+            : `${e.message}: ${byField['']}`,
+        );
       } else {
         setFailure(errorText(e));
       }
