@@ -17,8 +17,8 @@ export function inviteNotice(email: string, result: InviteOutcome): string {
   return `Invitation sent to ${email}. It is listed under Pending invitations until they sign up.`;
 }
 
-function when(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+function day(iso: string): string {
+  return new Date(iso).toLocaleDateString(undefined, { dateStyle: 'medium' });
 }
 
 /** Invites by e-mail address with a role; shows the server's refusal (bad address, limits) under the form. */
@@ -116,8 +116,9 @@ export function PendingInvitations(props: {
                     <td data-label="Invited by">{invitation.invitedBy.displayName || 'Unknown'}</td>
                     <td data-label="Status">
                       {invitation.expired
-                        ? `Expired ${when(invitation.expiresAt)}`
-                        : `Sent ${when(invitation.lastSentAt)}, expires ${when(invitation.expiresAt)}`}
+                        ? `Expired ${day(invitation.expiresAt)}`
+                        : `Expires ${day(invitation.expiresAt)}`}
+                      {invitation.sendCount > 1 ? ` (sent ${invitation.sendCount} times)` : ''}
                     </td>
                     <td data-label="Actions">
                       <div class="row wrap">

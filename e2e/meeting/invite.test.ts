@@ -1,0 +1,150 @@
+// Inviting someone without an account, in Chromium through the whole platform: the admin invites from
+// the Users tab, the invitation mail lands in the outbox (no SMTP configured: the superadmin reads it in
+// the admin area), the link from the mail opens the sign-up page of the organization, and the new
+// member lands on the dashboard told where they are. The used link then says so.
+import { mkdirSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../lib/chromium.js';
+import { ok } from '../lib/rest.js';
+import { startStack, type Stack } from '../lib/stack.js';
+import { waitUntil } from '../lib/wait.js';
+
+const DEADLINE = 60_000;
+const ARTIFACTS = new URL('../artifacts/', import.meta.url).pathname;
+const LAPTOP = { width: 1280, height: 720 };
+const PHONE = { width: 390, height: 844 };
+const ORG = 'Lovelace Labs';
+const INVITEE = 'nia@example.com';
+
+let stack: Stack | undefined;
+let browser: Browser | undefined;
+let contexts: BrowserContext[] = [];
+const pages: Array<{ label: string; page: Page }> = [];
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await launchChromium();
+  stack = await startStack();
+});
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state !== 'fail') return;
+  for (const { label, page } of pages) {
+    if (page.isClosed()) continue;
+    await page.screenshot({ path: `${ARTIFACTS}failed-invite-${label}.png` }).catch(() => undefined);
+    const text = await page
+      .locator('body')
+      .innerText()
+      .catch(() => '');
+    console.error(`[${label}] at failure, ${page.url()}:\n${text.slice(0, 600)}`);
+  }
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  contexts = [];
+  await browser?.close();
+  await stack?.stop();
+});
+
+async function newPage(viewport: { width: number; height: number }, label: string): Promise<Page> {
+  const context = await browser!.newContext({ viewport, baseURL: stack!.url });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(DEADLINE);
+  page.on('pageerror', (e) => console.error(`[${label}] page error: ${e.message}`));
+  pages.push({ label, page });
+  return page;
+}
+
+/** The body of the newest outbox mail to `to`, as the superadmin reads it in the admin area. */
+async function mailTo(admin: Page, to: string): Promise<string> {
+  let body = '';
+  await waitUntil(
+    async () => {
+      const outbox = await ok(admin, 'GET', '/api/admin/outbox?limit=50');
+      const items = outbox['items'] as Array<{ to: string; body: string }>;
+      body = items.find((m) => m.to === to)?.body ?? '';
+      return body !== '';
+    },
+    DEADLINE,
+    `the invitation mail to ${to} in the outbox`,
+  );
+  return body;
+}
+
+describe('inviting someone without an account', () => {
+  it('the admin invites, the link from the mail signs the person up into the organization', async () => {
+    // The first account of the installation: the superadmin, and admin of its own organization.
+    const admin = await newPage(LAPTOP, 'admin');
+    await admin.goto('/sign-up');
+    await admin.getByLabel('Your name').fill('Ada Admin');
+    await admin.getByLabel('E-mail').fill('ada@example.com');
+    await admin.getByLabel('Password', { exact: true }).fill('a long enough passphrase 42');
+    await admin.getByLabel('Organization (optional)').fill(ORG);
+    await admin.getByRole('button', { name: 'Create account' }).click();
+    await admin.getByRole('heading', { name: 'Meetings', exact: true }).waitFor();
+
+    await admin.goto('/admin');
+    await admin.getByRole('tab', { name: 'Users' }).click();
+    const form = admin.getByRole('form', { name: 'Invite a member' });
+    await form.getByLabel('E-mail address').fill(INVITEE);
+    await form.getByLabel('Role').selectOption('host');
+    await form.getByRole('button', { name: 'Invite' }).click();
+    await admin
+      .getByRole('status')
+      .filter({ hasText: `Invitation sent to ${INVITEE}.` })
+      .waitFor();
+    const pending = admin
+      .getByRole('table', { name: 'Pending invitations' })
+      .getByRole('row', { name: INVITEE });
+    await pending.waitFor();
+    expect(await pending.innerText()).toMatch(/Host[\s\S]*Ada Admin/);
+    await expect(pending.getByRole('button', { name: `Send again to ${INVITEE}` }).isVisible()).resolves.toBe(
+      true,
+    );
+    await admin.screenshot({ path: `${ARTIFACTS}invite-admin-pending.png` });
+
+    const mail = await mailTo(admin, INVITEE);
+    expect(mail).toContain(`Ada Admin invited you to join "${ORG}" on Origo as a host.`);
+    const link = /Create your account: (\S+)/.exec(mail)?.[1] ?? '';
+    expect(link).toMatch(new RegExp(`^${stack!.url}/sign-up#invitation=[a-z2-7]{32}$`));
+
+    // The invitee, in a browser of their own, on a phone.
+    const invitee = await newPage(PHONE, 'invitee');
+    await invitee.goto(link);
+    await invitee.getByRole('heading', { name: `Join ${ORG} on Origo` }).waitFor();
+    await invitee.getByText(`Ada Admin invited you to join ${ORG} as a host.`).waitFor();
+    expect(await invitee.getByLabel('E-mail').inputValue()).toBe(INVITEE);
+    await invitee.getByLabel('Your name').fill('Nia New');
+    await invitee.getByLabel('Password', { exact: true }).fill('another long passphrase 7');
+    await invitee.screenshot({ path: `${ARTIFACTS}invite-signup-phone.png` });
+    await invitee.getByRole('button', { name: 'Create account and join' }).click();
+    await invitee.getByRole('heading', { name: 'Meetings', exact: true }).waitFor();
+    await invitee
+      .getByRole('status')
+      .filter({ hasText: `Welcome to ${ORG}. You joined as a host` })
+      .waitFor();
+    // As a host of the organization they can start a meeting there.
+    expect(await invitee.getByRole('button', { name: 'Start an instant meeting' }).isVisible()).toBe(true);
+    await invitee.screenshot({ path: `${ARTIFACTS}invite-landed-phone.png` });
+
+    // The link worked once: opened again, it says what happened and what to do.
+    const again = await newPage(LAPTOP, 'again');
+    await again.goto(link);
+    await again.getByRole('heading', { name: 'This invitation was already used' }).waitFor();
+    expect(await again.locator('main').getByRole('link', { name: 'Sign in' }).isVisible()).toBe(true);
+
+    // The admin sees the new member with the invited role, and no pending invitation left.
+    await admin.reload();
+    await admin.getByRole('tab', { name: 'Users' }).click();
+    const members = admin.getByRole('table', { name: 'Members' });
+    await members.getByRole('row', { name: 'Nia New' }).waitFor();
+    expect(await members.getByLabel('Role of Nia New').inputValue()).toBe('host');
+    await admin
+      .getByRole('table', { name: 'Pending invitations' })
+      .getByText('No pending invitations.')
+      .waitFor();
+  });
+});
