@@ -18,6 +18,7 @@ import { Accounts } from './accounts.js';
 import { createAccessTokenVerifier, signAccessToken, type AccessTokenVerifier } from './access-token.js';
 import { SYSTEM, type Actor, type Schema } from './audit.js';
 import { defaultSettings, type AuthSettings } from './config.js';
+import { Invitations } from './invitations.js';
 import { SESSION_COOKIE, readCookie } from './cookies.js';
 import * as schema from './db/schema.js';
 import { SigningKeyStore, type JsonWebKeySet } from './keys.js';
@@ -25,6 +26,7 @@ import { OidcSignIn } from './oidc.js';
 import { PasswordHasher, PRODUCTION_ARGON2, type Argon2Params } from './password.js';
 import { installAccessControl, type Principal, type RouteEntry } from './rbac.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
+import { registerInvitationRoutes } from './routes/invitation-routes.js';
 import { registerOrgRoutes } from './routes/org-routes.js';
 import { publishSessionsEnded } from './session-events.js';
 import { SessionManager } from './sessions.js';
@@ -82,6 +84,8 @@ export interface AuthService {
   settings: AuthSettings;
   database: AuthDatabase;
   accounts: Accounts;
+  /** Invitations of addresses without an account into organizations. */
+  invitations: Invitations;
   /** Hands password-reset and verification mails to the notification service. */
   relay: NotificationRelay;
   keys: SigningKeyStore;
@@ -180,6 +184,15 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       signupEnabled: settings.signupEnabled,
       relay,
     });
+    const invitations = new Invitations({
+      db,
+      accounts,
+      hasher,
+      sessions,
+      relay,
+      now,
+      publicUrl: settings.publicUrl,
+    });
     const oidc = settings.oidc === null ? null : new OidcSignIn(settings.oidc, kv);
     const verifier = createAccessTokenVerifier({
       keySource: () => keys.verificationKeys(),
@@ -247,6 +260,14 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       trustForwardedHost: deps.trustProxy ?? false,
     });
     registerOrgRoutes(app, { accounts, keys, db });
+    registerInvitationRoutes(app, {
+      invitations,
+      kv,
+      now,
+      publicUrl: settings.publicUrl,
+      cookieSecure: settings.cookieSecure,
+      trustForwardedHost: deps.trustProxy ?? false,
+    });
     await app.ready();
     relay.start();
 
@@ -258,6 +279,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       settings,
       database,
       accounts,
+      invitations,
       relay,
       keys,
       verifier,
