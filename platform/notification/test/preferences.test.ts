@@ -40,6 +40,8 @@ describe.each(backends)('preferences, one-click unsubscribe and the admin outbox
     const kinds = first.body.kinds as Array<{ kind: string; channels: string[]; mandatory: boolean }>;
     expect(kinds.find((k) => k.kind === 'invitation')?.channels).toEqual(['email']);
     expect(kinds.find((k) => k.kind === 'password_reset')?.mandatory).toBe(true);
+    // Only addresses without an account are invited into an organization: nothing to choose here.
+    expect(kinds.map((k) => k.kind)).not.toContain('org_invitation');
     expect(first.body.availableChannels).toEqual(['email', 'push']);
 
     const saved = await h.call(ada, 'PUT', '/api/notifications/preferences', {
