@@ -18,8 +18,15 @@ export interface PendingWait {
 
 type Waiter = (end: SessionEnd) => void;
 
+/** How long the reason a session ended is remembered, for a page whose wait arrives just after. */
+const RECENT_MS = 10 * 60_000;
+/** At most this many ended sessions are remembered (a mass sign-out forgets the oldest first). */
+const RECENT_MAX = 100_000;
+
 export class SessionWatch {
   private readonly waiters = new Map<string, Set<Waiter>>();
+  /** Recently ended sessions and why, oldest first. */
+  private readonly recent = new Map<string, { reason: string | null; at: number }>();
   private closed = false;
 
   private constructor(private readonly unsubscribe: Unsubscribe) {}
@@ -29,8 +36,10 @@ export class SessionWatch {
     const unsubscribe = await onSessionsEnded(
       bus,
       (message) => {
-        for (const sid of message.sids)
+        for (const sid of message.sids) {
+          ref.watch?.remember(sid, message.reason ?? null);
           ref.watch?.settle(sid, { ended: true, reason: message.reason ?? null });
+        }
       },
       logger,
     );
@@ -66,6 +75,26 @@ export class SessionWatch {
       set.add(done);
     });
     return { promise, cancel: () => done({ ended: false, reason: null }) };
+  }
+
+  /**
+   * Why `sessionId` ended, when it ended lately: a page whose wait reaches auth just after the end (between
+   * two waits) still learns that an administrator signed it out. Null when it ended without a reason given;
+   * undefined when not heard of.
+   */
+  recentEnd(sessionId: string): string | null | undefined {
+    const entry = this.recent.get(sessionId);
+    return entry === undefined || entry.at < Date.now() - RECENT_MS ? undefined : entry.reason;
+  }
+
+  private remember(sessionId: string, reason: string | null): void {
+    const now = Date.now();
+    this.recent.delete(sessionId);
+    this.recent.set(sessionId, { reason, at: now });
+    for (const [sid, entry] of this.recent) {
+      if (entry.at >= now - RECENT_MS && this.recent.size <= RECENT_MAX) break;
+      this.recent.delete(sid);
+    }
   }
 
   private settle(sessionId: string, end: SessionEnd): void {

@@ -3,7 +3,9 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError, parseOrThrow } from '@origo/kit';
 import type { Accounts } from '../accounts.js';
-import { authenticatedRoute, principalIfAny, principalOf, publicRoute } from '../rbac.js';
+import { SESSION_COOKIE, readCookie } from '../cookies.js';
+import { hashToken, isTokenShaped } from '../crypto.js';
+import { principalIfAny, publicRoute } from '../rbac.js';
 import type { SessionManager } from '../sessions.js';
 import type { SessionWatch } from '../session-watch.js';
 import * as v from './validation.js';
@@ -27,20 +29,27 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
 
   // Held up to wait_seconds; then `ended: false` and the page asks again at once. `reason` says why every
   // session of the account ended (`forced_sign_out`, `account_disabled`, ...), null when one session ended.
-  app.get('/api/auth/session/wait', { ...authenticatedRoute() }, async (request, reply) => {
+  // A request without a live session is answered `ended: true` at once (with the reason when this replica
+  // heard it lately), not 401: the page's wait may reach auth just after an administrator's sign-out.
+  app.get('/api/auth/session/wait', { ...publicRoute() }, async (request, reply) => {
     void reply.header('cache-control', 'no-store');
-    const principal = principalOf(request);
+    const query = parseOrThrow(v.sessionWaitQuery, request.query);
+    const principal = await principalIfAny(request);
+    if (principal === null) {
+      const token = readCookie(request.headers.cookie, SESSION_COOKIE);
+      const sid = token !== undefined && isTokenShaped(token) ? hashToken(token) : undefined;
+      return { ended: true, reason: (sid === undefined ? null : watch.recentEnd(sid)) ?? null };
+    }
     if (principal.via !== 'session')
       throw AppError.forbidden(
         'Only a signed-in page waits on its session; access tokens expire on their own',
       );
-    const query = parseOrThrow(v.sessionWaitQuery, request.query);
     const pending = watch.wait(principal.sessionId, query.wait_seconds * 1000);
     reply.raw.on('close', pending.cancel);
     // Armed before this second look, so a session that ended after the cookie was checked still answers.
     if ((await sessions.validateById(principal.sessionId, { slide: false })) === null) {
       pending.cancel();
-      return { ended: true, reason: null };
+      return { ended: true, reason: watch.recentEnd(principal.sessionId) ?? null };
     }
     return pending.promise;
   });
