@@ -28,7 +28,9 @@ import { installAccessControl, type Principal, type RouteEntry } from './rbac.js
 import { registerAuthRoutes } from './routes/auth-routes.js';
 import { registerInvitationRoutes } from './routes/invitation-routes.js';
 import { registerOrgRoutes } from './routes/org-routes.js';
+import { registerSessionRoutes } from './routes/session-routes.js';
 import { publishSessionsEnded } from './session-events.js';
+import { SessionWatch } from './session-watch.js';
 import { SessionManager } from './sessions.js';
 import { SignInThrottle } from './throttle.js';
 
@@ -106,6 +108,8 @@ export interface AuthService {
   /** Mints an access token for a principal (single-machine callers that hold a session principal). */
   issueAccessToken(principal: Principal): Promise<{ token: string; expiresAt: Date }>;
   listen(port: number, host?: string): Promise<{ port: number; url: string }>;
+  /** For tests and diagnostics: page requests held until their session ends (GET /api/auth/session/wait). */
+  stats(): { sessionWaits: number };
   /** Closes the HTTP listener, then what the service opened itself; idempotent. */
   close(): Promise<void>;
 }
@@ -157,9 +161,9 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       now,
     );
     // Tokens of an ended session stay verifiable until they expire (plus the verifiers' clock tolerance).
-    sessions.onEnded((sids) => {
+    sessions.onEnded((sids, all) => {
       const until = new Date(now().getTime() + (settings.accessTokenTtlSeconds + 60) * 1000);
-      publishSessionsEnded(eventBus, sids, until).catch((err: unknown) =>
+      publishSessionsEnded(eventBus, sids, until, all).catch((err: unknown) =>
         logger.warn({ err, sessions: sids.length }, 'could not announce ended sessions'),
       );
     });
@@ -203,6 +207,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       now,
     });
     const trustedOrigin = new URL(settings.publicUrl).origin;
+    const watch = await SessionWatch.start(eventBus, logger);
 
     const resolvePrincipal = async (
       headers: { cookie?: string | undefined; authorization?: string | undefined },
@@ -268,6 +273,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       cookieSecure: settings.cookieSecure,
       trustForwardedHost: deps.trustProxy ?? false,
     });
+    registerSessionRoutes(app, { accounts, sessions, watch });
     await app.ready();
     relay.start();
 
@@ -296,8 +302,11 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
         return { token, expiresAt };
       },
       listen: (port, host) => http.listen(port, host),
+      stats: () => ({ sessionWaits: watch.size }),
       close() {
         closing ??= (async () => {
+          // Held session waits answer first, so closing the listener does not wait out their hold.
+          await watch.close();
           await http.close();
           await relay.stop();
           await ownBus?.close();
