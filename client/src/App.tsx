@@ -1,6 +1,7 @@
 import { Navigate, Route, Router, useNavigate, type RouteSectionProps } from '@solidjs/router';
 import { createEffect, Show, type JSX } from 'solid-js';
 import { Shell } from './components/Shell.js';
+import { SignOutWatch } from './components/SignOutWatch.js';
 import { AdminPage } from './pages/admin/AdminPage.js';
 import { DashboardPage } from './pages/DashboardPage.js';
 import { EndedPage } from './pages/EndedPage.js';
@@ -43,7 +44,14 @@ function RequireUser(props: RouteSectionProps): JSX.Element {
 export function App(): JSX.Element {
   return (
     <SessionProvider>
-      <Router root={(p) => <Shell>{p.children}</Shell>}>
+      <Router
+        root={(p) => (
+          <Shell>
+            <SignOutWatch />
+            {p.children}
+          </Shell>
+        )}
+      >
         <Route path="/" component={Home} />
         <Route path="/sign-in" component={SignInPage} />
         <Route path="/sign-up" component={SignUpPage} />

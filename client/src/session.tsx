@@ -1,7 +1,8 @@
-// The signed-in user (or null), loaded once from /api/auth/me and refreshed after sign-in/out.
+// The signed-in user (or null), loaded once from /api/auth/session and refreshed after sign-in/out.
 import { createContext, createResource, useContext, type JSX, type Resource } from 'solid-js';
-import { authApi, type Me } from './api/auth.js';
+import type { Me } from './api/auth.js';
 import { ApiError } from './api/http.js';
+import { sessionApi } from './api/session.js';
 
 interface SessionContext {
   me: Resource<Me | null>;
@@ -15,7 +16,8 @@ const Ctx = createContext<SessionContext>();
 
 async function loadMe(): Promise<Me | null> {
   try {
-    return await authApi.me();
+    // Not /api/auth/me: its 401 for a visitor (a guest joining by link) shows in the console as an error.
+    return await sessionApi.current();
   } catch (error) {
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) return null;
     throw error;

@@ -38,12 +38,26 @@ export function JoinPage(): JSX.Element {
   let media: PreJoinResult | null = null;
   const waiting = new AbortController();
   const inviteToken = () => new URLSearchParams(location.hash.replace(/^#/, '')).get('invite') ?? undefined;
-  /** The page after the meeting; the invite link's token goes along in the fragment, for "Rejoin". */
-  const endedUrl = (reason: string, details: Record<string, string> = {}) => {
+  /**
+   * The page after the meeting: a reason code in the address (the page has a text for each), the invite
+   * link's token in the fragment for "Rejoin". Details (the plan's cap) go in the history state, so a
+   * crafted link cannot put words of its own on the page.
+   */
+  const endedUrl = (reason: string) => {
     const token = inviteToken();
     const invite = token === undefined ? '' : `#invite=${encodeURIComponent(token)}`;
-    const query = new URLSearchParams({ reason, meeting: params.id, ...details });
+    const query = new URLSearchParams({ reason, meeting: params.id });
     return `/ended?${query.toString()}${invite}`;
+  };
+  const ended = (reason: string, details: Record<string, string> = {}) => {
+    // An administrator ended this account's sign-in: the sign-in page says so, and leads back here.
+    if (reason === 'signed_out') {
+      navigate(`/sign-in?signed_out=admin&next=${encodeURIComponent(`/join/${params.id}`)}`, {
+        replace: true,
+      });
+      return;
+    }
+    navigate(endedUrl(reason), { replace: true, state: details });
   };
   // The title and how this visitor gets in, before joining. A failure leaves the form usable: joining
   // reports the real reason.
@@ -177,7 +191,7 @@ export function JoinPage(): JSX.Element {
               join={j()}
               camera={media?.camera ?? null}
               microphone={media?.microphone ?? null}
-              onEnded={(reason, details) => navigate(endedUrl(reason, details), { replace: true })}
+              onEnded={ended}
             />
           )}
         </Show>

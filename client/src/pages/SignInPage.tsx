@@ -1,8 +1,9 @@
 import { A, useNavigate, useSearchParams } from '@solidjs/router';
-import { createResource, createSignal, Show, type JSX } from 'solid-js';
+import { createResource, createSignal, onMount, Show, type JSX } from 'solid-js';
 import { authApi } from '../api/auth.js';
 import { ApiError, errorText } from '../api/http.js';
 import { Field, FormError } from '../components/Field.js';
+import { signedOutText } from '../lib/ended.js';
 import { useSession } from '../session.js';
 
 /** Only same-site paths are followed after sign-in (no open redirect). */
@@ -40,9 +41,24 @@ export function SignInPage(): JSX.Element {
     }
   };
 
+  // Why this page is shown when a session ended under another page (SignOutWatch, the meeting page).
+  const signedOut = () =>
+    signedOutText(Array.isArray(params.signed_out) ? params.signed_out[0] : params.signed_out);
+  // That page's session is gone: forget it here, once this page is shown (see SignOutWatch).
+  onMount(() => {
+    if (signedOut() !== undefined) void refresh().catch(() => undefined);
+  });
+
   return (
     <section class="card narrow">
       <h1>Sign in</h1>
+      <Show when={signedOut()}>
+        {(text) => (
+          <p class="notice" role="status">
+            {text()}
+          </p>
+        )}
+      </Show>
       <form onSubmit={(e) => void submit(e)} novalidate>
         <FormError message={error()} />
         <Field

@@ -342,7 +342,14 @@ export class RoomClient {
           .catch((e: unknown) => console.error('host mute failed', e));
         return;
       case 'roomEnded':
-        this.onClosed('room_ended', m.value.reason);
+        this.onClosed(
+          m.value.reason === RoomEndReason.ROOM_END_REASON_ADMIN
+            ? 'admin_ended'
+            : m.value.reason === RoomEndReason.ROOM_END_REASON_CANCELLED
+              ? 'cancelled'
+              : 'room_ended',
+          m.value.reason,
+        );
         return;
       case 'timeLimitWarning':
         this.setState('timeLimit', { ...m.value });

@@ -1,6 +1,7 @@
 // The signaling WebSocket: join with the token in the first message, keep-alive, and reconnect with
 // resume when the socket drops. The rules live in protocol.ts; this file does the I/O.
 import {
+  DisconnectReason,
   ErrorCode,
   type JoinResponse,
   type Resumed,
@@ -334,11 +335,7 @@ export class SignalClient extends Emitter<SignalClientEvents> {
       // else ends the session.
       if (m.value.action === 2) this.dropSocket();
       else if (m.value.action === 3) this.dispatch({ type: 'server_reconnect' });
-      else
-        this.dispatch({
-          type: 'fatal',
-          reason: m.value.reason === 3 ? 'removed' : m.value.reason === 2 ? 'duplicate' : 'server',
-        });
+      else this.dispatch({ type: 'fatal', reason: leaveReason(m.value.reason) });
       return;
     }
     this.emit('message', m, msg.requestId);
@@ -367,6 +364,19 @@ export class SignalClient extends Emitter<SignalClientEvents> {
   private stopPing(): void {
     if (this.pingTimer !== null) clearInterval(this.pingTimer);
     this.pingTimer = null;
+  }
+}
+
+function leaveReason(reason: DisconnectReason): CloseReason {
+  switch (reason) {
+    case DisconnectReason.DISCONNECT_REASON_REMOVED_BY_HOST:
+      return 'removed';
+    case DisconnectReason.DISCONNECT_REASON_DUPLICATE_IDENTITY:
+      return 'duplicate';
+    case DisconnectReason.DISCONNECT_REASON_SIGNED_OUT:
+      return 'signed_out';
+    default:
+      return 'server';
   }
 }
 

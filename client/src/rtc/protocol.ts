@@ -36,6 +36,12 @@ export type CloseReason =
   | 'left'
   | 'removed'
   | 'room_ended'
+  /** The room ended because an administrator (not the host) ended it. */
+  | 'admin_ended'
+  /** The room ended because its meeting was cancelled. */
+  | 'cancelled'
+  /** An administrator ended every sign-in of this account (force sign-out, account disabled). */
+  | 'signed_out'
   | 'unauthenticated'
   | 'resume_failed'
   | 'gave_up'
