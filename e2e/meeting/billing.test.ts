@@ -288,12 +288,32 @@ describe('plan limits and the admin dashboard', () => {
         const listed = row.getByRole('list', { name: 'Participants of Instant meeting' });
         await listed.getByRole('listitem', { name: HOST_NAME }).waitFor();
         await listed.getByRole('listitem', { name: GUEST_NAME }).waitFor();
-        // With both cameras on, the room's bitrate reads above zero once two readings were taken.
+        // With both cameras on, the room's bitrate reads above zero once two readings were taken, and so
+        // does what each person sends to the SFU and receives from it.
         await row.getByText(/^in [1-9][\d.,]* [kM]bit\/s$/).waitFor({ timeout: 30_000 });
+        for (const name of [HOST_NAME, GUEST_NAME])
+          await listed
+            .getByRole('listitem', { name })
+            .getByText(/^sends [1-9][\d.,]* [kM]bit\/s, receives [1-9][\d.,]* [kM]bit\/s$/)
+            .waitFor({ timeout: 30_000 });
+        // The admin is the host here: they are offered no Remove for themselves, only for the guest.
+        expect(await listed.getByRole('button', { name: `Remove ${HOST_NAME}` }).count()).toBe(0);
+        expect(
+          await listed.getByRole('button', { name: `Remove ${GUEST_NAME} from Instant meeting` }).count(),
+        ).toBe(1);
         await page.screenshot({ path: `${ARTIFACTS}admin-live-rooms-${label}.png`, fullPage: true });
       }
 
       const row = admin.getByRole('row', { name: 'Instant meeting' });
+      // Removing someone asks first, and Cancel keeps them.
+      await row.getByRole('button', { name: `Remove ${GUEST_NAME} from Instant meeting` }).click();
+      const confirm = row.getByRole('group', { name: `Remove ${GUEST_NAME} from Instant meeting?` });
+      expect(await confirm.getByRole('button', { name: `Remove ${GUEST_NAME}`, exact: true }).count()).toBe(
+        1,
+      );
+      await confirm.getByRole('button', { name: 'Cancel' }).click();
+      await confirm.waitFor({ state: 'detached' });
+      await row.getByRole('listitem', { name: GUEST_NAME }).waitFor();
       await row.getByRole('button', { name: 'End room Instant meeting' }).click();
       // The dashboard asks once more, in the row, before it ends a meeting for everyone.
       await row.getByRole('button', { name: 'Confirm end room Instant meeting' }).click();

@@ -170,9 +170,12 @@ export function RoomsTab(): JSX.Element {
                                   joined {new Date(p.joined_at).toLocaleTimeString()}
                                 </span>
                                 <Show when={p.media}>
-                                  <span class="muted small nowrap">
-                                    sends {formatBitrate(peer()?.sends ?? null)}, receives{' '}
-                                    {formatBitrate(peer()?.receives ?? null)}
+                                  {/* Each figure stays on one line; a narrow screen breaks between them. */}
+                                  <span class="muted small">
+                                    <span class="nowrap">sends {formatBitrate(peer()?.sends ?? null)},</span>{' '}
+                                    <span class="nowrap">
+                                      receives {formatBitrate(peer()?.receives ?? null)}
+                                    </span>
                                   </span>
                                 </Show>
                                 {/* An admin leaves a meeting themselves; removing oneself here would lock one out. */}
