@@ -4,6 +4,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { recordPeerConnections } from './peerConnections.js';
 import { controls } from './seen.js';
+import { signUp } from './signUp.js';
 
 export const HOST_NAME = 'Ann Host';
 export const GUEST_NAME = 'Gil Guest';
@@ -39,12 +40,7 @@ export class TwoPeople {
     const host = await this.newPage('host');
     const guest = await this.newPage('guest');
 
-    await host.goto('/sign-up');
-    await host.getByLabel('Your name').fill(HOST_NAME);
-    await host.getByLabel('E-mail').fill('ann@example.com');
-    await host.getByLabel('Password', { exact: true }).fill('a long enough passphrase 42');
-    await host.getByRole('button', { name: 'Create account' }).click();
-    await host.getByRole('heading', { name: 'Meetings', exact: true }).waitFor();
+    await signUp(host, HOST_NAME, 'ann@example.com');
     await this.options.beforeMeeting?.(host);
     await host.getByRole('button', { name: 'Start an instant meeting' }).click();
     await host.getByRole('button', { name: 'Join meeting' }).click();

@@ -10,6 +10,7 @@ import { launchChromium } from '../lib/chromium.js';
 import { ok } from '../lib/rest.js';
 import { controls } from '../lib/seen.js';
 import { startStack, type Stack } from '../lib/stack.js';
+import { signUp } from '../lib/signUp.js';
 
 const DEADLINE = 60_000;
 const ARTIFACTS = new URL('../artifacts/', import.meta.url).pathname;
@@ -87,16 +88,6 @@ async function newPage(
   page.on('pageerror', (e) => console.error(`[${label}] page error: ${e.message}`));
   pages.push({ label, page });
   return page;
-}
-
-async function signUp(page: Page, name: string, email: string, organization: string): Promise<void> {
-  await page.goto('/sign-up');
-  await page.getByLabel('Your name').fill(name);
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill('a long enough passphrase 42');
-  await page.getByLabel('Organization (optional)').fill(organization);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByRole('heading', { name: 'Meetings', exact: true }).waitFor();
 }
 
 async function openTab(page: Page, name: string): Promise<void> {

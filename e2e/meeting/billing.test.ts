@@ -13,6 +13,7 @@ import { controls, layoutProblems, tile, waitVideoShown } from '../lib/seen.js';
 import { startStack, type Stack } from '../lib/stack.js';
 import { GUEST_NAME, HOST_NAME, TwoPeople } from '../lib/twoPeople.js';
 import { waitUntil } from '../lib/wait.js';
+import { signUp } from '../lib/signUp.js';
 
 const DEADLINE = 60_000;
 const SCENARIO_TIMEOUT = 600_000;
@@ -100,15 +101,6 @@ function watch(page: Page, label: string): void {
   page.on('pageerror', (e) => console.error(`[${label}] page error: ${e.message}`));
   page.on('dialog', (d) => void d.accept());
   pages.push({ label, page });
-}
-
-async function signUp(page: Page, name: string, email: string): Promise<void> {
-  await page.goto('/sign-up');
-  await page.getByLabel('Your name').fill(name);
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill('a long enough passphrase 42');
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByRole('heading', { name: 'Meetings', exact: true }).waitFor();
 }
 
 /** A screenshot for the record, then the meeting's layout checks on the same screen. */

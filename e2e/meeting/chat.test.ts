@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../lib/chromium.js';
 import { controls, layoutProblems, tile, waitVideoShown } from '../lib/seen.js';
 import { startStack, type Stack } from '../lib/stack.js';
+import { signUp } from '../lib/signUp.js';
 
 const DEADLINE = 60_000;
 const SCENARIO_TIMEOUT = 600_000;
@@ -82,11 +83,7 @@ describe('chat, reactions and raised hands in a meeting', () => {
       const host = await newPage('host');
       const guest = await newPage('guest');
 
-      await host.goto('/sign-up');
-      await host.getByLabel('Your name').fill('Ann Host');
-      await host.getByLabel('E-mail').fill('ann.chat@example.com');
-      await host.getByLabel('Password', { exact: true }).fill('a long enough passphrase 42');
-      await host.getByRole('button', { name: 'Create account' }).click();
+      await signUp(host, 'Ann Host', 'ann.chat@example.com');
       await host.getByRole('button', { name: 'Start an instant meeting' }).click();
       await host.getByRole('button', { name: 'Join meeting' }).click();
       await controls(host).waitFor();

@@ -9,6 +9,7 @@ import { launchChromium } from '../lib/chromium.js';
 import { ok } from '../lib/rest.js';
 import { startStack, type Stack } from '../lib/stack.js';
 import { waitUntil } from '../lib/wait.js';
+import { signUp } from '../lib/signUp.js';
 
 const DEADLINE = 60_000;
 const ARTIFACTS = new URL('../artifacts/', import.meta.url).pathname;
@@ -78,13 +79,7 @@ describe('inviting someone without an account', () => {
   it('the admin invites, the link from the mail signs the person up into the organization', async () => {
     // The first account of the installation: the superadmin, and admin of its own organization.
     const admin = await newPage(LAPTOP, 'admin');
-    await admin.goto('/sign-up');
-    await admin.getByLabel('Your name').fill('Ada Admin');
-    await admin.getByLabel('E-mail').fill('ada@example.com');
-    await admin.getByLabel('Password', { exact: true }).fill('a long enough passphrase 42');
-    await admin.getByLabel('Organization (optional)').fill(ORG);
-    await admin.getByRole('button', { name: 'Create account' }).click();
-    await admin.getByRole('heading', { name: 'Meetings', exact: true }).waitFor();
+    await signUp(admin, 'Ada Admin', 'ada@example.com', ORG);
 
     await admin.goto('/admin');
     await admin.getByRole('tab', { name: 'Users' }).click();

@@ -16,6 +16,7 @@ import {
 } from '../lib/seen.js';
 import { startStack, type Stack } from '../lib/stack.js';
 import { pollPage } from '../lib/wait.js';
+import { signUp } from '../lib/signUp.js';
 
 const DEADLINE = 60_000;
 /** A whole scenario on a loaded two-core machine: every step has its own deadline within it. */
@@ -96,15 +97,6 @@ async function lookSettled(page: Page, name: string): Promise<void> {
     problems = await layoutProblems(page);
   }
   await look(page, name);
-}
-
-async function signUp(page: Page, name: string, email: string): Promise<void> {
-  await page.goto('/sign-up');
-  await page.getByLabel('Your name').fill(name);
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill('a long enough passphrase 42');
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByRole('heading', { name: 'Meetings', exact: true }).waitFor();
 }
 
 async function inMeeting(page: Page): Promise<void> {

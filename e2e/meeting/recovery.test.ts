@@ -13,6 +13,7 @@ import { createNetns, netnsUnavailable, type NetNamespace } from '../lib/vethNam
 import { controls, frameTimes, startFrameLog, tile, videos, waitVideoShown } from '../lib/seen.js';
 import { SignalWire } from '../lib/signalWire.js';
 import { startStack, type Stack } from '../lib/stack.js';
+import { signUp } from '../lib/signUp.js';
 
 const DEADLINE = 60_000;
 /** The deliberate outage. */
@@ -247,12 +248,7 @@ describe.skipIf(unavailable !== null).each(TRANSPORTS)(
         { label: 'guest', wire: guestWire, page: guest, tile: HOST_NAME },
       ];
 
-      await host.goto('/sign-up');
-      await host.getByLabel('Your name').fill(HOST_NAME);
-      await host.getByLabel('E-mail').fill(`ann-${transport}@example.com`);
-      await host.getByLabel('Password', { exact: true }).fill('a long enough passphrase 42');
-      await host.getByRole('button', { name: 'Create account' }).click();
-      await host.getByRole('heading', { name: 'Meetings', exact: true }).waitFor();
+      await signUp(host, HOST_NAME, `ann-${transport}@example.com`);
       const meetingId = await host.evaluate(async () => {
         const r = await fetch('/api/meetings', {
           method: 'POST',

@@ -10,6 +10,7 @@ import { ok } from '../lib/rest.js';
 import { controls, tile } from '../lib/seen.js';
 import { startStack, type Stack } from '../lib/stack.js';
 import { GUEST_NAME, HOST_NAME, TwoPeople } from '../lib/twoPeople.js';
+import { signUp, TEST_PASSWORD } from '../lib/signUp.js';
 
 const DEADLINE = 60_000;
 const SCENARIO_TIMEOUT = 600_000;
@@ -30,12 +31,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   stack = await startStack();
   superadmin = await newPage('superadmin');
-  await superadmin.goto('/sign-up');
-  await superadmin.getByLabel('Your name').fill('Sam Super');
-  await superadmin.getByLabel('E-mail').fill('sam@example.com');
-  await superadmin.getByLabel('Password', { exact: true }).fill('a long enough passphrase 42');
-  await superadmin.getByRole('button', { name: 'Create account' }).click();
-  await superadmin.getByRole('heading', { name: 'Meetings', exact: true }).waitFor();
+  await signUp(superadmin, 'Sam Super', 'sam@example.com');
   people = new TwoPeople(browser, stack.url, { deadlineMs: DEADLINE });
 });
 
@@ -112,7 +108,7 @@ describe('an administrator acting on a meeting from outside it', () => {
 
       // Signing in again leads back to the meeting the host was in.
       await host.getByLabel('E-mail').fill('ann@example.com');
-      await host.getByLabel('Password').fill('a long enough passphrase 42');
+      await host.getByLabel('Password').fill(TEST_PASSWORD);
       await host.getByRole('button', { name: 'Sign in', exact: true }).click();
       await host.waitForURL(new RegExp(`/join/${meetingId}`));
       await host.getByRole('button', { name: 'Join meeting' }).click();
