@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, parseOrThrow } from '@origo/kit';
-import { auditRangeProblem } from '@origo/kit/db';
+import { auditRangeProblem, orgAuditView } from '@origo/kit/db';
 import type { Accounts } from '../accounts.js';
 import type { Actor } from '../audit.js';
 import type { Db } from '../audit.js';
-import type { AuditEventRow } from '../db/schema.js';
 import { memberDirectory } from '../directory.js';
 import { isWellFormedId, type OrgId, type UserId } from '../ids.js';
 import type { SigningKeyStore } from '../keys.js';
@@ -41,21 +40,6 @@ function auditQueryOf(request: FastifyRequest) {
   if (problem !== null)
     throw AppError.invalid('Invalid query parameters', [{ field: 'to', message: problem }]);
   return query;
-}
-
-function auditView(row: AuditEventRow) {
-  return {
-    id: row.id,
-    at: row.at.toISOString(),
-    actor: row.actor,
-    action: row.action,
-    entity: row.entity,
-    entityId: row.entityId,
-    orgId: row.orgId,
-    before: row.before,
-    after: row.after,
-    requestId: row.requestId,
-  };
 }
 
 export function registerOrgRoutes(app: FastifyInstance, deps: OrgRouteDeps): void {
@@ -179,7 +163,7 @@ export function registerOrgRoutes(app: FastifyInstance, deps: OrgRouteDeps): voi
   app.get('/api/orgs/:orgId/audit', { ...requirePermission('audit:read', org) }, async (request) => {
     const query = auditQueryOf(request);
     const page = await accounts.auditLog({ ...query, orgId: orgIdOf(request) });
-    return { items: page.items.map(auditView), nextCursor: page.nextCursor };
+    return { items: page.items.map(orgAuditView), nextCursor: page.nextCursor };
   });
 
   // ---- platform administration (superadmin) -------------------------------------------------------
@@ -210,7 +194,7 @@ export function registerOrgRoutes(app: FastifyInstance, deps: OrgRouteDeps): voi
   app.get('/api/admin/audit', { ...requirePermission('platform:admin') }, async (request) => {
     const query = auditQueryOf(request);
     const page = await accounts.auditLog(query);
-    return { items: page.items.map(auditView), nextCursor: page.nextCursor };
+    return { items: page.items.map(orgAuditView), nextCursor: page.nextCursor };
   });
 
   app.get('/api/admin/signing-keys', { ...requirePermission('platform:admin') }, async () => ({

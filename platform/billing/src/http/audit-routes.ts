@@ -4,7 +4,7 @@ import { and, desc, eq, lt } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AppError, cursorPart, decodeCursor, encodeCursor, parseOrThrow } from '@origo/kit';
-import { auditFilterQuery, auditFilterWhere, auditRangeProblem } from '@origo/kit/db';
+import { auditFilterQuery, auditFilterWhere, auditRangeProblem, orgAuditView } from '@origo/kit/db';
 import { requirePermission } from '@origo/auth/client';
 import type { Db } from '../audit.js';
 import { auditEvents } from '../db/schema.js';
@@ -25,24 +25,6 @@ const orgParams = z.strictObject({
 
 /** The entities an organization's admins see in their own log. */
 const ORG_ENTITIES = 'subscription';
-
-type AuditRow = typeof auditEvents.$inferSelect;
-
-/** The same fields, in the same spelling, as auth's audit listing, so the Audit tab shows both alike. */
-function auditView(row: AuditRow) {
-  return {
-    id: row.id,
-    at: row.at.toISOString(),
-    actor: row.actor,
-    action: row.action,
-    entity: row.entity,
-    entityId: row.entityId,
-    orgId: row.orgId,
-    before: row.before,
-    after: row.after,
-    requestId: row.requestId,
-  };
-}
 
 async function page(db: Db, query: unknown, orgId: string | undefined) {
   const q = parseOrThrow(auditQuery, query, 'Invalid query parameters');
@@ -67,7 +49,7 @@ async function page(db: Db, query: unknown, orgId: string | undefined) {
   const items = rows.slice(0, q.limit);
   const last = items.at(-1);
   return {
-    items: items.map(auditView),
+    items: items.map(orgAuditView),
     nextCursor: rows.length > q.limit && last !== undefined ? encodeCursor([last.id]) : null,
   };
 }

@@ -27,3 +27,33 @@ export const auditEventColumns = () => ({
   before: jsonb('before'),
   after: jsonb('after'),
 });
+
+/** An audit row as an organization-scoped service stores it: the kit's columns, its scope and request. */
+export interface OrgAuditRow {
+  id: number;
+  at: Date;
+  actor: string;
+  action: string;
+  entity: string;
+  entityId: string;
+  orgId: string | null;
+  before: unknown;
+  after: unknown;
+  requestId: string | null;
+}
+
+/** The JSON an audit listing returns for one row, spelled the same by every service's listing. */
+export function orgAuditView(row: OrgAuditRow) {
+  return {
+    id: row.id,
+    at: row.at.toISOString(),
+    actor: row.actor,
+    action: row.action,
+    entity: row.entity,
+    entityId: row.entityId,
+    orgId: row.orgId,
+    before: row.before,
+    after: row.after,
+    requestId: row.requestId,
+  };
+}

@@ -2,7 +2,13 @@ export { databaseOpener, openDatabase } from './open.js';
 export { DatabaseConnectionError, InvalidStateError, MigrationError } from './errors.js';
 export { MIGRATIONS_TABLE } from './migrate.js';
 export { isDatabaseUnavailable } from './unavailable.js';
-export { auditEventColumns, rowAuditColumns, timestampMs } from './columns.js';
+export {
+  auditEventColumns,
+  orgAuditView,
+  rowAuditColumns,
+  timestampMs,
+  type OrgAuditRow,
+} from './columns.js';
 export {
   auditFilterQuery,
   auditFilterWhere,
