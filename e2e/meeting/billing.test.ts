@@ -179,7 +179,7 @@ describe('plan limits and the admin dashboard', () => {
         await refusal.waitFor();
         const text = await refusal.innerText();
         expect(text).toMatch(new RegExp(`\\b${FREE_CAP}-participant limit\\b`));
-        expect(text).toMatch(/admin can raise it by moving to a larger plan/);
+        expect(text).toMatch(/To raise it, the organization needs a larger plan/);
         expect(await controls(late).count()).toBe(0);
         await late.screenshot({ path: `${ARTIFACTS}billing-101st-refused-${label}.png` });
       }

@@ -108,9 +108,9 @@ export const billingApi = {
     api<OrgPlan>('PUT', `/api/billing/orgs/${encodeURIComponent(orgId)}/subscription`, { plan_id: planId }),
 };
 
-/** `1499, USD` -> `USD 14.99`; money is kept in the smallest unit. */
-export function formatPrice(cents: number, currency: string): string {
-  return cents === 0 ? 'Free' : `${currency} ${(cents / 100).toFixed(2)}`;
+/** A plan's monthly price as a sentence part: `USD 14.99 a month`, or `no charge`. */
+export function formatPlanPrice(cents: number, currency: string): string {
+  return cents === 0 ? 'no charge' : `${formatAmount(cents, currency)} a month`;
 }
 
 /** `1499, USD` -> `USD 14.99`, also for zero (an invoice total). */

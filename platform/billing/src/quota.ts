@@ -10,10 +10,13 @@ export interface JoinDecision {
 }
 
 /**
- * Where a plan is changed, for the refusals: only the platform's operator (superadmin) moves an
- * organization to another plan, in the admin area's "Plan and usage" tab.
+ * How a limit is raised, for the refusals: only the platform's operator (superadmin) moves an
+ * organization to another plan, in the admin area's "Plan and usage" tab. The same words as the
+ * meeting's time-limit notice in the client.
  */
-const WHERE = ', which the operator of this Origo installation sets in Admin, Plan and usage';
+const RAISE = (plan: string) =>
+  `To raise it, the organization needs ${plan}, which the operator of this Origo installation sets ` +
+  'in Admin, Plan and usage.';
 
 /** Refuses the join that would take a meeting past the plan's participant cap. */
 export function decideJoin(plan: PlanRow, participantCount: number): JoinDecision {
@@ -23,7 +26,7 @@ export function decideJoin(plan: PlanRow, participantCount: number): JoinDecisio
       limit: 'max_participants',
       message:
         `This meeting has reached the ${plan.maxParticipants}-participant limit of the organization's ` +
-        `${plan.name} plan. An organization admin can raise it by moving to a larger plan${WHERE}.`,
+        `${plan.name} plan. ${RAISE('a larger plan')}`,
     };
   }
   return { allowed: true, limit: '', message: '' };
@@ -54,8 +57,7 @@ export function decideRecording(plan: PlanRow, use: RecordingUse): JoinDecision 
       allowed: false,
       limit: 'recording_allowed',
       message:
-        `The organization's ${plan.name} plan does not include recording. An organization admin can ` +
-        `raise it by moving to a plan with recording${WHERE}.`,
+        `The organization's ${plan.name} plan does not include recording. ` + RAISE('a plan with recording'),
     };
   }
   if (plan.recordingHours > 0 && use.recordingMsUsed >= plan.recordingHours * 3_600_000) {
@@ -65,8 +67,7 @@ export function decideRecording(plan: PlanRow, use: RecordingUse): JoinDecision 
       message:
         `The organization has used the ${plan.recordingHours} recording ` +
         `${plan.recordingHours === 1 ? 'hour' : 'hours'} its ${plan.name} plan ` +
-        `includes this month; they start again on ${use.nextPeriodDay}. An organization admin can raise ` +
-        `it by moving to a larger plan${WHERE}.`,
+        `includes this month; they start again on ${use.nextPeriodDay}. ${RAISE('a larger plan')}`,
     };
   }
   if (plan.storageGb > 0 && use.storageBytesUsed >= plan.storageGb * GB) {
@@ -75,8 +76,8 @@ export function decideRecording(plan: PlanRow, use: RecordingUse): JoinDecision 
       limit: 'storage_gb',
       message:
         `The organization's recordings take ${gb(use.storageBytesUsed)} GB of the ${plan.storageGb} GB ` +
-        `its ${plan.name} plan includes. Delete recordings that are no longer needed, or an organization ` +
-        `admin can raise it by moving to a larger plan${WHERE}.`,
+        `its ${plan.name} plan includes. Delete recordings that are no longer needed. ` +
+        RAISE('a larger plan'),
     };
   }
   return { allowed: true, limit: '', message: '' };

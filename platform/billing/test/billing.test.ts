@@ -179,7 +179,7 @@ describe('CheckJoin', () => {
     expect(full.allowed).toBe(false);
     expect(full.limit).toBe('max_participants');
     expect(full.message).toMatch(/100-participant limit of the organization's Free plan/);
-    expect(full.message).toMatch(/organization admin can raise it/);
+    expect(full.message).toMatch(/To raise it, the organization needs a larger plan, which the operator/);
     const metrics = await (await fetch(`${h.http}/metrics`)).text();
     expect(metrics).toMatch(/origo_billing_quota_rejections_total\{limit="max_participants"[^}]*\} 1/);
   });

@@ -197,7 +197,9 @@ describe('CheckRecording', () => {
     const answer = await check('org_free_rec');
     expect(answer).toMatchObject({ allowed: false, limit: 'recording_allowed', planId: 'free' });
     expect(answer.message).toMatch(/Free plan does not include recording/);
-    expect(answer.message).toMatch(/organization admin can raise it by moving to a plan with recording/);
+    expect(answer.message).toMatch(
+      /To raise it, the organization needs a plan with recording, which the operator/,
+    );
     const metrics = await (await fetch(`${h.http}/metrics`)).text();
     expect(metrics).toMatch(/origo_billing_quota_rejections_total\{limit="recording_allowed"[^}]*\} 1/);
   });

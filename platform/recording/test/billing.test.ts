@@ -151,7 +151,7 @@ describe('recording under the organization plan', () => {
       detail: expect.stringMatching(/Free plan does not include recording/),
     });
     expect(String(refused.body.detail)).toMatch(
-      /organization admin can raise it by moving to a plan with recording/,
+      /To raise it, the organization needs a plan with recording, which the operator/,
     );
     expect(refused.recordings).toEqual([]);
 

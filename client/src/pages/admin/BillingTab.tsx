@@ -2,7 +2,7 @@ import { createResource, createSignal, For, Show, type JSX } from 'solid-js';
 import {
   billingApi,
   formatAmount,
-  formatPrice,
+  formatPlanPrice,
   type DayUsage,
   type Invoice,
   type UsagePage,
@@ -64,9 +64,7 @@ export function BillingTab(): JSX.Element {
         {(s) => (
           <p data-testid="billing-plan">
             <strong>{s().plan.name}</strong> (
-            {s().plan.price_monthly_cents === 0
-              ? 'no charge'
-              : `${formatPrice(s().plan.price_monthly_cents, s().plan.currency)} a month`}
+            {formatPlanPrice(s().plan.price_monthly_cents, s().plan.currency)}
             ): {caps()}.
             <Show when={s().default_plan}>
               <span class="muted"> Every organization starts on this plan.</span>
@@ -167,7 +165,7 @@ function PlanChanger(props: {
           <For each={plans.latest ?? []}>
             {(p) => (
               <option value={p.id}>
-                {p.name} ({formatPrice(p.price_monthly_cents, p.currency)})
+                {p.name} ({formatPlanPrice(p.price_monthly_cents, p.currency)})
               </option>
             )}
           </For>

@@ -1,7 +1,7 @@
 // Superadmin: the plans of the installation, each editable (limits, prices, recording hours, storage), and
 // a new one. Billing judges the values; its per-field messages show next to the inputs they are about.
 import { createResource, createSignal, For, Show, type JSX } from 'solid-js';
-import { billingApi, formatPrice, type Plan } from '../../api/billing.js';
+import { billingApi, formatPlanPrice, type Plan } from '../../api/billing.js';
 import { ApiError, errorText } from '../../api/http.js';
 import { Field, FormError, FormNotice } from '../../components/Field.js';
 import {
@@ -63,11 +63,7 @@ export function PlanEditor(props: { onSaved?: (plan: Plan) => void }): JSX.Eleme
                       {p.name} <span class="muted">({p.id})</span>
                     </span>
                   </td>
-                  <td data-label="Price">
-                    {p.price_monthly_cents === 0
-                      ? 'no charge'
-                      : `${formatPrice(p.price_monthly_cents, p.currency)} a month`}
-                  </td>
+                  <td data-label="Price">{formatPlanPrice(p.price_monthly_cents, p.currency)}</td>
                   <td data-label="Participants">{p.max_participants}</td>
                   <td data-label="Length">
                     {p.max_meeting_minutes === 0 ? 'no cap' : `${p.max_meeting_minutes} min`}
