@@ -112,7 +112,7 @@ export async function createBillingService(deps: BillingServiceDeps): Promise<Bi
       }),
   });
   const clock = deps.now === undefined ? {} : { now: deps.now };
-  registerInvoiceRoutes(http.app, { invoices, logger, ...clock });
+  registerInvoiceRoutes(http.app, { invoices, logger, organizations: deps.organizations, ...clock });
   registerWebhookRoutes(http.app, { invoices, logger, metrics, ...clock });
   registerAuditRoutes(http.app, { db });
   await http.app.ready();

@@ -69,6 +69,18 @@ describe('subscriptions only for organizations auth knows', () => {
     expect(log.body.items).toEqual([]);
   });
 
+  it('refuses a tax rate for an organization id that does not exist, and changes nothing', async () => {
+    const refused = await h.call('PUT', '/api/billing/orgs/org_missing_2/tax-rate', SUPER, {
+      tax_rate_percent: '19',
+    });
+    expect(refused.status).toBe(404);
+    expect(refused.body.detail).toBe('Organization not found');
+    const rate = await h.call('GET', '/api/billing/orgs/org_missing_2/tax-rate', SUPER);
+    expect(rate.body).toMatchObject({ org_id: 'org_missing_2', own_rate: false });
+    const log = await h.call('GET', '/api/billing/audit?target=org_missing_2', SUPER);
+    expect(log.body.items).toEqual([]);
+  });
+
   describe("asking auth over HTTP with the caller's credentials", () => {
     let auth: Server;
     let authUrl: string;

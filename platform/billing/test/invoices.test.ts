@@ -231,6 +231,19 @@ describe('reading invoices', () => {
     expect(await page.text()).toContain('Draft statement 2026-12');
     const future = await h.call('GET', '/api/billing/orgs/org_a/invoices/preview?period=2027-01', ADMIN_A);
     expect(future.status).toBe(400);
+    // Months before 1970 are refused as input (they once reached the store and answered 500).
+    for (const period of ['1969-12', '1800-01', '0000-01']) {
+      const old = await h.call('GET', `/api/billing/orgs/org_a/invoices/preview?period=${period}`, ADMIN_A);
+      expect(old.status, period).toBe(400);
+      expect(old.body.errors?.[0]?.message ?? old.body.detail).toMatch(/from 1970-01/);
+      const html = await fetch(`${h.http}/api/billing/orgs/org_a/invoices/preview/html?period=${period}`, {
+        headers: { 'x-test-who': JSON.stringify(ADMIN_A) },
+      });
+      expect(html.status, period).toBe(400);
+      expect((await h.call('POST', '/api/billing/invoices/close', SUPER, { period })).status, period).toBe(
+        400,
+      );
+    }
     expect((await h.call('GET', '/api/billing/orgs/org_a/invoices/preview', MEMBER_A)).status).toBe(403);
   });
 });

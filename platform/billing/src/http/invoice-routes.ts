@@ -10,6 +10,8 @@ import type { Actor } from '../audit.js';
 import { formatTaxPercent, parsePeriod, parseTaxPercent, periodOf, type Period } from '../invoice-math.js';
 import { renderInvoiceHtml } from '../invoice-html.js';
 import type { Invoice, InvoiceStore } from '../invoices.js';
+import type { Organizations } from '../organizations.js';
+import { credentialsOf } from './routes.js';
 
 const ID = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1 to 128 plain characters');
 const orgParams = z.strictObject({ orgId: ID });
@@ -17,7 +19,10 @@ const invoiceParams = z.strictObject({
   orgId: ID,
   invoiceId: z.string().regex(/^inv_[A-Za-z0-9_-]{1,64}$/, 'must be an invoice id'),
 });
-const PERIOD = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month, YYYY-MM');
+// parsePeriod is the one reader of a month: it also refuses months before 1970, which no invoice has.
+const PERIOD = z
+  .string()
+  .refine((text) => parsePeriod(text) !== null, 'must be a month from 1970-01 on, YYYY-MM');
 const STATUS = z.enum(['due', 'paid', 'void']);
 const LIMIT = z.coerce.number().int().min(1).max(500).default(100);
 const orgListQuery = z.strictObject({ status: STATUS.optional(), limit: LIMIT });
@@ -91,7 +96,13 @@ function taxJson(orgId: string, rate: { ppm: number; own: boolean }) {
 
 export function registerInvoiceRoutes(
   app: FastifyInstance,
-  deps: { invoices: InvoiceStore; logger: Logger; now?: () => Date },
+  deps: {
+    invoices: InvoiceStore;
+    logger: Logger;
+    /** Auth's organizations: a tax rate is kept only for one that exists. */
+    organizations: Organizations;
+    now?: () => Date;
+  },
 ): void {
   const { invoices, logger } = deps;
   const now = deps.now ?? (() => new Date());
@@ -189,6 +200,8 @@ export function registerInvoiceRoutes(
     const { orgId } = parseOrThrow(orgParams, request.params);
     const body = parseOrThrow(taxBody, request.body, 'Invalid request body');
     const ppm = body.tax_rate_percent === null ? null : parseTaxPercent(body.tax_rate_percent);
+    if (!(await deps.organizations.exists(orgId, credentialsOf(request))))
+      throw AppError.notFound('Organization');
     return taxJson(orgId, await invoices.setTaxRate(orgId, ppm, actor(request)));
   });
 }

@@ -87,7 +87,7 @@ function planInput(body: z.infer<typeof planBody>): PlanInput {
 }
 
 /** The caller's own credentials, which billing shows auth when it asks about an organization. */
-function credentialsOf(request: FastifyRequest) {
+export function credentialsOf(request: FastifyRequest) {
   return { cookie: request.headers.cookie, authorization: request.headers.authorization };
 }
 
