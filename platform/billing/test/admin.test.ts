@@ -50,6 +50,21 @@ describe('creating a plan', () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['id', 'max_participants']);
+    // Messages a person can act on, not the validator's own wording.
+    const words = await h.call('POST', '/api/billing/plans', SUPER, {
+      ...PLAN,
+      id: 'words',
+      name: ' ',
+      max_participants: -5,
+      currency: 'usd1',
+    });
+    expect(words.status).toBe(400);
+    const message = (field: string) =>
+      (words.body.errors as Array<{ field: string; message: string }>).find((e) => e.field === field)
+        ?.message;
+    expect(message('name')).toBe('must not be empty');
+    expect(message('max_participants')).toBe('must be a whole number from 2 to 100000');
+    expect(message('currency')).toMatch(/three-letter ISO 4217 code/);
     expect((await h.call('POST', '/api/billing/plans', ADMIN_A, { id: 'mine', ...PLAN })).status).toBe(403);
     const plans = (await h.call('GET', '/api/billing/plans', MEMBER_A)).body.items as Array<{ id: string }>;
     expect(plans.map((p) => p.id)).not.toContain('mine');

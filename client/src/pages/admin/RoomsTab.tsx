@@ -124,7 +124,12 @@ export function RoomsTab(): JSX.Element {
         <h2>Live rooms</h2>
         <span class="muted small" role="status" aria-live="polite">
           <Show when={updatedAt()} fallback="Loading">
-            {(at) => `Updated ${at().toLocaleTimeString()}; refreshes every ${POLL_MS / 1000} s`}
+            {/* JSX, not a template string: the text must follow each refresh, not the first one only. */}
+            {(at) => (
+              <>
+                Updated {at().toLocaleTimeString()}; refreshes every {POLL_MS / 1000} s
+              </>
+            )}
           </Show>
         </span>
       </div>

@@ -5,6 +5,7 @@ import { FormError, FormNotice } from '../../components/Field.js';
 import { useAdminScope } from './common.js';
 import { inviteNotice, InviteForm, PendingInvitations } from './Invitations.js';
 import { EmptyRow, TableHead } from './table.js';
+import { ROLE_PHRASE } from '../InvitationSignUp.js';
 
 /** Members of the organization (org admins) and every account (superadmin): invite, role, disable, sign out; pending invitations. */
 export function UsersTab(): JSX.Element {
@@ -127,9 +128,19 @@ export function UsersTab(): JSX.Element {
                         value={m.role}
                         onChange={(e) => {
                           const org = adminOrg();
-                          const role = e.currentTarget.value as OrgRole;
+                          const select = e.currentTarget;
+                          const role = select.value as OrgRole;
                           if (org)
-                            void run(async () => void (await adminApi.changeRole(org, m.user.id, role)));
+                            void run(async () => {
+                              try {
+                                await adminApi.changeRole(org, m.user.id, role);
+                              } catch (err) {
+                                // Refused: the list shows the role the person still has.
+                                select.value = m.role;
+                                throw err;
+                              }
+                              return `${m.user.displayName} is now ${ROLE_PHRASE[role]}.`;
+                            });
                         }}
                       >
                         <option value="admin">Admin</option>

@@ -49,7 +49,7 @@ describe('the plan form', () => {
     const result = planBodyOf({
       ...planFormOf(pro),
       max_participants: 'many',
-      recording_hours: '-1',
+      recording_hours: '1.5',
       price_monthly_cents: '14.999',
     });
     expect(result).toEqual({

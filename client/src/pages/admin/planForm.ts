@@ -54,7 +54,8 @@ export function planBodyOf(
   const errors: PlanFormErrors = {};
   const whole = (key: WholeField): number => {
     const text = form[key].trim();
-    if (!/^\d{1,12}$/.test(text)) {
+    // A sign is let through: billing's answer names the range ("from 2 to 100000").
+    if (!/^-?\d{1,12}$/.test(text)) {
       errors[key] = 'must be a whole number';
       return 0;
     }

@@ -18,7 +18,7 @@ const planParams = z.strictObject({ id: PLAN_ID });
 const orgParams = z.strictObject({ orgId: ID });
 const MICROCENTS = z.int().min(0).max(2_000_000_000).default(0);
 const planBody = z.strictObject({
-  name: z.string().trim().min(1).max(80),
+  name: z.string().trim().min(1, 'must not be empty').max(80, 'is at most 80 characters'),
   max_participants: z.int().min(2).max(100_000),
   max_meeting_minutes: z
     .int()
@@ -30,7 +30,9 @@ const planBody = z.strictObject({
   price_monthly_cents: z.int().min(0).max(100_000_000),
   currency: z
     .string()
-    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code, such as USD or EUR')
     .default('USD'),
   active: z.boolean().default(true),
   // Unit prices beyond what the plan includes, in millionths of the smallest currency unit (0: free).
