@@ -50,12 +50,16 @@ export class EgressReporter {
     this.timers.set(room, timer);
   }
 
-  /** Stops reading a room this node no longer serves (the node that closes its router reports the rest). */
-  unwatch(room: LocalRoom): void {
+  /**
+   * Stops reading a room this node no longer serves (the node that closes its router reports the rest).
+   * `closing`: this node closes the router next, and `closed` compares the final total with the last
+   * reading, so a room idle since then reports nothing twice.
+   */
+  unwatch(room: LocalRoom, closing = false): void {
     const timer = this.timers.get(room);
     if (timer !== undefined) clearInterval(timer);
     this.timers.delete(room);
-    this.last.delete(`${room.name}/${room.placement.sid}`);
+    if (!closing) this.last.delete(`${room.name}/${room.placement.sid}`);
   }
 
   /** The router closed with this final total: report it and forget the room instance. */

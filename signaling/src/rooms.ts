@@ -146,12 +146,15 @@ export class RoomRegistry {
     return entries.filter((e) => e.nodeId !== this.ctx.store.nodeId);
   }
 
-  /** Stops serving a room here (its router and shared state stay for other nodes). */
-  async forget(room: LocalRoom): Promise<void> {
+  /**
+   * Stops serving a room here (its router and shared state stay for other nodes, unless `closing`: the
+   * caller closes the router next).
+   */
+  async forget(room: LocalRoom, closing = false): Promise<void> {
     if (room.closed) return;
     room.closed = true;
     this.cancelEmpty(room);
-    this.egress.unwatch(room);
+    this.egress.unwatch(room, closing);
     if (this.rooms.get(room.name) === room) this.rooms.delete(room.name);
     this.ctx.departures.updateGauges();
     // Best effort: a bus outage must not keep the room (and its router) from closing.
@@ -171,7 +174,7 @@ export class RoomRegistry {
 
   /** Closes the router and drops the shared state of a room nobody is in. */
   async shut(room: LocalRoom, reason: string): Promise<void> {
-    await this.forget(room);
+    await this.forget(room, true);
     await this.closeRouter(room.name, room.placement, reason);
   }
 

@@ -60,6 +60,7 @@ describe.skipIf(missing !== null).each(['local', 's3'] as const)(
       const streams = await recorder.start();
       expect(streams.map((s) => s.kind).sort()).toEqual(['audio', 'audio', 'video', 'video']);
       await sleep(4000);
+      const carolJoinedAt = Date.now();
       await room.join('carol');
       await sleep(Math.max(0, startedAt + 10_000 - Date.now()));
       const stoppedAt = Date.now();
@@ -88,15 +89,21 @@ describe.skipIf(missing !== null).each(['local', 's3'] as const)(
       expect(probe.durationS).toBeLessThan(recordedS * 1.1);
       // Mean luma in cells of a 4 x 4 grid: the synthetic camera is grey (dark or light; 33 or more here) with
       // a white square, the empty canvas black (11 to 13).
-      // Two people: side by side, centred, with black above and below.
-      const early = await gridLuma(file, 2, 4, 4);
-      expect(early[1 * 4 + 0]).toBeGreaterThan(22);
-      expect(early[1 * 4 + 3]).toBeGreaterThan(22);
-      expect(early[0]).toBeLessThan(18);
+      // Two people: side by side, centred, with black above and below. Looked for at several times before
+      // the third person's join (in file time): on a loaded machine the second camera's first frame, and
+      // so the two-person layout, comes later than on a quiet one.
+      const carolS = (carolJoinedAt - mediaStartedAt!) / 1000;
+      const twoUp = (g: number[]) => g[1 * 4 + 0]! > 22 && g[1 * 4 + 3]! > 22 && g[0]! < 18;
+      const samples: number[][] = [];
+      for (let t = 0.5; t < carolS - 0.3; t += 0.5) {
+        const grid = await gridLuma(file, t, 4, 4);
+        samples.push(grid.map(Math.round));
+        if (twoUp(grid)) break;
+      }
+      expect(samples.some(twoUp), JSON.stringify(samples)).toBe(true);
       // Three: two on top, the third centred below them.
       const late = Math.min(probe.durationS - 0.7, 9);
       const after = await gridLuma(file, late, 4, 4);
-      console.log('DEBUG', late, after.map(Math.round));
       expect(after[0]).toBeGreaterThan(22);
       expect(after[3]).toBeGreaterThan(22);
       expect(after[3 * 4 + 0]).toBeLessThan(18);
