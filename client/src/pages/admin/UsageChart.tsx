@@ -1,6 +1,7 @@
 import { onCleanup, onMount, type JSX } from 'solid-js';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { chartTop } from './stats.js';
 
 const HEIGHT = 180;
 const MIN_WIDTH = 240;
@@ -37,7 +38,7 @@ export function UsageChart(props: {
         cursor: { show: false },
         scales: {
           x: { time: true },
-          y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.1))] },
+          y: { range: (_u, _min, max) => [0, chartTop(max)] },
         },
         axes: [axis, { ...axis, size: 52 }],
         series: [

@@ -3,6 +3,7 @@ import {
   auditParams,
   bitrate,
   BitrateTracker,
+  chartTop,
   formatBitrate,
   formatDuration,
   presentMetrics,
@@ -119,5 +120,25 @@ describe('audit filter query', () => {
     });
     expect(backwards).toEqual({ ok: false, message: 'The end of the time range must be after its start.' });
     expect(auditParams({ actor: '', action: '', target: '', from: 'soon', to: '' }).ok).toBe(false);
+  });
+});
+
+describe('the top of a usage chart', () => {
+  it('leaves headroom above whole numbers', () => {
+    expect(chartTop(451)).toBe(497);
+    expect(chartTop(1)).toBe(2);
+  });
+
+  it('scales small values (a day of egress in GB) to a visible bar', () => {
+    expect(chartTop(0.024)).toBe(0.05);
+    expect(chartTop(0.005)).toBe(0.01);
+    expect(chartTop(0.15)).toBe(0.2);
+    expect(chartTop(0.6)).toBe(1);
+  });
+
+  it('is 1 when there is nothing to show', () => {
+    expect(chartTop(0)).toBe(1);
+    expect(chartTop(Number.NaN)).toBe(1);
+    expect(chartTop(-Infinity)).toBe(1);
   });
 });

@@ -139,3 +139,18 @@ export function auditParams(
     return { ok: false, message: 'The end of the time range must be after its start.' };
   return { ok: true, params };
 }
+
+/**
+ * The top of a usage chart's y axis for data up to `max`: 10 % headroom, rounded up to a whole number,
+ * or below 1 to 1, 2 or 5 times a power of ten, so a day of 0.02 GB is a visible bar, not a line at the
+ * bottom of a 0 to 1 scale. 1 when there is nothing to show.
+ */
+export function chartTop(max: number): number {
+  if (!Number.isFinite(max) || max <= 0) return 1;
+  const padded = max * 1.1;
+  if (padded >= 1) return Math.ceil(padded);
+  const power = 10 ** Math.floor(Math.log10(padded));
+  const step = padded / power;
+  const nice = step <= 1 ? 1 : step <= 2 ? 2 : step <= 5 ? 5 : 10;
+  return Number((nice * power).toPrecision(12));
+}
