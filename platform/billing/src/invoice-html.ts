@@ -40,6 +40,18 @@ const STYLE = `
   .num { font-variant-numeric: tabular-nums; white-space: nowrap; }
   .note { margin-top: 32px; font-size: 12px; color: #555; }
   .screen-only { margin: 0 auto; max-width: 820px; padding: 0 4px; font-size: 13px; color: #555; }
+  .lines { overflow-x: auto; }
+  .phone-only { display: none; }
+  @media screen and (max-width: 640px) {
+    main { margin: 0; padding: 20px 14px; border: none; border-radius: 0; }
+    header { flex-wrap: wrap; gap: 8px; }
+    th, td { padding: 6px 4px; }
+    thead th { letter-spacing: 0; }
+    /* Item, used and amount fit a phone; included, billed and unit price are on the printed page. */
+    thead th:nth-child(n+3):nth-child(-n+5), tbody td:nth-child(n+3):nth-child(-n+5),
+    tfoot td.middle { display: none; }
+    .phone-only { display: block; }
+  }
   @page { size: auto; margin: 16mm; }
   @media print {
     body { background: #fff; }
@@ -106,18 +118,22 @@ export function renderInvoiceHtml(invoice: Invoice): string {
   <dl>
     ${facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('\n    ')}
   </dl>
+  <div class="lines">
   <table>
     <thead>
       <tr><th>Item</th><th>Used</th><th>Included</th><th>Billed</th><th>Unit price</th><th>Amount</th></tr>
     </thead>
     <tbody>${rows}</tbody>
     <tfoot>
-      <tr><td colspan="5">Subtotal</td><td class="num">${money(invoice.subtotalCents)}</td></tr>
-      <tr><td colspan="5">Tax (${escapeHtml(formatTaxPercent(invoice.taxRatePpm))}%)</td>
+      <tr><td colspan="2">Subtotal</td><td class="middle" colspan="3"></td><td class="num">${money(invoice.subtotalCents)}</td></tr>
+      <tr><td colspan="2">Tax (${escapeHtml(formatTaxPercent(invoice.taxRatePpm))}%)</td><td class="middle" colspan="3"></td>
         <td class="num">${money(invoice.taxCents)}</td></tr>
-      <tr class="total"><td colspan="5">Total</td><td class="num">${money(invoice.totalCents)}</td></tr>
+      <tr class="total"><td colspan="2">Total</td><td class="middle" colspan="3"></td><td class="num">${money(invoice.totalCents)}</td></tr>
     </tfoot>
   </table>
+  </div>
+  <p class="note phone-only">On a narrow screen the included, billed and unit price columns are left out;
+  the printed page has them.</p>
   <p class="note">Minutes are counted from each meeting's events and rounded up to whole minutes once for the
   month; each line is rounded to the smallest unit of the currency (halves up), and tax is computed once on
   the subtotal.</p>
