@@ -209,9 +209,11 @@ describe('reading invoices', () => {
     expect(html).toContain('<title>Invoice INV-2026-000001</title>');
     expect(html).toContain('Metered &lt;b&gt;&quot;Team&quot;&lt;/b&gt; &amp; Co');
     expect(html).not.toContain('<b>"Team"</b>');
-    expect(html).toMatch(/Subtotal<\/td><td class="num">10\.97 USD</);
-    expect(html).toMatch(/Tax \(8\.875%\)<\/td>\s*<td class="num">0\.97 USD</);
-    expect(html).toMatch(/Total<\/td><td class="num">11\.94 USD</);
+    expect(html).toMatch(/Subtotal<\/td><td class="middle" colspan="3"><\/td><td class="num">10\.97 USD</);
+    expect(html).toMatch(
+      /Tax \(8\.875%\)<\/td><td class="middle" colspan="3"><\/td>\s*<td class="num">0\.97 USD</,
+    );
+    expect(html).toMatch(/Total<\/td><td class="middle" colspan="3"><\/td><td class="num">11\.94 USD</);
     expect(html).toContain('208 minutes');
     expect(html).toContain('@media print');
     // Nothing loaded from anywhere: no scripts, no links to assets.
