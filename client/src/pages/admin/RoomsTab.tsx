@@ -154,10 +154,13 @@ export function RoomsTab(): JSX.Element {
                 return (
                   <tr aria-label={title()} data-meeting-id={room.meeting.id}>
                     <td data-label="Meeting">
-                      <strong>{title()}</strong>
-                      <Show when={superadmin()}>
-                        <div class="muted small break">{room.meeting.org_id}</div>
-                      </Show>
+                      {/* One block: on a phone the cell is a row of flex items. */}
+                      <div>
+                        <strong>{title()}</strong>
+                        <Show when={superadmin()}>
+                          <div class="muted small break">{room.meeting.org_id}</div>
+                        </Show>
+                      </div>
                     </td>
                     <td data-label="Participants">
                       <ul class="participants" aria-label={`Participants of ${title()}`}>
@@ -230,9 +233,11 @@ export function RoomsTab(): JSX.Element {
                     </td>
                     <td data-label="Bitrate">
                       <Show when={room.media} fallback="-">
-                        <span class="nowrap">in {formatBitrate(rate()?.roomIn ?? null)}</span>
-                        <br />
-                        <span class="nowrap">out {formatBitrate(rate()?.roomOut ?? null)}</span>
+                        <div>
+                          <span class="nowrap">in {formatBitrate(rate()?.roomIn ?? null)}</span>
+                          <br />
+                          <span class="nowrap">out {formatBitrate(rate()?.roomOut ?? null)}</span>
+                        </div>
                       </Show>
                     </td>
                     <td data-label="Actions">
