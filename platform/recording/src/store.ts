@@ -199,6 +199,8 @@ export class RecordingStore {
       orgId?: string | null;
       hostId?: string | null;
       meetingTitle?: string | null;
+      /** When the recording began; now when not given (a recorder taking over an interrupted one passes it). */
+      startedAt?: Date;
     },
     actor: Actor,
   ): Promise<RecordingRow> {

@@ -162,7 +162,12 @@ describe('recording under the organization plan', () => {
 
   it("meters recordings through the outbox, and refuses once the month's recording hours are used", async () => {
     const { service, base } = await startRecording(billingGrpc);
-    // A recording of an hour, 2 GB, as the recorder leaves it: started, stopped, ready.
+    // A recording of an hour, 2 GB, as the recorder leaves it: started, stopped, ready. Billing places the
+    // hour from the start, so the start is at most an hour ago and never before this UTC month began: the
+    // whole hour counts against this month whenever the test runs.
+    const now = new Date();
+    const monthBegan = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
+    const startedAt = new Date(Math.max(now.getTime() - 60 * MIN, monthBegan));
     const id = newRecordingId();
     const actor = { id: 'usr_alice' };
     await service.store.create(
@@ -176,10 +181,11 @@ describe('recording under the organization plan', () => {
         orgId: 'org_hours',
         hostId: 'usr_alice',
         meetingTitle: 'Meeting mtg_hours',
+        startedAt,
       },
       actor,
     );
-    const stoppedAt = new Date();
+    const stoppedAt = new Date(startedAt.getTime() + 60 * MIN);
     await service.store.transition(id, 'recording', 'stopping', 'recording.stopped', actor, { stoppedAt });
     const ready = await service.store.transition(id, 'stopping', 'ready', 'recording.ready', actor, {
       bytes: 2e9,
@@ -190,9 +196,12 @@ describe('recording under the organization plan', () => {
     service.usageOutbox.kick();
     await expect.poll(() => service.usageOutbox.pendingCount(), { timeout: 30_000 }).toBe(0);
 
-    const today = new Date().toISOString().slice(0, 10);
-    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-    const usage = await billing.usage.perDay({ orgId: 'org_hours', from: yesterday, to: today });
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const usage = await billing.usage.perDay({
+      orgId: 'org_hours',
+      from: day(startedAt.getTime()),
+      to: day(stoppedAt.getTime()),
+    });
     expect(usage.reduce((sum, u) => sum + u.recordingMs, 0)).toBe(60 * MIN);
     expect(await billing.usage.recordings.storedBytes('org_hours')).toBe(2e9);
 
