@@ -87,27 +87,34 @@ describe.skipIf(missing !== null).each(['local', 's3'] as const)(
       const recordedS = (stoppedAt - mediaStartedAt!) / 1000;
       expect(probe.durationS).toBeGreaterThan(recordedS * 0.9);
       expect(probe.durationS).toBeLessThan(recordedS * 1.1);
-      // Mean luma in cells of a 4 x 4 grid: the synthetic camera is grey (dark or light; 33 or more here) with
-      // a white square, the empty canvas black (11 to 13).
-      // Two people: side by side, centred, with black above and below. Looked for at several times before
+      // Mean luma in cells of a grid: the synthetic camera is grey (dark or light; 33 or more here) with a
+      // white square, the empty canvas black (16 or less).
+      // Two people: side by side, each a 4:3 picture letterboxed in half the canvas, so the top and bottom
+      // eighths are black and both halves show a camera in the middle. Looked for at several times before
       // the third person's join (in file time): on a loaded machine the second camera's first frame, and
       // so the two-person layout, comes later than on a quiet one.
       const carolS = (carolJoinedAt - mediaStartedAt!) / 1000;
-      const twoUp = (g: number[]) => g[1 * 4 + 0]! > 22 && g[1 * 4 + 3]! > 22 && g[0]! < 18;
+      const black = (v: number) => v < 22;
+      const camera = (v: number) => v > 26;
+      // 4 columns by 8 rows.
+      const twoUp = (g: number[]) =>
+        [0, 1, 2, 3, 28, 29, 30, 31].every((i) => black(g[i]!)) &&
+        [12, 15, 16, 19].every((i) => camera(g[i]!));
       const samples: number[][] = [];
       for (let t = 0.5; t < carolS - 0.3; t += 0.5) {
-        const grid = await gridLuma(file, t, 4, 4);
+        const grid = await gridLuma(file, t, 4, 8);
         samples.push(grid.map(Math.round));
         if (twoUp(grid)) break;
       }
       expect(samples.some(twoUp), JSON.stringify(samples)).toBe(true);
       // Three: two on top, the third centred below them.
       const late = Math.min(probe.durationS - 0.7, 9);
+      expect(twoUp(await gridLuma(file, late, 4, 8)), 'three people are not laid out as two').toBe(false);
       const after = await gridLuma(file, late, 4, 4);
-      expect(after[0]).toBeGreaterThan(22);
-      expect(after[3]).toBeGreaterThan(22);
-      expect(after[3 * 4 + 0]).toBeLessThan(18);
-      expect(after[3 * 4 + 1]).toBeGreaterThan(22);
+      expect(camera(after[0]!), `top left ${after[0]}`).toBe(true);
+      expect(camera(after[3]!), `top right ${after[3]}`).toBe(true);
+      expect(black(after[3 * 4 + 0]!), `bottom left ${after[12]}`).toBe(true);
+      expect(camera(after[3 * 4 + 1]!), `bottom centre ${after[13]}`).toBe(true);
     });
   },
 );
