@@ -200,6 +200,7 @@ describe.each(transportsUnderTest())('SfuService on a worker (%s transport)', (t
     await waitFor(() => bob.media('alice').videoFrames >= 10 && bob.media('alice').audioChunks >= 10, {
       timeoutMs: DEADLINE,
       what: 'bob decodes alice via gRPC',
+      detail: () => ({ received: bob.media('alice'), events: feed.events.length }),
     });
     await unary(client.updateTrackSettings.bind(client), {
       roomId: 'media',

@@ -95,16 +95,22 @@ function splitLabels(body: string): string[] {
   return parts;
 }
 
-/** Polls `predicate` until it holds or the deadline passes; the deadline is generous by design. */
+/**
+ * Polls `predicate` until it holds or the deadline passes; the deadline is generous by design. `detail`
+ * is read once at the deadline and put in the error, to say how far things got.
+ */
 export async function waitFor<T>(
   predicate: () => T | undefined | false | Promise<T | undefined | false>,
-  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+  options: { timeoutMs?: number; intervalMs?: number; what?: string; detail?: () => unknown } = {},
 ): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
   for (;;) {
     const value = await predicate();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${options.what ?? 'condition'}`);
+    if (Date.now() > deadline) {
+      const detail = options.detail === undefined ? '' : `: ${JSON.stringify(options.detail())}`;
+      throw new Error(`Timed out waiting for ${options.what ?? 'condition'}${detail}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 25));
   }
 }
