@@ -141,5 +141,43 @@ describe('inviting someone without an account', () => {
       .getByRole('table', { name: 'Pending invitations' })
       .getByText('No pending invitations.')
       .waitFor();
+
+    // Disabling asks first: Cancel changes nothing, the confirmation does.
+    const nia = members.getByRole('row', { name: 'Nia New' });
+    await nia.getByRole('button', { name: 'Disable Nia New' }).click();
+    const ask = nia.getByRole('group', { name: /^Disable Nia New\?/ });
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    await nia.getByRole('button', { name: 'Disable Nia New' }).waitFor();
+    expect(
+      await nia
+        .getByRole('cell')
+        .filter({ hasText: /^(Active|Disabled)$/ })
+        .innerText(),
+    ).toBe('Active');
+    await nia.getByRole('button', { name: 'Disable Nia New' }).click();
+    await admin.screenshot({ path: `${ARTIFACTS}invite-admin-confirm-disable.png` });
+    await ask.getByRole('button', { name: 'Disable Nia New' }).click();
+    await nia
+      .getByRole('cell')
+      .filter({ hasText: /^Disabled$/ })
+      .waitFor();
+    await nia.getByRole('button', { name: 'Enable Nia New' }).waitFor();
+
+    // Withdrawing an invitation asks first too; once withdrawn it is no longer pending.
+    const other = 'someone.else@example.com';
+    await form.getByLabel('E-mail address').fill(other);
+    await form.getByRole('button', { name: 'Invite' }).click();
+    const row = admin.getByRole('table', { name: 'Pending invitations' }).getByRole('row', { name: other });
+    await row.getByRole('button', { name: `Withdraw the invitation of ${other}` }).click();
+    await row
+      .getByRole('group', {
+        name: new RegExp(`^Withdraw the invitation of ${other.replace(/\./g, '\\.')}\\?`),
+      })
+      .getByRole('button', { name: 'Withdraw invitation' })
+      .click();
+    await admin
+      .getByRole('table', { name: 'Pending invitations' })
+      .getByText('No pending invitations.')
+      .waitFor();
   });
 });

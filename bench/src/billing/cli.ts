@@ -78,7 +78,7 @@ const service = await createBillingService({
   database,
   resolvePrincipal: async () => null,
   // The bench only meters; it never moves an organization to another plan over REST.
-  organizations: { exists: () => Promise.resolve(true) },
+  organizations: { lookup: (id) => Promise.resolve({ id, name: id }) },
 });
 const { grpc } = await service.listen({ host: '127.0.0.1', httpPort: 0, grpcPort: 0 });
 const client = createGrpcClient(BillingServiceClient, grpc, { defaultDeadlineMs: 120_000 });

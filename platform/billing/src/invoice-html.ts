@@ -61,13 +61,16 @@ const STYLE = `
   }
 `;
 
-/** The invoice as a printable HTML page; every value from outside is escaped. */
-export function renderInvoiceHtml(invoice: Invoice): string {
+/**
+ * The invoice as a printable HTML page; every value from outside is escaped. `orgName` is the
+ * organization's name as auth has it now (null: only its id is shown).
+ */
+export function renderInvoiceHtml(invoice: Invoice, orgName: string | null = null): string {
   const money = (minor: number) => escapeHtml(formatMoney(minor, invoice.currency));
   const title = invoice.number === null ? `Draft statement ${invoice.period}` : `Invoice ${invoice.number}`;
   const lastDay = day(new Date(invoice.periodEnd.getTime() - 86_400_000));
   const facts: Array<[string, string]> = [
-    ['Organization', invoice.orgId],
+    ['Organization', orgName === null ? invoice.orgId : `${orgName} (${invoice.orgId})`],
     ['Period', `${day(invoice.periodStart)} to ${lastDay} (UTC)`],
     ['Plan', invoice.planName],
     ['Currency', invoice.currency],

@@ -4,8 +4,11 @@ import { AppError, ErrorCode } from '@origo/kit';
 import type { CredentialHeaders } from '@origo/auth/client';
 
 export interface Organizations {
-  /** Whether auth knows `orgId`, asked with the caller's own credentials; UNAVAILABLE when auth is not. */
-  exists(orgId: string, credentials: CredentialHeaders): Promise<boolean>;
+  /**
+   * The organization as auth knows it, asked with the caller's own credentials: null when auth does not
+   * know `orgId`; UNAVAILABLE when auth does not answer.
+   */
+  lookup(orgId: string, credentials: CredentialHeaders): Promise<{ id: string; name: string } | null>;
 }
 
 /** How long billing waits for auth before refusing the change. */
@@ -21,7 +24,7 @@ const unreachable = (why: string, cause?: unknown) =>
 
 /**
  * Asks auth's `GET /api/orgs/:orgId` with the caller's cookie or bearer token (the superadmin, who may
- * read every organization): 200 is yes, 404 no; anything else, or no answer, is UNAVAILABLE.
+ * read every organization): 200 is the organization, 404 null; anything else, or no answer, is UNAVAILABLE.
  */
 export function createHttpOrganizations(options: {
   authUrl: () => Promise<string>;
@@ -30,7 +33,7 @@ export function createHttpOrganizations(options: {
 }): Organizations {
   const doFetch = options.fetch ?? fetch;
   return {
-    async exists(orgId, credentials) {
+    async lookup(orgId, credentials) {
       const headers: Record<string, string> = { accept: 'application/json' };
       if (credentials.cookie) headers['cookie'] = credentials.cookie;
       if (credentials.authorization) headers['authorization'] = credentials.authorization;
@@ -44,9 +47,13 @@ export function createHttpOrganizations(options: {
       } catch (err) {
         throw unreachable('no answer', err);
       }
+      if (response.status === 200) {
+        const body = (await response.json().catch(() => null)) as { id?: unknown; name?: unknown } | null;
+        if (typeof body?.name !== 'string') throw unreachable('an answer without a name');
+        return { id: orgId, name: body.name };
+      }
       await response.body?.cancel().catch(() => {});
-      if (response.status === 200) return true;
-      if (response.status === 404) return false;
+      if (response.status === 404) return null;
       throw unreachable(`HTTP ${response.status}`);
     },
   };

@@ -115,10 +115,10 @@ describe('subscriptions only for organizations auth knows', () => {
       await new Promise<void>((resolve) => auth.close(() => resolve()));
     });
 
-    it('says yes for a known organization and no for an unknown one, passing the credentials on', async () => {
+    it('finds a known organization with its name and no unknown one, passing the credentials on', async () => {
       const orgs = createHttpOrganizations({ authUrl: () => Promise.resolve(authUrl) });
-      expect(await orgs.exists('org_a', { cookie: 'origo_session=abc' })).toBe(true);
-      expect(await orgs.exists('org_nope', { authorization: 'Bearer t0k' })).toBe(false);
+      expect(await orgs.lookup('org_a', { cookie: 'origo_session=abc' })).toEqual({ id: 'org_a', name: 'A' });
+      expect(await orgs.lookup('org_nope', { authorization: 'Bearer t0k' })).toBeNull();
       expect(seen.map((s) => [s.cookie, s.authorization])).toEqual([
         ['origo_session=abc', undefined],
         [undefined, 'Bearer t0k'],
@@ -146,6 +146,12 @@ describe('subscriptions only for organizations auth knows', () => {
         expect(refused.body.detail).toMatch(/nothing was changed/);
         const sub = await away.call('GET', '/api/billing/orgs/org_a/subscription', SUPER);
         expect(sub.body).toMatchObject({ default_plan: true });
+        // The printable statement does not need auth: it shows the organization's id alone.
+        const page = await fetch(`${away.http}/api/billing/orgs/org_a/invoices/preview/html`, {
+          headers: { 'x-test-who': JSON.stringify(SUPER) },
+        });
+        expect(page.status).toBe(200);
+        expect(await page.text()).toContain('<dt>Organization</dt><dd>org_a</dd>');
       } finally {
         await away.close();
       }

@@ -54,9 +54,17 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Stands in for auth: every organization id exists, except those starting with `org_missing`. */
+/**
+ * Stands in for auth: every organization id exists, except those starting with `org_missing`; its name is
+ * the id without `org_`, capitalised.
+ */
 export const TEST_ORGANIZATIONS: Organizations = {
-  exists: (orgId) => Promise.resolve(!orgId.startsWith('org_missing')),
+  lookup: (orgId) =>
+    Promise.resolve(
+      orgId.startsWith('org_missing')
+        ? null
+        : { id: orgId, name: orgId.slice(4, 5).toUpperCase() + orgId.slice(5) },
+    ),
 };
 
 export async function startBilling(

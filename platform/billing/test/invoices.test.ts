@@ -207,6 +207,8 @@ describe('reading invoices', () => {
     expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const html = await response.text();
     expect(html).toContain('<title>Invoice INV-2026-000001</title>');
+    // The organization by the name auth has for it, with its id.
+    expect(html).toContain('<dt>Organization</dt><dd>A (org_a)</dd>');
     expect(html).toContain('Metered &lt;b&gt;&quot;Team&quot;&lt;/b&gt; &amp; Co');
     expect(html).not.toContain('<b>"Team"</b>');
     expect(html).toMatch(/Subtotal<\/td><td class="middle" colspan="3"><\/td><td class="num">10\.97 USD</);

@@ -108,7 +108,7 @@ describe('recording under the organization plan', () => {
       bus: busKv.bus,
       resolvePrincipal: async () => null,
       // Nobody calls billing's REST here; subscriptions are set through the store.
-      organizations: { exists: () => Promise.resolve(true) },
+      organizations: { lookup: (id) => Promise.resolve({ id, name: id }) },
     });
     billingGrpc = (await billing.listen()).grpc;
     await billing.plans.subscribe('org_pro', 'pro', ROOT);

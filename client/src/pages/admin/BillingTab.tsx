@@ -10,6 +10,7 @@ import {
 import { errorText } from '../../api/http.js';
 import { FormError, FormNotice } from '../../components/Field.js';
 import { useAdminScope } from './common.js';
+import { OrgName } from './OrgName.js';
 import { OrgPicker } from './OrgPicker.js';
 import { PlanEditor } from './PlanEditor.js';
 import { presentMetrics, usageSeries } from './stats.js';
@@ -249,8 +250,8 @@ function UsageTable(props: {
               <tr>
                 <td data-label="Day">{d.day}</td>
                 <Show when={props.showOrg}>
-                  <td data-label="Organization" class="break">
-                    {d.org_id}
+                  <td data-label="Organization">
+                    <OrgName id={d.org_id} />
                   </td>
                 </Show>
                 <For each={props.metrics}>{(m) => <td data-label={m.title}>{d[m.key] ?? 0}</td>}</For>
@@ -287,8 +288,8 @@ function InvoiceTable(props: { items: Invoice[]; showOrg: boolean }): JSX.Elemen
               <tr aria-label={`Invoice ${inv.number ?? inv.period}`}>
                 <td data-label="Month">{inv.period}</td>
                 <Show when={props.showOrg}>
-                  <td data-label="Organization" class="break">
-                    {inv.org_id}
+                  <td data-label="Organization">
+                    <OrgName id={inv.org_id} />
                   </td>
                 </Show>
                 <td data-label="Number">{inv.number ?? '-'}</td>

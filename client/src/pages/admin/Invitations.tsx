@@ -5,6 +5,7 @@ import { createSignal, For, Show, type JSX } from 'solid-js';
 import type { Invitation, InviteOutcome, OrgRole } from '../../api/auth.js';
 import { errorText } from '../../api/http.js';
 import { FormError } from '../../components/Field.js';
+import { ConfirmButton } from './ConfirmButton.js';
 import { EmptyRow, TableHead } from './table.js';
 
 const ROLE_LABEL: Readonly<Record<OrgRole, string>> = { admin: 'Admin', host: 'Host', member: 'Member' };
@@ -125,9 +126,13 @@ export function PendingInvitations(props: {
                         <button type="button" class="small" onClick={() => props.onResend(invitation)}>
                           Send again<span class="sr-only"> to {invitation.email}</span>
                         </button>
-                        <button type="button" class="small" onClick={() => props.onRevoke(invitation)}>
-                          Withdraw<span class="sr-only"> the invitation of {invitation.email}</span>
-                        </button>
+                        <ConfirmButton
+                          label="Withdraw"
+                          name={`Withdraw the invitation of ${invitation.email}`}
+                          question={`Withdraw the invitation of ${invitation.email}? Its link stops working.`}
+                          confirmLabel="Withdraw invitation"
+                          onConfirm={() => props.onRevoke(invitation)}
+                        />
                       </div>
                     </td>
                   </tr>

@@ -5,6 +5,7 @@ import { errorText } from '../../api/http.js';
 import { meetingsApi } from '../../api/meetings.js';
 import { FormError } from '../../components/Field.js';
 import { useAdminScope, usePolling } from './common.js';
+import { OrgName } from './OrgName.js';
 import { EmptyRow, LoadError, TableHead } from './table.js';
 import { BitrateTracker, formatBitrate, formatDuration, type ByteSample } from './stats.js';
 
@@ -158,7 +159,9 @@ export function RoomsTab(): JSX.Element {
                       <div>
                         <strong>{title()}</strong>
                         <Show when={superadmin()}>
-                          <div class="muted small break">{room.meeting.org_id}</div>
+                          <div class="muted small">
+                            <OrgName id={room.meeting.org_id} />
+                          </div>
                         </Show>
                       </div>
                     </td>

@@ -3,6 +3,7 @@ import { adminApi, type Invitation, type OrgRole, type PublicUser } from '../../
 import { errorText } from '../../api/http.js';
 import { FormError, FormNotice } from '../../components/Field.js';
 import { useAdminScope } from './common.js';
+import { ConfirmButton } from './ConfirmButton.js';
 import { inviteNotice, InviteForm, PendingInvitations } from './Invitations.js';
 import { EmptyRow, TableHead } from './table.js';
 import { ROLE_PHRASE } from '../InvitationSignUp.js';
@@ -216,19 +217,32 @@ function UserActions(props: {
 }): JSX.Element {
   return (
     <div class="row wrap">
-      <button type="button" class="small" disabled={props.self} onClick={() => props.onToggle()}>
-        {props.user.disabled ? 'Enable' : 'Disable'}
-        <span class="sr-only"> {props.user.displayName}</span>
-      </button>
-      <button
-        type="button"
-        class="small"
-        disabled={props.self}
-        aria-label={`Sign out ${props.user.displayName} everywhere`}
-        onClick={() => props.onSignOut()}
+      {/* Enabling needs no confirmation; disabling signs the person out and keeps them out. */}
+      <Show
+        when={!props.user.disabled}
+        fallback={
+          <button type="button" class="small" disabled={props.self} onClick={() => props.onToggle()}>
+            Enable<span class="sr-only"> {props.user.displayName}</span>
+          </button>
+        }
       >
-        Sign out everywhere
-      </button>
+        <ConfirmButton
+          label="Disable"
+          name={`Disable ${props.user.displayName}`}
+          question={`Disable ${props.user.displayName}? They are signed out and cannot sign in until enabled.`}
+          confirmLabel={`Disable ${props.user.displayName}`}
+          disabled={props.self}
+          onConfirm={() => props.onToggle()}
+        />
+      </Show>
+      <ConfirmButton
+        label="Sign out everywhere"
+        name={`Sign out ${props.user.displayName} everywhere`}
+        question={`Sign ${props.user.displayName} out of every device and meeting?`}
+        confirmLabel={`Sign ${props.user.displayName} out`}
+        disabled={props.self}
+        onConfirm={() => props.onSignOut()}
+      />
     </div>
   );
 }

@@ -99,7 +99,7 @@ export function registerInvoiceRoutes(
   deps: {
     invoices: InvoiceStore;
     logger: Logger;
-    /** Auth's organizations: a tax rate is kept only for one that exists. */
+    /** Auth's organizations: a tax rate is kept only for one that exists; the printed page names it. */
     organizations: Organizations;
     now?: () => Date;
   },
@@ -112,6 +112,16 @@ export function registerInvoiceRoutes(
   });
   const orgAdmin = requirePermission('audit:read', { orgParam: 'orgId' });
   const superadmin = requirePermission('platform:admin');
+
+  /** The organization's name for the printed page; null (the id alone is shown) when auth does not answer. */
+  const orgName = async (request: FastifyRequest, orgId: string): Promise<string | null> => {
+    try {
+      return (await deps.organizations.lookup(orgId, credentialsOf(request)))?.name ?? null;
+    } catch (err) {
+      logger.warn({ err, orgId }, 'printable invoice shows the organization id: auth did not answer');
+      return null;
+    }
+  };
 
   /** The month a preview covers: the current one by default, never one that has not begun. */
   const previewPeriod = (request: FastifyRequest): Period => {
@@ -139,7 +149,11 @@ export function registerInvoiceRoutes(
 
   app.get('/api/billing/orgs/:orgId/invoices/preview/html', { ...orgAdmin }, async (request, reply) => {
     const { orgId } = parseOrThrow(orgParams, request.params);
-    const html = renderInvoiceHtml(await invoices.preview(orgId, previewPeriod(request)));
+    const [invoice, name] = await Promise.all([
+      invoices.preview(orgId, previewPeriod(request)),
+      orgName(request, orgId),
+    ]);
+    const html = renderInvoiceHtml(invoice, name);
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
   });
 
@@ -150,7 +164,8 @@ export function registerInvoiceRoutes(
 
   app.get('/api/billing/orgs/:orgId/invoices/:invoiceId/html', { ...orgAdmin }, async (request, reply) => {
     const { orgId, invoiceId } = parseOrThrow(invoiceParams, request.params);
-    const html = renderInvoiceHtml(await invoices.get(orgId, invoiceId));
+    const [invoice, name] = await Promise.all([invoices.get(orgId, invoiceId), orgName(request, orgId)]);
+    const html = renderInvoiceHtml(invoice, name);
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
   });
 
@@ -200,7 +215,7 @@ export function registerInvoiceRoutes(
     const { orgId } = parseOrThrow(orgParams, request.params);
     const body = parseOrThrow(taxBody, request.body, 'Invalid request body');
     const ppm = body.tax_rate_percent === null ? null : parseTaxPercent(body.tax_rate_percent);
-    if (!(await deps.organizations.exists(orgId, credentialsOf(request))))
+    if ((await deps.organizations.lookup(orgId, credentialsOf(request))) === null)
       throw AppError.notFound('Organization');
     return taxJson(orgId, await invoices.setTaxRate(orgId, ppm, actor(request)));
   });

@@ -187,7 +187,7 @@ export function registerRoutes(
     async (request) => {
       const { orgId } = parseOrThrow(orgParams, request.params);
       const body = parseOrThrow(subscriptionBody, request.body, 'Invalid request body');
-      if (!(await deps.organizations.exists(orgId, credentialsOf(request))))
+      if ((await deps.organizations.lookup(orgId, credentialsOf(request))) === null)
         throw AppError.notFound('Organization');
       const moved = await plans.subscribe(orgId, body.plan_id, actor(request));
       await deps.onSubscribed?.(orgId);
