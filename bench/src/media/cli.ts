@@ -21,8 +21,10 @@ const HELP = `Usage: npm run bench:media -- [options]
   --max-loss P          find-max limit, percent (default 1)
   --max-added-p99 MS    find-max limit (default 50)
   --video-kbps K        video bitrate per publisher (default 1000); --fps F (default 30)
-  --pacing F            publishers pace video at F times its bitrate in 5 ms windows, as libwebrtc's
-                        pacer does in Chromium (default 2.5); 0 sends each frame as one burst
+  --pacing F            publishers pace video at F times its bitrate, as libwebrtc's pacer does in
+                        Chromium (default 2.5); 0 sends each frame as one burst
+  --pacing-window-ms MS how much of the pacing rate leaves at once (default 40, libwebrtc's send burst
+                        interval since 2023: a delta frame is one burst; 5: the pacer before it)
   --no-video, --no-audio
   --no-ceiling          skip the bare Node relay ceiling run
   --no-pin              do not pin (SFU on CPU 1, generator on CPU 0)
@@ -90,6 +92,7 @@ export function parseMediaArgs(
       'video-kbps': { type: 'string' },
       fps: { type: 'string' },
       pacing: { type: 'string' },
+      'pacing-window-ms': { type: 'string' },
       'no-video': { type: 'boolean', default: false },
       'no-audio': { type: 'boolean', default: false },
       'no-ceiling': { type: 'boolean', default: false },
@@ -118,6 +121,7 @@ export function parseMediaArgs(
         bitrateBps: int(values['video-kbps'], 1000, 50, 8000) * 1000,
         fps: int(values.fps, 30, 1, 60),
         pacingFactor: pacingFactor(values.pacing),
+        pacingWindowMs: int(values['pacing-window-ms'], DEFAULT_VIDEO.pacingWindowMs, 1, 100),
       };
   const audio = values['no-audio'] ? null : { ...DEFAULT_AUDIO };
   if (!video && !audio) throw new RangeError('--no-video and --no-audio leave nothing to send');

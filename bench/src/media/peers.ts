@@ -349,7 +349,7 @@ export class SynthPublisher {
     this.pc = new RTCPeerConnection(loopbackConfig());
     this.paced =
       opts.video && opts.video.pacingFactor > 0
-        ? new PacedQueue((opts.video.pacingFactor * opts.video.bitrateBps) / 8000)
+        ? new PacedQueue((opts.video.pacingFactor * opts.video.bitrateBps) / 8000, opts.video.pacingWindowMs)
         : null;
     if (opts.video) {
       const tr = this.pc.addTransceiver('video', { direction: 'sendonly' });

@@ -64,22 +64,31 @@ export interface VideoProfile {
    * through) spreads a frame's packets: 2.5 by default, 0 sends each frame as one burst.
    */
   pacingFactor: number;
+  /**
+   * How much of the pacing rate may leave at once, in ms of it: libwebrtc's `send_burst_interval`, 40 ms
+   * since 2023 (so a delta frame leaves as one burst and only key frames are spread); 5 is the older
+   * pacer's process interval.
+   */
+  pacingWindowMs: number;
 }
 
-/** The pacer's budget window: libwebrtc sends at most this much of the pacing rate at once. */
-export const PACING_WINDOW_MS = 5;
+/** libwebrtc's default send burst interval (`PacingController::kDefaultBurstInterval`). */
+export const LIBWEBRTC_BURST_INTERVAL_MS = 40;
 
 /**
  * A pacer's queue with libwebrtc's interval budget: the debt drains at the pacing rate and a packet
- * leaves while the debt is under one window's worth, so a 4 Mbit/s frame of 14 packets paced at 2.5x
- * leaves in about three bursts over 13 ms instead of one.
+ * leaves while the debt is under one window's worth. A 4 Mbit/s frame of 14 packets paced at 2.5x leaves
+ * as one burst with a 40 ms window, and in about three bursts over 13 ms with a 5 ms one.
  */
 export class PacedQueue<T extends { payload: Buffer }> {
   private readonly queue: T[] = [];
   private debtBytes = 0;
   private lastMs: number | null = null;
 
-  constructor(private readonly bytesPerMs: number) {}
+  constructor(
+    private readonly bytesPerMs: number,
+    private readonly windowMs: number,
+  ) {}
 
   get length(): number {
     return this.queue.length;
@@ -94,7 +103,7 @@ export class PacedQueue<T extends { payload: Buffer }> {
     const elapsed = this.lastMs === null ? 0 : Math.max(0, nowMs - this.lastMs);
     this.lastMs = nowMs;
     this.debtBytes = Math.max(0, this.debtBytes - this.bytesPerMs * elapsed);
-    const window = this.bytesPerMs * PACING_WINDOW_MS;
+    const window = this.bytesPerMs * this.windowMs;
     let n = 0;
     while (n < this.queue.length && this.debtBytes < window) {
       const item = this.queue[n++]!;
@@ -113,6 +122,7 @@ export const DEFAULT_VIDEO: VideoProfile = {
   keyframeFactor: 8,
   jitter: 0.3,
   pacingFactor: 2.5,
+  pacingWindowMs: LIBWEBRTC_BURST_INTERVAL_MS,
 };
 
 export interface AudioProfile {
