@@ -168,6 +168,17 @@ describe('inviting someone without an account', () => {
     await form.getByLabel('E-mail address').fill(other);
     await form.getByRole('button', { name: 'Invite' }).click();
     const row = admin.getByRole('table', { name: 'Pending invitations' }).getByRole('row', { name: other });
+    await row.waitFor();
+    // The search narrows the pending invitations as well as the members.
+    const search = admin.getByRole('search');
+    await search.getByLabel('Search users').fill('nobody.here');
+    await search.getByRole('button', { name: 'Search' }).click();
+    await admin
+      .getByRole('table', { name: 'Pending invitations' })
+      .getByText('No pending invitation to an address with "nobody.here".')
+      .waitFor();
+    await search.getByLabel('Search users').fill('someone');
+    await search.getByRole('button', { name: 'Search' }).click();
     await row.getByRole('button', { name: `Withdraw the invitation of ${other}` }).click();
     await row
       .getByRole('group', {

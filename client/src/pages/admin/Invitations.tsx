@@ -92,10 +92,16 @@ export function InviteForm(props: {
 /** Open invitations of the organization; an expired one can be sent again. */
 export function PendingInvitations(props: {
   items: Invitation[] | undefined;
+  /** The Users tab's search: only invitations whose e-mail address contains it are listed. */
+  query: string;
   error: unknown;
   onResend: (invitation: Invitation) => void;
   onRevoke: (invitation: Invitation) => void;
 }): JSX.Element {
+  const matching = () => {
+    const q = props.query.trim().toLowerCase();
+    return (props.items ?? []).filter((i) => q === '' || i.email.toLowerCase().includes(q));
+  };
   return (
     <>
       <h2>Pending invitations</h2>
@@ -105,8 +111,14 @@ export function PendingInvitations(props: {
             <TableHead columns={['E-mail', 'Role', 'Invited by', 'Status']} hidden="Actions" />
             <tbody>
               <For
-                each={props.items ?? []}
-                fallback={<EmptyRow columns={5}>No pending invitations.</EmptyRow>}
+                each={matching()}
+                fallback={
+                  <EmptyRow columns={5}>
+                    {props.query.trim() === ''
+                      ? 'No pending invitations.'
+                      : `No pending invitation to an address with "${props.query.trim()}".`}
+                  </EmptyRow>
+                }
               >
                 {(invitation) => (
                   <tr aria-label={invitation.email}>

@@ -167,6 +167,7 @@ export function UsersTab(): JSX.Element {
       </Show>
       <PendingInvitations
         items={invitations()?.items}
+        query={query()}
         error={invitations.error}
         onResend={(i) => void resend(i)}
         onRevoke={(i) => void revoke(i)}
