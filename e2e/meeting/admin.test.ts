@@ -188,6 +188,31 @@ describe('the admin area', () => {
     for (const action of ['subscription.changed', 'plan.updated', 'plan.created'])
       expect(text).toContain(action);
     expect(text).toContain(`subscription ${adaOrg}`);
+    // Who did it, by name with the id beside it; the actor filter takes a name or an e-mail address.
+    await events
+      .getByRole('cell', { name: /^Otto Operator \(usr_\w+\)$/ })
+      .first()
+      .waitFor();
+    const filters = operator.getByRole('form', { name: 'Audit log filters' });
+    await filters.getByLabel('Actor').fill('nobody@example.com');
+    await filters.getByRole('button', { name: 'Apply' }).click();
+    await operator
+      .getByText('Nobody has a name or e-mail address containing "nobody@example.com".')
+      .waitFor();
+    await filters.getByLabel('Actor').fill('otto@example.com');
+    await filters.getByRole('button', { name: 'Apply' }).click();
+    await operator
+      .getByText('Nobody has a name or e-mail address containing "nobody@example.com".')
+      .waitFor({ state: 'detached' });
+    await events
+      .getByRole('cell', { name: /^Otto Operator/ })
+      .first()
+      .waitFor();
+    const actors = await events.locator('td[data-label="Actor"]').allInnerTexts();
+    expect(actors.length).toBeGreaterThan(0);
+    expect(actors.filter((a) => !a.startsWith('Otto Operator'))).toEqual([]);
+    await filters.getByLabel('Actor').fill('');
+    await filters.getByRole('button', { name: 'Apply' }).click();
     await operator.screenshot({ path: `${ARTIFACTS}admin-audit-billing-laptop.png` });
 
     await operator.getByLabel('Log', { exact: true }).selectOption({ label: 'Meetings' });

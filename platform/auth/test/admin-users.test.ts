@@ -88,6 +88,19 @@ describe.each(backends)('force sign-out and audit filters ($name)', (backend) =>
     expect((await outsider.browser.get('/api/auth/me')).status).toBe(200);
   });
 
+  it('finds a person by the id an audit log names, as well as by name or e-mail', async () => {
+    const ids = (body: Record<string, unknown>) =>
+      (body['items'] as Array<{ id?: string; user?: { id: string } }>).map((i) => i.id ?? i.user!.id);
+    const byId = await root.browser.get(`/api/admin/users?q=${member.userId}`);
+    expect(ids(byId.body)).toEqual([member.userId]);
+    const members = await admin.browser.get(`/api/orgs/${admin.orgId}/members?q=${member.userId}`);
+    expect(ids(members.body)).toEqual([member.userId]);
+    // Part of an id is not a match (ids are not searched as text), part of a name is.
+    const part = await root.browser.get(`/api/admin/users?q=${member.userId.slice(0, 8)}`);
+    expect(ids(part.body)).toEqual([]);
+    expect(ids((await root.browser.get('/api/admin/users?q=outsid')).body)).toEqual([outsider.userId]);
+  });
+
   it('refuses a member, an admin of another organization, and accounts outside the organization', async () => {
     const byMember = await member.browser.post(`/api/orgs/${admin.orgId}/members/${admin.userId}/sign-out`);
     expect(byMember.status).toBe(403);

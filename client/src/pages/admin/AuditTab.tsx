@@ -2,8 +2,10 @@ import { createSignal, For, Show, type JSX } from 'solid-js';
 import { adminApi, type AuditEvent } from '../../api/auth.js';
 import { billingApi } from '../../api/billing.js';
 import { meetingsApi } from '../../api/meetings.js';
+import { errorText } from '../../api/http.js';
 import { FormError } from '../../components/Field.js';
 import { useAdminScope } from './common.js';
+import { actorIdFor, PersonName } from './names.js';
 import { OrgPicker } from './OrgPicker.js';
 import { createPagedList, type Page } from './paged.js';
 import { auditParams, type AuditFilterInput } from './stats.js';
@@ -77,9 +79,18 @@ export function AuditTab(): JSX.Element {
   } = createPagedList((from) => fetchPage(source(), superadmin(), org(), applied(), from));
   void load();
 
-  const apply = (event: SubmitEvent) => {
+  /** Whose people the reader can look up: their organization's, or every account for the superadmin. */
+  const people = () => (superadmin() ? undefined : adminOrg());
+  const apply = async (event: SubmitEvent) => {
     event.preventDefault();
-    const result = auditParams(input());
+    let actor: string;
+    try {
+      actor = await actorIdFor(input().actor, people());
+    } catch (e) {
+      setError(errorText(e));
+      return;
+    }
+    const result = auditParams({ ...input(), actor });
     if (!result.ok) {
       setError(result.message);
       return;
@@ -91,7 +102,7 @@ export function AuditTab(): JSX.Element {
 
   return (
     <div>
-      <form class="audit-filters" aria-label="Audit log filters" onSubmit={apply}>
+      <form class="audit-filters" aria-label="Audit log filters" onSubmit={(e) => void apply(e)}>
         <div class="field">
           <label for="audit-source">Log</label>
           <select
@@ -120,9 +131,10 @@ export function AuditTab(): JSX.Element {
           />
         </Show>
         <div class="field">
-          <label for="audit-actor">Actor (user id)</label>
+          <label for="audit-actor">Actor</label>
           <input
             id="audit-actor"
+            placeholder="Name, e-mail or id"
             value={input().actor}
             onInput={(e) => set('actor', e.currentTarget.value)}
           />
@@ -190,8 +202,8 @@ export function AuditTab(): JSX.Element {
               {(e) => (
                 <tr>
                   <td data-label="When">{new Date(e.at).toLocaleString()}</td>
-                  <td data-label="Actor" class="break">
-                    {e.actor}
+                  <td data-label="Actor">
+                    <PersonName id={e.actor} org={people()} />
                   </td>
                   <td data-label="Action">{e.action}</td>
                   <td data-label="Target" class="break">

@@ -10,7 +10,7 @@ import {
 import { errorText } from '../../api/http.js';
 import { FormError, FormNotice } from '../../components/Field.js';
 import { useAdminScope } from './common.js';
-import { OrgName } from './OrgName.js';
+import { OrgName } from './names.js';
 import { OrgPicker } from './OrgPicker.js';
 import { PlanEditor } from './PlanEditor.js';
 import { presentMetrics, usageSeries } from './stats.js';

@@ -5,7 +5,7 @@ import { errorText } from '../../api/http.js';
 import { meetingsApi } from '../../api/meetings.js';
 import { FormError } from '../../components/Field.js';
 import { useAdminScope, usePolling } from './common.js';
-import { OrgName } from './OrgName.js';
+import { OrgName } from './names.js';
 import { EmptyRow, LoadError, TableHead } from './table.js';
 import { BitrateTracker, formatBitrate, formatDuration, type ByteSample } from './stats.js';
 
