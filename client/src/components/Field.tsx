@@ -49,7 +49,7 @@ export function FormError(props: { message: string | null }): JSX.Element {
 export function FormNotice(props: { message: string | null }): JSX.Element {
   return (
     <Show when={props.message}>
-      <p class="notice" role="status">
+      <p class="notice success" role="status">
         {props.message}
       </p>
     </Show>

@@ -6,7 +6,7 @@ import { useLocation, useNavigate } from '@solidjs/router';
 import { createEffect, on, onCleanup, type JSX } from 'solid-js';
 import { ApiError } from '../api/http.js';
 import { sessionApi } from '../api/session.js';
-import { signedOutCode } from '../lib/ended.js';
+import { returnPath, signedOutCode } from '../lib/ended.js';
 import { useSession } from '../session.js';
 
 /** After a network failure (the server restarting), ask again after this long. */
@@ -23,7 +23,7 @@ export function SignOutWatch(): JSX.Element {
     // navigation has landed, would let a page that needs an account send the visitor to the plain sign-in
     // page first. The meeting page may have taken the tab there already (signaling's leave notice).
     if (code !== undefined && location.pathname !== '/sign-in') {
-      const next = encodeURIComponent(location.pathname + location.search);
+      const next = encodeURIComponent(returnPath(location.pathname, location.search));
       navigate(`/sign-in?signed_out=${code}&next=${next}`, { replace: true });
       return;
     }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { endedText, meetingIsOver, rejoinableMeeting, signedOutCode, signedOutText } from './ended.js';
+import {
+  endedText,
+  meetingIsOver,
+  rejoinableMeeting,
+  returnPath,
+  signedOutCode,
+  signedOutText,
+} from './ended.js';
 
 describe('endedText', () => {
   it('says an administrator ended a meeting an administrator ended, and the host for a host', () => {
@@ -59,5 +66,13 @@ describe('signed-out wording', () => {
     expect(signedOutCode('password_change')).toBeUndefined();
     expect(signedOutCode(null)).toBeUndefined();
     expect(signedOutText('anything else')).toBeUndefined();
+  });
+});
+
+describe('returnPath', () => {
+  it('drops the one-time welcome and keeps everything else', () => {
+    expect(returnPath('/dashboard', '?joined=org_1')).toBe('/dashboard');
+    expect(returnPath('/admin', '?tab=users&joined=org_1')).toBe('/admin?tab=users');
+    expect(returnPath('/m/abc', '')).toBe('/m/abc');
   });
 });

@@ -80,13 +80,27 @@ export function rejoinableMeeting(id: string | undefined): string | undefined {
   return id !== undefined && /^[A-Za-z0-9._:-]{1,128}$/.test(id) ? id : undefined;
 }
 
+/** What a person whose account is disabled can do about it. */
+export const DISABLED_NEXT = 'To use it again, ask an admin of your organization to enable it.';
+
+/**
+ * The page to return to after signing in again, from the one a session ended under: without one-time
+ * parameters (`joined`, the welcome after joining an organization), which would greet the person again.
+ */
+export function returnPath(pathname: string, search: string): string {
+  const params = new URLSearchParams(search);
+  params.delete('joined');
+  const rest = params.toString();
+  return rest === '' ? pathname : `${pathname}?${rest}`;
+}
+
 /** Why the sign-in page is shown after a session ended under a page (`?signed_out=`), in words. */
 export function signedOutText(code: string | undefined): string | undefined {
   switch (code) {
     case 'admin':
       return 'An administrator signed you out. Sign in again to continue.';
     case 'disabled':
-      return 'An administrator disabled your account, so you were signed out.';
+      return `An administrator disabled your account, so you were signed out. ${DISABLED_NEXT}`;
     default:
       return undefined;
   }

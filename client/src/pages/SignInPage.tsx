@@ -3,7 +3,7 @@ import { createResource, createSignal, onMount, Show, type JSX } from 'solid-js'
 import { authApi } from '../api/auth.js';
 import { ApiError, errorText } from '../api/http.js';
 import { Field, FormError } from '../components/Field.js';
-import { signedOutText } from '../lib/ended.js';
+import { DISABLED_NEXT, signedOutText } from '../lib/ended.js';
 import { useSession } from '../session.js';
 
 /** Only same-site paths are followed after sign-in (no open redirect). */
@@ -34,7 +34,9 @@ export function SignInPage(): JSX.Element {
       setError(
         err instanceof ApiError && err.status === 401
           ? 'The e-mail or password is not right.'
-          : errorText(err),
+          : err instanceof ApiError && err.reason === 'account_disabled'
+            ? `This account is disabled. ${DISABLED_NEXT}`
+            : errorText(err),
       );
     } finally {
       setBusy(false);

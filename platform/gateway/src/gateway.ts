@@ -390,6 +390,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
   };
   app.get('/', serveClient);
   app.get('/*', serveClient);
+  // Origo has no icon. Browsers ask for one on every page that names none (the printable invoice, a
+  // mail's link to the API): an empty answer keeps a 404 out of their consoles.
+  app.get('/favicon.ico', async (_request, reply) =>
+    reply.code(204).header('cache-control', 'public, max-age=86400').send(),
+  );
 
   // WebSocket upgrades (/ws only) are tunnelled to signaling; the token travels in the first message.
   const tunnels = new Map<Duplex, UpgradeTunnel>();

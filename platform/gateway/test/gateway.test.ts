@@ -625,6 +625,10 @@ describe('gateway behind TLS, static client and failing upstreams', () => {
       expect(asset.headers.get('content-type')).toContain('text/javascript');
       expect(asset.headers.get('cache-control')).toContain('immutable');
       expect((await fetch(`${s.url}/assets/missing.js`)).status).toBe(404);
+      // No icon, and no 404 for the one browsers ask for on pages that name none.
+      const icon = await fetch(`${s.url}/favicon.ico`);
+      expect(icon.status).toBe(204);
+      expect(await icon.text()).toBe('');
       for (const path of ['/..%2fsecret.txt', '/assets/..%2f..%2fsecret.txt', '/%2e%2e/secret.txt']) {
         const traversal = await new Promise<{ status: number; body: string }>((resolve, reject) => {
           http

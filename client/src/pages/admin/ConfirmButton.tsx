@@ -1,5 +1,7 @@
 // A button for an action that is hard to undo (disable an account, sign someone out, withdraw an
-// invitation): the first click only asks, by putting the real action and Cancel in its place.
+// invitation): the first click only asks, by putting the real action and Cancel in its place. The focus
+// goes to Cancel, so a second Enter does no harm; Escape cancels; either answer gives the focus back to
+// the button that asked.
 import { createSignal, Show, type JSX } from 'solid-js';
 
 export function ConfirmButton(props: {
@@ -12,9 +14,18 @@ export function ConfirmButton(props: {
   /** What the confirming button says ("Disable Bob Builder"). */
   confirmLabel: string;
   disabled?: boolean;
+  /** Why the button is disabled, shown as its tooltip and read with it. */
+  disabledReason?: string;
   onConfirm: () => void;
 }): JSX.Element {
   const [asking, setAsking] = createSignal(false);
+  let askButton: HTMLButtonElement | undefined;
+  const answer = (confirmed: boolean) => {
+    setAsking(false);
+    // The asking button is back in the page once the signal settled.
+    queueMicrotask(() => askButton?.focus());
+    if (confirmed) props.onConfirm();
+  };
   return (
     <Show
       when={asking()}
@@ -22,28 +33,39 @@ export function ConfirmButton(props: {
         <button
           type="button"
           class="small"
+          ref={(el) => (askButton = el)}
           disabled={props.disabled}
-          aria-label={props.name}
+          title={props.disabled ? props.disabledReason : undefined}
+          aria-label={
+            props.disabled && props.disabledReason ? `${props.name} (${props.disabledReason})` : props.name
+          }
           onClick={() => setAsking(true)}
         >
           {props.label}
         </button>
       }
     >
-      <div class="row wrap" role="group" aria-label={props.question}>
-        <button
-          type="button"
-          class="small danger"
-          // The question replaced the button that had the focus; the answer takes it.
-          ref={(el) => queueMicrotask(() => el.focus())}
-          onClick={() => {
-            setAsking(false);
-            props.onConfirm();
-          }}
-        >
+      <div
+        class="row wrap"
+        role="group"
+        aria-label={props.question}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') {
+            e.preventDefault();
+            answer(false);
+          }
+        }}
+      >
+        <button type="button" class="small danger" onClick={() => answer(true)}>
           {props.confirmLabel}
         </button>
-        <button type="button" class="small" onClick={() => setAsking(false)}>
+        <button
+          type="button"
+          class="small"
+          // The question replaced the button that had the focus; the harmless answer takes it.
+          ref={(el) => queueMicrotask(() => el.focus())}
+          onClick={() => answer(false)}
+        >
           Cancel
         </button>
       </div>

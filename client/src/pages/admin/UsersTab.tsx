@@ -44,6 +44,9 @@ export function UsersTab(): JSX.Element {
       if (viaOrg && org)
         await (u.disabled ? adminApi.enableMember(org, u.id) : adminApi.disableMember(org, u.id));
       else await (u.disabled ? adminApi.enableUser(u.id) : adminApi.disableUser(u.id));
+      return u.disabled
+        ? `${u.displayName} is enabled and can sign in again.`
+        : `${u.displayName} is disabled: signed out everywhere, and cannot sign in until enabled.`;
     });
   const signOut = (u: PublicUser, viaOrg: boolean) =>
     run(async () => {
@@ -210,6 +213,9 @@ export function UsersTab(): JSX.Element {
   );
 }
 
+/** Why one's own Disable and Sign out everywhere are unavailable. */
+const SELF_REASON = 'not for your own account: use Sign out in the menu';
+
 function UserActions(props: {
   user: PublicUser;
   self: boolean;
@@ -222,7 +228,7 @@ function UserActions(props: {
       <Show
         when={!props.user.disabled}
         fallback={
-          <button type="button" class="small" disabled={props.self} onClick={() => props.onToggle()}>
+          <button type="button" class="small" onClick={() => props.onToggle()}>
             Enable<span class="sr-only"> {props.user.displayName}</span>
           </button>
         }
@@ -233,6 +239,7 @@ function UserActions(props: {
           question={`Disable ${props.user.displayName}? They are signed out and cannot sign in until enabled.`}
           confirmLabel={`Disable ${props.user.displayName}`}
           disabled={props.self}
+          disabledReason={SELF_REASON}
           onConfirm={() => props.onToggle()}
         />
       </Show>
@@ -242,6 +249,7 @@ function UserActions(props: {
         question={`Sign ${props.user.displayName} out of every device and meeting?`}
         confirmLabel={`Sign ${props.user.displayName} out`}
         disabled={props.self}
+        disabledReason={SELF_REASON}
         onConfirm={() => props.onSignOut()}
       />
     </div>
