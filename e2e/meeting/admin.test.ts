@@ -177,6 +177,22 @@ describe('the admin area', () => {
     const sub = await ok(ada, 'GET', `/api/billing/orgs/${adaOrg}/subscription`);
     expect(sub['plan']).toMatchObject({ id: 'team' });
     await operator.screenshot({ path: `${ARTIFACTS}admin-plan-changer-laptop.png` });
+
+    // The operator reads that organization's plan, usage and invoices by picking it; headings say whose.
+    await operator.getByRole('heading', { name: 'Plan of Operations' }).waitFor();
+    const whose = operator.getByRole('region', { name: 'Whose plan and usage' });
+    await whose.getByLabel('Find an organization').fill('analytical');
+    const shown = whose.getByLabel('Organization shown');
+    await expect
+      .poll(() => shown.getByRole('option').allInnerTexts(), { timeout: DEADLINE })
+      .toContain(`${ORG_NAME} (1 member)`);
+    await shown.selectOption({ label: `${ORG_NAME} (1 member)` });
+    await operator.getByRole('heading', { name: `Plan of ${ORG_NAME}` }).waitFor();
+    await expect
+      .poll(() => operator.getByTestId('billing-plan').innerText(), { timeout: DEADLINE })
+      .toMatch(/^Team/);
+    await operator.getByRole('heading', { name: `Invoices of ${ORG_NAME}` }).waitFor();
+    await operator.screenshot({ path: `${ARTIFACTS}admin-plan-other-org-laptop.png`, fullPage: true });
   });
 
   it("shows billing's changes and another organization's meeting log to the operator", async () => {

@@ -87,6 +87,10 @@ describe('organization invitation mail from auth through the outbox', () => {
     expect(mail.text).toContain('Hello,');
     expect(mail.text).toContain(`${ADMIN_NAME} invited you to join "${ORG_NAME}" on Origo as a host.`);
     expect(mail.text).toContain('within 7 days');
+    // The address may have no account: the footer says how it came to get the mail.
+    expect(mail.text).toContain(
+      'You receive this message because someone invited this address through Origo.',
+    );
     const link = /Create your account: (https:\/\/origo\.test\/sign-up#invitation=[a-z2-7]{32})\n/.exec(
       mail.text ?? '',
     )?.[1];

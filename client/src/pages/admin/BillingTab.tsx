@@ -7,8 +7,10 @@ import {
   type Invoice,
   type UsagePage,
 } from '../../api/billing.js';
+import { adminApi } from '../../api/auth.js';
 import { errorText } from '../../api/http.js';
 import { FormError, FormNotice } from '../../components/Field.js';
+import { useSession } from '../../session.js';
 import { useAdminScope } from './common.js';
 import { OrgName } from './names.js';
 import { OrgPicker } from './OrgPicker.js';
@@ -30,15 +32,27 @@ const METRICS: ReadonlyArray<{ key: string; title: string; color: string }> = [
 /** The organization's plan, usage per day (charts and table), invoices; the superadmin's view of all. */
 export function BillingTab(): JSX.Element {
   const { superadmin, adminOrg } = useAdminScope();
+  const { me } = useSession();
+  // The superadmin picks whose plan, usage and invoices are shown; an org admin sees their own.
+  const [picked, setPicked] = createSignal('');
+  const org = () => (superadmin() && picked() !== '' ? picked() : adminOrg());
+  const [orgTitle] = createResource(org, async (id) => {
+    const own = me()?.memberships.find((m) => m.orgId === id)?.orgName;
+    if (own !== undefined) return own;
+    const listed = superadmin()
+      ? (await adminApi.organizations(id)).items.find((o) => o.id === id)
+      : undefined;
+    return listed?.name ?? id;
+  });
   const [subscription, { mutate: setSubscription, refetch: refetchSubscription }] = createResource(
-    adminOrg,
-    (org) => billingApi.subscription(org),
+    org,
+    (id) => billingApi.subscription(id),
   );
   // Bumped when the superadmin saves a plan, so the plan changer offers what is offered now.
   const [plansVersion, setPlansVersion] = createSignal(0);
-  const [usage] = createResource(adminOrg, (org) => billingApi.orgUsage(org));
-  const [invoices] = createResource(adminOrg, async (org) => {
-    const [list, preview] = await Promise.all([billingApi.invoices(org), billingApi.invoicePreview(org)]);
+  const [usage] = createResource(org, (id) => billingApi.orgUsage(id));
+  const [invoices] = createResource(org, async (id) => {
+    const [list, preview] = await Promise.all([billingApi.invoices(id), billingApi.invoicePreview(id)]);
     return [preview, ...list.items];
   });
   const [all] = createResource(
@@ -49,6 +63,7 @@ export function BillingTab(): JSX.Element {
     () => (superadmin() ? true : undefined),
     async () => (await billingApi.allInvoices()).items,
   );
+  const whose = () => orgTitle.latest ?? 'your organization';
   const caps = () => {
     const p = subscription()?.plan;
     if (p === undefined) return '';
@@ -59,7 +74,17 @@ export function BillingTab(): JSX.Element {
   };
   return (
     <div>
-      <h2>Plan</h2>
+      <Show when={superadmin()}>
+        <section class="billing-org" aria-label="Whose plan and usage">
+          <OrgPicker
+            value={picked()}
+            onChange={setPicked}
+            label="Organization shown"
+            noneLabel="Your own organization"
+          />
+        </section>
+      </Show>
+      <h2>Plan of {whose()}</h2>
       <ResourceError resource={subscription} />
       <Show when={subscription()}>
         {(s) => (
@@ -83,7 +108,7 @@ export function BillingTab(): JSX.Element {
           defaultOrg={adminOrg() ?? ''}
           plansVersion={plansVersion()}
           onChanged={(next) => {
-            if (next.org_id === adminOrg()) setSubscription(next);
+            if (next.org_id === org()) setSubscription(next);
           }}
         />
         <PlanEditor
@@ -93,14 +118,12 @@ export function BillingTab(): JSX.Element {
           }}
         />
       </Show>
-      <h2>Usage per day</h2>
+      <h2>Usage per day of {whose()}</h2>
       <ResourceError resource={usage} />
       <Show when={usage()}>
-        {(u) => (
-          <Usage page={u()} showOrg={false} caption={`Your organization, ${u().from} to ${u().to} (UTC)`} />
-        )}
+        {(u) => <Usage page={u()} showOrg={false} caption={`${whose()}, ${u().from} to ${u().to} (UTC)`} />}
       </Show>
-      <h2>Invoices</h2>
+      <h2>Invoices of {whose()}</h2>
       <ResourceError resource={invoices} />
       <Show when={invoices()}>{(items) => <InvoiceTable items={items()} showOrg={false} />}</Show>
       <Show when={superadmin()}>

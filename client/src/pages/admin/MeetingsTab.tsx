@@ -1,7 +1,8 @@
-import { createSignal, For, type JSX } from 'solid-js';
+import { createSignal, For, Show, type JSX } from 'solid-js';
 import { meetingsApi, type Meeting, type MeetingState } from '../../api/meetings.js';
 import { FormError } from '../../components/Field.js';
 import { useAdminScope } from './common.js';
+import { OrgPicker } from './OrgPicker.js';
 import { createPagedList } from './paged.js';
 import { EmptyRow, MoreButton, TableHead } from './table.js';
 
@@ -13,16 +14,17 @@ const STATES: ReadonlyArray<readonly [MeetingState | '', string]> = [
   ['cancelled', 'Cancelled'],
 ];
 
-/** The organization's meetings, newest first, with their recordings and chat transcripts once ended. */
+/**
+ * The organization's meetings, newest first, with their recordings and chat transcripts once ended; the
+ * superadmin picks whose.
+ */
 export function MeetingsTab(): JSX.Element {
-  const { adminOrg } = useAdminScope();
+  const { adminOrg, superadmin } = useAdminScope();
+  const [picked, setPicked] = createSignal('');
+  const org = () => (superadmin() && picked() !== '' ? picked() : adminOrg());
   const [state, setState] = createSignal<MeetingState | ''>('');
   const { items, cursor, loading, error, load } = createPagedList(async (from) => {
-    const page = await meetingsApi.list(
-      adminOrg(),
-      state() === '' ? undefined : (state() as MeetingState),
-      from,
-    );
+    const page = await meetingsApi.list(org(), state() === '' ? undefined : (state() as MeetingState), from);
     return { items: page.items, next: page.next_cursor };
   });
   void load();
@@ -34,6 +36,19 @@ export function MeetingsTab(): JSX.Element {
 
   return (
     <div>
+      <Show when={superadmin()}>
+        <section class="billing-org" aria-label="Whose meetings">
+          <OrgPicker
+            value={picked()}
+            onChange={(id) => {
+              setPicked(id);
+              void load();
+            }}
+            label="Organization shown"
+            noneLabel="Your own organization"
+          />
+        </section>
+      </Show>
       <div class="row between wrap">
         <h2>Meetings</h2>
         <div class="row gap">

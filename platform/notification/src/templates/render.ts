@@ -165,8 +165,11 @@ export function render(content: Content, ctx: RenderContext): Rendered {
   const name = oneLine(ctx.recipientName, 100);
   const greeting = name === '' ? 'Hello,' : `Hello ${name},`;
   const subject = oneLine(d.subject, 180);
-  const footer =
-    ctx.unsubscribeUrl === null
+  // An invitation may reach an address with no account at all: it says who put the address in.
+  const invited = content.kind === 'invitation' || content.kind === 'org_invitation';
+  const footer = invited
+    ? 'You receive this message because someone invited this address through Origo.'
+    : ctx.unsubscribeUrl === null
       ? 'You receive this message because of your Origo account.'
       : 'You receive this message because of your Origo notification settings.';
 
