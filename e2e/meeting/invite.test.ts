@@ -188,7 +188,7 @@ describe('inviting someone without an account', () => {
       .click();
     await admin
       .getByRole('table', { name: 'Pending invitations' })
-      .getByText('No pending invitations.')
+      .getByText('No pending invitation to an address with "someone".')
       .waitFor();
   });
 });
