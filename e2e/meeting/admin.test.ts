@@ -193,6 +193,10 @@ describe('the admin area', () => {
       .toMatch(/^Team/);
     await operator.getByRole('heading', { name: `Invoices of ${ORG_NAME}` }).waitFor();
     await operator.screenshot({ path: `${ARTIFACTS}admin-plan-other-org-laptop.png`, fullPage: true });
+    // The open tab is in the address: a reload keeps it.
+    await operator.reload();
+    await operator.getByRole('tab', { name: 'Plan and usage', selected: true }).waitFor();
+    expect(new URL(operator.url()).searchParams.get('tab')).toBe('billing');
   });
 
   it("shows billing's changes and another organization's meeting log to the operator", async () => {

@@ -1,4 +1,5 @@
-import { createSignal, For, Match, Show, Switch, type JSX } from 'solid-js';
+import { useSearchParams } from '@solidjs/router';
+import { For, Match, Show, Switch, type JSX } from 'solid-js';
 import { useSession } from '../../session.js';
 import { AuditTab } from './AuditTab.js';
 import { BillingTab } from './BillingTab.js';
@@ -14,7 +15,13 @@ type Tab = 'users' | 'rooms' | 'meetings' | 'billing' | 'recordings' | 'audit' |
 /** `/admin`: org admins manage their organization; superadmins also see every account and the system. */
 export function AdminPage(): JSX.Element {
   const { isAdmin, me } = useSession();
-  const [tab, setTab] = createSignal<Tab>('users');
+  // The open tab is in the address (`?tab=billing`), so a reload, a bookmark or Back keeps it.
+  const [params, setParams] = useSearchParams<{ tab?: string }>();
+  const tab = (): Tab => {
+    const asked = params.tab;
+    return tabs().some(([id]) => id === asked) ? (asked as Tab) : 'users';
+  };
+  const setTab = (id: Tab) => setParams({ tab: id === 'users' ? undefined : id });
   const tabs = () =>
     [
       ['users', 'Users'],
