@@ -263,6 +263,9 @@ describe('the admin area', () => {
       await openTab(page, 'Outbox');
       const table = page.getByRole('table', { name: 'Outbox' });
       await table.getByText('ada@example.com').first().waitFor();
+      // No mail server in this stack: the tab says the mail was kept, not sent.
+      await page.getByText('No mail server is set (SMTP_URL), so e-mail goes nowhere').waitFor();
+      await table.getByText('kept here, not sent').first().waitFor();
       const widths = await page.evaluate(() => {
         const wrap = document.querySelector('table[aria-label="Outbox"]')?.parentElement;
         return {

@@ -27,6 +27,8 @@ export interface OutboxItem {
   subject: string;
   body: string;
   status: 'pending' | 'sending' | 'delivered' | 'failed';
+  /** Delivered to this outbox only: no mail server is set, so nothing left the machine. */
+  keptLocally: boolean;
   attempts: number;
   lastError: string | null;
   createdAt: string;

@@ -1,6 +1,7 @@
 import { For, Show, type JSX } from 'solid-js';
 import { notificationsApi } from '../../api/notifications.js';
 import { FormError } from '../../components/Field.js';
+import { linkParts } from '../../meeting/chatLinks.js';
 import { createPagedList } from './paged.js';
 import { EmptyRow, MoreButton, TableHead } from './table.js';
 
@@ -19,6 +20,12 @@ export function OutboxTab(): JSX.Element {
           Refresh
         </button>
       </div>
+      <Show when={items().some((m) => m.keptLocally)}>
+        <p class="muted">
+          No mail server is set (SMTP_URL), so e-mail goes nowhere: it is kept here, where its links can be
+          opened.
+        </p>
+      </Show>
       <FormError message={error()} />
       {/* One labelled block per message on a phone (table.stack), so long addresses and bodies wrap. */}
       <div class="table-wrap">
@@ -38,7 +45,7 @@ export function OutboxTab(): JSX.Element {
                   </td>
                   <td data-label="Status" class="break">
                     <span>
-                      {m.status}
+                      {m.keptLocally && m.status === 'delivered' ? 'kept here, not sent' : m.status}
                       {m.attempts > 1 ? ` after ${m.attempts} attempts` : ''}
                       <Show when={m.lastError}>
                         <span class="muted"> ({m.lastError})</span>
@@ -48,7 +55,19 @@ export function OutboxTab(): JSX.Element {
                   <td data-label="Message">
                     <details class="outbox-body">
                       <summary>Show</summary>
-                      <pre>{m.body}</pre>
+                      <pre>
+                        <For each={linkParts(m.body)}>
+                          {(part) =>
+                            part.href === undefined ? (
+                              part.text
+                            ) : (
+                              <a href={part.href} target="_blank" rel="noopener noreferrer nofollow">
+                                {part.text}
+                              </a>
+                            )
+                          }
+                        </For>
+                      </pre>
                     </details>
                   </td>
                 </tr>

@@ -82,13 +82,16 @@ export function createSmtpSender(options: {
   };
 }
 
+/** The provider id of a mail the local outbox kept (`local-outbox:<delivery id>`). */
+export const LOCAL_OUTBOX_PREFIX = 'local-outbox:';
+
 /** No SMTP server: the rendered mail stays in the outbox, marked delivered there. */
 export function createLocalOutboxSender(): ChannelSender {
   return {
     channel: 'email',
     describe: 'local outbox (set SMTP_URL to send mail)',
     async send(delivery) {
-      return { providerId: `local-outbox:${delivery.id}` };
+      return { providerId: `${LOCAL_OUTBOX_PREFIX}${delivery.id}` };
     },
     async close() {},
   };

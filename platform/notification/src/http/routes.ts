@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { AppError, cursorPart, decodeCursor as decodeKey, encodeCursor, parseOrThrow } from '@origo/kit';
 import { authenticatedRoute, principalOf, publicRoute, requirePermission } from '@origo/auth/client';
 import type { Actor, Db } from '../audit.js';
+import { LOCAL_OUTBOX_PREFIX } from '../channels/email.js';
 import { deliveries, type DeliveryRow } from '../db/schema.js';
 import { CHANNELS, KIND_POLICY, KINDS, type Channel } from '../kinds.js';
 import type { PreferenceStore } from '../preferences.js';
@@ -82,6 +83,8 @@ function outboxView(row: DeliveryRow) {
     subject: row.subject,
     body: row.bodyText,
     status: row.status,
+    /** Delivered to the local outbox only: no mail server is set (SMTP_URL), so nothing left the machine. */
+    keptLocally: row.providerId?.startsWith(LOCAL_OUTBOX_PREFIX) === true,
     attempts: row.attempts,
     lastError: row.lastError,
     createdAt: row.createdAt.toISOString(),
