@@ -157,6 +157,14 @@ describe('inviting someone without an account', () => {
     await nia.getByRole('button', { name: 'Disable Nia New' }).click();
     await admin.screenshot({ path: `${ARTIFACTS}invite-admin-confirm-disable.png` });
     await ask.getByRole('button', { name: 'Disable Nia New' }).click();
+    // The row is drawn again; the focus goes to what happened.
+    await admin
+      .getByRole('status')
+      .filter({ hasText: 'Nia New is disabled: signed out everywhere, and cannot sign in until enabled.' })
+      .waitFor();
+    expect(await admin.evaluate(() => document.activeElement?.textContent ?? '')).toMatch(
+      /^Nia New is disabled/,
+    );
     await nia
       .getByRole('cell')
       .filter({ hasText: /^Disabled$/ })

@@ -46,10 +46,21 @@ export function FormError(props: { message: string | null }): JSX.Element {
 }
 
 /** What an action just did, announced politely; nothing while `message` is empty. */
-export function FormNotice(props: { message: string | null }): JSX.Element {
+export function FormNotice(props: {
+  message: string | null;
+  /** Moves the focus to the message when it appears: after an action whose button left the page. */
+  takeFocus?: boolean;
+}): JSX.Element {
   return (
     <Show when={props.message}>
-      <p class="notice success" role="status">
+      <p
+        class="notice success"
+        role="status"
+        tabindex={props.takeFocus ? -1 : undefined}
+        ref={(el) => {
+          if (props.takeFocus) queueMicrotask(() => el.focus());
+        }}
+      >
         {props.message}
       </p>
     </Show>

@@ -76,6 +76,7 @@ export function AuditTab(): JSX.Element {
     error,
     setError,
     load,
+    clear,
   } = createPagedList((from) => fetchPage(source(), superadmin(), org(), applied(), from));
   void load();
 
@@ -87,11 +88,13 @@ export function AuditTab(): JSX.Element {
     try {
       actor = await actorIdFor(input().actor, people());
     } catch (e) {
+      clear();
       setError(errorText(e));
       return;
     }
     const result = auditParams({ ...input(), actor });
     if (!result.ok) {
+      clear();
       setError(result.message);
       return;
     }

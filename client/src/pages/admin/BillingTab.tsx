@@ -1,4 +1,4 @@
-import { createResource, createSignal, For, Show, type JSX } from 'solid-js';
+import { createEffect, createResource, createSignal, For, on, Show, type JSX } from 'solid-js';
 import {
   billingApi,
   formatAmount,
@@ -105,7 +105,7 @@ export function BillingTab(): JSX.Element {
       </Show>
       <Show when={superadmin()}>
         <PlanChanger
-          defaultOrg={adminOrg() ?? ''}
+          defaultOrg={org() ?? ''}
           plansVersion={plansVersion()}
           onChanged={(next) => {
             if (next.org_id === org()) setSubscription(next);
@@ -160,6 +160,14 @@ function PlanChanger(props: {
     async () => (await billingApi.plans()).items.filter((p) => p.active),
   );
   const [org, setOrg] = createSignal(props.defaultOrg);
+  // The organization shown above is the one to change, until another is picked here.
+  createEffect(
+    on(
+      () => props.defaultOrg,
+      (shown) => setOrg(shown),
+      { defer: true },
+    ),
+  );
   const [plan, setPlan] = createSignal('');
   const [error, setError] = createSignal<string | null>(null);
   const [done, setDone] = createSignal<string | null>(null);

@@ -106,7 +106,8 @@ export function UsersTab(): JSX.Element {
         <button type="submit">Search</button>
       </form>
       <FormError message={error()} />
-      <FormNotice message={notice()} />
+      {/* The row the action was on is drawn again: the focus goes to what happened. */}
+      <FormNotice message={notice()} takeFocus />
       <h2>Members of your organization</h2>
       <Show when={!members.error} fallback={<p class="alert">{errorText(members.error)}</p>}>
         <div class="table-wrap">

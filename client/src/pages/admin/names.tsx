@@ -72,7 +72,7 @@ export function PersonName(props: { id: string; org: string | undefined }): JSX.
  */
 export async function actorIdFor(text: string, org: string | undefined): Promise<string> {
   const t = text.trim();
-  if (t === '' || /^(usr_\w+|system|service:[\w-]+)$/.test(t)) return t;
+  if (t === '' || /^(usr_[\w-]+|system|service:[\w-]+)$/.test(t)) return t;
   const people =
     org === undefined
       ? (await adminApi.users(t)).items

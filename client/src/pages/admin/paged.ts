@@ -19,6 +19,8 @@ export function createPagedList<T>(fetchPage: (cursor: string | undefined) => Pr
   error: Accessor<string | null>;
   setError: Setter<string | null>;
   load: (from?: string) => Promise<void>;
+  /** Empties the list (a filter that could not be applied shows no rows, not the last filter's). */
+  clear: () => void;
 } {
   const [items, setItems] = createSignal<T[]>([]);
   const [cursor, setCursor] = createSignal<string | null>(null);
@@ -37,5 +39,9 @@ export function createPagedList<T>(fetchPage: (cursor: string | undefined) => Pr
       setLoading(false);
     }
   };
-  return { items, cursor, loading, error, setError, load };
+  const clear = () => {
+    setItems([]);
+    setCursor(null);
+  };
+  return { items, cursor, loading, error, setError, load, clear };
 }
