@@ -122,7 +122,12 @@ async function participant(identity: string): Promise<MediaPeer> {
 }
 
 function decodes(p: MediaPeer, other: MediaPeer, atLeast: number, what: string): Promise<unknown> {
-  return waitFor(() => p.media(other.sid).videoFrames >= atLeast, { timeoutMs: DEADLINE, what });
+  return waitFor(() => p.media(other.sid).videoFrames >= atLeast, {
+    timeoutMs: DEADLINE,
+    what,
+    // How far it got: no frames at all and frames that stopped are different faults.
+    detail: () => ({ received: p.media(other.sid), subscriber: p.sub.connectionState }),
+  });
 }
 
 describe.each(transportsUnderTest())('garbage at the SFU worker UDP ports on %s', (transport) => {
