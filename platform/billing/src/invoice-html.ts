@@ -90,7 +90,7 @@ export function renderInvoiceHtml(invoice: Invoice, orgName: string | null = nul
       const plan = line.kind === 'plan';
       return `<tr>
         <td>${escapeHtml(line.description)}</td>
-        <td class="num">${plan ? '1' : `${number(line.quantity)} ${escapeHtml(line.unit)}s`}</td>
+        <td class="num">${plan ? '1' : `${number(line.quantity)} ${escapeHtml(line.unit)}${line.quantity === 1 ? '' : 's'}`}</td>
         <td class="num">${plan || line.included === 0 ? '' : number(line.included)}</td>
         <td class="num">${plan ? '' : number(line.billable)}</td>
         <td class="num">${escapeHtml(formatUnitPrice(line.unitPriceMicrocents, invoice.currency))}</td>

@@ -656,7 +656,9 @@ export class InvoiceStore {
         lines: invoice.lines.map((line, position) => ({
           position,
           description:
-            line.kind === 'plan' ? line.description : `${line.description}: ${line.billable} ${line.unit}s`,
+            line.kind === 'plan'
+              ? line.description
+              : `${line.description}: ${line.billable} ${line.unit}${line.billable === 1 ? '' : 's'}`,
           amountCents: line.amountCents,
         })),
         taxCents: invoice.taxCents,
