@@ -7,13 +7,12 @@ import {
   type Invoice,
   type UsagePage,
 } from '../../api/billing.js';
-import { adminApi } from '../../api/auth.js';
 import { errorText } from '../../api/http.js';
 import { FormError, FormNotice } from '../../components/Field.js';
 import { useSession } from '../../session.js';
-import { useAdminScope } from './common.js';
-import { OrgName } from './names.js';
-import { OrgPicker } from './OrgPicker.js';
+import { useAdminScope, useShownOrg } from './common.js';
+import { OrgName, organizationName } from './names.js';
+import { OrgPicker, ShownOrgPicker } from './OrgPicker.js';
 import { PlanEditor } from './PlanEditor.js';
 import { presentMetrics, usageSeries } from './stats.js';
 import { EmptyRow, TableHead } from './table.js';
@@ -31,18 +30,14 @@ const METRICS: ReadonlyArray<{ key: string; title: string; color: string }> = [
 
 /** The organization's plan, usage per day (charts and table), invoices; the superadmin's view of all. */
 export function BillingTab(): JSX.Element {
-  const { superadmin, adminOrg } = useAdminScope();
+  const { superadmin } = useAdminScope();
   const { me } = useSession();
   // The superadmin picks whose plan, usage and invoices are shown; an org admin sees their own.
-  const [picked, setPicked] = createSignal('');
-  const org = () => (superadmin() && picked() !== '' ? picked() : adminOrg());
+  const { picked, setPicked, org } = useShownOrg();
   const [orgTitle] = createResource(org, async (id) => {
     const own = me()?.memberships.find((m) => m.orgId === id)?.orgName;
     if (own !== undefined) return own;
-    const listed = superadmin()
-      ? (await adminApi.organizations(id)).items.find((o) => o.id === id)
-      : undefined;
-    return listed?.name ?? id;
+    return (superadmin() ? await organizationName(id) : null) ?? id;
   });
   const [subscription, { mutate: setSubscription, refetch: refetchSubscription }] = createResource(
     org,
@@ -75,14 +70,7 @@ export function BillingTab(): JSX.Element {
   return (
     <div>
       <Show when={superadmin()}>
-        <section class="billing-org" aria-label="Whose plan and usage">
-          <OrgPicker
-            value={picked()}
-            onChange={setPicked}
-            label="Organization shown"
-            noneLabel="Your own organization"
-          />
-        </section>
+        <ShownOrgPicker purpose="Whose plan and usage" value={picked()} onChange={setPicked} />
       </Show>
       <h2>Plan of {whose()}</h2>
       <ResourceError resource={subscription} />

@@ -1,8 +1,8 @@
 import { createSignal, For, Show, type JSX } from 'solid-js';
 import { meetingsApi, type Meeting, type MeetingState } from '../../api/meetings.js';
 import { FormError } from '../../components/Field.js';
-import { useAdminScope } from './common.js';
-import { OrgPicker } from './OrgPicker.js';
+import { useAdminScope, useShownOrg } from './common.js';
+import { ShownOrgPicker } from './OrgPicker.js';
 import { createPagedList } from './paged.js';
 import { EmptyRow, MoreButton, TableHead } from './table.js';
 
@@ -19,9 +19,8 @@ const STATES: ReadonlyArray<readonly [MeetingState | '', string]> = [
  * superadmin picks whose.
  */
 export function MeetingsTab(): JSX.Element {
-  const { adminOrg, superadmin } = useAdminScope();
-  const [picked, setPicked] = createSignal('');
-  const org = () => (superadmin() && picked() !== '' ? picked() : adminOrg());
+  const { superadmin } = useAdminScope();
+  const { picked, setPicked, org } = useShownOrg();
   const [state, setState] = createSignal<MeetingState | ''>('');
   const { items, cursor, loading, error, load } = createPagedList(async (from) => {
     const page = await meetingsApi.list(org(), state() === '' ? undefined : (state() as MeetingState), from);
@@ -37,17 +36,14 @@ export function MeetingsTab(): JSX.Element {
   return (
     <div>
       <Show when={superadmin()}>
-        <section class="billing-org" aria-label="Whose meetings">
-          <OrgPicker
-            value={picked()}
-            onChange={(id) => {
-              setPicked(id);
-              void load();
-            }}
-            label="Organization shown"
-            noneLabel="Your own organization"
-          />
-        </section>
+        <ShownOrgPicker
+          purpose="Whose meetings"
+          value={picked()}
+          onChange={(id) => {
+            setPicked(id);
+            void load();
+          }}
+        />
       </Show>
       <div class="row between wrap">
         <h2>Meetings</h2>

@@ -60,3 +60,22 @@ export function OrgPicker(props: {
     </div>
   );
 }
+
+/** The superadmin's choice of whose data a tab shows, their own organization by default. */
+export function ShownOrgPicker(props: {
+  value: string;
+  onChange: (orgId: string) => void;
+  /** What the choice is for, e.g. "Whose meetings". */
+  purpose: string;
+}): JSX.Element {
+  return (
+    <section class="shown-org" aria-label={props.purpose}>
+      <OrgPicker
+        value={props.value}
+        onChange={props.onChange}
+        label="Organization shown"
+        noneLabel="Your own organization"
+      />
+    </section>
+  );
+}

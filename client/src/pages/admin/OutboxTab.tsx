@@ -1,7 +1,7 @@
 import { For, Show, type JSX } from 'solid-js';
 import { notificationsApi } from '../../api/notifications.js';
 import { FormError } from '../../components/Field.js';
-import { linkParts } from '../../meeting/chatLinks.js';
+import { LinkedText } from '../../components/LinkedText.js';
 import { createPagedList } from './paged.js';
 import { EmptyRow, MoreButton, TableHead } from './table.js';
 
@@ -56,17 +56,7 @@ export function OutboxTab(): JSX.Element {
                     <details class="outbox-body">
                       <summary>Show</summary>
                       <pre>
-                        <For each={linkParts(m.body)}>
-                          {(part) =>
-                            part.href === undefined ? (
-                              part.text
-                            ) : (
-                              <a href={part.href} target="_blank" rel="noopener noreferrer nofollow">
-                                {part.text}
-                              </a>
-                            )
-                          }
-                        </For>
+                        <LinkedText text={m.body} />
                       </pre>
                     </details>
                   </td>

@@ -1,6 +1,6 @@
 // What every admin tab needs: which organization the caller administers, whether they are the superadmin,
 // and a poller that runs only while its tab is open and the page is visible.
-import { onCleanup, onMount } from 'solid-js';
+import { createSignal, onCleanup, onMount, type Accessor, type Setter } from 'solid-js';
 import { useSession } from '../../session.js';
 
 export function useAdminScope(): {
@@ -53,4 +53,18 @@ export function usePolling(tick: () => Promise<void>, intervalMs: number): void 
     clearTimeout(timer);
     document.removeEventListener('visibilitychange', onVisibility);
   });
+}
+
+/**
+ * Whose data a tab shows: the superadmin picks an organization (`picked`, '' for their own), an org admin
+ * always sees their own.
+ */
+export function useShownOrg(): {
+  picked: Accessor<string>;
+  setPicked: Setter<string>;
+  org: () => string | undefined;
+} {
+  const { superadmin, adminOrg } = useAdminScope();
+  const [picked, setPicked] = createSignal('');
+  return { picked, setPicked, org: () => (superadmin() && picked() !== '' ? picked() : adminOrg()) };
 }

@@ -19,7 +19,8 @@ function cached(lookup: (key: string) => Promise<string | null>): (key: string) 
   };
 }
 
-const orgName = cached(
+/** An organization's name from auth's list (the superadmin's); null when unknown or unreachable. */
+export const organizationName = cached(
   async (orgId) => (await adminApi.organizations(orgId)).items.find((o) => o.id === orgId)?.name ?? null,
 );
 
@@ -51,7 +52,7 @@ function Named(props: { id: string; name: string | null | undefined }): JSX.Elem
 }
 
 export function OrgName(props: { id: string }): JSX.Element {
-  const [name] = createResource(() => props.id, orgName);
+  const [name] = createResource(() => props.id, organizationName);
   return (
     <span class="org-name">
       <Named id={props.id} name={name()} />
