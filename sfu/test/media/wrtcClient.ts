@@ -1,6 +1,7 @@
 // Test client on @roamhq/wrtc (libwebrtc): publishes synthetic video (simulcast) and audio to a
 // Peer and decodes what the SFU forwards, counting frames at RTCVideoSink / RTCAudioSink.
 import { createRequire } from 'node:module';
+import { retainUntilExit } from '@origo/kit/testing';
 import type {
   IceCandidateInit,
   Peer,
@@ -159,6 +160,7 @@ export class WrtcClient<P extends PeerLike = Peer> {
     };
     this.pub = new wrtc.RTCPeerConnection();
     this.sub = new wrtc.RTCPeerConnection();
+    retainUntilExit(this.pub, this.sub);
     this.sub.ontrack = (e) => this.onTrack(e);
   }
 
@@ -184,6 +186,7 @@ export class WrtcClient<P extends PeerLike = Peer> {
     const m = this.media(from);
     if (e.track.kind === 'video') {
       const sink = new wrtc.nonstandard.RTCVideoSink(e.track);
+      retainUntilExit(sink, e.track, e.streams);
       sink.onframe = ({ frame }) => {
         const now = performance.now();
         if (m.videoFrames === 0) m.firstFrameAt = now;
@@ -196,6 +199,7 @@ export class WrtcClient<P extends PeerLike = Peer> {
       this.stops.push(() => sink.stop());
     } else {
       const sink = new wrtc.nonstandard.RTCAudioSink(e.track);
+      retainUntilExit(sink, e.track, e.streams);
       sink.ondata = () => {
         m.audioChunks++;
       };
@@ -229,6 +233,7 @@ export class WrtcClient<P extends PeerLike = Peer> {
     if (this.opts.video) {
       const src = new wrtc.nonstandard.RTCVideoSource();
       const track = src.createTrack();
+      retainUntilExit(src, track);
       this.stops.push(() => track.stop());
       const init = this.opts.simulcast
         ? {
@@ -246,6 +251,7 @@ export class WrtcClient<P extends PeerLike = Peer> {
     if (this.opts.audio) {
       const src = new wrtc.nonstandard.RTCAudioSource();
       const track = src.createTrack();
+      retainUntilExit(src, track);
       this.stops.push(() => track.stop());
       this.pub.addTransceiver(track, { direction: 'sendonly' });
       this.startAudio(src);

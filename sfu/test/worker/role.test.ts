@@ -16,7 +16,7 @@ import {
   type RunningRole,
 } from '@origo/kit';
 import { createBusKv } from '@origo/kit/bus';
-import { captureLogs, waitFor } from '@origo/kit/testing';
+import { captureLogs, retainUntilExit, waitFor } from '@origo/kit/testing';
 import { SfuServiceClient } from '@origo/proto/sfu-rpc';
 import { SFU_WORKER_KEY_PREFIX } from '@origo/kit';
 import { sfuRole, startSfuRole, workerEntryPath } from '../../src/index.js';
@@ -238,7 +238,10 @@ describe('sfu role on the ndc transport', () => {
         for (const id of ['a', 'b']) {
           const pc = new wrtc.RTCPeerConnection();
           pcs.push(pc);
-          pc.addTransceiver(new wrtc.nonstandard.RTCAudioSource().createTrack(), { direction: 'sendonly' });
+          const source = new wrtc.nonstandard.RTCAudioSource();
+          const track = source.createTrack();
+          retainUntilExit(pc, source, track);
+          pc.addTransceiver(track, { direction: 'sendonly' });
           const offer = await pc.createOffer();
           const answer = await grpcRouter(client, 'udp', feed).createPeer(id).handlePublisherOffer(offer.sdp);
           for (const m of answer.matchAll(/^a=candidate:\S+ \d+ \S+ \d+ \S+ (\d+) typ host/gm))

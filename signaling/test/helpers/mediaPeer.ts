@@ -2,6 +2,7 @@
 // connections, negotiated through the signaling WebSocket exactly as a browser would, with synthetic
 // simulcast VP8 video and Opus audio, counting decoded frames per remote participant.
 import { createRequire } from 'node:module';
+import { retainUntilExit } from '@origo/kit/testing';
 import type { Json, SignalClient } from './client.js';
 
 interface SessionDescription {
@@ -93,6 +94,7 @@ export class MediaPeer {
 
   constructor(signal: SignalClient) {
     this.signal = signal;
+    retainUntilExit(this.pub, this.sub);
     this.sub.ontrack = (e) => this.onTrack(e.track, e.streams[0]?.id ?? 'unknown');
     this.pub.onicecandidate = (e) => this.trickle(e.candidate, 'SIGNAL_TARGET_PUBLISHER');
     this.sub.onicecandidate = (e) => this.trickle(e.candidate, 'SIGNAL_TARGET_SUBSCRIBER');
@@ -173,6 +175,7 @@ export class MediaPeer {
     const m = this.media(from);
     if (track.kind === 'video') {
       const sink = new wrtc.nonstandard.RTCVideoSink(track);
+      retainUntilExit(sink, track);
       sink.onframe = ({ frame }) => {
         if (m.videoFrames === 0) m.firstFrameAt = performance.now();
         m.videoFrames++;
@@ -181,6 +184,7 @@ export class MediaPeer {
       this.stops.push(() => sink.stop());
     } else {
       const sink = new wrtc.nonstandard.RTCAudioSink(track);
+      retainUntilExit(sink, track);
       sink.ondata = () => {
         m.audioChunks++;
       };
@@ -208,6 +212,7 @@ export class MediaPeer {
     const vtrack = vsrc.createTrack();
     const asrc = new wrtc.nonstandard.RTCAudioSource();
     const atrack = asrc.createTrack();
+    retainUntilExit(vsrc, vtrack, asrc, atrack);
     this.stops.push(
       () => vtrack.stop(),
       () => atrack.stop(),

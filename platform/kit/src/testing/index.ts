@@ -114,6 +114,19 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 25));
   }
 }
+const retained: unknown[] = [];
+
+/**
+ * Keeps objects reachable until the process exits. For test peers on @roamhq/wrtc (libwebrtc): its
+ * finalizers can crash the process when the garbage collector frees a media source after its track (a
+ * source's destructor releases a track reference that is already gone; seen as a SIGSEGV in
+ * `napi_get_and_clear_last_exception` under `~RTCAudioSource`). Mid-file, that kills the test worker
+ * without a word; retained objects are only finalized when the worker exits, after its results are in.
+ */
+export function retainUntilExit(...objects: unknown[]): void {
+  retained.push(...objects);
+}
+
 export * from './fuzz.js';
 
 export * from './ports.js';

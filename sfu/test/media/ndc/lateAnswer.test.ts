@@ -2,6 +2,7 @@
 // checks failed while the answer was on its way, seen on a loaded 2-core machine) is reported as a lost ICE
 // generation, which the peer answers with a new offer, not as a bad answer that ends the client's media.
 import { afterEach, describe, expect, it } from 'vitest';
+import { retainUntilExit } from '@origo/kit/testing';
 import { IceGenerationLostError } from '../../../src/media/errors.js';
 import { NdcSubscriberTransport } from '../../../src/media/ndc/NdcSubscriber.js';
 import { wrtc } from '../wrtcClient.js';
@@ -13,6 +14,7 @@ afterEach(() => {
 
 async function clientAnswer(offer: string): Promise<string> {
   const pc = new wrtc.RTCPeerConnection();
+  retainUntilExit(pc);
   cleanups.push(() => pc.close());
   await pc.setRemoteDescription({ type: 'offer', sdp: offer });
   const answer = await pc.createAnswer();
