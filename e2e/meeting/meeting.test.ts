@@ -137,6 +137,11 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
       await lookSettled(host, 'instant-laptop-invite-panel');
       await invitePanel.getByRole('button', { name: 'Close' }).click();
 
+      // A link to no meeting (mistyped) says so at once, and offers no Join.
+      await guest.goto('/join/mtg_AAAAAAAAAAAAAAAAAAAAAA');
+      await guest.getByText(/This link leads to no meeting/).waitFor();
+      expect(await guest.getByRole('button', { name: 'Join meeting' }).isDisabled()).toBe(true);
+
       // The guest opens the link: the pre-join shows the meeting's title and asks for no passcode.
       await guest.goto(link);
       await guest.getByRole('heading', { name: 'Instant meeting' }).waitFor();
@@ -226,6 +231,21 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
       await waitVideoShown(tile(host, 'Gil Guest'), 'the host sees the guest who rejoined', DEADLINE);
       await controls(guest).getByRole('button', { name: 'Leave' }).click();
       await guest.waitForURL(/\/ended\?/);
+
+      // After a reload the host's Invite panel shows the link shared before, not a new one; revoking
+      // stops every link of the meeting, and the shared link then turns a newcomer away.
+      await host.reload();
+      await host.getByRole('button', { name: 'Join meeting' }).click();
+      await inMeeting(host);
+      await controls(host).getByRole('button', { name: 'Invite' }).click();
+      const again = host.getByRole('complementary', { name: 'Invite people' });
+      await again.getByLabel('Invite link').waitFor();
+      expect(await again.getByLabel('Invite link').inputValue()).toBe(link);
+      await again.getByRole('button', { name: 'Revoke links' }).click();
+      await again.getByRole('button', { name: 'Revoke all' }).click();
+      await again.getByText('Links revoked: 1. Nobody can join with them any more.').waitFor();
+      await guest.goto(link);
+      await guest.getByText(/no longer valid/).waitFor();
 
       await controls(host).getByRole('button', { name: 'Leave' }).click();
       await host.waitForURL(/\/ended\?/);

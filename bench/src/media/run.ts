@@ -9,6 +9,7 @@ import { fmt, round, table } from '../stats.js';
 import { MediaSession, type WindowResult } from './session.js';
 import type { BenchTransport } from './sfuProcess.js';
 import type { AudioProfile, VideoProfile } from './synthetic.js';
+import { enlargeUdpReceiveBuffers, receiveBufferNote } from './udpBuffers.js';
 
 export interface MediaBenchOptions {
   name: string;
@@ -152,6 +153,8 @@ function num(v: number): number {
 export async function runMediaBench(o: MediaBenchOptions): Promise<MediaReport> {
   const machine = machineInfo();
   const notes: string[] = [];
+  enlargeUdpReceiveBuffers();
+  notes.push(receiveBufferNote());
   const session = new MediaSession({
     video: o.video,
     audio: o.audio,

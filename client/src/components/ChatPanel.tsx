@@ -42,12 +42,20 @@ export function ChatPanel(props: ChatPanelProps): JSX.Element {
   const mine = (m: ChatMessage) => m.senderIdentity === props.selfIdentity;
   const nameOf = (m: ChatMessage) => (mine(m) ? 'You' : m.senderName || m.senderIdentity);
 
+  // Set while a message is on its way, so a double click on Send (or Enter pressed twice) sends it once.
+  let sending = false;
   const submit = async (e?: Event) => {
     e?.preventDefault();
     const value = text();
-    if (value.trim() === '' || tooLong()) return;
+    if (sending || value.trim() === '' || tooLong()) return;
     const target = editing();
-    const ok = target ? await props.chat.edit(target.id, value) : await props.chat.send(value, to());
+    sending = true;
+    let ok: boolean;
+    try {
+      ok = target ? await props.chat.edit(target.id, value) : await props.chat.send(value, to());
+    } finally {
+      sending = false;
+    }
     if (ok) {
       setText('');
       setEditing(null);

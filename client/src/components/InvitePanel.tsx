@@ -1,6 +1,8 @@
 import { createSignal, onMount, Show, type JSX } from 'solid-js';
 import { errorText } from '../api/http.js';
+import { activeInviteLinks, inviteLinkFor, makeInviteLink, revokeInviteLinks } from '../api/inviteLinks.js';
 import { meetingsApi, type IssuedInviteLink, type Meeting } from '../api/meetings.js';
+import { ConfirmButton } from './ConfirmButton.js';
 
 export interface InvitePanelProps {
   meetingId: string;
@@ -14,24 +16,36 @@ const when = (iso: string) =>
   new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 /**
- * The host's invite control: an invite link (made on first open; it carries a revocable, expiring
- * token, so a guest needs no account and no passcode) with copy and revoke.
+ * The host's invite control: an invite link (the one this browser made before, else a new one; it
+ * carries a revocable, expiring token, so a guest needs no account and no passcode) with copy, and
+ * revoke, which stops every link of the meeting: also the ones shared earlier or made on another device.
  */
 export function InvitePanel(props: InvitePanelProps): JSX.Element {
   const [meeting, setMeeting] = createSignal<Meeting | null>(null);
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
   const [copied, setCopied] = createSignal<'yes' | 'manual' | null>(null);
+  /** Active links besides the one shown (shared earlier, or made on another device). */
+  const [others, setOthers] = createSignal(0);
+  const [revoked, setRevoked] = createSignal<number | null>(null);
   let input!: HTMLInputElement;
 
   const usable = (l: IssuedInviteLink | null) => l !== null && Date.parse(l.expires_at) > Date.now();
 
-  const makeLink = async () => {
+  const countOthers = async (shown: IssuedInviteLink | null) => {
+    const active = await activeInviteLinks(props.meetingId).catch(() => []);
+    setOthers(active.filter((l) => l.id !== shown?.id).length);
+  };
+
+  const getLink = async (fresh: boolean) => {
     setBusy(true);
     setError(null);
     setCopied(null);
     try {
-      props.onLink(await meetingsApi.createInviteLink(props.meetingId));
+      const link = fresh ? await makeInviteLink(props.meetingId) : await inviteLinkFor(props.meetingId);
+      props.onLink(link);
+      setRevoked(null);
+      await countOthers(link);
     } catch (e) {
       setError(errorText(e));
     } finally {
@@ -44,7 +58,8 @@ export function InvitePanel(props: InvitePanelProps): JSX.Element {
       .get(props.meetingId)
       .then(setMeeting)
       .catch(() => undefined);
-    if (!usable(props.link)) void makeLink();
+    if (usable(props.link)) void countOthers(props.link);
+    else void getLink(false);
   });
 
   const copy = async () => {
@@ -62,13 +77,12 @@ export function InvitePanel(props: InvitePanelProps): JSX.Element {
   };
 
   const revoke = async () => {
-    const l = props.link;
-    if (l === null) return;
     setBusy(true);
     setError(null);
     try {
-      await meetingsApi.revokeInviteLink(props.meetingId, l.id);
+      setRevoked(await revokeInviteLinks(props.meetingId));
       props.onLink(null);
+      setOthers(0);
       setCopied(null);
     } catch (e) {
       setError(errorText(e));
@@ -94,9 +108,15 @@ export function InvitePanel(props: InvitePanelProps): JSX.Element {
         when={props.link}
         fallback={
           <>
-            <p class="muted small">{busy() ? 'Making an invite link' : 'The invite link was revoked.'}</p>
+            <p class="muted small" role="status">
+              {busy()
+                ? 'Making an invite link'
+                : revoked() === null
+                  ? 'No invite link yet.'
+                  : `Links revoked: ${revoked()}. Nobody can join with them any more.`}
+            </p>
             <Show when={!busy()}>
-              <button type="button" class="primary" onClick={() => void makeLink()}>
+              <button type="button" class="primary" onClick={() => void getLink(true)}>
                 Make a new invite link
               </button>
             </Show>
@@ -124,10 +144,22 @@ export function InvitePanel(props: InvitePanelProps): JSX.Element {
               <button type="button" class="primary" onClick={() => void copy()}>
                 {copied() === 'yes' ? 'Link copied' : 'Copy invite link'}
               </button>
-              <button type="button" class="danger-text" disabled={busy()} onClick={() => void revoke()}>
-                Revoke link
-              </button>
+              <ConfirmButton
+                label="Revoke links"
+                name="Revoke links"
+                question="Revoke every link made for this meeting?"
+                confirmLabel="Revoke all"
+                disabled={busy()}
+                onConfirm={() => void revoke()}
+              />
             </div>
+            <p class="muted small">
+              Revoking stops this link
+              {others() > 0
+                ? ` and ${others()} other ${others() === 1 ? 'link' : 'links'} made for this meeting earlier`
+                : ''}
+              .
+            </p>
             <Show when={copied() === 'manual'}>
               <p class="muted small" role="status">
                 Copying is blocked here: the link is selected, copy it with your keyboard.

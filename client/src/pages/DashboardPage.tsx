@@ -1,6 +1,7 @@
 import { useNavigate, useSearchParams } from '@solidjs/router';
 import { createResource, createSignal, For, onCleanup, Show, type JSX } from 'solid-js';
 import { errorText } from '../api/http.js';
+import { inviteLinkFor } from '../api/inviteLinks.js';
 import { meetingsApi, type IssuedInviteLink, type Meeting } from '../api/meetings.js';
 import { Field, FormError } from '../components/Field.js';
 import { MeetingList } from '../components/MeetingList.js';
@@ -48,7 +49,12 @@ export function DashboardPage(): JSX.Element {
   // Invite links made on this page, by meeting: the token is only shown when a link is made.
   const [links, setLinks] = createSignal<Record<string, IssuedInviteLink>>({});
 
+  // Set from the first click until the page moves on, so a double click starts one meeting, not two.
+  const [starting, setStarting] = createSignal(false);
+
   const startInstant = async () => {
+    if (starting()) return;
+    setStarting(true);
     setError(null);
     try {
       const m = await meetingsApi.create({
@@ -59,22 +65,21 @@ export function DashboardPage(): JSX.Element {
       navigate(`/join/${m.id}`);
     } catch (err) {
       setError(errorText(err));
+      setStarting(false);
     }
   };
 
-  /** Makes a guest invite link (a revocable, expiring token in the URL fragment) and copies it. */
+  /** Copies the meeting's guest invite link (the one this browser made before, else a new one). */
   const copy = async (m: Meeting) => {
     setError(null);
-    let link = links()[m.id];
-    if (link === undefined || Date.parse(link.expires_at) <= Date.now()) {
-      try {
-        link = await meetingsApi.createInviteLink(m.id);
-      } catch (err) {
-        setError(errorText(err));
-        return;
-      }
-      setLinks({ ...links(), [m.id]: link });
+    let link: IssuedInviteLink;
+    try {
+      link = await inviteLinkFor(m.id);
+    } catch (err) {
+      setError(errorText(err));
+      return;
     }
+    setLinks({ ...links(), [m.id]: link });
     try {
       await navigator.clipboard.writeText(link.invite_url);
       setCopied(m.id);
@@ -99,7 +104,7 @@ export function DashboardPage(): JSX.Element {
       <div class="row between wrap">
         <h1>Meetings</h1>
         <div class="row gap">
-          <button type="button" class="primary" onClick={() => void startInstant()}>
+          <button type="button" class="primary" disabled={starting()} onClick={() => void startInstant()}>
             Start an instant meeting
           </button>
           <button type="button" onClick={() => setShowForm(!showForm())} aria-expanded={showForm()}>

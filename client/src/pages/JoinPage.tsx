@@ -23,6 +23,16 @@ declare global {
   }
 }
 
+const GUEST_NAME_KEY = 'origo.guest-name';
+
+function readGuestName(): string {
+  try {
+    return sessionStorage.getItem(GUEST_NAME_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+
 export function JoinPage(): JSX.Element {
   const params = useParams<{ id: string }>();
   const location = useLocation();
@@ -34,7 +44,16 @@ export function JoinPage(): JSX.Element {
   const [needPasscode, setNeedPasscode] = createSignal(false);
   const [title, setTitle] = createSignal<string | null>(null);
   // Kept for the form shown again after a refusal, so a guest does not type the name twice.
-  const [lastName, setLastName] = createSignal('');
+  // The name a guest typed, kept for this tab, so Rejoin after leaving does not ask for it again.
+  const [lastName, setLastNameSignal] = createSignal(readGuestName());
+  const setLastName = (name: string) => {
+    setLastNameSignal(name);
+    try {
+      sessionStorage.setItem(GUEST_NAME_KEY, name);
+    } catch {
+      // Storage blocked: the name lasts as long as the page.
+    }
+  };
   let media: PreJoinResult | null = null;
   const waiting = new AbortController();
   const inviteToken = () => new URLSearchParams(location.hash.replace(/^#/, '')).get('invite') ?? undefined;
@@ -59,12 +78,21 @@ export function JoinPage(): JSX.Element {
     }
     navigate(endedUrl(reason), { replace: true, state: details });
   };
-  // The title and how this visitor gets in, before joining. A failure leaves the form usable: joining
-  // reports the real reason.
+  // The title and how this visitor gets in, before joining. A link to no meeting (a mistyped or removed
+  // one) says so at once; any other failure leaves the form usable: joining reports the real reason.
   const [preview] = createResource(
     () => [params.id, inviteToken(), me()?.user.id ?? ''] as const,
-    ([id, token]) => meetingsApi.preview(id, token).catch((): MeetingPreview | null => null),
+    ([id, token]) =>
+      meetingsApi
+        .preview(id, token)
+        .catch((err): MeetingPreview | 'missing' | null =>
+          err instanceof ApiError && (err.status === 404 || err.status === 400) ? 'missing' : null,
+        ),
   );
+  const known = (): MeetingPreview | null => {
+    const p = preview();
+    return p === undefined || p === 'missing' ? null : p;
+  };
 
   onCleanup(() => waiting.abort());
 
@@ -128,8 +156,10 @@ export function JoinPage(): JSX.Element {
 
   const signedOut = () => !me.loading && me() == null;
   const notice = (): JSX.Element | null => {
-    const p = preview();
-    if (p === undefined || p === null) return null;
+    if (preview() === 'missing')
+      return 'This link leads to no meeting: it may be mistyped, or the meeting was removed. Check the link with the person who sent it.';
+    const p = known();
+    if (p === null) return null;
     if (p.state === 'ended' || p.state === 'cancelled')
       return p.state === 'ended' ? 'This meeting has ended.' : 'This meeting was cancelled.';
     if (p.invitation === 'invalid')
@@ -153,12 +183,12 @@ export function JoinPage(): JSX.Element {
       <Match when={step().kind === 'prejoin'}>
         <div class="page">
           <PreJoin
-            title={title() ?? preview()?.title ?? 'Join the meeting'}
+            title={title() ?? known()?.title ?? 'Join the meeting'}
             askName={signedOut()}
             defaultName={me()?.user.displayName ?? lastName()}
-            askPasscode={needPasscode() || preview()?.access === 'passcode'}
+            askPasscode={needPasscode() || known()?.access === 'passcode'}
             notice={notice()}
-            closed={preview()?.state === 'ended' || preview()?.state === 'cancelled'}
+            closed={preview() === 'missing' || known()?.state === 'ended' || known()?.state === 'cancelled'}
             error={error()}
             busy={busy() || me.loading}
             onJoin={(r) => void join(r)}

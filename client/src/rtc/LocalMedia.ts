@@ -8,6 +8,9 @@ import type { PublisherConnection } from './PublisherConnection.js';
 import type { RoomState } from './roomState.js';
 import type { SignalClient } from './SignalClient.js';
 
+const HOST_MUTED_MIC = 'The host muted your microphone.';
+const HOST_STOPPED_CAMERA = 'The host turned off your camera.';
+
 interface Publication {
   source: TrackSource;
   track: MediaStreamTrack | null;
@@ -108,6 +111,7 @@ export class LocalMedia {
     const pubn = this.publications.get(TrackSource.TRACK_SOURCE_MICROPHONE);
     if (this.microphone) this.microphone.enabled = !muted;
     this.setState('micMuted', muted);
+    if (!muted) this.clearNotice(HOST_MUTED_MIC);
     if (pubn?.sid) this.sendMute(pubn.sid, muted);
   }
 
@@ -124,6 +128,7 @@ export class LocalMedia {
     const track = await getCamera(deviceId);
     this.camera = track;
     this.setState({ cameraOff: false, localVideo: new MediaStream([track]) });
+    this.clearNotice(HOST_STOPPED_CAMERA);
     if (pubn) {
       await pubn.transceiver.sender.replaceTrack(track);
       pubn.track = track;
@@ -190,14 +195,19 @@ export class LocalMedia {
     const mic = this.publications.get(TrackSource.TRACK_SOURCE_MICROPHONE);
     const cam = this.publications.get(TrackSource.TRACK_SOURCE_CAMERA);
     if (cam !== undefined && cam.sid === trackSid) {
-      this.setState('notice', 'The host turned off your camera.');
+      this.setState('notice', HOST_STOPPED_CAMERA);
       await this.setCameraOff(true);
       return;
     }
     if (mic !== undefined || trackSid === '') {
       if (this.microphone) this.microphone.enabled = false;
-      this.setState({ micMuted: true, notice: 'The host muted your microphone.' });
+      this.setState({ micMuted: true, notice: HOST_MUTED_MIC });
     }
+  }
+
+  /** Takes down a host's notice once the person undid what it reports (unmuted, camera back on). */
+  private clearNotice(text: string): void {
+    if (this.state.notice === text) this.setState('notice', null);
   }
 
   /** Dynacast: pause the camera layers nobody watches (the lowest stays for newcomers). */

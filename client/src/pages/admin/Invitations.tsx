@@ -5,7 +5,7 @@ import { createSignal, For, Show, type JSX } from 'solid-js';
 import type { Invitation, InviteOutcome, OrgRole } from '../../api/auth.js';
 import { errorText } from '../../api/http.js';
 import { FormError } from '../../components/Field.js';
-import { ConfirmButton } from './ConfirmButton.js';
+import { ConfirmButton } from '../../components/ConfirmButton.js';
 import { EmptyRow, TableHead } from './table.js';
 
 const ROLE_LABEL: Readonly<Record<OrgRole, string>> = { admin: 'Admin', host: 'Host', member: 'Member' };

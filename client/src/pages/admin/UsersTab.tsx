@@ -3,7 +3,7 @@ import { adminApi, type Invitation, type OrgRole, type PublicUser } from '../../
 import { errorText } from '../../api/http.js';
 import { FormError, FormNotice } from '../../components/Field.js';
 import { useAdminScope } from './common.js';
-import { ConfirmButton } from './ConfirmButton.js';
+import { ConfirmButton } from '../../components/ConfirmButton.js';
 import { inviteNotice, InviteForm, PendingInvitations } from './Invitations.js';
 import { EmptyRow, TableHead } from './table.js';
 import { ROLE_PHRASE } from '../InvitationSignUp.js';
