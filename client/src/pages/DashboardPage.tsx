@@ -187,9 +187,12 @@ export function DashboardPage(): JSX.Element {
               <Show when={m.recurrence || m.state === 'live'}>
                 <RecordingsLink meetingId={m.id} title={m.title} />
               </Show>
-              <button type="button" class="danger-text" onClick={() => void cancel(m)}>
-                Cancel meeting
-              </button>
+              {/* A live meeting is ended from inside it (End meeting for all), not cancelled. */}
+              <Show when={m.state !== 'live'}>
+                <button type="button" class="danger-text" onClick={() => void cancel(m)}>
+                  Cancel meeting
+                </button>
+              </Show>
             </div>
           </li>
         )}
