@@ -6,7 +6,8 @@ import { meetingsApi, type IssuedInviteLink } from './meetings.js';
 
 const key = (meetingId: string) => `origo.invite-link.${meetingId}`;
 
-const usable = (l: IssuedInviteLink | null): l is IssuedInviteLink =>
+/** A link that has not expired (whether it was revoked, only the server knows). */
+export const isUsableInviteLink = (l: IssuedInviteLink | null): l is IssuedInviteLink =>
   l !== null && Date.parse(l.expires_at) > Date.now();
 
 /** The link this browser made for the meeting, while it has not expired (revocation is not known here). */
@@ -15,7 +16,7 @@ export function rememberedInviteLink(meetingId: string): IssuedInviteLink | null
     const text = localStorage.getItem(key(meetingId));
     if (text === null) return null;
     const link = JSON.parse(text) as IssuedInviteLink;
-    if (typeof link.invite_url === 'string' && usable(link)) return link;
+    if (typeof link.invite_url === 'string' && isUsableInviteLink(link)) return link;
     localStorage.removeItem(key(meetingId));
   } catch {
     // Storage blocked or a value written by something else: nothing remembered.

@@ -1,6 +1,12 @@
 import { createSignal, onMount, Show, type JSX } from 'solid-js';
 import { errorText } from '../api/http.js';
-import { activeInviteLinks, inviteLinkFor, makeInviteLink, revokeInviteLinks } from '../api/inviteLinks.js';
+import {
+  activeInviteLinks,
+  inviteLinkFor,
+  isUsableInviteLink,
+  makeInviteLink,
+  revokeInviteLinks,
+} from '../api/inviteLinks.js';
 import { meetingsApi, type IssuedInviteLink, type Meeting } from '../api/meetings.js';
 import { ConfirmButton } from './ConfirmButton.js';
 
@@ -30,8 +36,6 @@ export function InvitePanel(props: InvitePanelProps): JSX.Element {
   const [revoked, setRevoked] = createSignal<number | null>(null);
   let input!: HTMLInputElement;
 
-  const usable = (l: IssuedInviteLink | null) => l !== null && Date.parse(l.expires_at) > Date.now();
-
   const countOthers = async (shown: IssuedInviteLink | null) => {
     const active = await activeInviteLinks(props.meetingId).catch(() => []);
     setOthers(active.filter((l) => l.id !== shown?.id).length);
@@ -58,7 +62,7 @@ export function InvitePanel(props: InvitePanelProps): JSX.Element {
       .get(props.meetingId)
       .then(setMeeting)
       .catch(() => undefined);
-    if (usable(props.link)) void countOthers(props.link);
+    if (isUsableInviteLink(props.link)) void countOthers(props.link);
     else void getLink(false);
   });
 

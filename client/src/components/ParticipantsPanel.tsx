@@ -66,7 +66,8 @@ export function ParticipantsPanel(props: ParticipantsPanelProps): JSX.Element {
       <h3>In the meeting</h3>
       <ul class="people">
         <li>
-          <span>
+          {/* A long name without spaces wraps inside the panel instead of running past its edge. */}
+          <span class="break">
             {props.selfName} (you){props.isHost ? ', host' : ''}
           </span>
           <span class="muted small">{props.selfMuted ? 'Muted' : 'Unmuted'}</span>
@@ -74,7 +75,7 @@ export function ParticipantsPanel(props: ParticipantsPanelProps): JSX.Element {
         <For each={props.others}>
           {(p) => (
             <li>
-              <span>
+              <span class="break">
                 {p.name || p.identity}
                 {p.isHost ? ', host' : ''}
                 <Show when={props.raisedHands.has(p.identity)}>

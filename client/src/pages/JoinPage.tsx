@@ -43,8 +43,8 @@ export function JoinPage(): JSX.Element {
   const [busy, setBusy] = createSignal(false);
   const [needPasscode, setNeedPasscode] = createSignal(false);
   const [title, setTitle] = createSignal<string | null>(null);
-  // Kept for the form shown again after a refusal, so a guest does not type the name twice.
-  // The name a guest typed, kept for this tab, so Rejoin after leaving does not ask for it again.
+  // The name a guest typed, kept for this tab: the form shown again after a refusal, and Rejoin after
+  // leaving, do not ask for it twice.
   const [lastName, setLastNameSignal] = createSignal(readGuestName());
   const setLastName = (name: string) => {
     setLastNameSignal(name);

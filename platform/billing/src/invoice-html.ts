@@ -1,7 +1,7 @@
 // The printable page of one invoice: a self-contained HTML document (inline CSS, no script, no external
 // asset), laid out for A4 and Letter paper. "Print, save as PDF" in the browser is the PDF path.
 import { escapeHtml } from '@origo/kit';
-import { formatMoney, formatTaxPercent, formatUnitPrice } from './invoice-math.js';
+import { formatMoney, formatTaxPercent, formatUnitPrice, unitFor } from './invoice-math.js';
 import type { Invoice } from './invoices.js';
 
 const number = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
@@ -90,7 +90,7 @@ export function renderInvoiceHtml(invoice: Invoice, orgName: string | null = nul
       const plan = line.kind === 'plan';
       return `<tr>
         <td>${escapeHtml(line.description)}</td>
-        <td class="num">${plan ? '1' : `${number(line.quantity)} ${escapeHtml(line.unit)}${line.quantity === 1 ? '' : 's'}`}</td>
+        <td class="num">${plan ? '1' : `${number(line.quantity)} ${escapeHtml(unitFor(line.quantity, line.unit))}`}</td>
         <td class="num">${plan || line.included === 0 ? '' : number(line.included)}</td>
         <td class="num">${plan ? '' : number(line.billable)}</td>
         <td class="num">${escapeHtml(formatUnitPrice(line.unitPriceMicrocents, invoice.currency))}</td>

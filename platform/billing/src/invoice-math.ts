@@ -283,6 +283,11 @@ export function formatMoney(minor: number, currency: string): string {
   return `${negative ? '-' : ''}${whole}${fraction} ${currency}`;
 }
 
+/** A line's unit for a count of it: "1 minute", "2 minutes". */
+export function unitFor(quantity: number, unit: string): string {
+  return quantity === 1 ? unit : `${unit}s`;
+}
+
 /** A unit price in microcents as text in the currency's major unit, with as many decimals as it needs. */
 export function formatUnitPrice(microcents: number, currency: string): string {
   const exponent = currencyExponent(currency) + 6;

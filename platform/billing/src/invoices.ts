@@ -23,6 +23,7 @@ import {
   formatTaxPercent,
   periodOf,
   previousPeriod,
+  unitFor,
   type InvoiceLine,
   type Period,
   type UsageTotals,
@@ -658,7 +659,7 @@ export class InvoiceStore {
           description:
             line.kind === 'plan'
               ? line.description
-              : `${line.description}: ${line.billable} ${line.unit}${line.billable === 1 ? '' : 's'}`,
+              : `${line.description}: ${line.billable} ${unitFor(line.billable, line.unit)}`,
           amountCents: line.amountCents,
         })),
         taxCents: invoice.taxCents,

@@ -114,6 +114,7 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 25));
   }
 }
+
 const retained: unknown[] = [];
 
 /**
