@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMediaBench, reportTable, writeReport, type MediaReport } from './media/run.js';
+import type { BenchReceivers } from './media/session.js';
 import { DEFAULT_AUDIO, DEFAULT_VIDEO } from './media/synthetic.js';
 
 /** Figures the smoke requires; each must be a finite number. */
@@ -42,10 +43,12 @@ export function checkReport(r: MediaReport): string[] {
 
 export async function runSmoke(
   outDir?: string,
+  receivers: BenchReceivers = 'ndc',
 ): Promise<{ report: MediaReport; file: string; problems: string[] }> {
   const dir = outDir ?? mkdtempSync(join(tmpdir(), 'origo-bench-smoke-'));
   const report = await runMediaBench({
-    name: 'smoke',
+    name: `smoke-${receivers}`,
+    receivers,
     publishers: 1,
     subscribers: 2,
     durationS: 3,

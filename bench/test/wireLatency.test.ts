@@ -3,8 +3,16 @@ import { pairCopies, readPcap } from '../src/media/wireLatency.js';
 
 const SFU_PORT = 40_000;
 
-/** One captured frame: Ethernet + IPv4 + UDP + a 12-byte RTP header (or the given first bytes). */
-function frame(src: number, dst: number, rtp: { ssrc: number; seq: number } | Buffer): Buffer {
+/**
+ * One captured frame: Ethernet + IPv4 + UDP + a 12-byte RTP header (or the given first bytes). With
+ * `payload`, the UDP length says that many bytes followed the header (the capture keeps only the header).
+ */
+function frame(
+  src: number,
+  dst: number,
+  rtp: { ssrc: number; seq: number } | Buffer,
+  payload?: number,
+): Buffer {
   const eth = Buffer.alloc(14);
   eth.writeUInt16BE(0x0800, 12);
   const ip = Buffer.alloc(20);
@@ -13,6 +21,7 @@ function frame(src: number, dst: number, rtp: { ssrc: number; seq: number } | Bu
   const udp = Buffer.alloc(8);
   udp.writeUInt16BE(src, 0);
   udp.writeUInt16BE(dst, 2);
+  if (payload !== undefined) udp.writeUInt16BE(8 + 12 + payload, 4);
   let body: Buffer;
   if (Buffer.isBuffer(rtp)) body = rtp;
   else {
@@ -78,6 +87,26 @@ describe('wire latency', () => {
     expect(r.p50Ms).toBeCloseTo(1.01, 1);
     expect(r.p99Ms).toBeCloseTo(3.01, 1);
     expect(r.maxMs).toBeCloseTo(3, 3);
+  });
+
+  it('pairs streams that advance in step with their own input, not an older packet or another stream', () => {
+    // Two publishers' audio, 20 ms apart each and 1 ms apart from each other, copied 5 ms after arrival.
+    // Within the 50 ms learning window each copy also follows its stream's two previous packets and three
+    // of the other stream's, all advancing in step; only the payload sizes (Opus varies them) tell them apart.
+    const records: { ms: number; data: Buffer }[] = [];
+    const size = (i: number, salt: number) => 60 + ((i * 37 + salt * 11) % 90);
+    for (let i = 0; i < 150; i++) {
+      const t = 1_000 + i * 20;
+      records.push({ ms: t, data: frame(50_001, SFU_PORT, { ssrc: 0xa1, seq: 300 + i }, size(i, 1)) });
+      records.push({ ms: t + 1, data: frame(50_004, SFU_PORT, { ssrc: 0xb1, seq: 9_000 + i }, size(i, 2)) });
+      records.push({ ms: t + 5, data: frame(SFU_PORT, 50_002, { ssrc: 0xc, seq: 400 + i }, size(i, 1)) });
+      records.push({ ms: t + 6, data: frame(SFU_PORT, 50_002, { ssrc: 0xd, seq: 100 + i }, size(i, 2)) });
+    }
+    const { inbound, outbound } = readPcap(pcap(records), new Set([SFU_PORT]));
+    const r = pairCopies(inbound, outbound);
+    expect(r.paired).toBe(300);
+    expect(r.p50Ms).toBeCloseTo(5, 1);
+    expect(r.maxMs).toBeCloseTo(5, 3);
   });
 
   it('refuses a file that is not a pcap', () => {

@@ -37,6 +37,9 @@ const HELP = `Usage: npm run bench:media -- [options]
                         over IPC (no signaling, isolates the media plane)
   --transport LIST      the SFU's WebRTC stack: werift, ndc, or both in one run (ndc,werift), each
                         measured in turn on the same cores and printed side by side (default ndc,werift)
+  --receivers STACK     the generator's subscribers: ndc (default; libdatachannel decrypts natively, so
+                        one generator core keeps up at 30,000+ packets/s) or werift (decrypts in
+                        JavaScript; falls behind past about 20,000 packets/s on one core)
   --no-wire             do not capture the SFU's ports with tcpdump (the SFU-added latency on the wire:
                         kernel timestamps of each packet in and its copies out; needs tcpdump and root)
   --memory-steps N      RSS samples while subscribers join, for the memory-per-subscriber slope (default 4)
@@ -104,6 +107,7 @@ export function parseMediaArgs(
       quiet: { type: 'boolean', default: false },
       via: { type: 'string' },
       transport: { type: 'string' },
+      receivers: { type: 'string' },
       'no-wire': { type: 'boolean', default: false },
       'memory-steps': { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -131,8 +135,12 @@ export function parseMediaArgs(
     throw new RangeError(`--via expects ipc or signaling, got ${via}`);
   const suffix = via === 'signaling' ? '-signaling' : '';
   const transports = parseTransports(values.transport);
+  const receivers = values.receivers ?? 'ndc';
+  if (receivers !== 'ndc' && receivers !== 'werift')
+    throw new RangeError(`--receivers expects ndc or werift, got ${receivers}`);
   const opts: MediaBenchOptions & { transports: BenchTransport[] } = {
     transports,
+    receivers,
     name:
       values.name ??
       (findMax ? `media-find-max-p${publishers}` : `media-p${publishers}-s${subscribers}`) + suffix,

@@ -178,13 +178,13 @@ export class Recorder {
   epoch = 0;
   readonly sfu = new PathStats();
   readonly direct = new PathStats();
-  private readonly receivers = new Set<SynthSubscriber>();
+  private readonly receivers = new Set<BenchSubscriber>();
 
-  register(r: SynthSubscriber): void {
+  register(r: BenchSubscriber): void {
     this.receivers.add(r);
   }
 
-  unregister(r: SynthSubscriber): void {
+  unregister(r: BenchSubscriber): void {
     this.receivers.delete(r);
   }
 
@@ -208,29 +208,35 @@ export interface SubscriberTiming {
   firstAudioMs: number;
 }
 
-/** Receives media on one werift connection (recvonly, answers offers). */
-export class SynthSubscriber {
-  readonly pc: RTCPeerConnection;
+/** What the session needs of a subscriber, whichever WebRTC stack receives for it. */
+export interface BenchSubscriber {
+  readonly id: string;
+  readonly timing: SubscriberTiming;
+  /** The generator side's connection state, for failure messages. */
+  readonly connectionState: string;
+  /** Applies an offer (from the SFU or a direct publisher) and returns our answer. */
+  answer(offerSdp: string): Promise<string>;
+  /** Our answer reached the other side (after `answer`); a receiver may start connecting now. */
+  answerDelivered(): void;
+  addRemoteCandidate(c: IceCandidateInit | null): void;
+  /** Adds this receiver's expected/lost counts of the window to its path. */
+  finish(epoch: number): void;
+  close(): void;
+}
+
+/** Accounts one subscriber's received payloads: first media, loss, duplicates and one-way latency. */
+export class ReceiveAccount {
   readonly timing: SubscriberTiming = { joinStartMs: 0, firstVideoMs: 0, firstAudioMs: 0 };
   private readonly streams = new Map<number, StreamRx>();
   private readonly trailer: Trailer = { streamId: 0, index: 0, sendMs: 0 };
-  private chain: Promise<unknown> = Promise.resolve();
-  private closed = false;
 
   constructor(
-    readonly id: string,
     private readonly recorder: Recorder,
     private readonly path: 'sfu' | 'direct',
-  ) {
-    this.pc = new RTCPeerConnection(loopbackConfig());
-    recorder.register(this);
-    this.pc.onTrack.subscribe((track: MediaStreamTrack) => {
-      const video = track.kind === 'video';
-      track.onReceiveRtp.subscribe((rtp) => this.onRtp(video, rtp.payload));
-    });
-  }
+  ) {}
 
-  private onRtp(video: boolean, payload: Buffer): void {
+  /** One RTP payload (bytes from `start` to the end of `buf`) of a video or audio stream. */
+  onPayload(video: boolean, buf: Buffer, start = 0): void {
     const now = performance.now();
     const t = this.timing;
     if (video) {
@@ -239,7 +245,7 @@ export class SynthSubscriber {
     const rec = this.recorder;
     if (!rec.recording) return;
     const tr = this.trailer;
-    if (!readTrailer(payload, tr)) return;
+    if (!readTrailer(buf, tr)) return;
     let s = this.streams.get(tr.streamId);
     if (!s) {
       s = new StreamRx();
@@ -257,11 +263,10 @@ export class SynthSubscriber {
     if (tr.index > s.max) s.max = tr.index;
     if (tr.index < s.first) s.first = tr.index;
     path.packets++;
-    path.bytes += payload.length;
+    path.bytes += buf.length - start;
     path.latency.add(now - tr.sendMs);
   }
 
-  /** Adds this receiver's expected/lost counts of the window to its path. */
   finish(epoch: number): void {
     const path = this.path === 'sfu' ? this.recorder.sfu : this.recorder.direct;
     for (const s of this.streams.values()) {
@@ -271,8 +276,41 @@ export class SynthSubscriber {
       path.lost += Math.max(0, expected - s.unique);
     }
   }
+}
 
-  /** Applies an offer (from the SFU or a direct publisher) and returns our answer. */
+/** Receives media on one werift connection (recvonly, answers offers). */
+export class SynthSubscriber implements BenchSubscriber {
+  readonly pc: RTCPeerConnection;
+  private readonly account: ReceiveAccount;
+  private chain: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    readonly id: string,
+    private readonly recorder: Recorder,
+    path: 'sfu' | 'direct',
+  ) {
+    this.account = new ReceiveAccount(recorder, path);
+    this.pc = new RTCPeerConnection(loopbackConfig());
+    recorder.register(this);
+    this.pc.onTrack.subscribe((track: MediaStreamTrack) => {
+      const video = track.kind === 'video';
+      track.onReceiveRtp.subscribe((rtp) => this.account.onPayload(video, rtp.payload));
+    });
+  }
+
+  get timing(): SubscriberTiming {
+    return this.account.timing;
+  }
+
+  get connectionState(): string {
+    return this.pc.connectionState;
+  }
+
+  finish(epoch: number): void {
+    this.account.finish(epoch);
+  }
+
   answer(offerSdp: string): Promise<string> {
     const run = async (): Promise<string> => {
       await this.pc.setRemoteDescription({ type: 'offer', sdp: candidatesToLoopback(offerSdp) });
@@ -285,6 +323,9 @@ export class SynthSubscriber {
     this.chain = p.catch(() => undefined);
     return p;
   }
+
+  /** werift connects as soon as it has the offer, and its DTLS retransmits quickly enough. */
+  answerDelivered(): void {}
 
   addRemoteCandidate(c: IceCandidateInit | null): void {
     if (this.closed || c === null) return;

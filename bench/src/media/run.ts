@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { runCeiling, type CeilingOptions, type CeilingResult } from '../ceiling/run.js';
 import { machineInfo, type MachineInfo } from '../machine.js';
 import { fmt, round, table } from '../stats.js';
-import { MediaSession, type WindowResult } from './session.js';
+import { MediaSession, type BenchReceivers, type WindowResult } from './session.js';
 import type { BenchTransport } from './sfuProcess.js';
 import type { AudioProfile, VideoProfile } from './synthetic.js';
 import { enlargeUdpReceiveBuffers, receiveBufferNote } from './udpBuffers.js';
@@ -37,6 +37,8 @@ export interface MediaBenchOptions {
   via?: 'ipc' | 'signaling';
   /** The SFU's transport (default werift). */
   transport?: BenchTransport;
+  /** The generator's receiving stack (default ndc). */
+  receivers?: BenchReceivers;
   /** Fixed-load runs: also measure the SFU-added latency on the wire (tcpdump on loopback). */
   wire?: boolean;
   /** Fixed-load runs: RSS samples (after a full collection) while subscribers join, for the slope. */
@@ -76,6 +78,8 @@ export interface MediaReport {
     via: 'ipc' | 'signaling';
     /** The SFU's WebRTC stack. */
     transport: BenchTransport;
+    /** The generator's subscribers' WebRTC stack. */
+    receivers: BenchReceivers;
     sfu: string;
     signaling: string;
     sfuPinnedToCpu: number | null;
@@ -164,6 +168,7 @@ export async function runMediaBench(o: MediaBenchOptions): Promise<MediaReport> 
     log: o.log,
     via: o.via ?? 'ipc',
     transport: o.transport ?? 'werift',
+    receivers: o.receivers ?? 'ndc',
     ...(o.cpuProfDir ? { cpuProfDir: o.cpuProfDir } : {}),
   });
   let window: WindowResult;
@@ -401,6 +406,7 @@ export async function runMediaBench(o: MediaBenchOptions): Promise<MediaReport> 
     setup: {
       via,
       transport: o.transport ?? 'werift',
+      receivers: o.receivers ?? 'ndc',
       sfu:
         via === 'signaling'
           ? `${session.sfu.source}: SFU worker (gRPC) in a child process with signaling`

@@ -3,7 +3,15 @@
 import { performance } from 'node:perf_hooks';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { percentile } from '../stats.js';
-import { Pacer, Recorder, SynthPublisher, SynthSubscriber, waitConnected } from './peers.js';
+import { NdcSynthSubscriber } from './ndcSubscriber.js';
+import {
+  Pacer,
+  Recorder,
+  SynthPublisher,
+  SynthSubscriber,
+  waitConnected,
+  type BenchSubscriber,
+} from './peers.js';
 import type { SfuMeasure } from './protocol.js';
 import { pinProcess, SfuProcess, type BenchTransport } from './sfuProcess.js';
 import { SignalingSfu } from './signalingSfu.js';
@@ -26,7 +34,12 @@ export interface SessionOptions {
   via?: 'ipc' | 'signaling';
   /** The SFU's transport (default werift). */
   transport?: BenchTransport;
+  /** The generator's receiving stack (default ndc: native decryption keeps one core ahead of the SFU). */
+  receivers?: BenchReceivers;
 }
+
+/** The WebRTC stack of the generator's subscribers. */
+export type BenchReceivers = 'ndc' | 'werift';
 
 export interface WindowResult {
   seconds: number;
@@ -90,12 +103,12 @@ export class MediaSession {
   readonly recorder = new Recorder();
   readonly pacer = new Pacer(5);
   readonly publishers: SynthPublisher[] = [];
-  readonly subscribers: SynthSubscriber[] = [];
+  readonly subscribers: BenchSubscriber[] = [];
   readonly join: JoinTimes = { firstVideoMs: [], firstAudioMs: [], failed: 0 };
   generatorPinned = false;
-  private readonly subsById = new Map<string, SynthSubscriber>();
+  private readonly subsById = new Map<string, BenchSubscriber>();
   private readonly pubsById = new Map<string, SynthPublisher>();
-  private direct: { pub: SynthPublisher; sub: SynthSubscriber } | null = null;
+  private direct: { pub: SynthPublisher; sub: BenchSubscriber } | null = null;
   private seed = 1;
   private readonly genLoopDelay = monitorEventLoopDelay({ resolution: 10 });
   /** Connection states the SFU reported per participant (IPC mode), for failure messages. */
@@ -118,6 +131,7 @@ export class MediaSession {
       sub
         .answer(sdp)
         .then((answer) => this.sfu.subscriberAnswer(id, answer))
+        .then(() => sub.answerDelivered())
         .catch((e: unknown) => opts.log(`subscriber ${id}: negotiation failed: ${String(e)}`));
     });
     this.sfu.on('iceCandidate', (id, target, c) => {
@@ -134,6 +148,12 @@ export class MediaSession {
         opts.log(`SFU: ${target} connection of ${id} ${state}`);
     });
     this.genLoopDelay.enable();
+  }
+
+  private newSubscriber(id: string, path: 'sfu' | 'direct'): BenchSubscriber {
+    return this.opts.receivers === 'werift'
+      ? new SynthSubscriber(id, this.recorder, path)
+      : new NdcSynthSubscriber(id, this.recorder, path);
   }
 
   private notePorts(text: string): void {
@@ -174,10 +194,11 @@ export class MediaSession {
       audio: this.opts.audio,
       seed: 999,
     });
-    const sub = new SynthSubscriber('direct-sub', this.recorder, 'direct');
+    const sub = this.newSubscriber('direct-sub', 'direct');
     const { sdp } = await pub.offer();
     const answer = await sub.answer(sdp);
     await pub.setAnswer(answer);
+    sub.answerDelivered();
     await waitConnected(pub.pc, 15_000, 'direct publisher');
     this.pacer.add(pub);
     pub.start(performance.now());
@@ -195,7 +216,7 @@ export class MediaSession {
   }
 
   private async joinOne(id: string): Promise<void> {
-    const sub = new SynthSubscriber(id, this.recorder, 'sfu');
+    const sub = this.newSubscriber(id, 'sfu');
     this.subsById.set(id, sub);
     this.subscribers.push(sub);
     sub.timing.joinStartMs = performance.now();
@@ -216,7 +237,7 @@ export class MediaSession {
         this.join.failed++;
         this.opts.log(
           `subscriber ${id}: no media within ${this.opts.firstMediaTimeoutMs} ms ` +
-            `(SFU states ${(this.states.get(id) ?? []).join(',') || 'none'}, generator ${sub.pc.connectionState})`,
+            `(SFU states ${(this.states.get(id) ?? []).join(',') || 'none'}, generator ${sub.connectionState})`,
         );
       }
     } catch (e) {

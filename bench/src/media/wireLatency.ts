@@ -10,6 +10,13 @@
 // packet and the incoming packets of the preceding few milliseconds. A copy is then paired with the
 // latest incoming packet of that sequence number; retransmissions (the same outgoing seq again) and
 // packets sent after an offset change are left unpaired and counted as such.
+//
+// The payload's length (the UDP length less the RTP header and its extensions; the SRTP tag stays in)
+// is part of what is learned: the SFU forwards a payload at its size, so a copy and its input differ by
+// a constant (the two connections' tag lengths, the SFU's own VP8 descriptor). Without it, streams that
+// advance in step (two publishers' audio, 50 packets/s each) or a stream's own previous packets, which
+// arrived within the window too, tied with the real mapping, and a copy could be paired with an input
+// 20 or 40 ms older.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +40,8 @@ interface WirePacket {
   ms: number;
   ssrc: number;
   seq: number;
+  /** Bytes after the RTP header and its extensions (payload and SRTP tag); -1 when not captured. */
+  len: number;
 }
 
 const SNAPLEN = 64; // Ethernet 14 + IPv4 20 + UDP 8 + RTP 12
@@ -136,6 +145,7 @@ export function readPcap(
       ms: sec * 1000 + frac / (nano ? 1e6 : 1e3),
       seq: buf.readUInt16BE(rtp + 2),
       ssrc: buf.readUInt32BE(rtp + 8),
+      len: afterHeader(buf, rtp, p + incl, buf.readUInt16BE(udp + 4) - 8),
     };
     const src = buf.readUInt16BE(udp);
     const dst = buf.readUInt16BE(udp + 2);
@@ -144,6 +154,24 @@ export function readPcap(
   }
   return { inbound, outbound };
 }
+
+/**
+ * The bytes after the RTP header (RFC 3550 5.1: CSRCs, RFC 8285 extension block) of a datagram of
+ * `rtpLength` bytes whose capture ends at `end`; -1 when the header is not all in the capture.
+ */
+function afterHeader(buf: Buffer, rtp: number, end: number, rtpLength: number): number {
+  const b0 = buf[rtp]!;
+  let header = 12 + (b0 & 0x0f) * 4;
+  if (b0 & 0x10) {
+    if (rtp + header + 4 > end) return -1;
+    header += 4 + buf.readUInt16BE(rtp + header + 2) * 4;
+  }
+  return rtpLength >= header ? rtpLength - header : -1;
+}
+
+/** Length difference of a copy and its input; NaN when either length is unknown (then any matches). */
+const lengthDiff = (out: WirePacket, inp: WirePacket): number =>
+  out.len < 0 || inp.len < 0 ? Number.NaN : out.len - inp.len;
 
 /** How far back an outgoing packet's input may be when the offset is learned. */
 const LEARN_WINDOW_MS = 50;
@@ -156,14 +184,14 @@ export function pairCopies(
   inbound: readonly WirePacket[],
   outbound: readonly WirePacket[],
 ): Omit<WireLatency, 'captureDrops'> {
-  // Inputs by SSRC and sequence number, each with its arrival times in order.
-  const arrivals = new Map<number, Map<number, number[]>>();
+  // Inputs by SSRC and sequence number, each with its arrivals in order.
+  const arrivals = new Map<number, Map<number, WirePacket[]>>();
   for (const p of inbound) {
     let bySeq = arrivals.get(p.ssrc);
     if (!bySeq) arrivals.set(p.ssrc, (bySeq = new Map()));
     const list = bySeq.get(p.seq);
-    if (list) list.push(p.ms);
-    else bySeq.set(p.seq, [p.ms]);
+    if (list) list.push(p);
+    else bySeq.set(p.seq, [p]);
   }
   const streams = new Map<number, WirePacket[]>();
   for (const p of outbound) {
@@ -184,12 +212,16 @@ export function pairCopies(
     for (const o of out) {
       if (seen.has(o.seq)) continue; // a retransmission
       seen.add(o.seq);
-      const times = bySeq.get((o.seq - offset.delta) & 0xffff);
-      if (!times) continue;
-      let best = -1;
-      for (const t of times) if (t <= o.ms && t > best) best = t;
-      if (best < 0 || o.ms - best > PAIR_WINDOW_MS) continue;
-      hist.add(o.ms - best);
+      const inputs = bySeq.get((o.seq - offset.delta) & 0xffff);
+      if (!inputs) continue;
+      let best: WirePacket | null = null;
+      for (const inp of inputs) if (inp.ms <= o.ms && (best === null || inp.ms > best.ms)) best = inp;
+      if (best === null || o.ms - best.ms > PAIR_WINDOW_MS) continue;
+      // A different size is not this copy's input (the mapping changed at a layer switch, or the
+      // sequence numbers wrapped onto an older packet).
+      const diff = lengthDiff(o, best);
+      if (!Number.isNaN(offset.lenDiff) && !Number.isNaN(diff) && diff !== offset.lenDiff) continue;
+      hist.add(o.ms - best.ms);
       paired++;
     }
   }
@@ -203,18 +235,18 @@ export function pairCopies(
   };
 }
 
-/** The input SSRC and sequence offset that most of a stream's first packets agree on. */
+/** The input SSRC, sequence offset and length difference most of a stream's first packets agree on. */
 function learnOffset(
   out: readonly WirePacket[],
   sortedIn: readonly WirePacket[],
-): { ssrc: number; delta: number } | null {
+): { ssrc: number; delta: number; lenDiff: number } | null {
   const votes = new Map<string, number>();
   let lo = 0;
   for (const o of out.slice(0, LEARN_PACKETS)) {
     while (lo < sortedIn.length && sortedIn[lo]!.ms < o.ms - LEARN_WINDOW_MS) lo++;
     for (let i = lo; i < sortedIn.length && sortedIn[i]!.ms <= o.ms; i++) {
       const inp = sortedIn[i]!;
-      const key = `${inp.ssrc}:${(o.seq - inp.seq) & 0xffff}`;
+      const key = `${inp.ssrc}:${(o.seq - inp.seq) & 0xffff}:${lengthDiff(o, inp)}`;
       votes.set(key, (votes.get(key) ?? 0) + 1);
     }
   }
@@ -228,6 +260,6 @@ function learnOffset(
   }
   // A real mapping is found for nearly every learning packet; a stray coincidence is not.
   if (bestVotes < Math.min(8, out.length / 2)) return null;
-  const [ssrc, delta] = bestKey.split(':').map(Number) as [number, number];
-  return { ssrc, delta };
+  const [ssrc, delta, lenDiff] = bestKey.split(':').map(Number) as [number, number, number];
+  return { ssrc, delta, lenDiff };
 }
