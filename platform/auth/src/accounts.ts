@@ -175,8 +175,10 @@ export class Accounts {
     const result = await this.o.db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(${SIGNUP_LOCK}::bigint)`);
       if ((await this.findUserByEmail(tx, input.email)) !== undefined) {
+        // Named as the e-mail field's problem too, so the form shows it under the address.
         throw new AppError(ErrorCode.ALREADY_EXISTS, 'An account with this e-mail address exists', {
           reason: 'email_taken',
+          violations: [{ field: 'email', message: 'already has an account: sign in instead' }],
         });
       }
       const [{ count } = { count: 0 }] = await tx.select({ count: sql<number>`count(*)::int` }).from(users);

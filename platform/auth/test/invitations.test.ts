@@ -174,6 +174,13 @@ describe.each(backends)('organization invitations ($name)', (backend) => {
     const weak = await accept(h, token, email, { password: 'password' });
     expect(weak.status).toBe(400);
     expect(weak.body['errors']).toEqual([expect.objectContaining({ field: 'password' })]);
+    // A missing name and a short password come back together.
+    const both = await accept(h, token, email, { password: 'short1', displayName: '' });
+    expect(both.status).toBe(400);
+    expect(both.body['errors']).toEqual([
+      { field: 'password', message: 'must be at least 8 characters' },
+      { field: 'displayName', message: 'is required' },
+    ]);
 
     const invitee = new Browser(h.service);
     const joined = await invitee.post('/api/auth/invitations/accept', {

@@ -50,6 +50,20 @@ describe.each(backends)('accounts and sessions ($name)', (backend) => {
     expect(session?.sessionId).not.toBe(token);
   });
 
+  it('takes a blank organization name as none, as the form says it is optional', async () => {
+    const browser = new Browser(h.service);
+    const res = await browser.post('/api/auth/sign-up', {
+      email: uniqueEmail(),
+      password: GOOD_PASSWORD,
+      displayName: 'Nia Blank',
+      organizationName: '  ',
+    });
+    expect(res.status).toBe(201);
+    const me = await browser.get('/api/auth/me');
+    const [membership] = me.body['memberships'] as { orgName: string }[];
+    expect(membership?.orgName).toBe("Nia Blank's organization");
+  });
+
   it('rejects a duplicate e-mail case-insensitively', async () => {
     const { email } = await signUp(h.service);
     const again = await new Browser(h.service).post('/api/auth/sign-up', {
@@ -58,6 +72,9 @@ describe.each(backends)('accounts and sessions ($name)', (backend) => {
       displayName: 'X',
     });
     expect(again.status).toBe(409);
+    expect(again.body['errors']).toEqual([
+      { field: 'email', message: 'already has an account: sign in instead' },
+    ]);
   });
 
   it('refuses weak passwords: short, common, equal to the e-mail', async () => {
@@ -71,6 +88,58 @@ describe.each(backends)('accounts and sessions ($name)', (backend) => {
       expect(res.status, password).toBe(400);
       expect(res.headers['content-type']).toContain('application/problem+json');
     }
+  });
+
+  it('names every refused field of a sign-up at once, the password policy included', async () => {
+    const stranger = new Browser(h.service);
+    // An empty name and a short password: both in one answer, not the password only after the name.
+    const short = await stranger.post('/api/auth/sign-up', {
+      email: uniqueEmail(),
+      password: 'short1',
+      displayName: '   ',
+    });
+    expect(short.status).toBe(400);
+    expect(short.headers['content-type']).toContain('application/problem+json');
+    expect(short.body['errors']).toEqual([
+      { field: 'password', message: 'must be at least 8 characters' },
+      { field: 'displayName', message: 'is required' },
+    ]);
+
+    // Every field at fault, in the body's order; the common-password check and "required" wording too.
+    const all = await stranger.post('/api/auth/sign-up', {
+      email: '',
+      password: 'password123',
+      displayName: '',
+      organizationName: 'x'.repeat(101),
+    });
+    expect(all.status).toBe(400);
+    expect(all.body['errors']).toEqual([
+      { field: 'email', message: 'is required' },
+      { field: 'password', message: 'is too common; choose a less predictable password' },
+      { field: 'displayName', message: 'is required' },
+      { field: 'organizationName', message: 'must be at most 100 characters' },
+    ]);
+
+    // A password equal to the address is refused along with the name, and a good one adds nothing.
+    const email = uniqueEmail();
+    const same = await stranger.post('/api/auth/sign-up', { email, password: email, displayName: '' });
+    expect(same.body['errors']).toEqual([
+      { field: 'password', message: 'must not be your e-mail address' },
+      { field: 'displayName', message: 'is required' },
+    ]);
+    const good = await stranger.post('/api/auth/sign-up', {
+      email: 'not-an-address',
+      password: GOOD_PASSWORD,
+      displayName: 'Gus',
+    });
+    expect(good.body['errors']).toEqual([{ field: 'email', message: 'must be an e-mail address' }]);
+    // A password zod already refused is reported once, in zod's words.
+    const missing = await stranger.post('/api/auth/sign-up', { email, password: '', displayName: '' });
+    expect(missing.body['errors']).toEqual([
+      { field: 'password', message: 'is required' },
+      { field: 'displayName', message: 'is required' },
+    ]);
+    expect(stranger.cookie).toBeUndefined();
   });
 
   it('issues a new token on each sign-in, and sign-out ends only that session', async () => {

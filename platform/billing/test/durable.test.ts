@@ -110,6 +110,7 @@ const report = (
     roomSid: 'RM_durable',
     type,
     participantIdentity: identity,
+    participantName: '',
     participantCount,
     occurredAtMs: T0 + minute * MIN,
     reason: '',

@@ -27,6 +27,8 @@ function validate(request: ReportRoomEventRequest) {
   if (request.roomSid.length > 128) violations.push({ field: 'room_sid', message: 'is too long' });
   if (request.participantIdentity.length > 256)
     violations.push({ field: 'participant_identity', message: 'is too long' });
+  if (request.participantName.length > 256)
+    violations.push({ field: 'participant_name', message: 'is too long' });
   if (!Number.isSafeInteger(request.bytesSent) || request.bytesSent < 0)
     violations.push({ field: 'bytes_sent', message: 'must be a whole number of bytes' });
   if (type === 'egress' && request.roomSid === '')
@@ -79,6 +81,7 @@ export function addControlGrpc(
           roomSid: request.roomSid,
           type,
           identity: request.participantIdentity,
+          name: request.participantName,
           occurredAt: new Date(request.occurredAtMs),
           participantCount: request.participantCount,
           reason: request.reason,

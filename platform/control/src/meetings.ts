@@ -1,4 +1,5 @@
 // Meetings domain: every mutation runs in one transaction with its audit row.
+import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, gt, lt, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { AppError, cursorPart, decodeCursor as decodeKey, encodeCursor as encodeKey } from '@origo/kit';
@@ -26,6 +27,7 @@ import {
   type OrgId,
 } from './ids.js';
 import { hasOccurrenceAfter, parseRule } from './recurrence.js';
+import { INSTANT_UPCOMING_MS } from './instant-title.js';
 import type { MeetingNotifier } from './notify.js';
 import { BILLING_OUTBOX_TOPIC } from './contracts.js';
 import { hashPasscode, hashSecret } from './secrets.js';
@@ -103,6 +105,29 @@ function stateAfterRoom(meeting: MeetingRow, now: Date): MeetingState {
   return 'ended';
 }
 
+/**
+ * The meetings the dashboard lists as upcoming at `now`: live ones and scheduled ones, but not an instant
+ * meeting nobody started within INSTANT_UPCOMING_MS of its creation.
+ */
+function listedAsUpcoming(now: Date) {
+  return or(
+    eq(meetings.state, 'live'),
+    and(
+      eq(meetings.state, 'scheduled'),
+      or(
+        eq(meetings.kind, 'scheduled'),
+        gt(meetings.createdAt, new Date(now.getTime() - INSTANT_UPCOMING_MS)),
+      ),
+    ),
+  );
+}
+
+/** Advisory lock key (two int4 halves) serialising the choice of instant titles within one organization. */
+function instantTitleLock(orgId: OrgId): [number, number] {
+  const digest = createHash('sha256').update(`origo:control:instant-title:${orgId}`).digest();
+  return [digest.readInt32BE(0), digest.readInt32BE(4)];
+}
+
 export class MeetingStore {
   /**
    * `notifier` queues invitation mails, reminder schedules and lobby alerts in the same transactions;
@@ -123,6 +148,36 @@ export class MeetingStore {
   async get(id: MeetingId): Promise<MeetingRow | null> {
     const [row] = await this.db.select().from(meetings).where(eq(meetings.id, id)).limit(1);
     return row ?? null;
+  }
+
+  /**
+   * `title` (an instant meeting's default title, e.g. "Instant meeting, 2 Dec, 14:05") if no meeting of
+   * the organization listed as upcoming at `now` has it, else the first free of "title (2)", "title (3)",
+   * ...: two instant meetings started in the same minute would otherwise show as identical cards.
+   *
+   * Call inside the transaction that inserts the meeting: a transaction-scoped advisory lock per
+   * organization makes concurrent creates take turns from here to their commit, and each reads the
+   * titles committed before it (read committed), so two of them cannot pick the same title.
+   */
+  async distinctInstantTitle(tx: Db, orgId: OrgId, title: string, now: Date): Promise<string> {
+    const [high, low] = instantTitleLock(orgId);
+    await tx.execute(sql`select pg_advisory_xact_lock(${high}::int, ${low}::int)`);
+    const prefix = `${title} (`;
+    const rows = await tx
+      .select({ title: meetings.title })
+      .from(meetings)
+      .where(
+        and(
+          eq(meetings.orgId, orgId),
+          or(eq(meetings.title, title), sql`starts_with(${meetings.title}, ${prefix})`),
+          listedAsUpcoming(now),
+        ),
+      );
+    const taken = new Set(rows.map((r) => r.title));
+    if (!taken.has(title)) return title;
+    let n = 2;
+    while (taken.has(`${title} (${n})`)) n += 1;
+    return `${title} (${n})`;
   }
 
   async create(tx: Db, input: MeetingInput, actor: Actor): Promise<MeetingRow> {
@@ -164,7 +219,16 @@ export class MeetingStore {
   /** Newest first; the cursor is opaque to callers and stable under concurrent inserts. */
   async list(
     orgId: OrgId,
-    opts: { limit: number; cursor?: string | undefined; state?: MeetingState | undefined },
+    opts: {
+      limit: number;
+      cursor?: string | undefined;
+      state?: MeetingState | undefined;
+      /**
+       * Set to now: only meetings that can still be joined as upcoming, live ones and scheduled ones, but
+       * not an instant meeting nobody started within INSTANT_UPCOMING_MS of its creation.
+       */
+      upcoming?: Date | undefined;
+    },
   ): Promise<Page<MeetingRow>> {
     const after = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor);
     const rows = await this.db
@@ -174,6 +238,7 @@ export class MeetingStore {
         and(
           eq(meetings.orgId, orgId),
           opts.state === undefined ? undefined : eq(meetings.state, opts.state),
+          opts.upcoming === undefined ? undefined : listedAsUpcoming(opts.upcoming),
           after === undefined
             ? undefined
             : or(
@@ -575,6 +640,8 @@ export class MeetingStore {
       type: RoomEventKind;
       /** The participant (join token `sub`); empty for room events. */
       identity: string;
+      /** The participant's display name from their join token; empty for room events and old reporters. */
+      name?: string;
       occurredAt: Date;
       participantCount: number;
       reason: string;
@@ -658,6 +725,27 @@ export class MeetingStore {
           break;
       }
       const metered = this.meterUsage;
+      // Every join and leave is audited once (the event id keeps retries out), by the person, with their
+      // name as it was when they joined: a guest has no account to look it up in later.
+      const participantEvent = event.type === 'participant_joined' || event.type === 'participant_left';
+      if (participantEvent)
+        await writeAudit(
+          tx,
+          { id: event.identity === '' ? actor.id : event.identity, requestId: actor.requestId },
+          {
+            action: `meeting.${event.type}`,
+            entity: 'meeting',
+            entityId: meeting.id,
+            orgId: meeting.orgId,
+            after: {
+              participantIdentity: event.identity,
+              participantName: event.name ?? '',
+              participantCount: event.participantCount,
+              ...(event.reason === '' ? {} : { reason: event.reason }),
+              reportedBy: actor.id,
+            },
+          },
+        );
       if (set === null) return { applied: false, state: meeting.state, orgId: meeting.orgId, metered };
       const [after] = await tx
         .update(meetings)
@@ -665,14 +753,15 @@ export class MeetingStore {
         .where(eq(meetings.id, meeting.id))
         .returning();
       if (after === undefined) throw AppError.internal('update returned no row');
-      await writeAudit(tx, actor, {
-        action: `meeting.${event.type}`,
-        entity: 'meeting',
-        entityId: meeting.id,
-        orgId: meeting.orgId,
-        before: meeting,
-        after,
-      });
+      if (!participantEvent)
+        await writeAudit(tx, actor, {
+          action: `meeting.${event.type}`,
+          entity: 'meeting',
+          entityId: meeting.id,
+          orgId: meeting.orgId,
+          before: meeting,
+          after,
+        });
       return { applied: true, state: after.state, orgId: meeting.orgId, metered };
     });
   }

@@ -374,8 +374,68 @@ describe.each(backends)('joining, lobby, host controls and room events ($name)',
     const rows = await auditRows(h, id);
     expect(rows.filter((r) => r.actor === 'service:signaling').map((r) => r.action)).toEqual([
       'meeting.room_started',
-      'meeting.participant_joined',
       'meeting.room_ended',
+    ]);
+    // A join is audited as the person who joined, reported by signaling.
+    expect(rows.filter((r) => r.actor === 'usr_x').map((r) => [r.action, r.after])).toEqual([
+      [
+        'meeting.participant_joined',
+        {
+          participantIdentity: 'usr_x',
+          participantName: '',
+          participantCount: 3,
+          reportedBy: 'service:signaling',
+        },
+      ],
+    ]);
+  });
+
+  it('audits every join and leave once, by the person with their display name, guests included', async () => {
+    const id = await create();
+    await goLive(id, 0);
+    // A guest's identity names nobody in auth: the name from the join token is all there is.
+    const guestId = `gst_${randomUUID().replaceAll('-', '')}`;
+    const joined = {
+      roomName: id,
+      type: RoomEventType.ROOM_EVENT_TYPE_PARTICIPANT_JOINED,
+      participantCount: 1,
+      participantIdentity: guestId,
+      participantName: 'Grace Guest',
+    };
+    const eventId = randomUUID();
+    await reportEvent(h, { ...joined, eventId });
+    // A retry of the same event writes nothing more.
+    await reportEvent(h, { ...joined, eventId });
+    await reportEvent(h, {
+      roomName: id,
+      type: RoomEventType.ROOM_EVENT_TYPE_PARTICIPANT_JOINED,
+      participantCount: 2,
+      participantIdentity: h.users.member.userId,
+      participantName: 'Mia Member',
+    });
+    await reportEvent(h, {
+      roomName: id,
+      type: RoomEventType.ROOM_EVENT_TYPE_PARTICIPANT_LEFT,
+      participantCount: 1,
+      participantIdentity: guestId,
+      participantName: 'Grace Guest',
+      reason: 'client_initiated',
+    });
+    const rows = (await auditRows(h, id)).filter((r) => r.action.startsWith('meeting.participant_'));
+    expect(
+      rows.map((r) => [r.action, r.actor, (r.after as { participantName: string }).participantName]),
+    ).toEqual([
+      ['meeting.participant_joined', guestId, 'Grace Guest'],
+      ['meeting.participant_joined', h.users.member.userId, 'Mia Member'],
+      ['meeting.participant_left', guestId, 'Grace Guest'],
+    ]);
+    expect(rows[2]!.after).toMatchObject({ participantCount: 1, reason: 'client_initiated' });
+    // The organization's audit log lists them, and a filter on the person finds theirs.
+    const page = await h.call(h.users.admin, 'GET', `/api/audit?org_id=${h.orgA}&actor=${guestId}`);
+    expect(page.status).toBe(200);
+    expect((page.body.items as Array<{ action: string }>).map((e) => e.action)).toEqual([
+      'meeting.participant_left',
+      'meeting.participant_joined',
     ]);
   });
 

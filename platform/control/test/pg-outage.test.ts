@@ -317,6 +317,7 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL stopped for ${OUTAGE_MS / 
                 roomName: meetingId,
                 roomSid: 'RM_outage',
                 type: RoomEventType.ROOM_EVENT_TYPE_ROOM_STARTED,
+                participantName: '',
                 occurredAtMs: Date.now(),
                 participantIdentity: '',
                 participantCount: 0,

@@ -52,6 +52,7 @@ export function reportEvent(
     reason: '',
     ...event,
     bytesSent: event.bytesSent ?? 0,
+    participantName: event.participantName ?? '',
   });
 }
 

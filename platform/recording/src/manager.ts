@@ -140,6 +140,17 @@ export class RecordingManager {
 
   /** Stops a recording; resolves when the file is stored (status ready) or the recording failed. */
   async stop(id: string, actor: Actor): Promise<RecordingRow> {
+    return (await this.beginStop(id, actor)).done;
+  }
+
+  /**
+   * Stops a recording: resolves once it is `stopping` (a refused stop rejects here), with `done`, which
+   * resolves when the file is stored (ready) or the recording failed. `done` never rejects.
+   */
+  async beginStop(
+    id: string,
+    actor: Actor,
+  ): Promise<{ stopping: RecordingRow; done: Promise<RecordingRow> }> {
     const { store } = this.deps;
     const row = await store.get(id);
     if (!row) throw AppError.notFound('Recording');
@@ -151,13 +162,14 @@ export class RecordingManager {
     });
     if (!stopping) throw AppError.precondition('The recording is already stopping');
     this.deps.onChange?.(stopping);
-    const work = this.finish(id, recorder);
+    const work = this.finish(id, recorder).catch(async (err: unknown) => {
+      // The store failed while finishing: the row stays `stopping` until the next start takes it over.
+      this.deps.logger.error({ err, recording_id: id }, 'finishing a stopped recording');
+      return (await store.get(id).catch(() => null)) ?? stopping;
+    });
     this.finishing.add(work);
-    try {
-      return await work;
-    } finally {
-      this.finishing.delete(work);
-    }
+    void work.finally(() => this.finishing.delete(work));
+    return { stopping, done: work };
   }
 
   private async finish(id: string, recorder: Recorder): Promise<RecordingRow> {

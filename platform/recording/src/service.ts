@@ -81,6 +81,8 @@ export interface RecordingServiceDeps {
    * folder's files are absolute URLs under it. Absent: they are paths on this service (behind the gateway).
    */
   linkBaseUrl?: string | undefined;
+  /** How long a stop request waits for the stored file before answering 202 `stopping` (default 3 s). */
+  stopWaitMs?: number;
   /**
    * The kv every recorder of the deployment shares: recorders heartbeat there, and one takes over the
    * unfinished recordings of a recorder whose heartbeat stopped (it never came back). Absent: each recorder
@@ -266,6 +268,7 @@ export async function createRecordingService(deps: RecordingServiceDeps): Promis
     resolvePrincipal: deps.resolvePrincipal,
     publicUrl: deps.publicUrl,
     linkBaseUrl: deps.linkBaseUrl,
+    stopWaitMs: deps.stopWaitMs,
   });
   await http.app.ready();
   relay.start();

@@ -1,8 +1,8 @@
 // The recordings table and its audit trail: every change writes its audit row in the same transaction.
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, ne, or, sql } from 'drizzle-orm';
 import { AppError } from '@origo/kit';
-import type { Database } from '@origo/kit/db';
+import { auditFilterWhere, type AuditFilter, type Database } from '@origo/kit/db';
 import { addToOutbox } from '@origo/kit/outbox';
 import { BILLING_OUTBOX_TOPIC } from '@origo/control/contracts';
 import { UsageEvent } from '@origo/proto/billing-rpc';
@@ -301,6 +301,32 @@ export class RecordingStore {
       )
       .limit(500);
     return rows.map((r) => r.recording);
+  }
+
+  /**
+   * An organization's recording log, newest first: every start, stop, finish, failure and delete of its
+   * recordings (the organization is in the row's snapshot, so a deleted recording's history stays) and
+   * its retention changes. `before` is the id of the last row of the previous page.
+   */
+  async orgAudit(orgId: string, filter: AuditFilter, limit: number, before?: number) {
+    const rows = await this.db
+      .select()
+      .from(auditEvents)
+      .where(
+        and(
+          or(
+            sql`coalesce(${auditEvents.after}->>'orgId', ${auditEvents.before}->>'orgId') = ${orgId}`,
+            and(eq(auditEvents.entity, 'retention_policy'), eq(auditEvents.entityId, orgId)),
+          ),
+          auditFilterWhere(auditEvents, filter),
+          before === undefined ? undefined : lt(auditEvents.id, before),
+        ),
+      )
+      .orderBy(desc(auditEvents.id))
+      .limit(limit + 1);
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > limit && last !== undefined ? String(last.id) : null };
   }
 
   async auditOf(recordingId: string) {

@@ -1,6 +1,7 @@
 // A room with real media for the recording tests: an SFU worker in-process and libwebrtc peers publishing
 // synthetic VP8 video and Opus audio through its gRPC API; FFmpeg presence and ffprobe.
 import { execFile, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createGrpcClient, createLogger, unary } from '@origo/kit';
@@ -172,8 +173,8 @@ export async function gridLuma(path: string, atS: number, cols: number, rows: nu
 }
 
 /**
- * Records `roomId` in a recorder process of its own (test/fixtures/recorderChild.ts) for `forMs` once its
- * FFmpeg runs, then kills that process with SIGKILL, leaving its FFmpeg and work files behind.
+ * Records `roomId` in a recorder process of its own (test/fixtures/recorderChild.ts) until its FFmpeg has
+ * written `forMs` of media, then kills that process with SIGKILL, leaving its FFmpeg and work files behind.
  */
 export async function recordThenKill(o: {
   sfuAddress: string;
@@ -205,7 +206,32 @@ export async function recordThenKill(o: {
   const exited = new Promise((r) => child.once('exit', r));
   try {
     await waitFor(() => out.includes('started'), { timeoutMs: 60_000, what: 'the recorder child started' });
-    await new Promise((r) => setTimeout(r, o.forMs));
+    // Killed once its FFmpeg has written `forMs` of media (on a loaded host the first keyframe and the
+    // encoder can lag the start by seconds; a fixed wait could kill it before anything was written).
+    const partFile = async (): Promise<string | undefined> => {
+      const meta = await readFile(join(o.workDir, o.recordingId, 'meta.json'), 'utf8').catch(() => undefined);
+      const part =
+        meta === undefined ? undefined : (JSON.parse(meta) as { parts: { file: string }[] }).parts[0];
+      return part === undefined ? undefined : join(o.workDir, o.recordingId, part.file);
+    };
+    let written = 0;
+    await waitFor(
+      async () => {
+        const path = await partFile();
+        if (path === undefined) return false;
+        written = await ffprobe(path).then(
+          (p) => (p.video.length > 0 ? p.durationS : 0),
+          () => 0,
+        );
+        return written * 1000 >= o.forMs;
+      },
+      {
+        timeoutMs: 60_000 + o.forMs,
+        intervalMs: 250,
+        what: 'the recorder child to write its media',
+        detail: () => ({ writtenS: written }),
+      },
+    );
   } finally {
     child.kill('SIGKILL');
   }

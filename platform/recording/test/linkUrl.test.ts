@@ -12,6 +12,7 @@ import {
   type RecordingDatabase,
   type RecordingService,
 } from '../src/service.js';
+import { LinkSigner } from '../src/links.js';
 import { LocalStorage } from '../src/storage.js';
 import { newRecordingId } from '../src/store.js';
 
@@ -114,5 +115,59 @@ describe('links to recordings in the local folder', () => {
     const { url } = await linkOf(base);
     expect(url).toMatch(new RegExp(`^/api/recordings/${id}/file\\?expires=\\d+&signature=`));
     expect((await fetch(`${base}${url}`)).status).toBe(200);
+  });
+
+  describe('a shared link that does not work', () => {
+    const page = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8', 'sec-fetch-mode': 'navigate' };
+    const expectExplained = async (url: string, problem: string) => {
+      const opened = await fetch(url, { headers: page, redirect: 'manual' });
+      expect(opened.status).toBe(303);
+      expect(opened.headers.get('location')).toBe(`/recording-link?problem=${problem}`);
+    };
+
+    it('sends a person who opens it in a browser tab to the page that explains it', async () => {
+      const { base } = await serviceWith(undefined);
+      const { url } = await linkOf(base);
+      const good = new URL(url, base);
+      // A garbage signature, and one that is not even made of signature characters.
+      await expectExplained(
+        `${base}/api/recordings/${id}/file?expires=99999999999&signature=garbage`,
+        'invalid',
+      );
+      await expectExplained(`${base}/api/recordings/${id}/file?expires=1&signature=!!`, 'invalid');
+      // A genuine link whose time is up: signed for an expiry in the past.
+      const past = Math.floor(Date.now() / 1000) - 60;
+      const signer = new LinkSigner('the deployment-wide link key');
+      await expectExplained(`${base}/api/recordings/${id}/file?${signer.query(id, past)}`, 'expired');
+      // A genuine link to a recording that is gone.
+      const gone = newRecordingId();
+      const future = Math.floor(Date.now() / 1000) + 600;
+      await expectExplained(`${base}/api/recordings/${gone}/file?${signer.query(gone, future)}`, 'removed');
+      // The working link still plays in the tab.
+      const played = await fetch(good, { headers: page, redirect: 'manual' });
+      expect(played.status).toBe(200);
+    });
+
+    it('still answers players and API callers with the problem document, its reason added', async () => {
+      const { base } = await serviceWith(undefined);
+      const past = Math.floor(Date.now() / 1000) - 60;
+      const signer = new LinkSigner('the deployment-wide link key');
+      const cases: Array<[string, string]> = [
+        [`/api/recordings/${id}/file?expires=99999999999&signature=garbage`, 'link_invalid'],
+        [`/api/recordings/${id}/file?${signer.query(id, past)}`, 'link_expired'],
+      ];
+      for (const [path, reason] of cases) {
+        const refused = await fetch(`${base}${path}`, { headers: { accept: 'application/json' } });
+        expect(refused.status).toBe(403);
+        expect(await refused.json()).toMatchObject({
+          detail: 'This link is not valid or has expired: ask the host for a new one',
+          reason,
+        });
+        // A video element asks for anything: no redirect to a page it cannot play.
+        expect(
+          (await fetch(`${base}${path}`, { headers: { accept: '*/*' }, redirect: 'manual' })).status,
+        ).toBe(403);
+      }
+    });
   });
 });

@@ -1,90 +1,18 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Principal } from '@origo/auth/client';
-import type { RtpForwarder } from '../src/forwarder.js';
-import {
-  createRecordingService,
-  openRecordingDatabase,
-  type RecordingDatabase,
-  type RecordingService,
-} from '../src/service.js';
-import { LocalStorage } from '../src/storage.js';
 import { newRecordingId } from '../src/store.js';
-
-type Who = { userId: string; orgs?: Record<string, 'admin' | 'host' | 'member'>; superadmin?: boolean };
-
-const principal = (who: Who): Principal =>
-  ({
-    userId: who.userId,
-    email: `${who.userId}@example.com`,
-    emailVerified: true,
-    displayName: who.userId,
-    superadmin: who.superadmin ?? false,
-    memberships: Object.entries(who.orgs ?? {}).map(([orgId, role]) => ({ orgId, role })),
-    sessionId: 's',
-    via: 'access_token',
-  }) as Principal;
-
-// Retention needs no media: nothing here starts a recording.
-const noSfu: RtpForwarder = {
-  tracks: () => Promise.reject(new Error('no SFU in this test')),
-  start: () => Promise.reject(new Error('no SFU in this test')),
-  requestKeyframe: () => Promise.resolve(),
-  stop: () => Promise.resolve(),
-  close: () => undefined,
-};
+import { startOrgService, type OrgService, type Who } from './callers.js';
 
 describe('recording retention per organization', () => {
-  let dir: string;
-  let database: RecordingDatabase;
-  let service: RecordingService;
-  let storage: LocalStorage;
-  let base: string;
-
+  let svc: OrgService;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'origo-retention-'));
-    database = await openRecordingDatabase({ dataDir: 'memory://' });
-    storage = new LocalStorage(join(dir, 'recordings'));
-    service = await createRecordingService({
-      database,
-      storage,
-      forwarder: noSfu,
-      resolveCaller: () => Promise.reject(new Error('unused')),
-      resolvePrincipal: async (request) => {
-        const header = request.headers['x-test-who'];
-        return typeof header === 'string' ? principal(JSON.parse(header) as Who) : null;
-      },
-      workDir: join(dir, 'work'),
-      rtpHost: '127.0.0.1',
-      publicUrl: 'http://localhost:8080',
-      retentionSweepMs: 0,
-    });
-    base = (await service.listen()).http;
+    svc = await startOrgService('origo-retention-');
   });
   afterAll(async () => {
-    await service?.close();
-    await database?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await svc?.close();
   });
-
-  const call = async (method: string, path: string, who?: Who, body?: unknown, origin?: string) => {
-    const headers: Record<string, string> = {};
-    if (who !== undefined) headers['x-test-who'] = JSON.stringify(who);
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (origin !== undefined) headers['origin'] = origin;
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      body: text === '' ? null : (JSON.parse(text) as Record<string, unknown>),
-    };
-  };
+  const call: OrgService['call'] = (...args) => svc.call(...args);
 
   const admin: Who = { userId: 'usr_admin', orgs: { org_a: 'admin' } };
   const member: Who = { userId: 'usr_member', orgs: { org_a: 'member' } };
@@ -123,14 +51,14 @@ describe('recording retention per organization', () => {
     ) => {
       const id = newRecordingId();
       const key = `mtg_x/${id}.mp4`;
-      const src = join(dir, `${id}.src`);
+      const src = join(svc.dir, `${id}.src`);
       await writeFile(src, 'video');
-      await storage.put(key, src);
-      await service.store.create(
+      await svc.storage.put(key, src);
+      await svc.service.store.create(
         { id, meetingId: 'mtg_x', storage: 'local', storageKey: key, tracks: [], recorderId: 'other', orgId },
         { id: 'usr_admin' },
       );
-      await service.store.transition(
+      await svc.service.store.transition(
         id,
         'recording',
         status,
@@ -149,20 +77,20 @@ describe('recording retention per organization', () => {
     const otherOrg = await make('org_c', 400);
     const orphan = await make(null, 400);
 
-    expect(await service.manager.sweepRetention(now)).toBe(2);
-    expect(await service.store.get(old.id)).toBeNull();
-    expect(await service.store.get(oldFailed.id)).toBeNull();
-    expect(await storage.stat(old.key)).toBeNull();
+    expect(await svc.service.manager.sweepRetention(now)).toBe(2);
+    expect(await svc.service.store.get(old.id)).toBeNull();
+    expect(await svc.service.store.get(oldFailed.id)).toBeNull();
+    expect(await svc.storage.stat(old.key)).toBeNull();
     for (const kept of [recent, otherOrg, orphan]) {
-      expect(await service.store.get(kept.id)).not.toBeNull();
-      expect(await storage.stat(kept.key)).not.toBeNull();
+      expect(await svc.service.store.get(kept.id)).not.toBeNull();
+      expect(await svc.storage.stat(kept.key)).not.toBeNull();
     }
     // Each removal is audited as the service's.
-    expect((await service.store.auditOf(old.id)).at(-1)).toMatchObject({
+    expect((await svc.service.store.auditOf(old.id)).at(-1)).toMatchObject({
       action: 'recording.deleted',
       actor: 'service:recording',
     });
     // A second run finds nothing more.
-    expect(await service.manager.sweepRetention(now)).toBe(0);
+    expect(await svc.service.manager.sweepRetention(now)).toBe(0);
   });
 });

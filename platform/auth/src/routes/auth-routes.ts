@@ -55,7 +55,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
 
   app.post('/api/auth/sign-up', { ...publicRoute() }, async (request, reply) => {
     sameOrigin(request);
-    const body = parseOrThrow(v.signUpBody, request.body);
+    const body = v.parseNewAccountBody(v.signUpBody, request.body);
     const limited = await fixedWindowLimit(deps.kv, `signup:${request.ip}`, 20, 3_600_000);
     if (limited !== null)
       throw throttled(reply, limited, 'Too many sign-ups from this address; try again later');

@@ -128,7 +128,7 @@ export function registerInvitationRoutes(app: FastifyInstance, deps: InvitationR
   app.post('/api/auth/invitations/accept', { ...publicRoute() }, async (request, reply) => {
     // Login CSRF: a foreign page must not sign a browser up to an account of its choosing.
     assertSameOrigin(request, { trustedOrigin, trustForwardedHost: deps.trustForwardedHost });
-    const body = parseOrThrow(acceptBody, request.body);
+    const body = v.parseNewAccountBody(acceptBody, request.body);
     const limited = await fixedWindowLimit(deps.kv, `signup:${request.ip}`, 20, 3_600_000);
     if (limited !== null) {
       void reply.header('retry-after', String(limited));

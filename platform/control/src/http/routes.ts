@@ -31,6 +31,7 @@ import { guestIdentity, removedError, type RemovalStore } from '../removals.js';
 import type { PresenceStore } from '../presence.js';
 import { nextOccurrences, parseRule } from '../recurrence.js';
 import { verifyPasscode } from '../secrets.js';
+import { firstLanguage, instantTitle } from '../instant-title.js';
 import type { Bus, Kv } from '@origo/kit/bus';
 import { registerInviteLinkRoutes } from './invite-link-routes.js';
 import { registerLiveRoomRoutes } from './live-room-routes.js';
@@ -253,6 +254,11 @@ export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
           { field: 'starts_at', message: 'is required for a scheduled meeting' },
         ]);
       }
+      if (kind === 'scheduled' && body.title === undefined) {
+        throw AppError.invalid('Invalid request body', [
+          { field: 'title', message: 'is required for a scheduled meeting' },
+        ]);
+      }
       if (kind === 'instant' && (body.starts_at !== undefined || (body.recurrence ?? null) !== null)) {
         throw AppError.invalid('Invalid request body', [
           {
@@ -268,12 +274,25 @@ export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
         reply,
         { scope: principal.userId, operation: 'POST /api/meetings', key: idempotencyKeyOf(request), body },
         async (tx) => {
+          const now = new Date();
+          const title =
+            body.title ??
+            (await store.distinctInstantTitle(
+              tx,
+              orgId,
+              instantTitle(
+                now,
+                body.locale ?? firstLanguage(request.headers['accept-language']),
+                body.time_zone ?? 'UTC',
+              ),
+              now,
+            ));
           const meeting = await store.create(
             tx,
             {
               orgId,
               hostId: principal.userId,
-              title: body.title,
+              title,
               description: body.description,
               kind,
               startsAt: body.starts_at === undefined ? null : new Date(body.starts_at),
@@ -311,7 +330,12 @@ export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
     responses: { 200: { description: 'One page', schema: s.meetingPage } },
     async handler({ request, query }) {
       const orgId = requireOrg(request, query.org_id);
-      const page = await store.list(orgId, { limit: query.limit, cursor: query.cursor, state: query.state });
+      const page = await store.list(orgId, {
+        limit: query.limit,
+        cursor: query.cursor,
+        state: query.state,
+        upcoming: query.upcoming === true ? new Date() : undefined,
+      });
       return { status: 200, body: { items: page.items.map(view), next_cursor: page.nextCursor } };
     },
   });

@@ -40,7 +40,21 @@ export const createMeetingBody = z.strictObject({
   org_id: orgIdSchema
     .optional()
     .describe('Owning organization; optional when the caller belongs to exactly one'),
-  title: z.string().trim().min(1).max(200),
+  title: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe(
+      'Required for a scheduled meeting; an instant meeting without one is titled by its creation time, e.g. "Instant meeting, 2 Dec, 14:05", in locale and time_zone',
+    ),
+  locale: z
+    .string()
+    .max(35)
+    .regex(/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/, 'must be a BCP 47 language tag such as en-GB')
+    .optional()
+    .describe("The creator's language tag (BCP 47), for the title of an instant meeting; default en-GB"),
   description: z.string().max(2000).optional(),
   kind: z
     .enum(['instant', 'scheduled'])
@@ -76,6 +90,13 @@ export type UpdateMeetingBody = z.infer<typeof updateMeetingBody>;
 export const listMeetingsQuery = z.strictObject({
   org_id: orgIdSchema.optional(),
   state: z.enum(['scheduled', 'live', 'ended', 'cancelled']).optional(),
+  upcoming: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .describe(
+      'true: only meetings that can still be joined as upcoming (live, scheduled, and instant meetings never started no longer than an hour after their creation)',
+    ),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional().describe('next_cursor of the previous page'),
 });

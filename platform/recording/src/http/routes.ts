@@ -4,7 +4,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { hasPermission, type PrincipalResolver } from '@origo/auth/client';
-import { AppError, assertSameOrigin, parseOrThrow } from '@origo/kit';
+import { AppError, ErrorCode, assertSameOrigin, parseOrThrow } from '@origo/kit';
+import { auditFilterQuery, auditRangeProblem, orgAuditView } from '@origo/kit/db';
 import type { CallerResolver } from '@origo/control/meeting-access';
 import type { RecordingRow } from '../db/schema.js';
 import type { LinkSigner } from '../links.js';
@@ -45,11 +46,48 @@ const fileQuery = z.strictObject({
 const retentionQuery = z.strictObject({
   org_id: z.string().regex(/^org_[A-Za-z0-9_-]{1,64}$/, 'must be an organization id'),
 });
+const auditQuery = z.strictObject({
+  org_id: z.string().regex(/^org_[A-Za-z0-9_-]{1,64}$/, 'must be an organization id'),
+  ...auditFilterQuery,
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}$/, 'is not a cursor this API issued')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
 const retentionBody = z.strictObject({
   org_id: z.string().regex(/^org_[A-Za-z0-9_-]{1,64}$/, 'must be an organization id'),
   /** Days a finished recording is kept; null keeps recordings until someone deletes them. */
   days: z.number().int().min(1).max(3650).nullable(),
 });
+/** A stop answers within this (the gateway waits 30 s for an answer); the file may be stored later. */
+const DEFAULT_STOP_WAIT_MS = 3_000;
+/** What a caller reads when a shared link does not open its recording (the reason says which case). */
+const LINK_REFUSED = 'This link is not valid or has expired: ask the host for a new one';
+/** The client's page that explains a shared link that does not work (`?problem=`). */
+export const LINK_PAGE = '/recording-link';
+
+/** A link's query: a request by a shared link rather than by a signed-in host. */
+const carriesLink = (request: FastifyRequest): boolean => {
+  const query = (request.query ?? {}) as Record<string, unknown>;
+  return query['signature'] !== undefined || query['expires'] !== undefined;
+};
+
+/** A browser tab opening the address (a person followed the link), not a player, script or API client. */
+const opensAsPage = (request: FastifyRequest): boolean =>
+  request.method === 'GET' &&
+  (request.headers['sec-fetch-mode'] === 'navigate' ||
+    /\btext\/html\b/.test(String(request.headers.accept ?? '')));
+
+/** Which of the page's texts fits: `expired`, `removed`, `unavailable` (not ready) or `invalid`. */
+function linkProblem(err: unknown): 'expired' | 'removed' | 'unavailable' | 'invalid' {
+  if (!(err instanceof AppError)) return 'invalid';
+  if (err.reason === 'link_expired') return 'expired';
+  if (err.reason === 'recording_removed') return 'removed';
+  if (err.code === ErrorCode.FAILED_PRECONDITION) return 'unavailable';
+  return 'invalid';
+}
+
 /** Links last an hour unless asked otherwise (a week at most). */
 const DEFAULT_LINK_TTL_S = 3600;
 
@@ -120,9 +158,12 @@ export function registerRoutes(
     publicUrl?: string | undefined;
     /** The configured public base URL: links to the local folder's files are absolute under it. */
     linkBaseUrl?: string | undefined;
+    /** How long POST .../stop waits for the stored file before answering 202 (default 3 s). */
+    stopWaitMs?: number | undefined;
   },
 ): void {
   const { store, manager, storage, resolveCaller, links } = deps;
+  const stopWaitMs = deps.stopWaitMs ?? DEFAULT_STOP_WAIT_MS;
   /** A path of this service as a link hands it out: under the public base URL when one is configured. */
   const linkBase = deps.linkBaseUrl?.replace(/\/+$/, '') ?? '';
 
@@ -130,7 +171,7 @@ export function registerRoutes(
   const orgCaller = async (
     request: FastifyRequest,
     orgId: string,
-    permission: 'org:read' | 'org:update',
+    permission: 'org:read' | 'org:update' | 'audit:read',
   ): Promise<Actor> => {
     const principal = (await deps.resolvePrincipal?.(request)) ?? null;
     if (principal === null) throw AppError.unauthenticated();
@@ -138,12 +179,36 @@ export function registerRoutes(
       throw AppError.forbidden(
         permission === 'org:update'
           ? 'Only an admin of the organization may change how long its recordings are kept'
-          : 'You are not a member of this organization',
+          : permission === 'audit:read'
+            ? "Only an admin of the organization may read its recordings' audit log"
+            : 'You are not a member of this organization',
       );
     return { id: principal.userId, requestId: request.id };
   };
 
   // How long an organization keeps its recordings (a job removes older ones every hour).
+  // Who started, stopped and deleted which meeting's recordings, and when: the organization's admins.
+  app.get('/api/recordings/audit', async (request) => {
+    const query = parseOrThrow(auditQuery, request.query, 'Invalid query parameters');
+    await orgCaller(request, query.org_id, 'audit:read');
+    const problem = auditRangeProblem(query);
+    if (problem !== null)
+      throw AppError.invalid('Invalid query parameters', [{ field: 'to', message: problem }]);
+    const page = await store.orgAudit(
+      query.org_id,
+      query,
+      query.limit,
+      query.cursor === undefined ? undefined : Number(query.cursor),
+    );
+    return {
+      items: page.items.map((row) => ({
+        ...orgAuditView({ ...row, orgId: query.org_id }),
+        meetingId: row.meetingId === '' ? null : row.meetingId,
+      })),
+      nextCursor: page.nextCursor,
+    };
+  });
+
   app.get('/api/recordings/retention', async (request) => {
     const { org_id } = parseOrThrow(retentionQuery, request.query);
     await orgCaller(request, org_id, 'org:read');
@@ -188,9 +253,20 @@ export function registerRoutes(
 
   app.get('/api/recordings/:rid', async (request) => recordingJson((await recordingFor(request)).row));
 
-  app.post('/api/recordings/:rid/stop', async (request) => {
+  // Answers with the stored recording (200, ready or failed) when it is finished within stopWaitMs, else
+  // 202 with the recording still `stopping`: FFmpeg may take longer on a loaded machine than the gateway
+  // waits for an answer, and the caller follows GET /api/recordings/:rid (the meeting page does).
+  app.post('/api/recordings/:rid/stop', async (request, reply: FastifyReply) => {
     const { row, actor } = await recordingFor(request);
-    return recordingJson(await manager.stop(row.id, actor));
+    const { stopping, done } = await manager.beginStop(row.id, actor);
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      done,
+      new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), stopWaitMs))),
+    ]);
+    clearTimeout(timer);
+    if (finished !== null) return recordingJson(finished);
+    return reply.code(202).send(recordingJson((await store.get(row.id)) ?? stopping));
   });
 
   app.delete('/api/recordings/:rid', async (request, reply: FastifyReply) => {
@@ -232,20 +308,45 @@ export function registerRoutes(
       return { row: (await recordingFor(request)).row };
     const { rid } = parseOrThrow(recordingParams, request.params);
     const found = await store.get(checkRecordingId(rid));
-    if (
-      !found ||
-      query.signature === undefined ||
-      query.expires === undefined ||
-      !links.verify(found.id, Number(query.expires), query.signature)
-    )
-      throw AppError.forbidden('This link is not valid or has expired: ask the host for a new one');
-    return { row: found, linkQuery: `expires=${query.expires}&signature=${query.signature}` };
+    const expires = Number(query.expires);
+    const genuine =
+      query.signature !== undefined &&
+      query.expires !== undefined &&
+      links.verify(checkRecordingId(rid), expires, query.signature, 0);
+    if (found && genuine && links.verify(found.id, expires, query.signature!)) {
+      if (found.status !== 'ready') throw AppError.precondition(`The recording is ${found.status}`);
+      return { row: found, linkQuery: `expires=${query.expires}&signature=${query.signature}` };
+    }
+    // The words stay as they were for API callers; the reason tells which of the three it is.
+    throw new AppError(ErrorCode.PERMISSION_DENIED, LINK_REFUSED, {
+      reason: !genuine ? 'link_invalid' : !found ? 'recording_removed' : 'link_expired',
+    });
+  };
+
+  /**
+   * readable() for the routes a shared link opens. A person who opens a link that does not work in a
+   * browser tab is sent (303) to the site's page that says why and what to do next, instead of a
+   * problem document; players and API callers still get the problem document.
+   */
+  const readableOrExplain = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<{ row: RecordingRow; linkQuery?: string } | null> => {
+    try {
+      return await readable(request);
+    } catch (err) {
+      if (!opensAsPage(request) || !carriesLink(request)) throw err;
+      await reply.redirect(`${linkBase}${LINK_PAGE}?problem=${linkProblem(err)}`, 303);
+      return null;
+    }
   };
 
   // HLS: the playlist, its init segment and media segments of a ready composite, for players that stream.
   app.get('/api/recordings/:rid/hls/:file', async (request, reply: FastifyReply) => {
     const { file } = parseOrThrow(hlsParams, request.params);
-    const { row, linkQuery } = await readable(request);
+    const opened = await readableOrExplain(request, reply);
+    if (opened === null) return reply;
+    const { row, linkQuery } = opened;
     if (row.status !== 'ready') throw AppError.precondition(`The recording is ${row.status}`);
     if (!(row.hlsFiles ?? []).includes(file)) throw AppError.notFound('HLS file');
     const key = `${hlsPrefix(row.storageKey)}${file}`;
@@ -268,7 +369,9 @@ export function registerRoutes(
   });
 
   app.get('/api/recordings/:rid/file', async (request, reply: FastifyReply) => {
-    const { row } = await readable(request);
+    const opened = await readableOrExplain(request, reply);
+    if (opened === null) return reply;
+    const { row } = opened;
     if (row.status !== 'ready') throw AppError.precondition(`The recording is ${row.status}`);
     const stored = await storage.stat(row.storageKey);
     if (!stored) throw AppError.notFound('Recording file');

@@ -147,6 +147,11 @@ export interface ReportRoomEventRequest {
    * created (a total that only grows while the router lives, not the bytes since the last reading).
    */
   bytesSent: number;
+  /**
+   * Display name of the participant as their join token gives it (a guest's typed name included); set for
+   * participant events only, for the meeting's audit log. Empty from reporters that predate it.
+   */
+  participantName: string;
 }
 
 /** Acknowledges a room event. */
@@ -387,6 +392,7 @@ function createBaseReportRoomEventRequest(): ReportRoomEventRequest {
     participantCount: 0,
     reason: "",
     bytesSent: 0,
+    participantName: "",
   };
 }
 
@@ -418,6 +424,9 @@ export const ReportRoomEventRequest: MessageFns<ReportRoomEventRequest> = {
     }
     if (message.bytesSent !== 0) {
       writer.uint32(72).uint64(message.bytesSent);
+    }
+    if (message.participantName !== "") {
+      writer.uint32(82).string(message.participantName);
     }
     return writer;
   },
@@ -507,6 +516,14 @@ export const ReportRoomEventRequest: MessageFns<ReportRoomEventRequest> = {
             message.bytesSent = longToNumber(reader.uint64());
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.participantName = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -558,6 +575,11 @@ export const ReportRoomEventRequest: MessageFns<ReportRoomEventRequest> = {
         : isSet(object.bytes_sent)
         ? globalThis.Number(object.bytes_sent)
         : 0,
+      participantName: isSet(object.participantName)
+        ? globalThis.String(object.participantName)
+        : isSet(object.participant_name)
+        ? globalThis.String(object.participant_name)
+        : "",
     };
   },
 
@@ -590,6 +612,9 @@ export const ReportRoomEventRequest: MessageFns<ReportRoomEventRequest> = {
     if (message.bytesSent !== 0) {
       obj.bytesSent = Math.round(message.bytesSent);
     }
+    if (message.participantName !== "") {
+      obj.participantName = message.participantName;
+    }
     return obj;
   },
 
@@ -607,6 +632,7 @@ export const ReportRoomEventRequest: MessageFns<ReportRoomEventRequest> = {
     message.participantCount = object.participantCount ?? 0;
     message.reason = object.reason ?? "";
     message.bytesSent = object.bytesSent ?? 0;
+    message.participantName = object.participantName ?? "";
     return message;
   },
 };
