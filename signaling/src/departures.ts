@@ -104,7 +104,7 @@ export class Departures {
         room.placement.sid,
         RoomEventType.ROOM_EVENT_TYPE_PARTICIPANT_LEFT,
         DisconnectReason[reason].replace('DISCONNECT_REASON_', '').toLowerCase(),
-        { identity: session.claims.identity, count },
+        { identity: session.claims.identity, name: session.claims.name, count },
       );
     }
     logger.info(

@@ -208,6 +208,7 @@ export class Joiner {
       const count = await store.participants(room.name).then(peopleIn, () => others.length + 1);
       rooms.report(room.name, room.placement.sid, RoomEventType.ROOM_EVENT_TYPE_PARTICIPANT_JOINED, '', {
         identity: claims.identity,
+        name: claims.name,
         count,
       });
       await this.ctx.media.autoSubscribe(

@@ -165,7 +165,7 @@ export class NodeLoss {
       room.sid,
       RoomEventType.ROOM_EVENT_TYPE_PARTICIPANT_LEFT,
       NODE_LOST_REASON,
-      { identity: entry.info.identity, count },
+      { identity: entry.info.identity, name: entry.info.name, count },
     );
   }
 

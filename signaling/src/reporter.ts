@@ -9,10 +9,17 @@ import { ControlServiceClient, RoomEventType, type ReportRoomEventRequest } from
 
 export { RoomEventType };
 
-export type RoomEventReport = Omit<ReportRoomEventRequest, 'eventId' | 'occurredAtMs' | 'bytesSent'> & {
+export type RoomEventReport = Omit<
+  ReportRoomEventRequest,
+  'eventId' | 'occurredAtMs' | 'bytesSent' | 'participantName'
+> & {
   /** The idempotency key when the event has a natural one (an egress reading); a new UUID otherwise. */
   eventId?: string;
   bytesSent?: number;
+  /** The participant's display name, for participant events. */
+  participantName?: string;
+  /** When it happened, if not now (a room that closed after its grace ended when it emptied). */
+  occurredAtMs?: number;
 };
 
 export interface RenewedToken {
@@ -132,7 +139,8 @@ export function grpcRoomEventReporter(
         ...event,
         eventId: event.eventId ?? randomUUID(),
         bytesSent: event.bytesSent ?? 0,
-        occurredAtMs: Date.now(),
+        participantName: event.participantName ?? '',
+        occurredAtMs: event.occurredAtMs ?? Date.now(),
       };
       if (pending >= maxPending) {
         logger.warn(

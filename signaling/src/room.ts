@@ -9,6 +9,8 @@ export class LocalRoom {
   readonly sessions = new Map<string, Session>();
   unsubscribe: Unsubscribe | undefined;
   emptyTimer: NodeJS.Timeout | undefined;
+  /** When the last session here left (set while the empty room's grace runs). */
+  emptiedAtMs: number | undefined;
   closed = false;
   /** The length-cap warning this node has relayed, for participants who join after it. */
   timeLimit: TimeLimitWarning | undefined;

@@ -108,6 +108,7 @@ export class RoomRegistry {
   /** A session left: close the room after the grace if nobody here is left. */
   maybeEmpty(room: LocalRoom): void {
     if (room.closed || room.sessions.size > 0 || room.emptyTimer || this.ctx.flags.closing) return;
+    room.emptiedAtMs ??= Date.now();
     room.emptyTimer = setTimeout(() => {
       room.emptyTimer = undefined;
       this.closeIfEmpty(room).catch((err: unknown) => {
@@ -122,6 +123,7 @@ export class RoomRegistry {
   cancelEmpty(room: LocalRoom): void {
     if (room.emptyTimer) clearTimeout(room.emptyTimer);
     room.emptyTimer = undefined;
+    room.emptiedAtMs = undefined;
   }
 
   private async closeIfEmpty(room: LocalRoom): Promise<void> {
@@ -133,7 +135,8 @@ export class RoomRegistry {
       await this.forget(room);
       return;
     }
-    await this.shut(room, 'empty');
+    // The meeting ended when its last person left, not when the grace for coming back ran out.
+    await this.shut(room, 'empty', room.emptiedAtMs);
     this.ctx.logger.info({ room: room.name }, 'empty room closed');
   }
 
@@ -173,12 +176,12 @@ export class RoomRegistry {
   }
 
   /** Closes the router and drops the shared state of a room nobody is in. */
-  async shut(room: LocalRoom, reason: string): Promise<void> {
+  async shut(room: LocalRoom, reason: string, endedAtMs?: number): Promise<void> {
     await this.forget(room, true);
-    await this.closeRouter(room.name, room.placement, reason);
+    await this.closeRouter(room.name, room.placement, reason, endedAtMs);
   }
 
-  async closeRouter(name: string, placement: Placement, reason: string): Promise<void> {
+  async closeRouter(name: string, placement: Placement, reason: string, endedAtMs?: number): Promise<void> {
     const { pool, store, logger } = this.ctx;
     const closed = await pool
       .client(placement.address)
@@ -188,7 +191,7 @@ export class RoomRegistry {
     this.egress.closed(name, placement.sid, closed?.stats?.bytesSent);
     await store.unplace(name, placement);
     await store.dropRoom(name);
-    this.report(name, placement.sid, RoomEventType.ROOM_EVENT_TYPE_ROOM_ENDED, reason);
+    this.report(name, placement.sid, RoomEventType.ROOM_EVENT_TYPE_ROOM_ENDED, reason, undefined, endedAtMs);
   }
 
   /** Ends a room for everyone on every node (a host or control asked). */
@@ -261,15 +264,18 @@ export class RoomRegistry {
     roomSid: string,
     type: RoomEventType,
     reason: string,
-    extra?: { identity: string; count: number },
+    extra?: { identity: string; name: string; count: number },
+    occurredAtMs?: number,
   ): void {
     this.ctx.reporter.report({
       roomName,
       roomSid,
       type,
       participantIdentity: extra?.identity ?? '',
+      participantName: extra?.name ?? '',
       participantCount: extra?.count ?? 0,
       reason,
+      ...(occurredAtMs === undefined ? {} : { occurredAtMs }),
     });
   }
 }

@@ -2,7 +2,7 @@
 // libwebrtc peers): people join and leave a room of three again and again; every newcomer is seen and
 // heard by everyone who stays, although the subscriber m-lines (and SSRCs) freed by a leaver are reused
 // for the next one. Publishers learn their track sids, and mute reaches the others as track state.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@origo/kit/testing';
 import { SignalClient, type Json } from './helpers/client.js';
 import { forkedSfu, startStack, type Stack } from './helpers/harness.js';
@@ -11,17 +11,19 @@ import { transportsUnderTest } from './helpers/transports.js';
 
 const DEADLINE = 45_000;
 const ROOM = 'churn-room';
+/** The track-state test's own room, so it never meets the churn room closing. */
+const TRACKS_ROOM = 'tracks-room';
 let stack: Stack;
 let sfu: Awaited<ReturnType<typeof forkedSfu>>;
 const peers: MediaPeer[] = [];
 const sockets: SignalClient[] = [];
 
-async function participant(identity: string): Promise<MediaPeer> {
+async function participant(identity: string, room = ROOM): Promise<MediaPeer> {
   const s = await SignalClient.open(stack.nodes[0]!.wsUrl);
   sockets.push(s);
   const p = new MediaPeer(s);
   peers.push(p);
-  await p.join(await stack.token(identity, { room: ROOM }));
+  await p.join(await stack.token(identity, { room }));
   await p.publish();
   return p;
 }
@@ -45,9 +47,14 @@ describe.each(transportsUnderTest())('a room with people coming and going on %s'
     stack = await startStack({ sfu, config: { SIGNAL_RESUME_GRACE_MS: 2000, ROOM_EMPTY_GRACE_MS: 300 } });
   });
 
-  afterAll(async () => {
+  // Each test's people leave with it: the next test's room carries no one else's media (on two cores, three
+  // more encoding publishers slowed the next test's peers enough to miss its deadlines).
+  afterEach(() => {
     for (const p of peers.splice(0)) p.close();
     for (const s of sockets.splice(0)) s.close();
+  });
+
+  afterAll(async () => {
     await stack?.close();
     await sfu?.stop();
   });
@@ -78,7 +85,7 @@ describe.each(transportsUnderTest())('a room with people coming and going on %s'
   }, 240_000);
 
   it('tells publishers their track sids and shows mute and camera-off to the others as track state', async () => {
-    const [ann, ben] = [await participant('mia'), await participant('max')];
+    const [ann, ben] = [await participant('mia', TRACKS_ROOM), await participant('max', TRACKS_ROOM)];
     await seesAndHears(ben, ann, 'max decodes mia');
     const mic = ann.published.get(ann.audioCid);
     const cam = ann.published.get(ann.videoCid);

@@ -49,11 +49,18 @@ async function join(
   identity: string,
   room = 'mtg_1',
   maxParticipants?: number,
+  name?: string,
 ): Promise<{ c: SignalClient; reply: Json }> {
   const c = await SignalClient.open(s.nodes[0]!.wsUrl);
   sockets.push(c);
   const reply = await c.request({
-    join: { token: await s.token(identity, { room, ...(maxParticipants ? { maxParticipants } : {}) }) },
+    join: {
+      token: await s.token(identity, {
+        room,
+        ...(maxParticipants ? { maxParticipants } : {}),
+        ...(name !== undefined ? { name } : {}),
+      }),
+    },
   });
   return { c, reply };
 }
@@ -170,8 +177,8 @@ describe('control service contract', () => {
     const port = await server.listen('127.0.0.1', 0);
     const reporter = grpcRoomEventReporter(() => `127.0.0.1:${port}`, logger);
     stack = await startStack({ reporter });
-    const a = await join(stack, 'usr_a', 'mtg_report');
-    const b = await join(stack, 'usr_b', 'mtg_report');
+    const a = await join(stack, 'usr_a', 'mtg_report', undefined, 'Ada Lovelace');
+    const b = await join(stack, 'usr_b', 'mtg_report', undefined, 'Guest Bea');
     b.c.send({ leave: {} });
     await b.c.closed;
     a.c.send({ leave: {} });
@@ -181,19 +188,44 @@ describe('control service contract', () => {
       what: 'room ended report',
     });
     reporter.close();
-    const kinds = events.map((e) => [RoomEventType[e.type], e.participantIdentity, e.participantCount]);
+    const kinds = events.map((e) => [
+      RoomEventType[e.type],
+      e.participantIdentity,
+      e.participantName,
+      e.participantCount,
+    ]);
+    // Participant events name the person as their join token does, for control's audit log.
     expect(kinds).toEqual([
-      ['ROOM_EVENT_TYPE_ROOM_STARTED', '', 0],
-      ['ROOM_EVENT_TYPE_PARTICIPANT_JOINED', 'usr_a', 1],
-      ['ROOM_EVENT_TYPE_PARTICIPANT_JOINED', 'usr_b', 2],
-      ['ROOM_EVENT_TYPE_PARTICIPANT_LEFT', 'usr_b', 1],
-      ['ROOM_EVENT_TYPE_PARTICIPANT_LEFT', 'usr_a', 0],
-      ['ROOM_EVENT_TYPE_ROOM_ENDED', '', 0],
+      ['ROOM_EVENT_TYPE_ROOM_STARTED', '', '', 0],
+      ['ROOM_EVENT_TYPE_PARTICIPANT_JOINED', 'usr_a', 'Ada Lovelace', 1],
+      ['ROOM_EVENT_TYPE_PARTICIPANT_JOINED', 'usr_b', 'Guest Bea', 2],
+      ['ROOM_EVENT_TYPE_PARTICIPANT_LEFT', 'usr_b', 'Guest Bea', 1],
+      ['ROOM_EVENT_TYPE_PARTICIPANT_LEFT', 'usr_a', 'Ada Lovelace', 0],
+      ['ROOM_EVENT_TYPE_ROOM_ENDED', '', '', 0],
     ]);
     expect(new Set(events.map((e) => e.roomSid)).size).toBe(1);
     expect(new Set(events.map((e) => e.eventId)).size).toBe(events.length);
     expect(events.every((e) => e.roomName === 'mtg_report')).toBe(true);
     expect(events.at(-1)?.reason).toBe('empty');
+  });
+
+  it('dates the end of an emptied room when its last person left, not when the grace ran out', async () => {
+    const { events, server } = fakeControl();
+    const port = await server.listen('127.0.0.1', 0);
+    const reporter = grpcRoomEventReporter(() => `127.0.0.1:${port}`, logger);
+    const graceMs = 3_000;
+    stack = await startStack({ reporter, config: { ROOM_EMPTY_GRACE_MS: graceMs } });
+    const a = await join(stack, 'usr_a', 'mtg_grace', undefined, 'Ada Lovelace');
+    a.c.send({ leave: {} });
+    await a.c.closed;
+    const ended = () => events.find((e) => e.type === RoomEventType.ROOM_EVENT_TYPE_ROOM_ENDED);
+    await waitFor(() => ended() !== undefined, { timeoutMs: 20_000, what: 'room ended report' });
+    reporter.close();
+    const left = events.find((e) => e.type === RoomEventType.ROOM_EVENT_TYPE_PARTICIPANT_LEFT);
+    // Reported after the grace, dated at the leave: the meeting's end time and length are the real ones.
+    const gap = ended()!.occurredAtMs - left!.occurredAtMs;
+    expect(gap).toBeGreaterThanOrEqual(0);
+    expect(gap).toBeLessThan(graceMs);
   });
 });
 

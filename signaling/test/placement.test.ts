@@ -7,7 +7,7 @@ import { createGrpcClient, unary } from '@origo/kit';
 import { waitFor } from '@origo/kit/testing';
 import { SfuServiceClient } from '@origo/proto/sfu-rpc';
 import { SignalClient } from './helpers/client.js';
-import { forkedSfu, startStack, type Stack } from './helpers/harness.js';
+import { forkedSfu, routersOf, startStack, withSfuPeersOnFailure, type Stack } from './helpers/harness.js';
 import { MediaPeer } from './helpers/mediaPeer.js';
 
 const DEADLINE = 45_000;
@@ -19,9 +19,22 @@ afterEach(async () => {
 });
 
 async function roomsOn(address: string): Promise<string[]> {
+  return (await routersOf(address)).map((r) => r.roomId);
+}
+
+/** The worker's CPU reading (one worker per address here). */
+async function cpuOf(address: string): Promise<number> {
+  return (await call(address, (c) => c.getLoad.bind(c))).workers[0]?.cpuLoad ?? 0;
+}
+
+/** One unary call to the worker at `address`, on a client of its own. */
+async function call<Res>(
+  address: string,
+  method: (client: SfuServiceClient) => Parameters<typeof unary<object, Res>>[0],
+): Promise<Res> {
   const client = createGrpcClient(SfuServiceClient, address);
   try {
-    return (await unary(client.getStats.bind(client), {})).routers.map((r) => r.roomId);
+    return await unary(method(client), {});
   } finally {
     client.close();
   }
@@ -54,12 +67,33 @@ describe('room placement by load', () => {
       await enter('ben', busy, true),
       await enter('cy', busy, true),
     ];
-    await waitFor(
-      () => people.every((p) => people.every((q) => p === q || p.media(q.sid).videoFrames >= 10)),
-      { timeoutMs: DEADLINE, what: 'media among the three' },
+    // Frames each person decoded from each other one, shown if the media never comes.
+    const frames = () =>
+      people.map((p) => people.filter((q) => q !== p).map((q) => p.media(q.sid).videoFrames));
+    await withSfuPeersOnFailure(addresses, () =>
+      waitFor(() => frames().every((row) => row.every((n) => n >= 10)), {
+        timeoutMs: DEADLINE,
+        what: 'media among the three',
+        detail: frames,
+      }),
     );
     const loaded = (await roomsOn(addresses[0]!)).includes(busy) ? addresses[0]! : addresses[1]!;
     const idle = addresses.find((a) => a !== loaded)!;
+    // Workers read their CPU over two-second windows: wait until the meeting's worker reads busier than the
+    // idle one (its last window may have ended before the media began).
+    const readings: number[] = [];
+    await waitFor(
+      async () => {
+        readings.splice(0, 2, await cpuOf(loaded), await cpuOf(idle));
+        return readings[0]! > readings[1]!;
+      },
+      {
+        timeoutMs: DEADLINE,
+        intervalMs: 250,
+        what: 'the busy worker to read busier',
+        detail: () => readings,
+      },
+    );
 
     for (const name of ['quiet-a', 'quiet-b']) {
       const room = `${name}-${process.pid}`;

@@ -27,6 +27,12 @@ export interface ConsumerOptions {
 const HISTORY = 1024;
 /** How long a congestion signal caps the layer choice to the bandwidth estimate. */
 const CONGESTION_HOLD_MS = 5000;
+/**
+ * How long a video consumer waits for the keyframe it asked for before asking again. The request or the
+ * keyframe's first packet can be lost (a loaded host drops datagrams on loopback too), and a subscriber
+ * that is sent nothing has nothing to ask a keyframe about: without the retry its tile stays empty.
+ */
+export const KEYFRAME_RETRY_MS = 1000;
 
 /**
  * One producer forwarded to one subscriber: picks the layer (LayerSelector), switches only at a
@@ -57,6 +63,8 @@ export class Consumer extends SafeEmitter<ConsumerEvents> implements ProducerSin
   private lastFractionLost = 0;
   private lastEstimate = 0;
   private capUntilMs = 0;
+  /** When this consumer last asked the publisher for a keyframe of the layer it waits for. */
+  private keyframeAskedMs = Number.NEGATIVE_INFINITY;
   private closed = false;
   /** Forwarded packet count, for tests and stats. */
   packetsSent = 0;
@@ -154,12 +162,16 @@ export class Consumer extends SafeEmitter<ConsumerEvents> implements ProducerSin
       this.wasReady = true;
       if (this.kind === 'video') {
         this.current = -1;
-        this.producer.requestKeyframe(this.target, nowMs);
+        this.askKeyframe(this.target, nowMs);
       }
     }
     if (layer !== this.current) {
       if (layer !== this.target) return;
-      if (this.kind === 'video' && !keyframe) return;
+      if (this.kind === 'video' && !keyframe) {
+        // Waiting for the switch: the target layer flows, but its keyframe has not come.
+        if (nowMs - this.keyframeAskedMs >= KEYFRAME_RETRY_MS) this.askKeyframe(layer, nowMs);
+        return;
+      }
       // Switch point: the first packet of a keyframe of the target layer.
       if (this.current >= 0) this.stats.layerSwitches++;
       this.current = layer;
@@ -304,7 +316,12 @@ export class Consumer extends SafeEmitter<ConsumerEvents> implements ProducerSin
       }
       return;
     }
-    if (next !== this.current) this.producer.requestKeyframe(next, nowMs);
+    if (next !== this.current) this.askKeyframe(next, nowMs);
+  }
+
+  private askKeyframe(layer: number, nowMs: number): void {
+    this.keyframeAskedMs = nowMs;
+    this.producer.requestKeyframe(layer, nowMs);
   }
 
   close(reason = 'closed'): void {

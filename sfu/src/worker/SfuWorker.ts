@@ -65,6 +65,11 @@ export class SfuWorker {
     return this.draining;
   }
 
+  /** The worker serves from now on: its CPU reading starts here, not at its construction. */
+  markServing(): void {
+    this.cpu.restart();
+  }
+
   /** Listens to every event of the worker; returns the function that stops listening. */
   onEvent(listener: SfuEventListener): () => void {
     this.listeners.add(listener);

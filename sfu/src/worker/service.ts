@@ -146,6 +146,7 @@ export function createSfuWorkerService(options: SfuWorkerServiceOptions): SfuWor
       const host = options.host ?? '127.0.0.1';
       const grpcPort = await grpc.listen(host, options.grpcPort ?? 0);
       const { url } = await http.listen(options.httpPort ?? 0, host);
+      worker.markServing();
       const advertise = options.advertiseHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
       // Both addresses are what other nodes dial (signaling for gRPC, Prometheus for /metrics), so both
       // name the advertised host rather than the bound one.

@@ -1,7 +1,7 @@
 // Consumer over the fake transport: what one subscriber receives from a simulcast producer when layers
 // switch, numbers wrap, packets are NACKed, the consumer is paused, or it takes over a reused m-line.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Consumer } from '../../src/media/Consumer.js';
+import { Consumer, KEYFRAME_RETRY_MS } from '../../src/media/Consumer.js';
 import { MediaStats } from '../../src/media/MediaStats.js';
 import { FakeSubscriberTransport, POISON } from './fakeTransport.js';
 import {
@@ -97,6 +97,33 @@ describe('Consumer layer switching', () => {
     carol.track.pli();
     expect(f.track.plis).toHaveLength(2);
     expect(f.track.plis[1]! - f.track.plis[0]!).toBeGreaterThanOrEqual(PLI_INTERVAL_MS);
+  });
+
+  it('asks again, once a second, while the keyframe it asked for does not come', async () => {
+    const { producer, stats, layers } = simulcastProducer();
+    const [, , f] = layers;
+    const { consumer, track } = await consumerOf(producer, stats);
+    round(layers);
+    producer.tick(performance.now());
+    expect(f.track.plis).toHaveLength(1);
+
+    // The request (or the keyframe's first packet) was lost: the full layer keeps coming as delta frames.
+    // Nothing is sent, so the subscriber has nothing to ask about; the consumer asks again by itself.
+    const waitFrames = Math.ceil(KEYFRAME_RETRY_MS / FRAME_MS);
+    for (let i = 0; i < 3 * waitFrames; i++) round(layers);
+    expect(track.sent).toHaveLength(0);
+    const asked = f.track.plis;
+    expect(asked.length).toBeGreaterThanOrEqual(3);
+    expect(asked.length).toBeLessThanOrEqual(4);
+    for (let i = 1; i < asked.length; i++)
+      expect(asked[i]! - asked[i - 1]!).toBeGreaterThanOrEqual(KEYFRAME_RETRY_MS);
+
+    round(layers, [f]);
+    expect(consumer.currentLayer).toBe(2);
+    expect(parseSent(track.sent)[0]!.vp8.keyframe).toBe(true);
+    // Once it flows, no more requests of its own.
+    for (let i = 0; i < 2 * waitFrames; i++) round(layers);
+    expect(f.track.plis).toHaveLength(asked.length);
   });
 
   it('starts sending only once the subscriber connection is up, and at a keyframe again after it was down', async () => {

@@ -7,11 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGrpcClient, unary } from '@origo/kit';
-import { SfuServiceClient } from '@origo/proto/sfu-rpc';
 import { SignalClient, type Json } from '../helpers/client.js';
 import { spawnFixture } from '../helpers/fixtureProcess.js';
-import { startStack, type Stack } from '../helpers/harness.js';
+import { routersOf, startStack, withSfuPeersOnFailure, type Stack } from '../helpers/harness.js';
 import { MediaPeer, waitMediaBothWays } from '../helpers/mediaPeer.js';
 
 const REDIS_URL = process.env['REDIS_URL'] === '' ? undefined : process.env['REDIS_URL'];
@@ -26,13 +24,7 @@ afterEach(async () => {
 });
 
 async function routerRooms(address: string): Promise<string[]> {
-  const client = createGrpcClient(SfuServiceClient, address);
-  try {
-    const stats = await unary(client.getStats.bind(client), {});
-    return stats.routers.map((r) => r.roomId);
-  } finally {
-    client.close();
-  }
+  return (await routersOf(address)).map((r) => r.roomId);
 }
 
 describe.skipIf(REDIS_URL === undefined)('the SFU worker holding a room is killed (Redis)', () => {
@@ -67,8 +59,9 @@ describe.skipIf(REDIS_URL === undefined)('the SFU worker holding a room is kille
       await peer.publish({ simulcast: false });
       return { signal, peer };
     };
+    /** Waits for media both ways; a timeout's message adds what the SFU workers count for each peer. */
     const mediaBothWays = (x: MediaPeer, y: MediaPeer, what: string) =>
-      waitMediaBothWays(x, y, what, { timeoutMs: DEADLINE });
+      withSfuPeersOnFailure(addresses, () => waitMediaBothWays(x, y, what, { timeoutMs: DEADLINE }));
 
     const alice = await enter(0, 'alice');
     const bob = await enter(1, 'bob');

@@ -5,13 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AddressBook,
+  createGrpcClient,
   createLogger,
   generateEd25519Jwk,
   SecretStore,
+  unary,
   type Logger,
   type RunningRole,
 } from '@origo/kit';
 import { createBusKv, type BusKv } from '@origo/kit/bus';
+import { SfuServiceClient } from '@origo/proto/sfu-rpc';
 import { createSfuWorkerService, sfuRole, type SfuWorkerService } from '@origo/sfu';
 import {
   createSignalingService,
@@ -69,6 +72,36 @@ export async function forkedSfu(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** One SFU worker's routers with their peers (GetStats). */
+export async function routersOf(address: string) {
+  const client = createGrpcClient(SfuServiceClient, address);
+  try {
+    return (await unary(client.getStats.bind(client), {}, { deadlineMs: 5000 })).routers;
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * Runs `wait`; when it fails, its error message adds what each SFU worker counts for each of its peers
+ * (connection states, packets in and out), so a test that saw no media says whether the SFU sent any.
+ */
+export async function withSfuPeersOnFailure<T>(addresses: string[], wait: () => Promise<T>): Promise<T> {
+  try {
+    return await wait();
+  } catch (error) {
+    const seen = await Promise.all(
+      addresses.map((a) =>
+        routersOf(a).then(
+          (routers) => routers.flatMap((r) => r.peers),
+          (e: unknown) => String(e),
+        ),
+      ),
+    );
+    throw new Error(`${(error as Error).message}; SFU workers' peers ${JSON.stringify(seen)}`);
+  }
 }
 
 export interface Stack {
