@@ -10,6 +10,7 @@ import { NotificationSettingsPage } from './pages/NotificationSettingsPage.js';
 import { ResetPasswordPage, VerifyEmailPage } from './pages/ResetPages.js';
 import { SignInPage } from './pages/SignInPage.js';
 import { SignUpPage } from './pages/SignUpPage.js';
+import { RecordingLinkPage } from './pages/RecordingLinkPage.js';
 import { RecordingsPage } from './pages/RecordingsPage.js';
 import { TranscriptPage } from './pages/TranscriptPage.js';
 import { UnsubscribePage } from './pages/UnsubscribePage.js';
@@ -60,6 +61,7 @@ export function App(): JSX.Element {
         <Route path="/join/:id" component={JoinPage} />
         <Route path="/ended" component={EndedPage} />
         <Route path="/unsubscribe" component={UnsubscribePage} />
+        <Route path="/recording-link" component={RecordingLinkPage} />
         <Route path="/" component={RequireUser}>
           <Route path="/dashboard" component={DashboardPage} />
           <Route path="/meetings/:id/chat" component={TranscriptPage} />

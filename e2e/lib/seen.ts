@@ -247,3 +247,14 @@ export async function frameTimes(page: Page, name: string): Promise<number[]> {
     name,
   );
 }
+
+/** The host copies the meeting's invite link from the Invite panel (and closes it); returns the link. */
+export async function copyInviteLink(host: Page): Promise<string> {
+  await controls(host).getByRole('button', { name: 'Invite' }).click();
+  const invitePanel = host.getByRole('complementary', { name: 'Invite people' });
+  await invitePanel.getByRole('button', { name: 'Copy invite link' }).click();
+  await invitePanel.getByRole('button', { name: 'Link copied' }).waitFor();
+  const link = await host.evaluate(() => navigator.clipboard.readText());
+  await invitePanel.getByRole('button', { name: 'Close' }).click();
+  return link;
+}

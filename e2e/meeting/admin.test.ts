@@ -157,19 +157,35 @@ describe('the admin area', () => {
     await operator.screenshot({ path: `${ARTIFACTS}admin-plans-laptop.png`, fullPage: true });
   });
 
-  it('lets the operator pick an organization by name and move it to another plan', async () => {
+  it('lets the operator pick an organization by name, once, and move it to another plan', async () => {
     await openTab(operator, 'Plan and usage');
+    await operator.getByRole('heading', { name: 'Plan of Operations' }).waitFor();
+    // One organization picker on the page, at the top where the other tabs have it; the plan changer
+    // acts on the organization shown.
+    expect(await operator.getByLabel('Find an organization').count()).toBe(1);
     const changer = operator.getByRole('form', { name: "Change an organization's plan" });
-    await changer.getByLabel('Find an organization').fill('analytical');
-    // The search narrows the list to the one organization (the operator's own is left out).
-    const orgSelect = changer.getByLabel('Organization', { exact: true });
+    expect(await changer.getByLabel('Find an organization').count()).toBe(0);
+    const whose = operator.getByRole('region', { name: 'Whose plan and usage' });
+    const shown = whose.getByLabel('Organization shown');
+    const labels = () => shown.getByRole('option').allInnerTexts();
+    // Every organization once: the operator's own first, by name (it is what the page shows until another
+    // is picked), then the others; the own one is not listed a second time among them.
     await expect
-      .poll(() => orgSelect.getByRole('option').allInnerTexts(), { timeout: DEADLINE })
-      .toEqual(['Choose an organization', `${ORG_NAME} (1 member)`]);
-    await changer
-      .getByLabel('Organization', { exact: true })
-      .selectOption({ label: `${ORG_NAME} (1 member)` });
-    await changer.getByLabel('Plan', { exact: true }).selectOption('team');
+      .poll(labels, { timeout: DEADLINE })
+      .toEqual(['Operations (your organization)', `${ORG_NAME} (1 member)`]);
+    const every = await labels();
+    expect(new Set(every).size, `option labels ${JSON.stringify(every)}`).toBe(every.length);
+    // A search that finds the operator's own organization leaves it where it is, once.
+    await whose.getByLabel('Find an organization').fill('operations');
+    await expect.poll(labels, { timeout: DEADLINE }).toEqual(['Operations (your organization)']);
+    await whose.getByLabel('Find an organization').fill('analytical');
+    // The search narrows the list to the one organization.
+    await expect
+      .poll(labels, { timeout: DEADLINE })
+      .toEqual(['Operations (your organization)', `${ORG_NAME} (1 member)`]);
+    await shown.selectOption({ label: `${ORG_NAME} (1 member)` });
+    await operator.getByRole('heading', { name: `Plan of ${ORG_NAME}` }).waitFor();
+    await changer.getByLabel(`New plan for ${ORG_NAME}`, { exact: true }).selectOption('team');
     await changer.getByRole('button', { name: 'Change plan' }).click();
     await changer
       .getByRole('status')
@@ -179,16 +195,7 @@ describe('the admin area', () => {
     expect(sub['plan']).toMatchObject({ id: 'team' });
     await operator.screenshot({ path: `${ARTIFACTS}admin-plan-changer-laptop.png` });
 
-    // The operator reads that organization's plan, usage and invoices by picking it; headings say whose.
-    await operator.getByRole('heading', { name: 'Plan of Operations' }).waitFor();
-    const whose = operator.getByRole('region', { name: 'Whose plan and usage' });
-    await whose.getByLabel('Find an organization').fill('analytical');
-    const shown = whose.getByLabel('Organization shown');
-    await expect
-      .poll(() => shown.getByRole('option').allInnerTexts(), { timeout: DEADLINE })
-      .toContain(`${ORG_NAME} (1 member)`);
-    await shown.selectOption({ label: `${ORG_NAME} (1 member)` });
-    await operator.getByRole('heading', { name: `Plan of ${ORG_NAME}` }).waitFor();
+    // The plan shown above follows the change; usage and invoices are of the organization picked.
     await expect
       .poll(() => operator.getByTestId('billing-plan').innerText(), { timeout: DEADLINE })
       .toMatch(/^Team/);
@@ -307,8 +314,88 @@ describe('the admin area', () => {
     expect(await why.innerText()).toMatch(
       /operator of this Origo installation sets in Admin, Plan and usage/,
     );
-    // Nothing was asked of recording: no banner says the meeting is being recorded.
+    // The recording service was asked (the plan may have changed since joining) and refused: no banner says
+    // the meeting is being recorded.
     expect(await ada.getByText('This meeting is being recorded.').count()).toBe(0);
     await ada.screenshot({ path: `${ARTIFACTS}admin-record-not-in-plan-laptop.png` });
+  });
+
+  it('titles the instant meeting by its start and moves it to past meetings once it ended', async () => {
+    // Ada is still in the instant meeting of the test before; its title says when it was started.
+    const meetingId = /\/(?:join|meeting)\/(mtg_[\w-]+)/.exec(ada.url())?.[1];
+    expect(meetingId).toBeDefined();
+    const meeting = await ok(ada, 'GET', `/api/meetings/${meetingId!}`);
+    expect(meeting['title']).toMatch(/^Instant meeting, .+\d{1,2}:\d{2}/);
+    await controls(ada).getByRole('button', { name: 'Leave' }).click();
+    await ada.waitForURL(/\/ended\?/);
+    // Alone in the room, Ada's leaving ends it: the dashboard lists it under past meetings, not upcoming.
+    // The two lists load by separate requests, so both are read on the same page load until they agree.
+    const upcoming = ada.getByRole('region', { name: 'Upcoming meetings' });
+    await expect
+      .poll(
+        async () => {
+          await ada.goto('/dashboard');
+          const past = ada.getByRole('region', { name: 'Past meetings' });
+          await past.getByRole('heading', { level: 2 }).waitFor();
+          await ada.getByText(/Loading (past )?meetings/).waitFor({ state: 'detached' });
+          const inPast = await past.locator(`[data-meeting-id="${meetingId!}"]`).count();
+          const inUpcoming = await upcoming.locator(`[data-meeting-id="${meetingId!}"]`).count();
+          return `past ${inPast}, upcoming ${inUpcoming}`;
+        },
+        { timeout: DEADLINE, interval: 1_000 },
+      )
+      .toBe('past 1, upcoming 0');
+    const card = ada
+      .getByRole('region', { name: 'Past meetings' })
+      .locator(`[data-meeting-id="${meetingId!}"]`);
+    expect(await card.getByRole('heading').innerText()).toBe(meeting['title']);
+    await ada.screenshot({ path: `${ARTIFACTS}dashboard-instant-past-laptop.png`, fullPage: true });
+
+    // Its link now says it ended and leads to what is left of it, without starting the camera.
+    await ada.goto(`/join/${meetingId!}`);
+    await ada.getByText('This meeting has ended.', { exact: true }).waitFor();
+    expect(await ada.getByRole('heading', { level: 1 }).innerText()).toBe(meeting['title']);
+    for (const name of [`Chat of ${String(meeting['title'])}`, `Recordings of ${String(meeting['title'])}`])
+      await ada.getByRole('link', { name }).waitFor();
+    await ada.getByRole('link', { name: 'Back to meetings' }).waitFor();
+    expect(await ada.getByRole('button', { name: 'Join meeting' }).count()).toBe(0);
+    expect(await ada.getByLabel('Your camera preview').count()).toBe(0);
+    await ada.screenshot({ path: `${ARTIFACTS}join-ended-meeting-laptop.png` });
+
+    // A new instant meeting nobody joined yet is upcoming, under a title of its own: its start, numbered
+    // when another meeting listed as upcoming already has that title.
+    const fresh = await ok(ada, 'POST', '/api/meetings', {
+      org_id: adaOrg,
+      kind: 'instant',
+      locale: 'en-GB',
+      time_zone: 'UTC',
+    });
+    expect(fresh['title']).toMatch(/^Instant meeting, \d{1,2} [A-Z][a-z]+, \d{2}:\d{2}( \(\d+\))?$/);
+    await ada.goto('/dashboard');
+    const freshCard = upcoming.locator(`[data-meeting-id="${fresh['id'] as string}"]`);
+    await freshCard.getByText(/^Not started yet; listed here until /).waitFor();
+    expect(await freshCard.getByRole('heading').innerText()).toBe(fresh['title']);
+  });
+
+  it("names who joined and left in the meeting log, and offers the recordings' log", async () => {
+    await openTab(ada, 'Audit log');
+    const events = ada.getByRole('table', { name: 'Audit events' });
+    const filters = ada.getByRole('form', { name: 'Audit log filters' });
+    await filters.getByLabel('Action starts with').fill('meeting.participant_');
+    await filters.getByRole('button', { name: 'Apply' }).click();
+    await events.getByRole('cell', { name: 'meeting.participant_left' }).first().waitFor();
+    const rows = events.locator('tbody tr');
+    const actors = await events.locator('td[data-label="Actor"]').allInnerTexts();
+    expect(actors.length).toBeGreaterThanOrEqual(2);
+    // The person by the name they joined under, with their id beside it; not signaling's service id.
+    for (const actor of actors) expect(actor).toMatch(/^Ada Admin \(usr_[\w-]+\)$/);
+    expect(await rows.filter({ hasText: 'meeting.participant_joined' }).count()).toBeGreaterThanOrEqual(1);
+    await ada.screenshot({ path: `${ARTIFACTS}admin-audit-participants-laptop.png` });
+
+    await ada.getByLabel('Log', { exact: true }).selectOption({ label: 'Recordings' });
+    await filters.getByRole('button', { name: 'Clear' }).click();
+    // Nothing was recorded in this organization (its plan has no recording): the log is empty, not failing.
+    await events.getByText('No events.').waitFor();
+    expect(await ada.getByRole('alert').count()).toBe(0);
   });
 });

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../lib/chromium.js';
-import { controls, layoutProblems, tile, waitVideoShown } from '../lib/seen.js';
+import { controls, copyInviteLink, layoutProblems, tile, waitVideoShown, type Box } from '../lib/seen.js';
 import { startStack, type Stack } from '../lib/stack.js';
 import { signUp } from '../lib/signUp.js';
 
@@ -15,6 +15,10 @@ const DEADLINE = 60_000;
 const SCENARIO_TIMEOUT = 600_000;
 const ARTIFACTS = new URL('../artifacts/', import.meta.url).pathname;
 const LAPTOP = { width: 1280, height: 720 };
+const WIDE = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+/** The chat service's limit (platform/chat CHAT_MAX_MESSAGE_BYTES, 4096 by default). */
+const MAX_MESSAGE = 4096;
 const XSS = '<img src=x onerror="window.__chatXss=1"><script>window.__chatXss=2</script> & co';
 
 let stack: Stack | undefined;
@@ -50,8 +54,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function newPage(label: string): Promise<Page> {
-  const context = await browser!.newContext({ viewport: LAPTOP, baseURL: stack!.url });
+async function newPage(label: string, viewport = LAPTOP): Promise<Page> {
+  const context = await browser!.newContext({ viewport, baseURL: stack!.url });
   await context.grantPermissions(['camera', 'microphone', 'clipboard-read', 'clipboard-write'], {
     origin: stack!.url,
   });
@@ -76,7 +80,144 @@ async function lookSettled(page: Page, name: string): Promise<void> {
   expect(problems, name).toEqual([]);
 }
 
+/** `inner` lies wholly inside `outer` (half a pixel of rounding allowed). */
+function within(inner: Box, outer: Box): boolean {
+  return (
+    inner.x >= outer.x - 0.5 &&
+    inner.y >= outer.y - 0.5 &&
+    inner.x + inner.width <= outer.x + outer.width + 0.5 &&
+    inner.y + inner.height <= outer.y + outer.height + 0.5
+  );
+}
+
 describe('chat, reactions and raised hands in a meeting', () => {
+  it(
+    'an over-long message says how far over the limit it is, at laptop and phone sizes',
+    async () => {
+      const page = await newPage('limit', WIDE);
+      await signUp(page, 'Cleo Long', 'cleo.limit@example.com');
+      await page.getByRole('button', { name: 'Start an instant meeting' }).click();
+      await page.getByRole('button', { name: 'Join meeting' }).click();
+      await controls(page).waitFor();
+      await controls(page).getByRole('button', { name: 'Chat', exact: true }).click();
+      const panel = page.getByRole('complementary', { name: 'Chat' });
+      const input = panel.getByRole('textbox', { name: 'Message' });
+      const send = panel.getByRole('button', { name: 'Send' });
+
+      // Near the limit the composer counts down; one character past it, it says so and Send is off.
+      await input.fill('a'.repeat(MAX_MESSAGE - 1));
+      await panel.getByText('1 character left', { exact: true }).waitFor();
+      expect(await send.isEnabled()).toBe(true);
+      await input.press('End');
+      await input.pressSequentially('bc');
+      const oneOver = panel.getByText(
+        `1 character too long; messages can be at most ${MAX_MESSAGE} characters`,
+        {
+          exact: true,
+        },
+      );
+      await oneOver.waitFor();
+      expect(await send.isDisabled()).toBe(true);
+      // A screen reader is told when the message passes the limit, not the count at every keystroke.
+      const spoken = panel.locator('.chat-send [aria-live]');
+      expect(await spoken.innerText()).toBe(
+        'The message is over the length limit and cannot be sent until it is shorter.',
+      );
+      expect(await panel.locator('#chat-length').getAttribute('aria-live')).toBeNull();
+      await input.press('Backspace');
+      await oneOver.waitFor({ state: 'detached' });
+      await panel.getByText('0 characters left', { exact: true }).waitFor();
+      expect(await send.isEnabled()).toBe(true);
+
+      // Accented letters and CJK characters take more of the limit (2 and 3 bytes of UTF-8), yet the
+      // counter keeps counting characters: those of the kind written that still fit, never bytes.
+      const counter = panel.locator('#chat-length');
+      await input.fill('é'.repeat(2000));
+      await panel.getByText('48 characters left', { exact: true }).waitFor();
+      expect(await send.isEnabled()).toBe(true);
+      await input.fill('日'.repeat(1340));
+      await panel.getByText('25 characters left', { exact: true }).waitFor();
+      expect(await send.isEnabled()).toBe(true);
+      await input.fill('é'.repeat(2049));
+      await panel
+        .getByText(
+          `1 character too long; 2048 characters of this message fit (${MAX_MESSAGE} plain letters do; ` +
+            'accented letters, symbols and other scripts take more room)',
+          { exact: true },
+        )
+        .waitFor();
+      expect(await send.isDisabled()).toBe(true);
+      expect(await input.getAttribute('aria-invalid')).toBe('true');
+      await input.press('End');
+      await input.press('Backspace');
+      await panel.getByText('0 characters left', { exact: true }).waitFor();
+      expect(await send.isEnabled()).toBe(true);
+      expect(await counter.innerText()).not.toMatch(/byte/i);
+
+      // Far over: the notice says by how much, readable and inside the panel, at both sizes.
+      await input.fill('a'.repeat(MAX_MESSAGE + 312));
+      const notice = panel.getByText(
+        `312 characters too long; messages can be at most ${MAX_MESSAGE} characters`,
+        { exact: true },
+      );
+      for (const [size, viewport] of [
+        ['laptop', WIDE],
+        ['phone', PHONE],
+      ] as const) {
+        await page.setViewportSize(viewport);
+        await notice.waitFor();
+        expect(await send.isDisabled(), size).toBe(true);
+        const noticeBox = await notice.boundingBox();
+        const panelBox = await panel.boundingBox();
+        const sendBox = await send.boundingBox();
+        expect(noticeBox, size).not.toBeNull();
+        expect(
+          within(noticeBox!, panelBox!),
+          `${size}: the notice ${JSON.stringify(noticeBox)} is inside the panel ${JSON.stringify(panelBox)}`,
+        ).toBe(true);
+        expect(within(noticeBox!, { x: 0, y: 0, ...viewport }), `${size}: the notice is in the window`).toBe(
+          true,
+        );
+        expect(within(sendBox!, { x: 0, y: 0, ...viewport }), `${size}: Send is in the window`).toBe(true);
+        // Readable: real text size, not clipped to nothing, and not drawn over Send.
+        const style = await notice.evaluate((el) => {
+          const cs = getComputedStyle(el);
+          return {
+            fontSize: parseFloat(cs.fontSize),
+            visibility: cs.visibility,
+            opacity: Number(cs.opacity),
+          };
+        });
+        expect(style.fontSize, size).toBeGreaterThanOrEqual(12);
+        expect(style.visibility, size).toBe('visible');
+        expect(style.opacity, size).toBe(1);
+        expect(noticeBox!.height, size).toBeGreaterThan(10);
+        const overlapsSend =
+          noticeBox!.x < sendBox!.x + sendBox!.width &&
+          sendBox!.x < noticeBox!.x + noticeBox!.width &&
+          noticeBox!.y < sendBox!.y + sendBox!.height &&
+          sendBox!.y < noticeBox!.y + noticeBox!.height;
+        expect(overlapsSend, `${size}: the notice does not cover Send`).toBe(false);
+        await page.screenshot({ path: `${ARTIFACTS}chat-limit-${size}.png` });
+      }
+
+      // Cut back to the limit: the notice goes, Send comes back, and the service takes the message.
+      await input.fill('a'.repeat(MAX_MESSAGE));
+      await notice.waitFor({ state: 'detached' });
+      expect(await send.isEnabled()).toBe(true);
+      await send.click();
+      await panel
+        .getByRole('log', { name: 'Chat messages' })
+        .getByText('a'.repeat(MAX_MESSAGE), { exact: true })
+        .waitFor();
+      expect(await input.inputValue()).toBe('');
+      await page.screenshot({ path: `${ARTIFACTS}chat-limit-sent-phone.png` });
+      await controls(page).getByRole('button', { name: 'Leave' }).click();
+      await page.waitForURL(/\/ended\?/);
+    },
+    SCENARIO_TIMEOUT,
+  );
+
   it(
     'two people chat, react, and the host lowers the raised hand',
     async () => {
@@ -88,12 +229,7 @@ describe('chat, reactions and raised hands in a meeting', () => {
       await host.getByRole('button', { name: 'Join meeting' }).click();
       await controls(host).waitFor();
 
-      await controls(host).getByRole('button', { name: 'Invite' }).click();
-      const invitePanel = host.getByRole('complementary', { name: 'Invite people' });
-      await invitePanel.getByRole('button', { name: 'Copy invite link' }).click();
-      await invitePanel.getByRole('button', { name: 'Link copied' }).waitFor();
-      const link = await host.evaluate(() => navigator.clipboard.readText());
-      await invitePanel.getByRole('button', { name: 'Close' }).click();
+      const link = await copyInviteLink(host);
 
       await guest.goto(link);
       await guest.getByLabel('Your name').fill('Gil Guest');
@@ -189,7 +325,8 @@ describe('chat, reactions and raised hands in a meeting', () => {
       await dashboard.goto('/dashboard');
       await dashboard
         .getByRole('region', { name: 'Who is around' })
-        .getByText('In a meeting now: Ann Host (you) in Instant meeting', { exact: true })
+        // An instant meeting is titled by when it was started, e.g. "Instant meeting, 2 Dec, 14:05".
+        .getByText(/^In a meeting now: Ann Host \(you\) in Instant meeting, .+$/)
         .waitFor();
       await dashboard.close();
 

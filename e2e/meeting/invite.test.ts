@@ -200,3 +200,154 @@ describe('inviting someone without an account', () => {
       .waitFor();
   });
 });
+
+describe('links and forms that do not work, as a person meets them', () => {
+  /** Presses Join and waits for the answer to arrive and the form to be usable again. */
+  async function pressJoin(page: Page): Promise<void> {
+    const answered = page.waitForResponse(
+      (r) =>
+        r.request().method() === 'POST' && /\/api\/meetings\/[^/]+\/join$/.test(new URL(r.url()).pathname),
+      { timeout: DEADLINE },
+    );
+    await page.getByRole('button', { name: 'Join meeting' }).click();
+    await answered;
+    await page.getByRole('button', { name: 'Join meeting' }).waitFor();
+  }
+
+  it('the sign-up page names a field the way the form labels it', async () => {
+    const page = await newPage(LAPTOP, 'signup-errors');
+    await page.goto('/sign-up');
+    await page.getByLabel('E-mail').fill('nameless@example.com');
+    await page.getByLabel('Password', { exact: true }).fill('a long enough passphrase 42');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Your name is required.' }).waitFor();
+    // Under the field too, tied to it for screen readers.
+    const described = await page.getByLabel('Your name').getAttribute('aria-describedby');
+    expect(await page.locator(`[id="${described}"]`).innerText()).toBe('Your name is required.');
+    expect(await page.locator('body').innerText()).not.toMatch(/displayName|Invalid request/);
+    await page.screenshot({ path: `${ARTIFACTS}signup-field-error.png` });
+  });
+
+  it('the sign-up page shows every problem at once, each at its field, starting at the first', async () => {
+    const page = await newPage(LAPTOP, 'signup-all-errors');
+    await page.goto('/sign-up');
+    // No name and a password that is too short: one press of the button says both.
+    await page.getByLabel('E-mail').fill('two.problems@example.com');
+    await page.getByLabel('Password', { exact: true }).fill('short1');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    const nameError = 'Your name is required.';
+    const passwordError = 'Password must be at least 8 characters.';
+    await page
+      .getByRole('alert')
+      .filter({ hasText: `${nameError} ${passwordError}` })
+      .waitFor();
+    for (const [label, text] of [
+      ['Your name', nameError],
+      ['Password', passwordError],
+    ] as const) {
+      const input = page.getByLabel(label, { exact: true });
+      expect(await input.getAttribute('aria-invalid'), label).toBe('true');
+      const described = await input.getAttribute('aria-describedby');
+      const error = page.locator(`[id="${described}"]`);
+      expect(await error.innerText(), label).toBe(text);
+      expect(await error.isVisible(), label).toBe(true);
+    }
+    expect(await page.getByLabel('E-mail').getAttribute('aria-invalid')).toBeNull();
+    // The person starts at the first field to fix.
+    expect(await page.getByLabel('Your name').evaluate((el) => el === document.activeElement)).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}signup-all-errors.png` });
+
+    // Fixing both is enough: nothing new turns up, and the account is made. A field's error goes away as
+    // soon as it is edited (and the summary above the form with it); the other field keeps its own until
+    // it is edited too.
+    await page.getByLabel('Your name').fill('Tam Two');
+    expect(await page.getByLabel('Your name').getAttribute('aria-invalid')).toBeNull();
+    expect(await page.locator('.field .error').allInnerTexts()).toEqual([passwordError]);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await page.getByLabel('Password', { exact: true }).fill('a long enough passphrase 42');
+    expect(await page.locator('.field .error').count()).toBe(0);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'Meetings', exact: true }).waitFor();
+  });
+
+  it('an invite link that stops working says so once, in the same words, before and after Join', async () => {
+    const host = await newPage(LAPTOP, 'links-host');
+    await signUp(host, 'Hana Host', 'hana@example.com', 'Hopper Hall');
+    const meeting = await ok(host, 'POST', '/api/meetings', {
+      title: 'Link check',
+      kind: 'instant',
+      lobby_enabled: false,
+    });
+    const meetingId = String(meeting['id']);
+    const issue = async () => ok(host, 'POST', `/api/meetings/${meetingId}/invite-links`, {});
+    const revoke = async (linkId: unknown) =>
+      ok(host, 'DELETE', `/api/meetings/${meetingId}/invite-links/${String(linkId)}`);
+    const INVALID =
+      'This invite link is no longer valid: it expired or was revoked. Ask the host for a new one.';
+
+    // Revoked before the page opens: the page says it and offers no Join that could only fail.
+    const first = await issue();
+    await revoke(first['id']);
+    const guest = await newPage(PHONE, 'links-guest');
+    await guest.goto(String(first['invite_url']));
+    await guest.getByText(INVALID).waitFor();
+    await guest.getByLabel('Your name').fill('Gil Guest');
+    expect(await guest.getByRole('button', { name: 'Join meeting' }).isDisabled()).toBe(true);
+    expect(await guest.getByText(INVALID).count()).toBe(1);
+    expect(await guest.getByText(/not valid for this meeting/).count()).toBe(0);
+    expect(await guest.getByRole('alert').count()).toBe(0);
+
+    // Revoked between opening the page and pressing Join: the same words, once.
+    const second = await issue();
+    const late = await newPage(PHONE, 'links-late');
+    await late.goto(String(second['invite_url']));
+    await late.getByRole('heading', { name: 'Link check' }).waitFor();
+    expect(await late.getByText(INVALID).count()).toBe(0);
+    await revoke(second['id']);
+    await late.getByLabel('Your name').fill('Lia Late');
+    await pressJoin(late);
+    await late.getByText(INVALID).waitFor();
+    expect(await late.getByText(INVALID).count()).toBe(1);
+    expect(await late.getByRole('alert').count()).toBe(0);
+    expect(await late.getByRole('button', { name: 'Join meeting' }).isDisabled()).toBe(true);
+    await late.screenshot({ path: `${ARTIFACTS}invite-link-revoked.png` });
+
+    // The meeting link without its invite part: no passcode asked for a meeting that has none.
+    const bare = await newPage(PHONE, 'links-bare');
+    await bare.goto(`/join/${meetingId}`);
+    const SIGN_IN =
+      /To join, use the invite link from the host, or sign in if you belong to the meeting's organization\./;
+    await bare.getByText(SIGN_IN).waitFor();
+    expect(await bare.getByLabel('Meeting passcode').count()).toBe(0);
+    await bare.getByLabel('Your name').fill('Bo Bare');
+    expect(await bare.getByRole('button', { name: 'Join meeting' }).isDisabled()).toBe(true);
+    expect(await bare.getByText(SIGN_IN).count()).toBe(1);
+    expect(await bare.getByLabel('Meeting passcode').count()).toBe(0);
+    expect(await bare.locator('body').innerText()).not.toMatch(/passcode/i);
+    expect(await bare.getByRole('alert').count()).toBe(0);
+    await bare.getByRole('link', { name: 'sign in' }).waitFor();
+
+    // A meeting with a passcode: asking for it is right.
+    const locked = await ok(host, 'POST', '/api/meetings', {
+      title: 'Passcode check',
+      kind: 'instant',
+      lobby_enabled: false,
+      passcode: 'open1234',
+    });
+    await bare.goto(`/join/${String(locked['id'])}`);
+    await bare.getByLabel('Meeting passcode').waitFor();
+  });
+
+  it('a recording link that does not work opens a page saying so, not the API answer', async () => {
+    const page = await newPage(LAPTOP, 'recording-link');
+    await page.goto(`/api/recordings/rec_${'0'.repeat(32)}/file?expires=99999999999&signature=garbage`);
+    await page.getByRole('heading', { name: 'This recording link is not valid' }).waitFor();
+    await page.getByText(/ask the person who shared it with you for a new link/).waitFor();
+    // Inside the site's own page, with its navigation.
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    const text = await page.locator('body').innerText();
+    expect(text).not.toMatch(/[{}"]|signature|Permission denied/);
+    expect(new URL(page.url()).pathname).toBe('/recording-link');
+    await page.screenshot({ path: `${ARTIFACTS}recording-link-invalid.png` });
+  });
+});

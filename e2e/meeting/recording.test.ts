@@ -31,6 +31,33 @@ function ffmpegSkipReason(): string | undefined {
 const skip = ffmpegSkipReason();
 if (skip !== undefined) console.warn(`[e2e recording] ${skip}`);
 
+/**
+ * Opens `link` in a fresh browser context with no session, as someone the link was sent to: the
+ * navigation answers 200 and the recording plays in the browser's own player.
+ */
+async function playsSignedOut(browser: Browser, link: string): Promise<void> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  try {
+    const page = await context.newPage();
+    page.setDefaultTimeout(DEADLINE);
+    const response = await page.goto(link);
+    expect(response?.status()).toBe(200);
+    const video = page.locator('video');
+    // Muted, so no autoplay policy stands in the way; a person would press play.
+    await video.evaluate((v: HTMLVideoElement) => {
+      v.muted = true;
+      return v.play();
+    });
+    await page.waitForFunction(
+      (v) => v !== null && (v as HTMLVideoElement).currentTime > 1 && (v as HTMLVideoElement).videoWidth > 0,
+      await video.elementHandle(),
+      { timeout: DEADLINE },
+    );
+  } finally {
+    await context.close();
+  }
+}
+
 const banner = (page: Page) =>
   page.getByRole('status').filter({ hasText: 'This meeting is being recorded.' });
 
@@ -83,6 +110,9 @@ describe.skipIf(skip !== undefined)('recording a meeting', () => {
         },
       });
       const { host, guest } = await people.meet();
+      // The host's browser lets the page use the clipboard, as a person's does once they allow it; the
+      // test reads back what Share link copied.
+      await host.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack!.url });
       await waitVideoShown(tile(host, GUEST_NAME), "the host sees the guest's camera", DEADLINE);
       await waitVideoShown(tile(guest, HOST_NAME), "the guest sees the host's camera", DEADLINE);
 
@@ -153,14 +183,52 @@ describe.skipIf(skip !== undefined)('recording a meeting', () => {
       expect(fetched).toMatchObject({ status: 200, type: 'video/mp4' });
       expect(fetched.bytes).toBeGreaterThan(10_000);
 
-      // A share link plays for anyone who has it, without signing in (fetched here with no cookie).
+      // Share link puts a time-limited link on the clipboard and says so; the link plays for anyone who
+      // has it, without signing in.
       await item.getByRole('button', { name: 'Share link' }).click();
-      const shareLink = await item
-        .getByRole('textbox', { name: /Anyone with this link can watch until/ })
-        .inputValue();
+      await item
+        .getByRole('status')
+        .filter({ hasText: /^Link copied; it works until .+\d{1,2}:\d{2}/ })
+        .waitFor();
+      const shareLink = await host.evaluate(() => navigator.clipboard.readText());
+      expect(shareLink).toMatch(/^https?:\/\//);
+      expect(await item.getByRole('textbox', { name: /^Share link of the recording/ }).inputValue()).toBe(
+        shareLink,
+      );
+      await host.screenshot({ path: `${ARTIFACTS}recording-share-link.png` });
+      // Fetched with no cookie: the whole file.
       const anonymous = await fetch(shareLink);
       expect(anonymous.status).toBe(200);
       expect((await anonymous.arrayBuffer()).byteLength).toBe(fetched.bytes);
+      // Opened in a browser that never signed in: it answers 200 and the recording plays there.
+      await playsSignedOut(browser!, shareLink);
+
+      // Where the browser refuses the clipboard, the link is shown selected with word to copy it by hand,
+      // and that link works too.
+      await host.evaluate(() => {
+        Object.defineProperty(navigator.clipboard, 'writeText', {
+          configurable: true,
+          value: () => Promise.reject(new DOMException('Write permission denied.', 'NotAllowedError')),
+        });
+      });
+      await item.getByRole('button', { name: 'Share link' }).click();
+      await item
+        .getByRole('status')
+        .filter({ hasText: /^Copying is blocked here: the link below is selected, copy it by hand\./ })
+        .waitFor();
+      const field = item.getByRole('textbox', { name: /^Share link of the recording/ });
+      const selected = await field.evaluate((input: HTMLInputElement) => ({
+        focused: document.activeElement === input,
+        readOnly: input.readOnly,
+        selection: input.value.slice(input.selectionStart ?? 0, input.selectionEnd ?? 0),
+        value: input.value,
+      }));
+      expect(selected.value).toMatch(/^https?:\/\//);
+      expect(selected).toMatchObject({ focused: true, readOnly: true, selection: selected.value });
+      await host.screenshot({ path: `${ARTIFACTS}recording-share-link-by-hand.png` });
+      const byHand = await fetch(selected.value);
+      expect(byHand.status).toBe(200);
+      expect((await byHand.arrayBuffer()).byteLength).toBe(fetched.bytes);
 
       // The organization's admin (the host signed it up) sets how long its recordings are kept.
       await host.goto('/admin');

@@ -71,8 +71,49 @@ export async function api<T>(
   return json as T;
 }
 
-export function errorText(error: unknown): string {
+/** How a form labels its fields, by the field names the server reports (`displayName` -> "Your name"). */
+export type FieldLabels = Readonly<Record<string, string>>;
+
+/** Said of a reported field that no label covers: a person cannot act on a name they never saw. */
+export const UNLABELLED_FIELD_TEXT = 'Something in the form was not accepted. Reload the page and try again.';
+
+/** "Your name" + "is required" -> "Your name is required." */
+export function fieldSentence(label: string, message: string): string {
+  const text = `${label} ${message.trim()}`;
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+/**
+ * The field's problem as a sentence naming the field as the form labels it, or undefined when the error
+ * says nothing about that field.
+ */
+export function fieldErrorText(error: unknown, field: string, labels: FieldLabels): string | undefined {
+  if (!(error instanceof ApiError)) return undefined;
+  const found = error.fields.find((f) => f.field === field);
+  if (found === undefined) return undefined;
+  const label = labels[field];
+  return label === undefined ? UNLABELLED_FIELD_TEXT : fieldSentence(label, found.message);
+}
+
+/**
+ * What went wrong, for a person. With `labels` (a form's), field problems name each field by its label
+ * ("Your name is required."), never by the server's name for it, in the order of the form's fields (the
+ * order of `labels`), whatever order the server listed them in; a field the form does not label gets a
+ * plain sentence instead, first.
+ */
+export function errorText(error: unknown, labels?: FieldLabels): string {
   if (error instanceof ApiError) {
+    if (error.fields.length > 0 && labels !== undefined) {
+      const order = Object.keys(labels);
+      const inForm = [...error.fields].sort((a, b) => order.indexOf(a.field) - order.indexOf(b.field));
+      const sentences: string[] = [];
+      for (const f of inForm) {
+        const label = labels[f.field];
+        const sentence = label === undefined ? UNLABELLED_FIELD_TEXT : fieldSentence(label, f.message);
+        if (!sentences.includes(sentence)) sentences.push(sentence);
+      }
+      return sentences.join(' ');
+    }
     if (error.fields.length > 0)
       return `${error.message}: ${error.fields.map((f) => `${f.field} ${f.message}`).join('; ')}`;
     return error.message;

@@ -31,7 +31,10 @@ export interface Meeting {
 
 export interface CreateMeeting {
   org_id?: string;
-  title: string;
+  /** Required for a scheduled meeting; control titles an instant meeting without one by its creation time. */
+  title?: string;
+  /** The creator's language (BCP 47), for that title. */
+  locale?: string;
   description?: string;
   kind?: 'instant' | 'scheduled';
   starts_at?: string;
@@ -129,6 +132,15 @@ export const meetingsApi = {
     api<{ items: Meeting[]; next_cursor: string | null }>(
       'GET',
       `/api/meetings${qs({ org_id: orgId, state, cursor, limit: 50 })}`,
+    ),
+  /**
+   * Meetings that can still be joined as upcoming: live and scheduled ones, without instant meetings
+   * nobody started within an hour of their creation (control decides).
+   */
+  upcoming: (orgId: string | undefined) =>
+    api<{ items: Meeting[]; next_cursor: string | null }>(
+      'GET',
+      `/api/meetings${qs({ org_id: orgId, upcoming: 'true', limit: 100 })}`,
     ),
   get: (id: string) => api<Meeting>('GET', m(id)),
   create: (body: CreateMeeting) =>

@@ -1,5 +1,6 @@
 // REST routes of platform/recording (src/http/routes.ts): a meeting's recordings, for its hosts. In the
 // meeting the host proves the host grant with the join token; afterwards the session cookie is enough.
+import type { AuditEvent } from './auth.js';
 import { api } from './http.js';
 
 export type RecordingStatus = 'recording' | 'stopping' | 'ready' | 'failed';
@@ -32,6 +33,12 @@ export interface RecordingLink {
 const bearer = (joinToken: string | undefined): Record<string, string> =>
   joinToken === undefined ? {} : { authorization: `Bearer ${joinToken}` };
 
+/** One row of an organization's recording log (platform/recording, GET /api/recordings/audit). */
+export interface RecordingAuditEvent extends AuditEvent {
+  /** The meeting the recording is of; null for retention changes. */
+  meetingId: string | null;
+}
+
 export const recordingsApi = {
   start: (meetingId: string, joinToken?: string) =>
     api<Recording>(
@@ -52,6 +59,16 @@ export const recordingsApi = {
   /** A link that plays or downloads the recording without signing in, until it expires (an hour). */
   link: (recordingId: string) =>
     api<RecordingLink>('POST', `/api/recordings/${encodeURIComponent(recordingId)}/link`, {}),
+  /** The organization's recording log (admins): starts, stops, deletes, newest first. */
+  audit: (orgId: string, filter: Record<string, string> = {}, cursor?: string) => {
+    const params = new URLSearchParams({ org_id: orgId, limit: '50' });
+    for (const [k, v] of Object.entries(filter)) if (v !== '') params.set(k, v);
+    if (cursor !== undefined) params.set('cursor', cursor);
+    return api<{ items: RecordingAuditEvent[]; nextCursor: string | null }>(
+      'GET',
+      `/api/recordings/audit?${params.toString()}`,
+    );
+  },
   /** How long the organization keeps recordings (days; null: until deleted). */
   retention: (orgId: string) =>
     api<{ org_id: string; days: number | null }>(

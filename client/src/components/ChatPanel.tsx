@@ -1,7 +1,7 @@
 import type { ChatMessage, ParticipantInfo } from '@origo/proto/signal';
 import { createEffect, createSignal, For, on, onMount, Show, type JSX } from 'solid-js';
 import type { ChatClient } from '../rtc/ChatClient.js';
-import { MAX_MESSAGE_BYTES, messageBytes } from '../rtc/chatState.js';
+import { lengthNotice } from '../meeting/chatLimit.js';
 import { ChatText } from './ChatText.js';
 
 export interface ChatPanelProps {
@@ -36,8 +36,20 @@ export function ChatPanel(props: ChatPanelProps): JSX.Element {
     ),
   );
 
-  const bytes = () => messageBytes(text());
-  const tooLong = () => bytes() > MAX_MESSAGE_BYTES;
+  // Said under the composer as the message nears or passes the chat service's limit; an over-long message
+  // cannot be sent, and the notice says by how much while Send is disabled for it.
+  const notice = () => lengthNotice(text());
+  const tooLong = () => notice()?.kind === 'over';
+  // What a screen reader hears: a line that changes only when the message comes near the limit or passes
+  // it, not the count at every keystroke (the count stays readable as the composer's description). Worded
+  // apart from the visible notice, so the page never shows the same words twice.
+  const spoken = () => {
+    const kind = notice()?.kind;
+    if (kind === 'near') return 'The message is near the length limit.';
+    if (kind === 'over')
+      return 'The message is over the length limit and cannot be sent until it is shorter.';
+    return '';
+  };
   const typists = () => Object.values(s.typing);
   const mine = (m: ChatMessage) => m.senderIdentity === props.selfIdentity;
   const nameOf = (m: ChatMessage) => (mine(m) ? 'You' : m.senderName || m.senderIdentity);
@@ -166,6 +178,7 @@ export function ChatPanel(props: ChatPanelProps): JSX.Element {
           placeholder="Write a message"
           value={text()}
           aria-invalid={tooLong()}
+          aria-describedby="chat-length"
           onInput={(e) => {
             setText(e.currentTarget.value);
             props.chat.typing();
@@ -174,10 +187,17 @@ export function ChatPanel(props: ChatPanelProps): JSX.Element {
             if (e.key === 'Enter' && !e.shiftKey) void submit(e);
           }}
         />
-        <div class="row between">
-          <span class="muted small" classList={{ 'error-text': tooLong() }}>
-            {bytes() > MAX_MESSAGE_BYTES * 0.8 ? `${bytes()} / ${MAX_MESSAGE_BYTES} bytes` : ''}
-          </span>
+        <div class="chat-send">
+          <p
+            id="chat-length"
+            class="small chat-length"
+            classList={{ muted: !tooLong(), 'chat-length-over': tooLong() }}
+          >
+            {notice()?.text ?? ''}
+          </p>
+          <p class="sr-only" aria-live="polite">
+            {spoken()}
+          </p>
           <button type="submit" class="primary small" disabled={text().trim() === '' || tooLong()}>
             {editing() ? 'Save' : 'Send'}
           </button>

@@ -47,10 +47,20 @@ export function ControlBar(props: ControlBarProps): JSX.Element {
       <button type="button" aria-pressed={props.speakerView} onClick={() => props.onSpeakerView()}>
         Speaker view
       </button>
-      <button type="button" aria-pressed={props.panel === 'people'} onClick={() => toggle('people')}>
+      <button
+        type="button"
+        data-panel="people"
+        aria-pressed={props.panel === 'people'}
+        onClick={() => toggle('people')}
+      >
         Participants ({props.people}){props.isHost && props.waiting > 0 ? `, ${props.waiting} waiting` : ''}
       </button>
-      <button type="button" aria-pressed={props.panel === 'chat'} onClick={() => toggle('chat')}>
+      <button
+        type="button"
+        data-panel="chat"
+        aria-pressed={props.panel === 'chat'}
+        onClick={() => toggle('chat')}
+      >
         Chat{props.unread > 0 ? ` (${props.unread} unread)` : ''}
       </button>
       <button type="button" aria-pressed={props.handRaised} onClick={() => props.onHand()}>
@@ -60,11 +70,21 @@ export function ControlBar(props: ControlBarProps): JSX.Element {
         React
       </button>
       <Show when={props.isHost}>
-        <button type="button" aria-pressed={props.panel === 'invite'} onClick={() => toggle('invite')}>
+        <button
+          type="button"
+          data-panel="invite"
+          aria-pressed={props.panel === 'invite'}
+          onClick={() => toggle('invite')}
+        >
           Invite
         </button>
       </Show>
-      <button type="button" aria-pressed={props.panel === 'settings'} onClick={() => toggle('settings')}>
+      <button
+        type="button"
+        data-panel="settings"
+        aria-pressed={props.panel === 'settings'}
+        onClick={() => toggle('settings')}
+      >
         Devices
       </button>
       <button type="button" class="danger" onClick={() => props.onLeave()}>

@@ -3,13 +3,20 @@ import { For, Show, type JSX } from 'solid-js';
 import type { ChatClient } from '../rtc/ChatClient.js';
 import { REACTIONS, reactionLabel } from '../rtc/chatState.js';
 
-/** The reactions the user can send, as words. */
-export function ReactionsBar(props: { chat: ChatClient }): JSX.Element {
+/** The reactions the user can send, as words; the bar closes once one is sent (`onSent`). */
+export function ReactionsBar(props: { chat: ChatClient; onSent: () => void }): JSX.Element {
   return (
     <nav class="reactions-bar" aria-label="Reactions">
       <For each={REACTIONS}>
         {(r) => (
-          <button type="button" class="small" onClick={() => void props.chat.react(r.kind)}>
+          <button
+            type="button"
+            class="small"
+            onClick={() => {
+              void props.chat.react(r.kind);
+              props.onSent();
+            }}
+          >
             {r.label}
           </button>
         )}

@@ -22,21 +22,25 @@ function timeZones(): string[] {
   return list.includes('UTC') ? list : ['UTC', ...list];
 }
 
+/** How long control lists an instant meeting nobody started as upcoming (platform/control instant-title.ts). */
+const INSTANT_UPCOMING_MS = 60 * 60 * 1000;
+
+/** Live meetings first, then by start (an instant meeting by its creation), soonest first. */
+export function upcomingOrder(items: readonly Meeting[]): Meeting[] {
+  const key = (m: Meeting) => (m.state === 'live' ? 0 : Date.parse(m.starts_at ?? m.created_at));
+  return [...items].sort((a, b) => key(a) - key(b));
+}
+
 export function DashboardPage(): JSX.Element {
   const { orgId, me } = useSession();
   const navigate = useNavigate();
   const [params] = useSearchParams();
   // Set by the invitation sign-up: say which organization the new account landed in.
   const joined = () => me()?.memberships.find((m) => m.orgId === params.joined);
-  const [meetings, { refetch }] = createResource(orgId, async (org) => {
-    const [scheduled, live] = await Promise.all([
-      meetingsApi.list(org, 'scheduled'),
-      meetingsApi.list(org, 'live'),
-    ]);
-    const all = [...live.items, ...scheduled.items];
-    const key = (m: Meeting) => (m.state === 'live' ? 0 : Date.parse(m.starts_at ?? m.created_at));
-    return all.sort((a, b) => key(a) - key(b));
-  });
+  // Control decides what is still upcoming (an instant meeting nobody started drops out after an hour).
+  const [meetings, { refetch }] = createResource(orgId, async (org) =>
+    upcomingOrder((await meetingsApi.upcoming(org)).items),
+  );
   // Meetings go live and end while the page is open (an instant meeting ends when its room empties):
   // refresh while the tab is visible.
   const poll = setInterval(() => {
@@ -57,9 +61,11 @@ export function DashboardPage(): JSX.Element {
     setStarting(true);
     setError(null);
     try {
+      // No title: control names it by the time it is created, in this browser's language and zone.
       const m = await meetingsApi.create({
-        title: 'Instant meeting',
         kind: 'instant',
+        locale: navigator.language,
+        time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
         ...(orgId() ? { org_id: orgId() } : {}),
       });
       navigate(`/join/${m.id}`);
@@ -130,73 +136,86 @@ export function DashboardPage(): JSX.Element {
         />
       </Show>
       <PresencePanel orgId={orgId()} selfId={me()?.user.id} />
-      <h2>Upcoming</h2>
-      <MeetingList
-        items={meetings}
-        loading="Loading meetings"
-        empty="No upcoming meetings. Start one now or schedule one."
-      >
-        {(m) => (
-          <li class="meeting-card card" data-meeting-id={m.id}>
-            <div class="meeting-main">
-              <h3>{m.title}</h3>
-              <p class="muted">
-                <Show when={m.state === 'live'} fallback={formatWhen(m.starts_at, m.time_zone)}>
-                  <span class="badge live">Live now</span>{' '}
-                  {m.participant_count > 0 ? `${m.participant_count} in the room` : 'nobody in the room'}
+      <section aria-label="Upcoming meetings">
+        <h2>Upcoming</h2>
+        <MeetingList
+          items={meetings}
+          loading="Loading meetings"
+          empty="No upcoming meetings. Start one now or schedule one."
+        >
+          {(m) => (
+            <li class="meeting-card card" data-meeting-id={m.id}>
+              <div class="meeting-main">
+                <h3>{m.title}</h3>
+                <p class="muted">
+                  <Show
+                    when={m.state === 'live'}
+                    fallback={
+                      m.kind === 'instant'
+                        ? `Not started yet; listed here until ${new Date(
+                            Date.parse(m.created_at) + INSTANT_UPCOMING_MS,
+                          ).toLocaleTimeString(undefined, { timeStyle: 'short' })}`
+                        : formatWhen(m.starts_at, m.time_zone)
+                    }
+                  >
+                    <span class="badge live">Live now</span>{' '}
+                    {m.participant_count > 0 ? `${m.participant_count} in the room` : 'nobody in the room'}
+                  </Show>
+                  <Show when={m.recurrence}>{(r) => <>; {describeRrule(r().rrule)}</>}</Show>
+                </p>
+                <p class="muted small">
+                  {m.has_passcode ? 'Passcode required' : 'No passcode'};{' '}
+                  {m.lobby_enabled ? 'lobby on' : 'lobby off'}
+                </p>
+                <label class="sr-only" for={`link-${m.id}`}>
+                  {links()[m.id] ? 'Invite link' : 'Meeting link'} for {m.title}
+                </label>
+                <input
+                  id={`link-${m.id}`}
+                  class="invite-link"
+                  readonly
+                  value={links()[m.id]?.invite_url ?? m.join_url}
+                  onFocus={(e) => e.currentTarget.select()}
+                />
+                <Show when={links()[m.id]}>
+                  {(l) => (
+                    <p class="muted small" role="status">
+                      Guests can join with this link until{' '}
+                      {new Date(l().expires_at).toLocaleString(undefined, {
+                        dateStyle: 'medium',
+                        timeStyle: 'short',
+                      })}
+                      {copied() === `manual:${m.id}`
+                        ? '. Copying is blocked here: copy it from the box.'
+                        : '.'}
+                    </p>
+                  )}
                 </Show>
-                <Show when={m.recurrence}>{(r) => <>; {describeRrule(r().rrule)}</>}</Show>
-              </p>
-              <p class="muted small">
-                {m.has_passcode ? 'Passcode required' : 'No passcode'};{' '}
-                {m.lobby_enabled ? 'lobby on' : 'lobby off'}
-              </p>
-              <label class="sr-only" for={`link-${m.id}`}>
-                {links()[m.id] ? 'Invite link' : 'Meeting link'} for {m.title}
-              </label>
-              <input
-                id={`link-${m.id}`}
-                class="invite-link"
-                readonly
-                value={links()[m.id]?.invite_url ?? m.join_url}
-                onFocus={(e) => e.currentTarget.select()}
-              />
-              <Show when={links()[m.id]}>
-                {(l) => (
-                  <p class="muted small" role="status">
-                    Guests can join with this link until{' '}
-                    {new Date(l().expires_at).toLocaleString(undefined, {
-                      dateStyle: 'medium',
-                      timeStyle: 'short',
-                    })}
-                    {copied() === `manual:${m.id}` ? '. Copying is blocked here: copy it from the box.' : '.'}
-                  </p>
-                )}
-              </Show>
-            </div>
-            <div class="meeting-actions">
-              <button type="button" class="primary" onClick={() => navigate(`/join/${m.id}`)}>
-                {m.state === 'live' ? 'Join' : 'Start'}
-              </button>
-              <button type="button" onClick={() => void copy(m)}>
-                {copied() === m.id ? 'Link copied' : 'Copy invite link'}
-              </button>
-              <Show when={m.recurrence}>
-                <ChatLink meetingId={m.id} title={m.title} />
-              </Show>
-              <Show when={m.recurrence || m.state === 'live'}>
-                <RecordingsLink meetingId={m.id} title={m.title} />
-              </Show>
-              {/* A live meeting is ended from inside it (End meeting for all), not cancelled. */}
-              <Show when={m.state !== 'live'}>
-                <button type="button" class="danger-text" onClick={() => void cancel(m)}>
-                  Cancel meeting
+              </div>
+              <div class="meeting-actions">
+                <button type="button" class="primary" onClick={() => navigate(`/join/${m.id}`)}>
+                  {m.state === 'live' ? 'Join' : 'Start'}
                 </button>
-              </Show>
-            </div>
-          </li>
-        )}
-      </MeetingList>
+                <button type="button" onClick={() => void copy(m)}>
+                  {copied() === m.id ? 'Link copied' : 'Copy invite link'}
+                </button>
+                <Show when={m.recurrence}>
+                  <ChatLink meetingId={m.id} title={m.title} />
+                </Show>
+                <Show when={m.recurrence || m.state === 'live'}>
+                  <RecordingsLink meetingId={m.id} title={m.title} />
+                </Show>
+                {/* A live meeting is ended from inside it (End meeting for all), not cancelled. */}
+                <Show when={m.state !== 'live'}>
+                  <button type="button" class="danger-text" onClick={() => void cancel(m)}>
+                    Cancel meeting
+                  </button>
+                </Show>
+              </div>
+            </li>
+          )}
+        </MeetingList>
+      </section>
       <PastMeetings orgId={orgId()} />
     </section>
   );

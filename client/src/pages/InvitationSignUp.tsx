@@ -4,8 +4,9 @@
 import { A, useNavigate } from '@solidjs/router';
 import { createResource, createSignal, Match, Show, Switch, type JSX } from 'solid-js';
 import { authApi, type InvitationPreview, type OrgRole } from '../api/auth.js';
-import { ApiError, errorText } from '../api/http.js';
-import { Field, FormError } from '../components/Field.js';
+import { ApiError, errorText, fieldErrorText } from '../api/http.js';
+import { INVITATION_SIGN_UP_LABELS } from '../lib/fieldLabels.js';
+import { Field, focusFirstInvalid, FormError } from '../components/Field.js';
 import { useSession } from '../session.js';
 
 /** Reads `#invitation=...` (the token rides in the fragment, which never reaches a server log). */
@@ -65,6 +66,7 @@ function InvitedForm(props: {
   const [error, setError] = createSignal<string | null>(null);
   const [fieldErrors, setFieldErrors] = createSignal<ApiError | null>(null);
   const [busy, setBusy] = createSignal(false);
+  let form: HTMLFormElement | undefined;
   const org = () => props.preview.organization.name;
 
   const submit = async (e: SubmitEvent) => {
@@ -85,12 +87,14 @@ function InvitedForm(props: {
       const reason = closedReason(err);
       if (reason !== null) return props.onClosed(reason);
       if (err instanceof ApiError) setFieldErrors(err);
-      setError(errorText(err));
+      setError(errorText(err, INVITATION_SIGN_UP_LABELS));
     } finally {
       setBusy(false);
     }
+    // Every refused field shows its own error; the person starts at the first of them.
+    focusFirstInvalid(form);
   };
-  const fe = (f: string) => fieldErrors()?.fieldMessage(f);
+  const fe = (f: string) => fieldErrorText(fieldErrors(), f, INVITATION_SIGN_UP_LABELS);
 
   return (
     <section class="card narrow">
@@ -99,8 +103,8 @@ function InvitedForm(props: {
         {props.preview.invitedBy || 'An admin'} invited you to join {org()} as{' '}
         {ROLE_PHRASE[props.preview.role]}. Create your account to accept.
       </p>
-      <form onSubmit={(e) => void submit(e)} novalidate>
-        <FormError message={error()} />
+      <form ref={form} onSubmit={(e) => void submit(e)} novalidate>
+        <FormError message={error()} untilEdited />
         <Field
           label="Your name"
           name="displayName"

@@ -1,9 +1,20 @@
 import { A, useLocation, useNavigate, useParams } from '@solidjs/router';
 import { createResource, createSignal, Match, onCleanup, Show, Switch, type JSX } from 'solid-js';
-import { ApiError, errorText } from '../api/http.js';
+import { ApiError } from '../api/http.js';
 import { waitForAdmission } from '../api/lobby.js';
 import { meetingsApi, type JoinReady, type MeetingPreview } from '../api/meetings.js';
 import { deviceKey } from '../lib/deviceKey.js';
+import {
+  asksPasscode,
+  joinErrorText,
+  joinRefusal,
+  refusalText,
+  NO_MEETING_TEXT,
+  INVITE_INVALID_TEXT,
+  NOT_INVITED_TEXT,
+  type JoinRefusal,
+} from '../lib/joinErrors.js';
+import { ChatLink, RecordingsLink } from '../components/PastMeetings.js';
 import { PreJoin, type PreJoinResult } from '../components/PreJoin.js';
 import { useSession } from '../session.js';
 import { mark, resetMarks } from '../rtc/marks.js';
@@ -42,6 +53,9 @@ export function JoinPage(): JSX.Element {
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
   const [needPasscode, setNeedPasscode] = createSignal(false);
+  // Why pressing Join found the link cannot take this person in (it may have stopped working since the
+  // page opened): the page's notice says it, in the preview's words, in place of a second error.
+  const [refusal, setRefusal] = createSignal<JoinRefusal | null>(null);
   const [title, setTitle] = createSignal<string | null>(null);
   // The name a guest typed, kept for this tab: the form shown again after a refusal, and Rejoin after
   // leaving, do not ask for it twice.
@@ -109,6 +123,7 @@ export function JoinPage(): JSX.Element {
     window.__origoMetrics = { joinClickedAt: performance.now(), firstRemoteFrameAt: 0 };
     setBusy(true);
     setError(null);
+    setRefusal(null);
     try {
       const res = await meetingsApi.join(params.id, {
         ...(me() ? {} : { name: r.name }),
@@ -123,15 +138,12 @@ export function JoinPage(): JSX.Element {
         void waitInLobby(res.lobby_ticket);
       }
     } catch (err) {
-      if (
-        err instanceof ApiError &&
-        (err.reason === 'passcode_required' ||
-          err.reason === 'wrong_passcode' ||
-          err.reason === 'credentials_required')
-      ) {
-        setNeedPasscode(true);
-      }
-      setError(joinErrorText(err));
+      // Only a meeting that has a passcode asks for one; a link without an invite to a meeting without
+      // one needs the invite link or a sign-in, which the notice says.
+      if (asksPasscode(err)) setNeedPasscode(true);
+      const refused = joinRefusal(err);
+      if (refused !== null) setRefusal(refused);
+      else setError(joinErrorText(err));
     } finally {
       setBusy(false);
     }
@@ -146,6 +158,11 @@ export function JoinPage(): JSX.Element {
       if (waiting.signal.aborted) return;
       stopMedia();
       setStep({ kind: 'prejoin' });
+      const refused = joinRefusal(err);
+      if (refused !== null) {
+        setRefusal(refused);
+        return;
+      }
       setError(
         err instanceof ApiError && err.reason === 'lobby_denied'
           ? 'A host declined your request to join.'
@@ -155,31 +172,70 @@ export function JoinPage(): JSX.Element {
   };
 
   const signedOut = () => !me.loading && me() == null;
+  const signInNotice = (): JSX.Element => (
+    <>
+      To join, use the invite link from the host, or{' '}
+      <A href={`/sign-in?next=${encodeURIComponent(`/join/${params.id}`)}`}>sign in</A> if you belong to the
+      meeting's organization.
+    </>
+  );
+  /**
+   * Join cannot work from this page as it stands: the notice says why and what to do (ask the host for a
+   * link, sign in), so the page offers no Join instead of one that changes nothing when pressed.
+   */
+  const cannotJoin = (): boolean => {
+    if (refusal() !== null || preview() === 'missing') return true;
+    const p = known();
+    if (p === null) return false;
+    return (
+      p.state === 'ended' || p.state === 'cancelled' || p.invitation === 'invalid' || p.access === 'sign_in'
+    );
+  };
+  /**
+   * The meeting is over or was never there: nothing on this page can change that, so it shows the notice
+   * and where to go instead of a camera preview and a Join that is off.
+   */
+  const over = (): boolean => {
+    if (refusal() === 'missing' || preview() === 'missing') return true;
+    const state = known()?.state;
+    return state === 'ended' || state === 'cancelled';
+  };
+  /** The link's state in one place: what pressing Join found, else what the preview said. */
   const notice = (): JSX.Element | null => {
-    if (preview() === 'missing')
-      return 'This link leads to no meeting: it may be mistyped, or the meeting was removed. Check the link with the person who sent it.';
+    const refused = refusal();
+    if (refused !== null)
+      return refused === 'sign_in' && signedOut() ? signInNotice() : refusalText(refused, signedOut());
+    if (preview() === 'missing') return NO_MEETING_TEXT;
     const p = known();
     if (p === null) return null;
     if (p.state === 'ended' || p.state === 'cancelled')
       return p.state === 'ended' ? 'This meeting has ended.' : 'This meeting was cancelled.';
-    if (p.invitation === 'invalid')
-      return 'This invite link is no longer valid: it expired or was revoked. Ask the host for a new one.';
-    if (p.access === 'sign_in') {
-      return signedOut() ? (
-        <>
-          To join, use the invite link from the host, or{' '}
-          <A href={`/sign-in?next=${encodeURIComponent(`/join/${params.id}`)}`}>sign in</A> if you belong to
-          the meeting's organization.
-        </>
-      ) : (
-        'You are not invited to this meeting. Ask the host for an invite link.'
-      );
-    }
+    if (p.invitation === 'invalid') return INVITE_INVALID_TEXT;
+    if (p.access === 'sign_in') return signedOut() ? signInNotice() : NOT_INVITED_TEXT;
     return null;
   };
 
   return (
     <Switch>
+      <Match when={step().kind === 'prejoin' && over()}>
+        <section class="page">
+          <div class="card narrow center">
+            <h1>{title() ?? known()?.title ?? 'Meeting'}</h1>
+            <p class="notice" role="status">
+              {notice()}
+            </p>
+            <div class="row gap wrap" style={{ 'justify-content': 'center' }}>
+              <Show when={known()?.state === 'ended' && !signedOut()}>
+                <ChatLink meetingId={params.id} title={known()?.title ?? 'the meeting'} />
+                <RecordingsLink meetingId={params.id} title={known()?.title ?? 'the meeting'} />
+              </Show>
+              <A href={signedOut() ? '/' : '/dashboard'} class="button">
+                {signedOut() ? 'Home' : 'Back to meetings'}
+              </A>
+            </div>
+          </div>
+        </section>
+      </Match>
       <Match when={step().kind === 'prejoin'}>
         <div class="page">
           <PreJoin
@@ -188,7 +244,7 @@ export function JoinPage(): JSX.Element {
             defaultName={me()?.user.displayName ?? lastName()}
             askPasscode={needPasscode() || known()?.access === 'passcode'}
             notice={notice()}
-            closed={preview() === 'missing' || known()?.state === 'ended' || known()?.state === 'cancelled'}
+            closed={cannotJoin()}
             error={error()}
             busy={busy() || me.loading}
             onJoin={(r) => void join(r)}
@@ -228,29 +284,4 @@ export function JoinPage(): JSX.Element {
       </Match>
     </Switch>
   );
-}
-
-function joinErrorText(err: unknown): string {
-  if (err instanceof ApiError) {
-    switch (err.reason) {
-      case 'passcode_required':
-        return 'This meeting needs a passcode.';
-      case 'wrong_passcode':
-        return 'That passcode is not right.';
-      case 'credentials_required':
-        return 'Sign in, or enter the meeting passcode, to join.';
-      case 'meeting_locked':
-        return 'The meeting is locked. Ask the host to unlock it.';
-      case 'meeting_full':
-        return 'The meeting is full.';
-      case 'waiting_for_host':
-        return 'The host has not started the meeting yet. Try again in a moment.';
-      case 'removed_by_host':
-        return 'The host removed you from this meeting. You can join again once a host lets you back in.';
-      default:
-        break;
-    }
-    if (err.status === 404) return 'This meeting does not exist or was removed.';
-  }
-  return errorText(err);
 }

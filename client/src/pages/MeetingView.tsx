@@ -12,7 +12,7 @@ import {
   untrack,
   type JSX,
 } from 'solid-js';
-import { errorText } from '../api/http.js';
+import { ApiError, errorText } from '../api/http.js';
 import { recordingsApi } from '../api/recordings.js';
 import { timeLimitEndedParams, timeLimitText } from '../lib/timeLimit.js';
 import { watchLobby } from '../api/lobby.js';
@@ -217,10 +217,24 @@ export function MeetingView(props: {
   // request returns, bringing Record back while the stop is still under way).
   const [recordingBusy, setRecordingBusy] = createSignal<'starting' | 'stopping' | null>(null);
   /** Why the plan lets no recording start (control asked billing at join time); null when it may. */
+  // The plan can change during the meeting (an admin upgrades it): a start the server accepts clears it.
+  const [planNowAllows, setPlanNowAllows] = createSignal(false);
   const recordingRefusal = (): string | null =>
-    props.join.recording?.allowed === false
+    props.join.recording?.allowed === false && !planNowAllows()
       ? props.join.recording.reason || "The organization's plan does not include recording."
       : null;
+  /** Join time said no: ask the server anyway (the plan may have changed); it says no again, or starts. */
+  const startDespiteRefusal = async (refusal: string): Promise<void> => {
+    setRecordingBusy('starting');
+    try {
+      await recordingsApi.start(props.join.room, room.joinToken);
+      setPlanNowAllows(true);
+    } catch (e) {
+      setRecordingNote(e instanceof ApiError && e.reason?.startsWith('plan_') ? refusal : errorText(e));
+    } finally {
+      setRecordingBusy(null);
+    }
+  };
   const toggleRecording = () =>
     act(async () => {
       const current = s.recordingId;
@@ -270,6 +284,13 @@ export function MeetingView(props: {
     else if (isHost && previous !== null) void followRecording(previous);
   });
 
+  /** Closes the side panel and gives the focus back to the control-bar button that opens it. */
+  const closePanel = () => {
+    const p = panel();
+    setPanel('none');
+    if (p !== 'none') document.querySelector<HTMLElement>(`.controls [data-panel="${p}"]`)?.focus();
+  };
+
   const openPanel = (p: Panel) => {
     setPanel(p);
     if (p === 'people' && isHost) void readRemoved();
@@ -302,7 +323,7 @@ export function MeetingView(props: {
             onClick={() => {
               const refusal = recordingRefusal();
               if (refusal === null) void toggleRecording();
-              else setRecordingNote(refusal);
+              else void startDespiteRefusal(refusal);
             }}
           >
             {recordingBusy() === 'starting'
@@ -399,7 +420,6 @@ export function MeetingView(props: {
           isHost={isHost}
           onLower={(h) => void chat.lowerHand(h.participantSid)}
         />
-        <ReactionsShown chat={chat} selfSid={s.self?.sid ?? ''} />
         <Show when={isHost && lobby().length > 0 && panel() !== 'people'}>
           <div class="banner lobby-notice" role="status">
             {lobby()[0]?.display_name} is waiting in the lobby.{' '}
@@ -412,21 +432,44 @@ export function MeetingView(props: {
           </div>
         </Show>
       </div>
-      <div class="meeting-body" classList={{ 'with-panel': panel() !== 'none' }}>
-        <MeetingStage
-          tiles={tiles()}
-          stage={stage()}
-          pinned={pinned()}
-          onPin={(id) => setPinned(pinned() === id ? null : id)}
-          isSpeaking={(sid) => s.speaking[sid] !== undefined}
-          qualityOf={(sid) => {
-            // A tile only speaks up about a bad link; the participants panel lists every reading.
-            const q = s.quality[sid];
-            const label = q === undefined ? undefined : qualityLabel(q);
-            return label === 'Poor' || label === 'Lost' ? label : undefined;
-          }}
-          onView={(sid, v) => room.setTileView(sid, v)}
-        />
+      <div
+        class="meeting-body"
+        classList={{ 'with-panel': panel() !== 'none' }}
+        onKeyDown={(e) => {
+          // Escape inside the side panel closes it, as its Close button does, unless something in the panel
+          // used the key (a confirmation it cancelled) or it would throw away a chat draft being written.
+          if (e.key !== 'Escape' || e.defaultPrevented || panel() === 'none') return;
+          if (e.target instanceof HTMLTextAreaElement && e.target.value !== '') return;
+          if (e.target instanceof Element && e.target.closest('aside.side') !== null) closePanel();
+        }}
+      >
+        {/* Reactions float over the stage, so neither one arriving nor the bar opening changes the space
+            the tiles are laid out in: the bar over the bottom edge, next to the button that opens it; the
+            reactions shown over the top edge, away from the name labels at the foot of every tile. */}
+        <div class="stage-area">
+          <MeetingStage
+            tiles={tiles()}
+            stage={stage()}
+            pinned={pinned()}
+            onPin={(id) => setPinned(pinned() === id ? null : id)}
+            isSpeaking={(sid) => s.speaking[sid] !== undefined}
+            qualityOf={(sid) => {
+              // A tile only speaks up about a bad link; the participants panel lists every reading.
+              const q = s.quality[sid];
+              const label = q === undefined ? undefined : qualityLabel(q);
+              return label === 'Poor' || label === 'Lost' ? label : undefined;
+            }}
+            onView={(sid, v) => room.setTileView(sid, v)}
+          />
+          <div class="reactions-shown-layer">
+            <ReactionsShown chat={chat} selfSid={s.self?.sid ?? ''} />
+          </div>
+          <div class="reactions-layer">
+            <Show when={reactionsOpen()}>
+              <ReactionsBar chat={chat} onSent={() => setReactionsOpen(false)} />
+            </Show>
+          </div>
+        </div>
         <Switch>
           <Match when={panel() === 'people'}>
             <ParticipantsPanel
@@ -439,7 +482,7 @@ export function MeetingView(props: {
               lobby={lobby()}
               removed={removed()}
               locked={locked()}
-              onClose={() => setPanel('none')}
+              onClose={closePanel}
               onDecide={(e, admit) => void decide(e, admit)}
               onMute={(p) => void muteOther(p)}
               onRemove={(p) => void removeOther(p)}
@@ -454,7 +497,7 @@ export function MeetingView(props: {
               selfIdentity={selfIdentity()}
               isHost={isHost}
               others={others()}
-              onClose={() => setPanel('none')}
+              onClose={closePanel}
             />
           </Match>
           <Match when={panel() === 'invite'}>
@@ -462,7 +505,7 @@ export function MeetingView(props: {
               meetingId={props.join.room}
               link={invite()}
               onLink={setInvite}
-              onClose={() => setPanel('none')}
+              onClose={closePanel}
             />
           </Match>
           <Match when={panel() === 'settings'}>
@@ -470,7 +513,7 @@ export function MeetingView(props: {
               devices={devices()}
               speakerId={speakerId()}
               rttMs={s.rttMs}
-              onClose={() => setPanel('none')}
+              onClose={closePanel}
               onCamera={(id) => void act(() => room.switchCamera(id))}
               onMicrophone={(id) => void act(() => room.switchMicrophone(id))}
               onSpeaker={setSpeakerId}
@@ -478,9 +521,6 @@ export function MeetingView(props: {
           </Match>
         </Switch>
       </div>
-      <Show when={reactionsOpen()}>
-        <ReactionsBar chat={chat} />
-      </Show>
       <For each={audioTracks()}>{(t) => <AudioSink stream={t.stream} sinkId={speakerId()} />}</For>
       <ControlBar
         micMuted={s.micMuted}

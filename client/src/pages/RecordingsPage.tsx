@@ -52,16 +52,44 @@ export function RecordingsPage(): JSX.Element {
   );
   const [error, setError] = createSignal<string | null>(null);
   const [playing, setPlaying] = createSignal<string | null>(null);
-  /** The share link made for a recording, shown under it to copy. */
-  const [shared, setShared] = createSignal<{ id: string; url: string; until: string } | null>(null);
+  /**
+   * The share link made for a recording, shown under it: `copied` once it is on the clipboard, false when
+   * the browser refused the clipboard and the person copies it from the field.
+   */
+  const [shared, setShared] = createSignal<{
+    id: string;
+    url: string;
+    until: string;
+    copied: boolean;
+  } | null>(null);
+  /** The recording whose link is being made, so a double click makes one link, not two. */
+  const [sharing, setSharing] = createSignal<string | null>(null);
+  /** The field that shows the share link (one at a time), selected when copying is refused. */
+  let shareField: HTMLInputElement | undefined;
 
+  /** Makes a time-limited link to the recording and copies it, as the dashboard copies invite links. */
   const share = async (r: Recording) => {
+    if (sharing() !== null) return;
+    setSharing(r.id);
+    setError(null);
     try {
       const link = await recordingsApi.link(r.id);
-      setError(null);
-      setShared({ id: r.id, url: new URL(link.url, location.href).toString(), until: when(link.expires_at) });
+      const url = new URL(link.url, location.href).toString();
+      const until = when(link.expires_at);
+      try {
+        await navigator.clipboard.writeText(url);
+        setShared({ id: r.id, url, until, copied: true });
+      } catch {
+        // Clipboard refused (insecure origin, permissions, no clipboard at all): the link is shown
+        // selected in its field for the person to copy.
+        setShared({ id: r.id, url, until, copied: false });
+        shareField?.focus();
+        shareField?.select();
+      }
     } catch (err) {
       setError(errorText(err));
+    } finally {
+      setSharing(null);
     }
   };
 
@@ -130,7 +158,7 @@ export function RecordingsPage(): JSX.Element {
                         <a class="button" href={recordingsApi.fileUrl(r.id)} download="">
                           Download
                         </a>
-                        <button type="button" onClick={() => void share(r)}>
+                        <button type="button" disabled={sharing() === r.id} onClick={() => void share(r)}>
                           Share link
                         </button>
                       </Show>
@@ -142,15 +170,24 @@ export function RecordingsPage(): JSX.Element {
                     </div>
                     <Show when={shared()?.id === r.id ? shared() : null}>
                       {(link) => (
-                        <label class="share-link">
-                          Anyone with this link can watch until {link().until}
+                        <div class="share-link">
+                          <span class={link().copied ? 'notice success' : 'notice'} role="status">
+                            {link().copied
+                              ? `Link copied; it works until ${link().until}. Anyone who has it can watch the recording.`
+                              : `Copying is blocked here: the link below is selected, copy it by hand. It works until ${link().until}.`}
+                          </span>
+                          <label class="sr-only" for={`share-link-${r.id}`}>
+                            Share link of the recording of {when(r.started_at)}
+                          </label>
                           <input
+                            id={`share-link-${r.id}`}
+                            ref={(el) => (shareField = el)}
                             type="text"
                             readonly
                             value={link().url}
                             onFocus={(e) => e.currentTarget.select()}
                           />
-                        </label>
+                        </div>
                       )}
                     </Show>
                     <Show when={playing() === r.id}>

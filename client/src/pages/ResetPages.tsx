@@ -2,6 +2,7 @@ import { A, useLocation } from '@solidjs/router';
 import { createSignal, onMount, Show, type JSX } from 'solid-js';
 import { authApi } from '../api/auth.js';
 import { errorText } from '../api/http.js';
+import { RESET_CONFIRM_LABELS, RESET_REQUEST_LABELS, VERIFY_LABELS } from '../lib/fieldLabels.js';
 import { Field, FormError } from '../components/Field.js';
 
 /** Reads `#token=...`: tokens travel in the fragment so they never reach a server log. */
@@ -26,7 +27,7 @@ export function VerifyEmailPage(): JSX.Element {
     authApi
       .verifyEmail(hashToken(location.hash))
       .then(() => setState('done'))
-      .catch((err: unknown) => setState(errorText(err)));
+      .catch((err: unknown) => setState(errorText(err, VERIFY_LABELS)));
   });
   return (
     <section class="card narrow">
@@ -56,7 +57,7 @@ function ResetRequestPage(): JSX.Element {
       await authApi.requestReset(email());
       setSent(true);
     } catch (err) {
-      setError(errorText(err));
+      setError(errorText(err, RESET_REQUEST_LABELS));
     }
   };
   return (
@@ -110,7 +111,7 @@ function ResetConfirmPage(props: { token: string }): JSX.Element {
       await authApi.confirmReset(token(), password());
       setDone(true);
     } catch (err) {
-      setError(errorText(err));
+      setError(errorText(err, RESET_CONFIRM_LABELS));
     }
   };
   return (

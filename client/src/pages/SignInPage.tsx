@@ -2,6 +2,7 @@ import { A, useNavigate, useSearchParams } from '@solidjs/router';
 import { createResource, createSignal, onMount, Show, type JSX } from 'solid-js';
 import { authApi } from '../api/auth.js';
 import { ApiError, errorText } from '../api/http.js';
+import { SIGN_IN_LABELS } from '../lib/fieldLabels.js';
 import { Field, FormError } from '../components/Field.js';
 import { DISABLED_NEXT, signedOutText } from '../lib/ended.js';
 import { useSession } from '../session.js';
@@ -36,7 +37,7 @@ export function SignInPage(): JSX.Element {
           ? 'The e-mail or password is not right.'
           : err instanceof ApiError && err.reason === 'account_disabled'
             ? `This account is disabled. ${DISABLED_NEXT}`
-            : errorText(err),
+            : errorText(err, SIGN_IN_LABELS),
       );
     } finally {
       setBusy(false);

@@ -1,8 +1,9 @@
 import { A, useLocation, useNavigate, useSearchParams } from '@solidjs/router';
 import { createSignal, Show, type JSX } from 'solid-js';
 import { authApi } from '../api/auth.js';
-import { ApiError, errorText } from '../api/http.js';
-import { Field, FormError } from '../components/Field.js';
+import { ApiError, errorText, fieldErrorText } from '../api/http.js';
+import { SIGN_UP_LABELS } from '../lib/fieldLabels.js';
+import { Field, focusFirstInvalid, FormError } from '../components/Field.js';
 import { useSession } from '../session.js';
 import { InvitationSignUp, invitationToken } from './InvitationSignUp.js';
 import { safeNext } from './SignInPage.js';
@@ -29,6 +30,7 @@ function OpenSignUp(): JSX.Element {
   const [error, setError] = createSignal<string | null>(null);
   const [fieldErrors, setFieldErrors] = createSignal<ApiError | null>(null);
   const [busy, setBusy] = createSignal(false);
+  let form: HTMLFormElement | undefined;
 
   const submit = async (e: SubmitEvent) => {
     e.preventDefault();
@@ -46,18 +48,20 @@ function OpenSignUp(): JSX.Element {
       navigate(safeNext(params.next), { replace: true });
     } catch (err) {
       if (err instanceof ApiError) setFieldErrors(err);
-      setError(errorText(err));
+      setError(errorText(err, SIGN_UP_LABELS));
     } finally {
       setBusy(false);
     }
+    // Every refused field shows its own error; the person starts at the first of them.
+    focusFirstInvalid(form);
   };
-  const fe = (f: string) => fieldErrors()?.fieldMessage(f);
+  const fe = (f: string) => fieldErrorText(fieldErrors(), f, SIGN_UP_LABELS);
 
   return (
     <section class="card narrow">
       <h1>Create your account</h1>
-      <form onSubmit={(e) => void submit(e)} novalidate>
-        <FormError message={error()} />
+      <form ref={form} onSubmit={(e) => void submit(e)} novalidate>
+        <FormError message={error()} untilEdited />
         <Field
           label="Your name"
           name="displayName"
@@ -93,6 +97,7 @@ function OpenSignUp(): JSX.Element {
           name="organizationName"
           autocomplete="organization"
           value={org()}
+          error={fe('organizationName')}
           onInput={(e) => setOrg(e.currentTarget.value)}
         />
         <button type="submit" class="primary wide" disabled={busy()}>

@@ -2,8 +2,10 @@ import { createSignal, For, Show, type JSX } from 'solid-js';
 import { adminApi, type AuditEvent } from '../../api/auth.js';
 import { billingApi } from '../../api/billing.js';
 import { meetingsApi } from '../../api/meetings.js';
+import { recordingsApi } from '../../api/recordings.js';
 import { errorText } from '../../api/http.js';
 import { FormError } from '../../components/Field.js';
+import { participantOf, recordingMeeting } from './auditRows.js';
 import { useAdminScope } from './common.js';
 import { actorIdFor, PersonName } from './names.js';
 import { OrgPicker } from './OrgPicker.js';
@@ -11,10 +13,10 @@ import { createPagedList, type Page } from './paged.js';
 import { auditParams, type AuditFilterInput } from './stats.js';
 import { EmptyRow, MoreButton, TableHead } from './table.js';
 
-type Source = 'meetings' | 'accounts' | 'billing' | 'platform';
+type Source = 'meetings' | 'recordings' | 'accounts' | 'billing' | 'platform';
 
 /** The logs kept per organization, whose organization the superadmin picks. */
-const PER_ORG: ReadonlySet<Source> = new Set(['meetings', 'accounts']);
+const PER_ORG: ReadonlySet<Source> = new Set(['meetings', 'recordings', 'accounts']);
 
 const EMPTY: AuditFilterInput = { actor: '', action: '', target: '', from: '', to: '' };
 
@@ -39,6 +41,11 @@ async function fetchPage(
       next: page.next_cursor,
     };
   }
+  if (source === 'recordings') {
+    if (org === undefined) return { items: [], next: null };
+    const page = await recordingsApi.audit(org, filter, cursor);
+    return { items: page.items, next: page.nextCursor };
+  }
   if (source === 'billing') {
     // The superadmin reads all of billing's log; an org admin their organization's subscription changes.
     if (superadmin) {
@@ -59,7 +66,7 @@ async function fetchPage(
 }
 
 /**
- * The audit logs (meetings in control, accounts in auth, plans and subscriptions in billing, the whole
+ * The audit logs (meetings in control, recordings in recording, accounts in auth, plans and subscriptions in billing, the whole
  * platform), filtered on the server. The superadmin picks whose meeting and account log to read.
  */
 export function AuditTab(): JSX.Element {
@@ -117,6 +124,7 @@ export function AuditTab(): JSX.Element {
             }}
           >
             <option value="meetings">Meetings</option>
+            <option value="recordings">Recordings</option>
             <option value="accounts">Accounts and members</option>
             <option value="billing">{superadmin() ? 'Plans and billing' : 'Plan changes'}</option>
             <Show when={superadmin()}>
@@ -206,11 +214,24 @@ export function AuditTab(): JSX.Element {
                 <tr>
                   <td data-label="When">{new Date(e.at).toLocaleString()}</td>
                   <td data-label="Actor">
-                    <PersonName id={e.actor} org={people()} />
+                    <Show
+                      when={participantOf(e)?.name}
+                      fallback={<PersonName id={participantOf(e)?.identity || e.actor} org={people()} />}
+                    >
+                      {(name) => (
+                        <>
+                          {name()}
+                          <span class="muted small break"> ({participantOf(e)?.identity || e.actor})</span>
+                        </>
+                      )}
+                    </Show>
                   </td>
                   <td data-label="Action">{e.action}</td>
                   <td data-label="Target" class="break">
                     {e.entity} {e.entityId}
+                    <Show when={recordingMeeting(e)}>
+                      {(meeting) => <span class="muted small"> of meeting {meeting()}</span>}
+                    </Show>
                   </td>
                   <td data-label="Details">
                     <details>

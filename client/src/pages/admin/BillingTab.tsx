@@ -1,4 +1,4 @@
-import { createEffect, createResource, createSignal, For, on, Show, type JSX } from 'solid-js';
+import { createResource, createSignal, For, Show, type JSX } from 'solid-js';
 import {
   billingApi,
   formatAmount,
@@ -12,7 +12,7 @@ import { FormError, FormNotice } from '../../components/Field.js';
 import { useSession } from '../../session.js';
 import { useAdminScope, useShownOrg } from './common.js';
 import { OrgName, organizationName } from './names.js';
-import { OrgPicker, ShownOrgPicker } from './OrgPicker.js';
+import { ShownOrgPicker } from './OrgPicker.js';
 import { PlanEditor } from './PlanEditor.js';
 import { presentMetrics, usageSeries } from './stats.js';
 import { EmptyRow, TableHead } from './table.js';
@@ -32,8 +32,9 @@ const METRICS: ReadonlyArray<{ key: string; title: string; color: string }> = [
 export function BillingTab(): JSX.Element {
   const { superadmin } = useAdminScope();
   const { me } = useSession();
-  // The superadmin picks whose plan, usage and invoices are shown; an org admin sees their own.
-  const { picked, setPicked, org } = useShownOrg();
+  // Whose plan, usage and invoices are shown: any organization the superadmin picks, one of theirs an admin
+  // of several organizations picks, else the admin's own. The plan changer acts on the same organization.
+  const { picked, setPicked, org, canPick } = useShownOrg();
   const [orgTitle] = createResource(org, async (id) => {
     const own = me()?.memberships.find((m) => m.orgId === id)?.orgName;
     if (own !== undefined) return own;
@@ -69,7 +70,7 @@ export function BillingTab(): JSX.Element {
   };
   return (
     <div>
-      <Show when={superadmin()}>
+      <Show when={canPick()}>
         <ShownOrgPicker purpose="Whose plan and usage" value={picked()} onChange={setPicked} />
       </Show>
       <h2>Plan of {whose()}</h2>
@@ -93,7 +94,8 @@ export function BillingTab(): JSX.Element {
       </Show>
       <Show when={superadmin()}>
         <PlanChanger
-          defaultOrg={org() ?? ''}
+          org={org() ?? ''}
+          orgName={whose()}
           plansVersion={plansVersion()}
           onChanged={(next) => {
             if (next.org_id === org()) setSubscription(next);
@@ -137,9 +139,13 @@ function ResourceError(props: { resource: { error: unknown } }): JSX.Element {
   );
 }
 
-/** Superadmin: puts an organization, picked by name, on another plan (no payment provider is asked). */
+/**
+ * Superadmin: puts the organization shown (picked at the top of the tab) on another plan; no payment
+ * provider is asked.
+ */
 function PlanChanger(props: {
-  defaultOrg: string;
+  org: string;
+  orgName: string;
   plansVersion: number;
   onChanged: (next: Awaited<ReturnType<typeof billingApi.setPlan>>) => void;
 }): JSX.Element {
@@ -147,15 +153,7 @@ function PlanChanger(props: {
     () => props.plansVersion,
     async () => (await billingApi.plans()).items.filter((p) => p.active),
   );
-  const [org, setOrg] = createSignal(props.defaultOrg);
-  // The organization shown above is the one to change, until another is picked here.
-  createEffect(
-    on(
-      () => props.defaultOrg,
-      (shown) => setOrg(shown),
-      { defer: true },
-    ),
-  );
+  const org = () => props.org;
   const [plan, setPlan] = createSignal('');
   const [error, setError] = createSignal<string | null>(null);
   const [done, setDone] = createSignal<string | null>(null);
@@ -164,7 +162,7 @@ function PlanChanger(props: {
     setError(null);
     setDone(null);
     if (org() === '' || plan() === '') {
-      setError('Choose an organization and a plan.');
+      setError(org() === '' ? 'Choose an organization at the top of the page.' : 'Choose a plan.');
       return;
     }
     try {
@@ -177,9 +175,8 @@ function PlanChanger(props: {
   };
   return (
     <form class="plan-changer" aria-label="Change an organization's plan" onSubmit={(e) => void submit(e)}>
-      <OrgPicker value={org()} onChange={setOrg} />
       <div class="field">
-        <label for="plan-id">Plan</label>
+        <label for="plan-id">New plan for {props.orgName}</label>
         <select id="plan-id" value={plan()} onChange={(e) => setPlan(e.currentTarget.value)}>
           <option value="">Choose a plan</option>
           <For each={plans.latest ?? []}>

@@ -1,7 +1,7 @@
 import { createSignal, For, Show, type JSX } from 'solid-js';
 import { meetingsApi, type Meeting, type MeetingState } from '../../api/meetings.js';
 import { FormError } from '../../components/Field.js';
-import { useAdminScope, useShownOrg } from './common.js';
+import { useShownOrg } from './common.js';
 import { ShownOrgPicker } from './OrgPicker.js';
 import { createPagedList } from './paged.js';
 import { EmptyRow, MoreButton, TableHead } from './table.js';
@@ -16,11 +16,10 @@ const STATES: ReadonlyArray<readonly [MeetingState | '', string]> = [
 
 /**
  * The organization's meetings, newest first, with their recordings and chat transcripts once ended; the
- * superadmin picks whose.
+ * superadmin, or an admin of several organizations, picks whose.
  */
 export function MeetingsTab(): JSX.Element {
-  const { superadmin } = useAdminScope();
-  const { picked, setPicked, org } = useShownOrg();
+  const { picked, setPicked, org, canPick } = useShownOrg();
   const [state, setState] = createSignal<MeetingState | ''>('');
   const { items, cursor, loading, error, load } = createPagedList(async (from) => {
     const page = await meetingsApi.list(org(), state() === '' ? undefined : (state() as MeetingState), from);
@@ -35,7 +34,7 @@ export function MeetingsTab(): JSX.Element {
 
   return (
     <div>
-      <Show when={superadmin()}>
+      <Show when={canPick()}>
         <ShownOrgPicker
           purpose="Whose meetings"
           value={picked()}

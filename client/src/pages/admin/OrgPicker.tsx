@@ -3,6 +3,9 @@
 import { createResource, createSignal, For, Show, type JSX } from 'solid-js';
 import { adminApi } from '../../api/auth.js';
 import { errorText } from '../../api/http.js';
+import { useSession } from '../../session.js';
+import { useAdminScope } from './common.js';
+import { orgChoices } from './shownOrg.js';
 
 let nextId = 0;
 
@@ -13,6 +16,8 @@ export function OrgPicker(props: {
   label?: string;
   /** A first option meaning "no organization chosen", e.g. "Every organization". */
   noneLabel?: string;
+  /** The organization the first option stands for (the caller's own), so it is not listed again. */
+  ownId?: string;
 }): JSX.Element {
   const id = `org-picker-${++nextId}`;
   const [query, setQuery] = createSignal('');
@@ -21,6 +26,15 @@ export function OrgPicker(props: {
     initialValue: [],
   });
   const options = () => found.latest ?? [];
+  const choices = () =>
+    orgChoices(
+      props.noneLabel ?? 'Choose an organization',
+      options().map((o) => ({
+        id: o.id,
+        label: `${o.name} (${o.memberCount} ${o.memberCount === 1 ? 'member' : 'members'})`,
+      })),
+      props.ownId,
+    );
   return (
     <div class="org-picker">
       <div class="field">
@@ -36,14 +50,14 @@ export function OrgPicker(props: {
       <div class="field">
         <label for={id}>{props.label ?? 'Organization'}</label>
         <select id={id} value={props.value} onChange={(e) => props.onChange(e.currentTarget.value)}>
-          <option value="" selected={props.value === ''}>
-            {props.noneLabel ?? 'Choose an organization'}
-          </option>
           {/* `selected` per option: the list arrives after the select's value was set. */}
-          <For each={options()}>
-            {(o) => (
-              <option value={o.id} selected={o.id === props.value}>
-                {o.name} ({o.memberCount} {o.memberCount === 1 ? 'member' : 'members'})
+          <For each={choices()}>
+            {(c) => (
+              <option
+                value={c.value}
+                selected={c.value === props.value || (c.value === '' && props.value === props.ownId)}
+              >
+                {c.label}
               </option>
             )}
           </For>
@@ -61,21 +75,62 @@ export function OrgPicker(props: {
   );
 }
 
-/** The superadmin's choice of whose data a tab shows, their own organization by default. */
+/**
+ * The choice of whose data a tab shows, their own (first) organization by default: the superadmin finds
+ * any organization by name, an admin of several organizations picks one of theirs.
+ */
 export function ShownOrgPicker(props: {
   value: string;
   onChange: (orgId: string) => void;
   /** What the choice is for, e.g. "Whose meetings". */
   purpose: string;
 }): JSX.Element {
+  const { superadmin, adminOrg, adminOrgs } = useAdminScope();
+  const { me } = useSession();
+  const id = `shown-org-${++nextId}`;
+  // The superadmin's own organization heads their list, by name, and is not listed a second time.
+  const ownName = () => me()?.memberships.find((m) => m.orgId === adminOrg())?.orgName;
+  // An admin of several organizations: the first of theirs is shown by default ('').
+  const mine = () => {
+    const first = adminOrgs()[0];
+    return orgChoices(
+      first?.name ?? '',
+      adminOrgs().map((o) => ({ id: o.id, label: o.name })),
+      first?.id,
+    );
+  };
   return (
     <section class="shown-org" aria-label={props.purpose}>
-      <OrgPicker
-        value={props.value}
-        onChange={props.onChange}
-        label="Organization shown"
-        noneLabel="Your own organization"
-      />
+      <Show
+        when={superadmin()}
+        fallback={
+          <div class="field">
+            <label for={id}>Organization shown</label>
+            <select id={id} value={props.value} onChange={(e) => props.onChange(e.currentTarget.value)}>
+              <For each={mine()}>
+                {(c) => (
+                  <option
+                    value={c.value}
+                    selected={
+                      c.value === props.value || (c.value === '' && props.value === adminOrgs()[0]?.id)
+                    }
+                  >
+                    {c.label}
+                  </option>
+                )}
+              </For>
+            </select>
+          </div>
+        }
+      >
+        <OrgPicker
+          value={props.value}
+          onChange={props.onChange}
+          label="Organization shown"
+          noneLabel={ownName() === undefined ? 'Your own organization' : `${ownName()} (your organization)`}
+          ownId={adminOrg()}
+        />
+      </Show>
     </section>
   );
 }
