@@ -41,13 +41,9 @@ async function call<Res>(
 }
 
 describe('room placement by load', () => {
-  // One retry: about once in 40 runs with other media tests beside it, the third person decodes no video,
-  // the video they send stops after about ten seconds, and both their libdatachannel connections fail
-  // (the SFU then tells them to reconnect, which the web client does and this test peer does not). Under
-  // investigation; each failed attempt prints its full diagnosis.
   it(
     'puts new rooms on the idle worker while the other carries a meeting',
-    { retry: 1, timeout: 120_000 },
+    { timeout: 120_000 },
     async () => {
       const sfu = await forkedSfu(2);
       cleanup.push(() => sfu.stop());

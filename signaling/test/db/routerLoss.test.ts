@@ -28,8 +28,7 @@ async function routerRooms(address: string): Promise<string[]> {
 }
 
 describe.skipIf(REDIS_URL === undefined)('the SFU worker holding a room is killed (Redis)', () => {
-  // One retry, for the rare libdatachannel connection failure described in test/placement.test.ts.
-  it('the room is placed on the other worker and everyone has media again', { retry: 1 }, async () => {
+  it('the room is placed on the other worker and everyone has media again', async () => {
     const run = randomBytes(4).toString('hex');
     const workers = await Promise.all(
       ['w1', 'w2'].map((id) =>

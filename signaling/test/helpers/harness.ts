@@ -101,8 +101,6 @@ export async function withSfuPeersOnFailure<T>(addresses: string[], wait: () => 
       ),
     );
     const failure = new Error(`${(error as Error).message}; SFU workers' peers ${JSON.stringify(seen)}`);
-    // Printed as well as thrown: a test that passes on its retry still leaves its first diagnosis in the log.
-    console.error(failure.message);
     throw failure;
   }
 }

@@ -48,6 +48,7 @@ export class NdcSubscriberTransport extends NdcBase implements SubscriberTranspo
 
   constructor(cfg: ConnectionConfig) {
     super(cfg);
+    this.holdsLocalCandidates = true;
     const bySsrc = this.bySsrc;
     this.sink = {
       onReportBlock: (ssrc, fraction, jitter) =>
@@ -148,9 +149,9 @@ export class NdcSubscriberTransport extends NdcBase implements SubscriberTranspo
     }));
     this.bundleMid = offered[0]?.mid ?? '0';
     this.offered = offered;
-    return Promise.resolve(
-      buildSubscriberOffer(offered, conn.localParams!, this.sessionId, ++this.version, this.cname),
-    );
+    // A connection's first offer carries no candidates: they follow the answer (releaseLocalCandidates).
+    const params = conn.hasRemote ? conn.localParams! : { ...conn.localParams!, candidates: [] };
+    return Promise.resolve(buildSubscriberOffer(offered, params, this.sessionId, ++this.version, this.cname));
   }
 
   setAnswer(sdp: string): Promise<void> {
@@ -166,6 +167,7 @@ export class NdcSubscriberTransport extends NdcBase implements SubscriberTranspo
       if (conn !== null && !conn.hasRemote) {
         conn.acceptAnswer(transportOf(answer));
         this.flushPending();
+        this.releaseLocalCandidates();
       }
       sections.forEach((a, i) => {
         const o = offered[i]!;

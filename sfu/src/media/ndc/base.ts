@@ -19,6 +19,12 @@ export abstract class NdcBase {
   protected bundleMid = '0';
   private state: TransportConnectionState = 'new';
   private pending: { candidate: string; ufrag: string | undefined }[] = [];
+  /**
+   * Offerer side: the current connection's local candidates are held back until the client's answer is
+   * applied (see `releaseLocalCandidates`); what its gathering trickled meanwhile waits here.
+   */
+  protected holdsLocalCandidates = false;
+  private heldLocal: (string | null)[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
   /** SSRC we send RTCP from (RFC 3550 section 8: random). */
   protected readonly rtcpSsrc = (Math.random() * 0xfffffffe + 1) >>> 0;
@@ -49,7 +55,8 @@ export abstract class NdcBase {
       },
       candidate: (c) => {
         if (conn !== this.conn || this.closed) return;
-        this.onIceCandidate?.(c === null ? null : { candidate: c, sdpMid: this.bundleMid, sdpMLineIndex: 0 });
+        if (this.holdsLocalCandidates && !conn.hasRemote) this.heldLocal.push(c);
+        else this.emitLocalCandidate(c);
       },
       open: () => {
         if (conn === this.conn && !this.closed) this.onOpen();
@@ -62,10 +69,30 @@ export abstract class NdcBase {
     return conn;
   }
 
+  private emitLocalCandidate(c: string | null): void {
+    this.onIceCandidate?.(c === null ? null : { candidate: c, sdpMid: this.bundleMid, sdpMLineIndex: 0 });
+  }
+
+  /**
+   * Sends the client the current connection's candidates, held back since its offer: the ones the offer
+   * would have carried, then what gathering found since. Until the client has them it cannot start ICE,
+   * so its DTLS ClientHello cannot reach libdatachannel before the answer with the client's fingerprint
+   * does (libdatachannel fails such a handshake at once, "certificate verify failed", where a browser
+   * would wait for the fingerprint).
+   */
+  protected releaseLocalCandidates(): void {
+    const conn = this.conn;
+    if (conn === null || !conn.hasRemote) return;
+    const held = [...(conn.localParams?.candidates ?? []), ...this.heldLocal];
+    this.heldLocal = [];
+    for (const c of held) this.emitLocalCandidate(c);
+  }
+
   /** Makes `conn` current and closes the previous one. */
   protected install(conn: NdcConnection): void {
     const old = this.conn;
     this.conn = conn;
+    this.heldLocal = [];
     old?.close();
     if (old !== null && this.state !== 'new') {
       this.state = 'connecting';

@@ -2,7 +2,8 @@
 // checks failed while the answer was on its way, seen on a loaded 2-core machine) is reported as a lost ICE
 // generation, which the peer answers with a new offer, not as a bad answer that ends the client's media.
 import { afterEach, describe, expect, it } from 'vitest';
-import { retainUntilExit } from '@origo/kit/testing';
+import { retainUntilExit, waitFor } from '@origo/kit/testing';
+import type { IceCandidateInit } from '../../../src/media/index.js';
 import { IceGenerationLostError } from '../../../src/media/errors.js';
 import { NdcSubscriberTransport } from '../../../src/media/ndc/NdcSubscriber.js';
 import { wrtc } from '../wrtcClient.js';
@@ -12,8 +13,7 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-async function clientAnswer(offer: string): Promise<string> {
-  const pc = new wrtc.RTCPeerConnection();
+async function clientAnswer(offer: string, pc = new wrtc.RTCPeerConnection()): Promise<string> {
   retainUntilExit(pc);
   cleanups.push(() => pc.close());
   await pc.setRemoteDescription({ type: 'offer', sdp: offer });
@@ -53,5 +53,52 @@ describe('a late subscriber answer on the native transport', () => {
     const ufrag = (sdp: string) => /a=ice-ufrag:(\S+)/.exec(sdp)?.[1];
     expect(ufrag(again)).not.toBe(ufrag(offer));
     await expect(sub.setAnswer(await clientAnswer(again))).resolves.toBeUndefined();
+  });
+
+  it('offers a new connection without candidates and sends them once the answer is in', async () => {
+    const sub = subscriber();
+    const trickled: (IceCandidateInit | null)[] = [];
+    sub.onIceCandidate = (c) => trickled.push(c);
+    const offer = await sub.offer(false);
+    // Without our candidates the client cannot start ICE, so its DTLS ClientHello cannot reach us before
+    // its answer (libdatachannel fails a handshake whose fingerprint it does not know yet).
+    expect(offer).not.toContain('a=candidate:');
+    expect(trickled.filter((c) => c !== null)).toHaveLength(0);
+
+    const answer = await clientAnswer(offer);
+    await sub.setAnswer(answer);
+    const sent = trickled.filter((c): c is IceCandidateInit => c !== null);
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.every((c) => c.candidate?.startsWith('candidate:'))).toBe(true);
+
+    // A renegotiation of the same connection keeps its candidates in the SDP (nothing to hold back).
+    sub.addTrack('audio', { mimeType: 'audio/opus', clockRate: 48_000, channels: 2 }, 'stream-1', 'track-2');
+    expect(await sub.offer(false)).toContain('a=candidate:');
+  });
+
+  it('connects a client whose answer arrives after it has gathered, with the candidates sent after it', async () => {
+    const sub = subscriber();
+    const pc = new wrtc.RTCPeerConnection();
+    const gathered = new Promise<void>((resolve) => {
+      pc.onicecandidate = (e: { candidate: unknown }) => {
+        if (e.candidate === null) resolve();
+      };
+    });
+    sub.onIceCandidate = (c) => {
+      if (c !== null) void pc.addIceCandidate(c).catch(() => undefined);
+    };
+    const states: string[] = [];
+    sub.onConnectionState = (s) => states.push(s);
+    const answer = await clientAnswer(await sub.offer(false), pc);
+    // The answer is slow to reach the SFU (a loaded signaling path): the client is ready long before.
+    await gathered;
+    await sub.setAnswer(answer);
+    await waitFor(() => states.includes('connected') || states.includes('failed'), {
+      timeoutMs: 30_000,
+      what: 'the subscriber connection to settle',
+      detail: () => states,
+    });
+    expect(states).not.toContain('failed');
+    expect(sub.connectionState).toBe('connected');
   });
 });
