@@ -40,6 +40,9 @@ const HELP = `Usage: npm run bench:media -- [options]
   --receivers STACK     the generator's subscribers: ndc (default; libdatachannel decrypts natively, so
                         one generator core keeps up at 30,000+ packets/s) or werift (decrypts in
                         JavaScript; falls behind past about 20,000 packets/s on one core)
+  --inline-publishers   run the publishers on the generator's event loop, as before 2026-12-03 (default:
+                        a process of their own on the generator's CPU, at raised priority, so the
+                        receivers' work does not hold a frame back and bunch the publishers' frames)
   --no-wire             do not capture the SFU's ports with tcpdump (the SFU-added latency on the wire:
                         kernel timestamps of each packet in and its copies out; needs tcpdump and root)
   --memory-steps N      RSS samples while subscribers join, for the memory-per-subscriber slope (default 4)
@@ -108,6 +111,7 @@ export function parseMediaArgs(
       via: { type: 'string' },
       transport: { type: 'string' },
       receivers: { type: 'string' },
+      'inline-publishers': { type: 'boolean', default: false },
       'no-wire': { type: 'boolean', default: false },
       'memory-steps': { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -141,6 +145,7 @@ export function parseMediaArgs(
   const opts: MediaBenchOptions & { transports: BenchTransport[] } = {
     transports,
     receivers,
+    inlinePublishers: values['inline-publishers'],
     name:
       values.name ??
       (findMax ? `media-find-max-p${publishers}` : `media-p${publishers}-s${subscribers}`) + suffix,

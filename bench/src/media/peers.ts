@@ -28,6 +28,7 @@ import {
   AudioSource,
   PacedQueue,
   readTrailer,
+  rng,
   Vp8Source,
   writeTrailer,
   type AudioProfile,
@@ -361,6 +362,11 @@ export interface PublisherOptions {
   video: VideoProfile | null;
   audio: AudioProfile | null;
   seed: number;
+  /**
+   * Added to performance.now() in each payload's send time: a publisher in another process states its
+   * times on the receivers' clock (their performance.timeOrigin less its own).
+   */
+  clockOffsetMs?: number;
 }
 
 /** Sends synthetic media on one werift connection (sendonly, offers). */
@@ -382,12 +388,17 @@ export class SynthPublisher {
   private audioLevelTick = 0;
   private sending = false;
   private closed = false;
+  private readonly clockOffsetMs: number;
+  /** Where in its frame period each stream starts: independent cameras and microphones do not tick together. */
+  private readonly phase: () => number;
 
   constructor(
     readonly id: string,
     opts: PublisherOptions,
   ) {
     this.pc = new RTCPeerConnection(loopbackConfig());
+    this.clockOffsetMs = opts.clockOffsetMs ?? 0;
+    this.phase = rng(opts.seed * 7919 + 1);
     this.paced =
       opts.video && opts.video.pacingFactor > 0
         ? new PacedQueue((opts.video.pacingFactor * opts.video.bitrateBps) / 8000, opts.video.pacingWindowMs)
@@ -401,7 +412,7 @@ export class SynthPublisher {
     if (opts.audio) {
       const tr = this.pc.addTransceiver('audio', { direction: 'sendonly' });
       this.audio = this.makeStream(tr, 48000, 1000 / opts.audio.pps);
-      this.opus = new AudioSource(opts.audio);
+      this.opus = new AudioSource(opts.audio, opts.seed);
     }
   }
 
@@ -459,8 +470,8 @@ export class SynthPublisher {
   start(nowMs: number): void {
     this.sending = true;
     this.wantKeyframe = true;
-    if (this.video) this.video.nextDueMs = nowMs;
-    if (this.audio) this.audio.nextDueMs = nowMs;
+    if (this.video) this.video.nextDueMs = nowMs + this.phase() * this.video.periodMs;
+    if (this.audio) this.audio.nextDueMs = nowMs + this.phase() * this.audio.periodMs;
   }
 
   /** Called by the pacer: sends every frame that is due. Bounded: at most 10 frames per stream. */
@@ -515,7 +526,7 @@ export class SynthPublisher {
       header.extensions = [{ id: level.id, payload: Buffer.from([0x80 | level.level]) }];
     }
     s.seq = (s.seq + 1) & 0xffff;
-    writeTrailer(payload, s.id, s.index++, performance.now());
+    writeTrailer(payload, s.id, s.index++, performance.now() + this.clockOffsetMs);
     this.packetsSent++;
     this.bytesSent += payload.length;
     s.transceiver.sender.sendRtp(new RtpPacket(header, payload)).catch(() => undefined);

@@ -39,6 +39,8 @@ export interface MediaBenchOptions {
   transport?: BenchTransport;
   /** The generator's receiving stack (default ndc). */
   receivers?: BenchReceivers;
+  /** Publishers on the generator's event loop (session.ts). */
+  inlinePublishers?: boolean;
   /** Fixed-load runs: also measure the SFU-added latency on the wire (tcpdump on loopback). */
   wire?: boolean;
   /** Fixed-load runs: RSS samples (after a full collection) while subscribers join, for the slope. */
@@ -80,6 +82,8 @@ export interface MediaReport {
     transport: BenchTransport;
     /** The generator's subscribers' WebRTC stack. */
     receivers: BenchReceivers;
+    /** Where the generator's publishers ran. */
+    publisherProcess: string;
     sfu: string;
     signaling: string;
     sfuPinnedToCpu: number | null;
@@ -169,6 +173,7 @@ export async function runMediaBench(o: MediaBenchOptions): Promise<MediaReport> 
     via: o.via ?? 'ipc',
     transport: o.transport ?? 'werift',
     receivers: o.receivers ?? 'ndc',
+    inlinePublishers: o.inlinePublishers ?? false,
     ...(o.cpuProfDir ? { cpuProfDir: o.cpuProfDir } : {}),
   });
   let window: WindowResult;
@@ -407,6 +412,7 @@ export async function runMediaBench(o: MediaBenchOptions): Promise<MediaReport> 
       via,
       transport: o.transport ?? 'werift',
       receivers: o.receivers ?? 'ndc',
+      publisherProcess: session.pubHost.description,
       sfu:
         via === 'signaling'
           ? `${session.sfu.source}: SFU worker (gRPC) in a child process with signaling`

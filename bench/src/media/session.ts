@@ -4,15 +4,9 @@ import { performance } from 'node:perf_hooks';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { percentile } from '../stats.js';
 import { NdcSynthSubscriber } from './ndcSubscriber.js';
-import {
-  Pacer,
-  Recorder,
-  SynthPublisher,
-  SynthSubscriber,
-  waitConnected,
-  type BenchSubscriber,
-} from './peers.js';
+import { Recorder, SynthSubscriber, type BenchSubscriber } from './peers.js';
 import type { SfuMeasure } from './protocol.js';
+import { InlinePublishers, PublisherProcess, type BenchPublisher, type PublisherHost } from './publishers.js';
 import { pinProcess, SfuProcess, type BenchTransport } from './sfuProcess.js';
 import { SignalingSfu } from './signalingSfu.js';
 import { udpDrops } from '../udpDrops.js';
@@ -36,6 +30,8 @@ export interface SessionOptions {
   transport?: BenchTransport;
   /** The generator's receiving stack (default ndc: native decryption keeps one core ahead of the SFU). */
   receivers?: BenchReceivers;
+  /** Publishers on the generator's event loop instead of a process of their own (publishers.ts). */
+  inlinePublishers?: boolean;
 }
 
 /** The WebRTC stack of the generator's subscribers. */
@@ -101,14 +97,15 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export class MediaSession {
   readonly sfu: SfuProcess | SignalingSfu;
   readonly recorder = new Recorder();
-  readonly pacer = new Pacer(5);
-  readonly publishers: SynthPublisher[] = [];
+  readonly publishers: BenchPublisher[] = [];
+  /** Where the publishers run (their own process unless the options say inline). */
+  readonly pubHost: PublisherHost;
   readonly subscribers: BenchSubscriber[] = [];
   readonly join: JoinTimes = { firstVideoMs: [], firstAudioMs: [], failed: 0 };
   generatorPinned = false;
   private readonly subsById = new Map<string, BenchSubscriber>();
-  private readonly pubsById = new Map<string, SynthPublisher>();
-  private direct: { pub: SynthPublisher; sub: BenchSubscriber } | null = null;
+  private readonly pubsById = new Map<string, BenchPublisher>();
+  private direct: { pub: BenchPublisher; sub: BenchSubscriber } | null = null;
   private seed = 1;
   private readonly genLoopDelay = monitorEventLoopDelay({ resolution: 10 });
   /** Connection states the SFU reported per participant (IPC mode), for failure messages. */
@@ -118,6 +115,7 @@ export class MediaSession {
 
   constructor(private readonly opts: SessionOptions) {
     if (opts.pin) this.generatorPinned = pinProcess(process.pid, 0);
+    this.pubHost = opts.inlinePublishers ? new InlinePublishers() : new PublisherProcess(opts.pin ? 0 : null);
     const sfuOpts: { cpu: number | null; cpuProfDir?: string; transport: BenchTransport } = {
       cpu: opts.pin ? 1 : null,
       transport: opts.transport ?? 'werift',
@@ -163,12 +161,13 @@ export class MediaSession {
 
   async start(): Promise<void> {
     await this.sfu.start();
+    if (this.pubHost instanceof PublisherProcess) await this.pubHost.start();
   }
 
   async addPublishers(n: number): Promise<void> {
     for (let i = 0; i < n; i++) {
       const id = `pub${this.publishers.length}`;
-      const pub = new SynthPublisher(id, {
+      const pub = this.pubHost.create(id, {
         video: this.opts.video,
         audio: this.opts.audio,
         seed: this.seed++,
@@ -180,16 +179,15 @@ export class MediaSession {
       const answer = await this.sfu.publisherOffer(id, sdp, meta);
       this.notePorts(answer);
       await pub.setAnswer(answer);
-      await waitConnected(pub.pc, 15_000, `publisher ${id}`);
-      this.pacer.add(pub);
-      pub.start(performance.now());
+      await pub.connected(15_000, `publisher ${id}`);
+      await pub.start();
     }
   }
 
   /** The direct loopback baseline: one more publisher sending straight to one receiver. */
   async startDirect(): Promise<void> {
     if (this.direct) return;
-    const pub = new SynthPublisher('direct-pub', {
+    const pub = this.pubHost.create('direct-pub', {
       video: this.opts.video,
       audio: this.opts.audio,
       seed: 999,
@@ -199,9 +197,8 @@ export class MediaSession {
     const answer = await sub.answer(sdp);
     await pub.setAnswer(answer);
     sub.answerDelivered();
-    await waitConnected(pub.pc, 15_000, 'direct publisher');
-    this.pacer.add(pub);
-    pub.start(performance.now());
+    await pub.connected(15_000, 'direct publisher');
+    await pub.start();
     this.direct = { pub, sub };
   }
 
@@ -354,10 +351,8 @@ export class MediaSession {
   }
 
   async stop(): Promise<void> {
-    this.pacer.stop();
-    for (const p of this.publishers) p.close();
+    await this.pubHost.stop();
     for (const s of this.subscribers) s.close();
-    this.direct?.pub.close();
     this.direct?.sub.close();
     this.genLoopDelay.disable();
     await this.sfu.stop();

@@ -3,6 +3,7 @@
 // the SFU's alone, never the load generator's.
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { replyTo } from './benchChild.js';
 import type { FromSfu, SfuMeasure, ToSfu } from './protocol.js';
 import { loadSfu, type BenchPeer } from './sfuLoader.js';
 
@@ -43,16 +44,6 @@ router.on('producerAdded', ((p: { id: string; peerId: string }) => {
   for (const id of subscribeAll) if (id !== p.peerId) subscribeSafe(peers.get(id)!, p.id);
 }) as (...args: never[]) => void);
 
-function reply(reqId: number, work: () => Promise<unknown> | unknown): void {
-  Promise.resolve()
-    .then(work)
-    .then(
-      (value) => send({ ev: 'reply', reqId, ok: true, value }),
-      (e: unknown) =>
-        send({ ev: 'reply', reqId, ok: false, error: e instanceof Error ? e.message : String(e) }),
-    );
-}
-
 function measure(gc: boolean): SfuMeasure {
   const cpu = process.cpuUsage();
   // Memory samples only: a full collection first, so RSS and heap are not the garbage of the moment.
@@ -80,7 +71,7 @@ function measure(gc: boolean): SfuMeasure {
 process.on('message', (m: ToSfu) => {
   switch (m.op) {
     case 'createPeer':
-      reply(m.reqId, () => {
+      void replyTo(m.reqId, () => {
         const peer = router.createPeer(m.id);
         peers.set(m.id, peer);
         const id = m.id;
@@ -102,14 +93,14 @@ process.on('message', (m: ToSfu) => {
       });
       break;
     case 'pubOffer':
-      reply(m.reqId, () => {
+      void replyTo(m.reqId, () => {
         const peer = peers.get(m.id);
         if (!peer) throw new Error(`no peer ${m.id}`);
         return peer.handlePublisherOffer(m.sdp, m.meta);
       });
       break;
     case 'subAnswer':
-      reply(m.reqId, () => {
+      void replyTo(m.reqId, () => {
         const peer = peers.get(m.id);
         if (!peer) throw new Error(`no peer ${m.id}`);
         return peer.handleSubscriberAnswer(m.sdp);
@@ -122,13 +113,13 @@ process.on('message', (m: ToSfu) => {
         .catch(() => undefined);
       break;
     case 'closePeer':
-      reply(m.reqId, () => {
+      void replyTo(m.reqId, () => {
         peers.get(m.id)?.close('bench');
         return null;
       });
       break;
     case 'measure':
-      reply(m.reqId, () => measure(m.gc === true));
+      void replyTo(m.reqId, () => measure(m.gc === true));
       break;
     case 'exit':
       router.close();

@@ -4,6 +4,7 @@
 // it reports cover signaling and the worker together (both live in this process).
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { replyTo } from './benchChild.js';
 import { createLogger, generateEd25519Jwk } from '@origo/kit';
 import { createBusKv } from '@origo/kit/bus';
 import { createSfuWorkerService } from '@origo/sfu';
@@ -76,16 +77,6 @@ function measure(gc: boolean): SfuMeasure {
   return m;
 }
 
-function reply(reqId: number, work: () => Promise<unknown> | unknown): void {
-  Promise.resolve()
-    .then(work)
-    .then(
-      (value) => send({ ev: 'reply', reqId, ok: true, value }),
-      (e: unknown) =>
-        send({ ev: 'reply', reqId, ok: false, error: e instanceof Error ? e.message : String(e) }),
-    );
-}
-
 let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
@@ -103,7 +94,7 @@ async function stop(): Promise<void> {
 process.on('message', (m: ToSignalingChild) => {
   switch (m.op) {
     case 'token':
-      reply(m.reqId, () =>
+      void replyTo(m.reqId, () =>
         signJoinToken({
           privateJwk: jwk,
           identity: m.identity,
@@ -113,7 +104,7 @@ process.on('message', (m: ToSignalingChild) => {
       );
       break;
     case 'measure':
-      reply(m.reqId, () => measure(m.gc === true));
+      void replyTo(m.reqId, () => measure(m.gc === true));
       break;
     case 'exit':
       void stop();

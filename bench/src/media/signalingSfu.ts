@@ -2,16 +2,14 @@
 // synthetic peer to a real room through the signaling WebSocket (JSON protocol: join with a token,
 // publishOffer / publisherAnswer, subscriberOffer / subscriberAnswer, trickle). It offers the same
 // surface MediaSession uses from SfuProcess, so the rest of the bench is unchanged.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import type { IceCandidateInit, SfuMeasure, TrackMetaMsg, TransportTarget } from './protocol.js';
 import type { FromSignalingChild, ToSignalingChild } from './signalingChild.js';
-import { BENCH_ROOT, hasTaskset, type SfuEvents, type SfuProcessOptions } from './sfuProcess.js';
+import { BenchChild } from './benchChild.js';
+import type { SfuEvents, SfuProcessOptions } from './sfuProcess.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOM = 'bench-room';
 type Json = Record<string, unknown>;
 
@@ -88,53 +86,36 @@ export class SignalingSfu extends EventEmitter<SfuEvents> {
   pid = 0;
   source = '';
   wsUrl = '';
-  private reqId = 0;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly proc: BenchChild;
   private readonly peers = new Map<string, SignalPeer>();
   private readonly offerIds = new Map<string, number>();
   private readonly ready: Promise<void>;
-  private exited = false;
 
   constructor(opts: SfuProcessOptions) {
     super();
-    const nodeArgs = ['--expose-gc', '--conditions=source', '--import', 'tsx'];
-    if (opts.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
-    const script = join(HERE, 'signalingChild.ts');
-    const pin = opts.cpu !== null && hasTaskset();
-    const [cmd, args] = pin
-      ? ['taskset', ['-c', String(opts.cpu), process.execPath, ...nodeArgs, script]]
-      : [process.execPath, [...nodeArgs, script]];
-    this.pinned = pin;
-    this.child = spawn(cmd, args as string[], {
-      cwd: BENCH_ROOT,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    let markReady: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (markReady = resolve));
+    this.proc = new BenchChild({
+      name: 'signaling child',
+      script: 'signalingChild.ts',
+      cpu: opts.cpu,
+      nodeArgs: [
+        '--expose-gc',
+        ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
+      ],
       env: { ...process.env, BENCH_SFU_TRANSPORT: opts.transport },
+      onMessage: (msg) => {
+        const m = msg as unknown as FromSignalingChild;
+        if (m.ev !== 'ready') return;
+        this.pid = m.pid;
+        this.source = m.source;
+        this.wsUrl = m.wsUrl;
+        markReady();
+      },
     });
-    this.ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('signaling child did not start within 30 s')), 30_000);
-      this.child.on('message', (m: FromSignalingChild) => {
-        if (m.ev === 'ready') {
-          clearTimeout(timer);
-          this.pid = m.pid;
-          this.source = m.source;
-          this.wsUrl = m.wsUrl;
-          resolve();
-        } else {
-          const p = this.pending.get(m.reqId);
-          this.pending.delete(m.reqId);
-          if (m.ok) p?.resolve(m.value);
-          else p?.reject(new Error(m.error ?? 'signaling child request failed'));
-        }
-      });
-      this.child.on('exit', (code, signal) => {
-        this.exited = true;
-        clearTimeout(timer);
-        const err = new Error(`signaling child exited (code ${code}, signal ${signal})`);
-        reject(err);
-        for (const p of this.pending.values()) p.reject(err);
-        this.pending.clear();
-      });
-    });
+    this.child = this.proc.child;
+    this.pinned = this.proc.pinned;
+    this.ready = this.proc.started(started, 'signaling child');
   }
 
   start(): Promise<void> {
@@ -142,25 +123,7 @@ export class SignalingSfu extends EventEmitter<SfuEvents> {
   }
 
   private request<T>(msg: Record<string, unknown> & { op: ToSignalingChild['op'] }): Promise<T> {
-    if (this.exited) return Promise.reject(new Error('signaling child has exited'));
-    const id = ++this.reqId;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error(`signaling child request ${msg.op} timed out`));
-      }, 30_000);
-      this.pending.set(id, {
-        resolve: (v) => {
-          clearTimeout(timer);
-          resolve(v as T);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      });
-      this.child.send({ ...msg, reqId: id });
-    });
+    return this.proc.request<T>(msg);
   }
 
   private onPush(id: string, m: Json): void {
@@ -242,15 +205,6 @@ export class SignalingSfu extends EventEmitter<SfuEvents> {
   async stop(graceMs = 5000): Promise<void> {
     for (const p of this.peers.values()) p.close();
     this.peers.clear();
-    if (this.exited) return;
-    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
-    try {
-      this.child.send({ op: 'exit' } satisfies ToSignalingChild);
-    } catch {
-      // Channel already closed.
-    }
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
+    await this.proc.stop({ op: 'exit' } satisfies ToSignalingChild, graceMs);
   }
 }

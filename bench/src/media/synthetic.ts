@@ -209,10 +209,22 @@ export class Vp8Source {
 /** Opus-sized audio packets; one call per 20 ms. */
 export class AudioSource {
   private poolOffset = 0;
-  constructor(readonly profile: AudioProfile) {}
+  private readonly rand: () => number;
 
+  constructor(
+    readonly profile: AudioProfile,
+    seed = 1,
+  ) {
+    this.rand = rng(seed);
+  }
+
+  /**
+   * One packet of about `bytes` (within a quarter either way, as Opus's variable rate gives): the wire
+   * latency's pairing tells streams of the same rate apart by their payload sizes.
+   */
   packet(): OutPacket {
-    const len = Math.max(this.profile.bytes, TRAILER_BYTES + 4);
+    const bytes = this.profile.bytes;
+    const len = Math.max(Math.round(bytes * (0.75 + this.rand() * 0.5)), TRAILER_BYTES + 4);
     const buf = Buffer.allocUnsafe(len);
     if (this.poolOffset + len > POOL.length) this.poolOffset = 0;
     POOL.copy(buf, 0, this.poolOffset, this.poolOffset + len);
