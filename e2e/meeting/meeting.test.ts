@@ -211,7 +211,16 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
       await guest.goto(link);
       await guest.getByRole('heading', { name: 'Instant meeting' }).waitFor();
       expect(await guest.getByLabel('Meeting passcode').count()).toBe(0);
-      await guest.getByLabel('Your name').fill('Gil Guest');
+      // Join pressed before a name is typed says what is missing, at the field, and goes there.
+      await guest.getByRole('button', { name: 'Join meeting' }).click();
+      await guest.getByText('Enter your name. The others see it on your tile.').waitFor();
+      const nameField = guest.getByLabel('Your name');
+      const nameHelp = guest.locator(`[id="${await nameField.getAttribute('aria-describedby')}"]`);
+      expect(await nameHelp.innerText()).toBe('Enter your name. The others see it on your tile.');
+      expect(await nameField.evaluate((el) => el === document.activeElement)).toBe(true);
+      await guest.screenshot({ path: `${ARTIFACTS}instant-phone-prejoin-no-name.png` });
+      await nameField.fill('Gil Guest');
+      expect(await guest.getByText('Enter your name.', { exact: false }).count()).toBe(0);
       await guest.screenshot({ path: `${ARTIFACTS}instant-phone-prejoin.png` });
       await guest.getByRole('button', { name: 'Join meeting' }).click();
       await inMeeting(guest);
@@ -315,6 +324,11 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
       await again.waitFor({ state: 'detached' });
       const inviteButton = controls(host).getByRole('button', { name: 'Invite' });
       expect(await inviteButton.evaluate((el) => el === document.activeElement)).toBe(true);
+      // Opened again from the keyboard, the focus stays on the button; Escape closes the panel from there too.
+      await host.keyboard.press('Enter');
+      await again.getByLabel('Invite link').waitFor();
+      await host.keyboard.press('Escape');
+      await again.waitFor({ state: 'detached' });
       await guest.goto(link);
       await guest.getByText(/no longer valid/).waitFor();
 

@@ -1,6 +1,6 @@
 import { createSignal, For, onCleanup, onMount, Show, type JSX } from 'solid-js';
 import { getCamera, getMicrophone, listDevices, mediaErrorText, type DeviceLists } from '../rtc/media.js';
-import { Field, FormError } from './Field.js';
+import { Field, focusFirstInvalid, FormError } from './Field.js';
 
 export interface PreJoinResult {
   camera: MediaStreamTrack | null;
@@ -35,6 +35,7 @@ export function PreJoin(props: {
   const [mic, setMic] = createSignal<MediaStreamTrack | null>(null);
   const [mediaError, setMediaError] = createSignal<string | null>(null);
   const [name, setName] = createSignal(props.defaultName);
+  const [nameError, setNameError] = createSignal<string | undefined>(undefined);
   const [passcode, setPasscode] = createSignal('');
   const [level, setLevel] = createSignal(0);
   let handedOver = false;
@@ -123,6 +124,14 @@ export function PreJoin(props: {
 
   const join = (e: SubmitEvent) => {
     e.preventDefault();
+    if (props.busy || props.closed === true) return;
+    if (props.askName && name().trim() === '') {
+      // Said at the field rather than a Join greyed out for no visible reason.
+      const form = e.currentTarget as HTMLFormElement;
+      setNameError('Enter your name. The others see it on your tile.');
+      queueMicrotask(() => focusFirstInvalid(form));
+      return;
+    }
     handedOver = true;
     void Promise.all([cameraOpening, micOpening]).then(() => {
       const m = mic();
@@ -181,7 +190,7 @@ export function PreJoin(props: {
           <div style={{ width: `${Math.round((micOn() ? level() : 0) * 100)}%` }} />
         </div>
       </div>
-      <form class="card prejoin-form" onSubmit={join}>
+      <form class="card prejoin-form" noValidate onSubmit={join}>
         <h1>{props.title}</h1>
         <p class="muted">Check your camera and microphone, then join.</p>
         <Show when={props.notice}>
@@ -228,7 +237,11 @@ export function PreJoin(props: {
             required
             maxLength={100}
             value={name()}
-            onInput={(e) => setName(e.currentTarget.value)}
+            error={nameError()}
+            onInput={(e) => {
+              setName(e.currentTarget.value);
+              setNameError(undefined);
+            }}
           />
         </Show>
         <Show when={props.askPasscode}>
@@ -241,11 +254,7 @@ export function PreJoin(props: {
             onInput={(e) => setPasscode(e.currentTarget.value)}
           />
         </Show>
-        <button
-          type="submit"
-          class="primary wide"
-          disabled={props.busy || props.closed === true || (props.askName && name().trim() === '')}
-        >
+        <button type="submit" class="primary wide" disabled={props.busy || props.closed === true}>
           {props.busy ? 'Joining' : 'Join meeting'}
         </button>
       </form>

@@ -291,6 +291,22 @@ export function MeetingView(props: {
     if (p !== 'none') document.querySelector<HTMLElement>(`.controls [data-panel="${p}"]`)?.focus();
   };
 
+  // Escape closes the side panel, as its Close button does, when the focus is in the panel, on the button
+  // that opened it (where a click leaves it) or nowhere; not when something used the key first (a
+  // confirmation it cancelled) or when it would throw away a chat draft being written.
+  const closeOnEscape = (e: KeyboardEvent) => {
+    const p = panel();
+    if (e.key !== 'Escape' || e.defaultPrevented || p === 'none') return;
+    const t = e.target;
+    if (t instanceof HTMLTextAreaElement && t.value !== '') return;
+    const nowhere = t === document.body || t === document.documentElement;
+    const inPanel = t instanceof Element && t.closest('aside.side') !== null;
+    const onOpener = t instanceof Element && t.closest(`.controls [data-panel="${p}"]`) !== null;
+    if (nowhere || inPanel || onOpener) closePanel();
+  };
+  window.addEventListener('keydown', closeOnEscape);
+  onCleanup(() => window.removeEventListener('keydown', closeOnEscape));
+
   const openPanel = (p: Panel) => {
     setPanel(p);
     if (p === 'people' && isHost) void readRemoved();
@@ -432,17 +448,7 @@ export function MeetingView(props: {
           </div>
         </Show>
       </div>
-      <div
-        class="meeting-body"
-        classList={{ 'with-panel': panel() !== 'none' }}
-        onKeyDown={(e) => {
-          // Escape inside the side panel closes it, as its Close button does, unless something in the panel
-          // used the key (a confirmation it cancelled) or it would throw away a chat draft being written.
-          if (e.key !== 'Escape' || e.defaultPrevented || panel() === 'none') return;
-          if (e.target instanceof HTMLTextAreaElement && e.target.value !== '') return;
-          if (e.target instanceof Element && e.target.closest('aside.side') !== null) closePanel();
-        }}
-      >
+      <div class="meeting-body" classList={{ 'with-panel': panel() !== 'none' }}>
         {/* Reactions float over the stage, so neither one arriving nor the bar opening changes the space
             the tiles are laid out in: the bar over the bottom edge, next to the button that opens it; the
             reactions shown over the top edge, away from the name labels at the foot of every tile. */}
