@@ -1,5 +1,6 @@
 // ICE restart on both connections of a participant (RFC 8839 section 4.4.1.1.1): new credentials
 // are negotiated and media keeps flowing, on each transport.
+import { gatheredLocalSdp } from '@origo/kit/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Router } from '../../src/media/index.js';
 import { transportsUnderTest } from './transports.js';
@@ -49,7 +50,7 @@ describe.each(transportsUnderTest())('ICE restart on %s', (transport) => {
     alice.peer.restartIce('publisher');
     const offer = await alice.pub.createOffer({ iceRestart: true });
     await alice.pub.setLocalDescription(offer);
-    const answer = await alice.peer.handlePublisherOffer(alice.pub.localDescription!.sdp);
+    const answer = await alice.peer.handlePublisherOffer(await gatheredLocalSdp(alice.pub));
     await alice.pub.setRemoteDescription({ type: 'answer', sdp: answer });
     expect(ufragOf(answer)).not.toBe(pubUfrag);
     await waitFor(() => alice.pub.connectionState === 'connected', DEADLINE, 'publisher reconnected');
@@ -107,7 +108,7 @@ describe.each(transportsUnderTest())('ICE restart on %s', (transport) => {
     alice.peer.restartIce('publisher');
     const offer = await alice.pub.createOffer({ iceRestart: true });
     await alice.pub.setLocalDescription(offer);
-    const answer = await alice.peer.handlePublisherOffer(alice.sdpForSfu(alice.pub.localDescription!.sdp));
+    const answer = await alice.peer.handlePublisherOffer(alice.sdpForSfu(await gatheredLocalSdp(alice.pub)));
     await alice.pub.setRemoteDescription({ type: 'answer', sdp: answer });
     expect(ufragOf(answer)).not.toBe(pubUfrag);
     const afterPub = m.videoFrames;

@@ -1,7 +1,7 @@
 // Test client on @roamhq/wrtc (libwebrtc): publishes synthetic video (simulcast) and audio to a
 // Peer and decodes what the SFU forwards, counting frames at RTCVideoSink / RTCAudioSink.
 import { createRequire } from 'node:module';
-import { retainUntilExit } from '@origo/kit/testing';
+import { gatheredLocalSdp, retainUntilExit } from '@origo/kit/testing';
 import type {
   IceCandidateInit,
   Peer,
@@ -51,6 +51,7 @@ interface WrtcPeerConnection {
   connectionState: string;
   remoteDescription: WrtcSessionDescription | null;
   localDescription: WrtcSessionDescription | null;
+  iceGatheringState: string;
   addTransceiver(track: WrtcTrack, init: unknown): WrtcTransceiver;
   createOffer(options?: { iceRestart?: boolean }): Promise<WrtcSessionDescription>;
   createAnswer(): Promise<WrtcSessionDescription>;
@@ -259,7 +260,7 @@ export class WrtcClient<P extends PeerLike = Peer> {
     if (!this.opts.video && !this.opts.audio) return peer;
     const offer = await this.pub.createOffer();
     await this.pub.setLocalDescription(offer);
-    const answer = await peer.handlePublisherOffer(this.pub.localDescription!.sdp, meta);
+    const answer = await peer.handlePublisherOffer(await gatheredLocalSdp(this.pub), meta);
     await this.pub.setRemoteDescription({ type: 'answer', sdp: answer });
     for (const c of this.pending.pub.splice(0)) await this.pub.addIceCandidate(c).catch(() => undefined);
     return peer;
@@ -278,7 +279,7 @@ export class WrtcClient<P extends PeerLike = Peer> {
       await this.sub.setLocalDescription(answer);
       for (const c of this.pending.sub.splice(0)) await this.sub.addIceCandidate(c).catch(() => undefined);
       if (this.closed) return;
-      await this.peer.handleSubscriberAnswer(this.sdpForSfu(this.sub.localDescription!.sdp));
+      await this.peer.handleSubscriberAnswer(this.sdpForSfu(await gatheredLocalSdp(this.sub)));
     } catch (error) {
       if (!this.closed) throw error;
     }

@@ -2,7 +2,7 @@
 // connections, negotiated through the signaling WebSocket exactly as a browser would, with synthetic
 // simulcast VP8 video and Opus audio, counting decoded frames per remote participant.
 import { createRequire } from 'node:module';
-import { retainUntilExit } from '@origo/kit/testing';
+import { gatheredLocalSdp, retainUntilExit } from '@origo/kit/testing';
 import type { Json, SignalClient } from './client.js';
 
 interface SessionDescription {
@@ -25,6 +25,7 @@ interface WrtcPeerConnection {
   connectionState: string;
   remoteDescription: SessionDescription | null;
   localDescription: SessionDescription | null;
+  iceGatheringState: string;
   addTransceiver(track: WrtcTrack, init: unknown): unknown;
   createOffer(): Promise<SessionDescription>;
   createAnswer(): Promise<SessionDescription>;
@@ -168,7 +169,9 @@ export class MediaPeer {
     await this.sub.setLocalDescription(answer);
     for (const c of this.pendingSub.splice(0)) await this.sub.addIceCandidate(c).catch(() => undefined);
     if (this.closed) return;
-    this.signal.send({ subscriberAnswer: { sdp: this.sub.localDescription!.sdp, id } });
+    const local = await gatheredLocalSdp(this.sub);
+    if (this.closed) return;
+    this.signal.send({ subscriberAnswer: { sdp: local, id } });
   }
 
   private onTrack(track: WrtcTrack, from: string): void {
@@ -259,7 +262,9 @@ export class MediaPeer {
     this.startAudio(asrc);
     const offer = await this.pub.createOffer();
     await this.pub.setLocalDescription(offer);
-    const reply = await this.signal.request({ publishOffer: { sdp: this.pub.localDescription!.sdp, id: 1 } });
+    const reply = await this.signal.request({
+      publishOffer: { sdp: await gatheredLocalSdp(this.pub), id: 1 },
+    });
     const answer = reply['publisherAnswer'] as { sdp: string } | undefined;
     if (!answer) throw new Error(`publish failed: ${JSON.stringify(reply)}`);
     await this.pub.setRemoteDescription({ type: 'answer', sdp: answer.sdp });

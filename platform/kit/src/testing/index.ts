@@ -128,6 +128,27 @@ export function retainUntilExit(...objects: unknown[]): void {
   retained.push(...objects);
 }
 
+/**
+ * The local SDP of a @roamhq/wrtc (libwebrtc) peer connection, read once its ICE gathering is complete. The
+ * binding serializes the description on the JavaScript thread while libwebrtc may still be adding gathered
+ * candidates to it on its own thread; reading it then can crash the process (SIGSEGV in
+ * `webrtc::SdpSerialize` under the `localDescription` getter: a test worker that exits without a word).
+ * Once gathering is complete nothing changes the description until the next offer or answer.
+ */
+export async function gatheredLocalSdp(
+  pc: { readonly iceGatheringState: string; readonly localDescription: { sdp: string } | null },
+  timeoutMs = 30_000,
+): Promise<string> {
+  await waitFor(() => pc.iceGatheringState === 'complete', {
+    timeoutMs,
+    intervalMs: 5,
+    what: 'ICE gathering to complete',
+  });
+  const d = pc.localDescription;
+  if (d === null) throw new Error('the peer connection has no local description');
+  return d.sdp;
+}
+
 export * from './fuzz.js';
 
 export * from './ports.js';
