@@ -1,7 +1,7 @@
 // The HTTP routes on the signaling port: `/health/live`, `/health/ready` (an SFU worker answers, the
 // store answers, control's join-token keys can be had, not draining) and `/metrics`; anything else is a 404. They share the WebSocket port so the
 // tier stays a single port behind the gateway and the ingress.
-import type { Logger, ServiceMetrics } from '@origo/kit';
+import { exposition, type Logger, type ServiceMetrics } from '@origo/kit';
 import type { BusKv } from '@origo/kit/bus';
 import type { SfuPool } from './sfu.js';
 import type { HttpResponse, TemplatedApp } from './uws.js';
@@ -80,7 +80,7 @@ export function mountProbes(app: TemplatedApp, deps: ProbeDeps): void {
     asyncHttp(res, async () => ({
       status: '200 OK',
       type: serviceMetrics.registry.contentType,
-      body: await serviceMetrics.registry.metrics(),
+      body: await exposition(serviceMetrics.registry),
     })),
   );
   app.any('/*', (res) => sendHttp(res, '404 Not Found', 'application/json', '{"status":"not found"}'));

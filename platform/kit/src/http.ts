@@ -17,7 +17,7 @@ import { acceptRequestId, runWithRequestContext } from './context.js';
 import { AppError, ErrorCode, toAppError, toProblem, type FieldViolation } from './errors.js';
 import { assertCleanRequest } from './input.js';
 import type { Logger } from './logger.js';
-import type { ServiceMetrics } from './metrics.js';
+import { exposition, type ServiceMetrics } from './metrics.js';
 import { zodViolations } from './violations.js';
 import { extractContext, tracer } from './tracing.js';
 
@@ -199,7 +199,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
   });
 
   app.get('/metrics', async (_request, reply) => {
-    const body = await metrics.registry.metrics();
+    const body = await exposition(metrics.registry);
     return reply.type(metrics.registry.contentType).send(body);
   });
 

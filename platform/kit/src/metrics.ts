@@ -35,3 +35,12 @@ export function createMetrics(service: string, options: { defaultMetrics?: boole
   });
   return { registry, httpDuration, grpcDuration };
 }
+
+/**
+ * The registry in the Prometheus text format. prom-client writes a NaN sample as "Nan", which the format
+ * spells "NaN"; a strict reader refuses it. Default metrics can be NaN: the event-loop lag mean of a window
+ * with no sample yet, as when two scrapes come close together.
+ */
+export async function exposition(registry: Registry): Promise<string> {
+  return (await registry.metrics()).replace(/^([^#\n].*) Nan$/gm, '$1 NaN');
+}
