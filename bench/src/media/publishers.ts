@@ -29,6 +29,8 @@ export interface BenchPublisher {
 export interface PublisherHost {
   /** How the publishers run, for the result's setup. */
   readonly description: string;
+  /** Resolves once publishers can be created. */
+  start(): Promise<void>;
   create(id: string, opts: PublisherOptions): BenchPublisher;
   stop(): Promise<void>;
 }
@@ -38,6 +40,10 @@ export class InlinePublishers implements PublisherHost {
   readonly description = "inline: the generator's process and event loop";
   private readonly pacer = new Pacer(5);
   private readonly pubs: SynthPublisher[] = [];
+
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
 
   create(id: string, opts: PublisherOptions): BenchPublisher {
     const p = new SynthPublisher(id, opts);

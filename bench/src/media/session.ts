@@ -161,7 +161,7 @@ export class MediaSession {
 
   async start(): Promise<void> {
     await this.sfu.start();
-    if (this.pubHost instanceof PublisherProcess) await this.pubHost.start();
+    await this.pubHost.start();
   }
 
   async addPublishers(n: number): Promise<void> {
