@@ -50,9 +50,79 @@ export async function croppedVideos(page: Page): Promise<string[]> {
 }
 
 /**
+ * Text on the meeting page (bars, banners, side panels; not the names drawn over video) too faint to
+ * read: its contrast with the background it is drawn on under WCAG 2's 4.5:1 (3:1 for large text).
+ * Text of a disabled control is exempt, as WCAG exempts it.
+ */
+export async function faintText(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    type Rgba = [number, number, number, number];
+    const parse = (c: string): Rgba | null => {
+      const m = /rgba?\(([\d.]+)[, ]+([\d.]+)[, ]+([\d.]+)(?:[,/ ]+([\d.]+))?\)/.exec(c);
+      return m ? [Number(m[1]), Number(m[2]), Number(m[3]), m[4] === undefined ? 1 : Number(m[4])] : null;
+    };
+    // A colour with alpha drawn over an opaque one.
+    const over = (top: Rgba, under: Rgba): Rgba => [
+      top[0] * top[3] + under[0] * (1 - top[3]),
+      top[1] * top[3] + under[1] * (1 - top[3]),
+      top[2] * top[3] + under[2] * (1 - top[3]),
+      1,
+    ];
+    const background = (el: Element): Rgba => {
+      const layers: Rgba[] = [];
+      for (let e: Element | null = el; e !== null; e = e.parentElement) {
+        const c = parse(getComputedStyle(e).backgroundColor);
+        if (c !== null && c[3] > 0) {
+          layers.push(c);
+          if (c[3] >= 1) break;
+        }
+      }
+      let out: Rgba = [255, 255, 255, 1];
+      for (let i = layers.length - 1; i >= 0; i--) out = over(layers[i]!, out);
+      return out;
+    };
+    const luminance = (c: Rgba) => {
+      const ch = (v: number) => {
+        const s = v / 255;
+        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+      };
+      return 0.2126 * ch(c[0]) + 0.7152 * ch(c[1]) + 0.0722 * ch(c[2]);
+    };
+    const out: string[] = [];
+    const root = document.querySelector('.meeting');
+    if (root === null) return out;
+    for (const el of Array.from(root.querySelectorAll('*'))) {
+      const own = Array.from(el.childNodes)
+        .filter((n) => n.nodeType === Node.TEXT_NODE)
+        .map((n) => n.textContent ?? '')
+        .join('')
+        .trim();
+      if (own === '' || el.closest('[role="group"], [role="region"][aria-label="Videos"]') !== null) continue;
+      if (el.closest('button:disabled, button[aria-disabled="true"]') !== null) continue;
+      if (!(el as HTMLElement).checkVisibility?.({ opacityProperty: true, visibilityProperty: true }))
+        continue;
+      const style = getComputedStyle(el);
+      const fg = parse(style.color);
+      if (fg === null) continue;
+      const bg = background(el);
+      const l1 = luminance(over(fg, bg));
+      const l2 = luminance(bg);
+      const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+      const size = parseFloat(style.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5))
+        out.push(
+          `"${own.slice(0, 40)}" is faint: contrast ${ratio.toFixed(2)}:1 (${style.color} on rgb(${bg.slice(0, 3).map(Math.round).join(', ')}))`,
+        );
+    }
+    return out;
+  });
+}
+
+/**
  * The layout problems a person would notice: a tile or the control bar outside the window, tiles on top
- * of each other, a tile under the control bar or an open side panel, or a video cropped to its tile
- * (croppedVideos). Empty when the screen is sound.
+ * of each other, a tile under the control bar or an open side panel, a video cropped to its tile
+ * (croppedVideos), or text too faint to read (faintText). Empty when the screen is sound.
  */
 export async function layoutProblems(page: Page): Promise<string[]> {
   const viewport = page.viewportSize();
@@ -90,6 +160,7 @@ export async function layoutProblems(page: Page): Promise<string[]> {
       if (overlap(tiles[i]![1], tiles[j]![1]))
         problems.push(`tiles "${tiles[i]![0]}" and "${tiles[j]![0]}" overlap`);
   problems.push(...(await croppedVideos(page)));
+  problems.push(...(await faintText(page)));
   return problems;
 }
 

@@ -304,6 +304,12 @@ describe('the admin area', () => {
     expect(await record.getAttribute('aria-disabled')).toBe('true');
     // Only marked unavailable (aria-disabled), so a click still reaches it and says why; Playwright treats
     // aria-disabled as disabled, hence the forced click once the media is up.
+    // It says why beside it, not only in a tooltip: a greyed button with no reason looks broken.
+    const describedBy = await record.getAttribute('aria-describedby');
+    expect(describedBy).not.toBeNull();
+    const short = ada.locator(`[id="${describedBy!}"]`);
+    expect(await short.isVisible()).toBe(true);
+    expect(await short.innerText()).toBe('Not on this plan');
     await expect
       .poll(() => record.evaluate((b) => (b as HTMLButtonElement).disabled), { timeout: DEADLINE })
       .toBe(false);

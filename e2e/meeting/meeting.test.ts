@@ -67,8 +67,20 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function newPage(viewport: { width: number; height: number }, label: string): Promise<Page> {
+/**
+ * A page in a new browser context. `phoneBrowser`: the browser has no screen capture, as the phone
+ * browsers (Safari on iOS, Chrome on Android) have no `getDisplayMedia`.
+ */
+async function newPage(
+  viewport: { width: number; height: number },
+  label: string,
+  opts: { phoneBrowser?: boolean } = {},
+): Promise<Page> {
   const context = await browser!.newContext({ viewport, baseURL: stack!.url });
+  if (opts.phoneBrowser === true)
+    await context.addInitScript(() => {
+      delete (MediaDevices.prototype as { getDisplayMedia?: unknown }).getDisplayMedia;
+    });
   await context.grantPermissions(['camera', 'microphone', 'clipboard-read', 'clipboard-write'], {
     origin: stack!.url,
   });
@@ -342,7 +354,7 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
     'reactions float over the stage: the tiles keep their place and their names show when a reaction does',
     async () => {
       const host = await newPage(WIDE, 'react-host');
-      const guest = await newPage(PHONE, 'react-guest');
+      const guest = await newPage(PHONE, 'react-guest', { phoneBrowser: true });
       await signUp(host, 'Rae Host', 'rae.react@example.com');
       await host.getByRole('button', { name: 'Start an instant meeting' }).click();
       await host.getByRole('button', { name: 'Join meeting' }).click();
@@ -352,6 +364,17 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
       await guest.getByLabel('Your name').fill('Rui Guest');
       await guest.getByRole('button', { name: 'Join meeting' }).click();
       await inMeeting(guest);
+      // A phone's browser cannot share its screen, so the phone is not offered it; the laptop is.
+      expect(await controls(guest).getByRole('button', { name: 'Share screen' }).count()).toBe(0);
+      expect(await controls(host).getByRole('button', { name: 'Share screen' }).count()).toBe(1);
+      // The meeting's title fits the phone's header whole (on two lines), not cut off.
+      const title = guest.getByRole('heading', { name: /^Instant meeting, / });
+      expect(
+        await title.evaluate(
+          (el) => el.scrollWidth <= el.clientWidth + 1 && el.scrollHeight <= el.clientHeight + 1,
+        ),
+        'the title is shown whole',
+      ).toBe(true);
       await waitVideoShown(tile(host, 'Rui Guest'), "the host sees the guest's camera", DEADLINE);
       await waitVideoShown(tile(guest, 'Rae Host'), "the guest sees the host's camera", DEADLINE);
       await lookSettled(host, 'reactions-laptop-before');

@@ -6,6 +6,8 @@ export interface ControlBarProps {
   micMuted: boolean;
   cameraOff: boolean;
   sharing: boolean;
+  /** The browser can share a screen (phone browsers cannot): Share screen is offered only then. */
+  canShare: boolean;
   speakerView: boolean;
   panel: Panel;
   isHost: boolean;
@@ -36,14 +38,16 @@ export function ControlBar(props: ControlBarProps): JSX.Element {
       <button type="button" aria-pressed={props.cameraOff} onClick={() => props.onCamera()}>
         {props.cameraOff ? 'Start video' : 'Stop video'}
       </button>
-      <button
-        type="button"
-        aria-pressed={props.sharing}
-        classList={{ active: props.sharing }}
-        onClick={() => props.onShare()}
-      >
-        {props.sharing ? 'Stop presenting' : 'Share screen'}
-      </button>
+      <Show when={props.canShare || props.sharing}>
+        <button
+          type="button"
+          aria-pressed={props.sharing}
+          classList={{ active: props.sharing }}
+          onClick={() => props.onShare()}
+        >
+          {props.sharing ? 'Stop presenting' : 'Share screen'}
+        </button>
+      </Show>
       <button type="button" aria-pressed={props.speakerView} onClick={() => props.onSpeakerView()}>
         Speaker view
       </button>

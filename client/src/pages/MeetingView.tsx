@@ -33,7 +33,7 @@ import { ParticipantsPanel } from '../components/ParticipantsPanel.js';
 import { RaisedHands, ReactionsBar, ReactionsShown } from '../components/Reactions.js';
 import { AudioSink } from '../components/VideoTile.js';
 import { buildTiles, chooseStage } from '../meeting/tiles.js';
-import { listDevices, mediaErrorText, type DeviceLists } from '../rtc/media.js';
+import { canShareScreen, listDevices, mediaErrorText, type DeviceLists } from '../rtc/media.js';
 import { qualityLabel } from '../rtc/quality.js';
 import { RoomClient } from '../rtc/RoomClient.js';
 
@@ -320,7 +320,9 @@ export function MeetingView(props: {
   return (
     <div class="meeting" aria-label={`Meeting ${props.join.meeting.title}`}>
       <header class="meeting-bar">
-        <h1 class="meeting-title">{props.join.meeting.title}</h1>
+        <h1 class="meeting-title" title={props.join.meeting.title}>
+          {props.join.meeting.title}
+        </h1>
         <span class="muted small">{others().length + 1} in the meeting</span>
         <Show when={s.sharing}>
           <span class="badge presenting" role="status">
@@ -328,26 +330,48 @@ export function MeetingView(props: {
           </span>
         </Show>
         <Show when={isHost && s.recordingId === null && s.ended === null}>
-          {/* A plan without recording (billing said so at join time): Record looks unavailable, and a
-              click says why instead of asking the server for a refusal. */}
-          <button
-            type="button"
-            class="small record"
-            aria-disabled={recordingRefusal() === null ? undefined : 'true'}
-            title={recordingRefusal() ?? undefined}
-            disabled={recordingBusy() !== null || !s.mediaConnected}
-            onClick={() => {
-              const refusal = recordingRefusal();
-              if (refusal === null) void toggleRecording();
-              else void startDespiteRefusal(refusal);
-            }}
-          >
-            {recordingBusy() === 'starting'
-              ? 'Starting recording'
-              : recordingBusy() === 'stopping'
-                ? 'Stopping recording'
-                : 'Record'}
-          </button>
+          {/* A plan without recording (billing said so at join time): Record looks unavailable and says
+              why beside it; a click asks the server again (the plan may have changed) and shows its answer. */}
+          <div class="record-control">
+            <Show when={recordingRefusal()}>
+              {(refusal) => (
+                <span id="record-why" class="muted small" title={refusal()}>
+                  Not on this plan
+                </span>
+              )}
+            </Show>
+            <Show when={recordingRefusal() === null && !s.mediaConnected && s.mediaFailure === null}>
+              <span id="record-why" class="muted small">
+                Once connected
+              </span>
+            </Show>
+            <button
+              type="button"
+              class="small record"
+              aria-disabled={recordingRefusal() === null ? undefined : 'true'}
+              aria-describedby={
+                recordingRefusal() !== null || (!s.mediaConnected && s.mediaFailure === null)
+                  ? 'record-why'
+                  : undefined
+              }
+              title={
+                recordingRefusal() ??
+                (s.mediaConnected ? undefined : 'Recording can start once you are connected.')
+              }
+              disabled={recordingBusy() !== null || !s.mediaConnected}
+              onClick={() => {
+                const refusal = recordingRefusal();
+                if (refusal === null) void toggleRecording();
+                else void startDespiteRefusal(refusal);
+              }}
+            >
+              {recordingBusy() === 'starting'
+                ? 'Starting recording'
+                : recordingBusy() === 'stopping'
+                  ? 'Stopping recording'
+                  : 'Record'}
+            </button>
+          </div>
         </Show>
       </header>
       <div class="banners">
@@ -532,6 +556,7 @@ export function MeetingView(props: {
         micMuted={s.micMuted}
         cameraOff={s.cameraOff}
         sharing={s.sharing}
+        canShare={canShareScreen()}
         speakerView={speakerView()}
         panel={panel()}
         isHost={isHost}

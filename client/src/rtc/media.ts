@@ -35,6 +35,11 @@ export async function getMicrophone(deviceId: string | null): Promise<MediaStrea
   return track;
 }
 
+/** Whether this browser can share a screen at all (phone browsers have no getDisplayMedia). */
+export function canShareScreen(): boolean {
+  return typeof navigator.mediaDevices?.getDisplayMedia === 'function';
+}
+
 export async function getScreen(): Promise<MediaStreamTrack> {
   const stream = await navigator.mediaDevices.getDisplayMedia({
     video: { frameRate: { ideal: 15, max: 30 } },
