@@ -284,6 +284,13 @@ describe('links and forms that do not work, as a person meets them', () => {
       ok(host, 'DELETE', `/api/meetings/${meetingId}/invite-links/${String(linkId)}`);
     const INVALID =
       'This invite link is no longer valid: it expired or was revoked. Ask the host for a new one.';
+    const MANGLED =
+      'This invite link is not valid: part of it may be missing or changed. Check that you copied the whole link, or ask the host for a new one.';
+    /** The join page's own sign-in, which comes back to this meeting: the way in for its organization. */
+    const signInLink = (page: Page) =>
+      page
+        .getByRole('link', { name: 'sign in', exact: true })
+        .and(page.locator(`[href*="join%2F${meetingId}"]`));
 
     // Revoked before the page opens: the page says it and offers no Join that could only fail.
     const first = await issue();
@@ -296,12 +303,40 @@ describe('links and forms that do not work, as a person meets them', () => {
     expect(await guest.getByText(INVALID).count()).toBe(1);
     expect(await guest.getByText(/not valid for this meeting/).count()).toBe(0);
     expect(await guest.getByRole('alert').count()).toBe(0);
+    await signInLink(guest).waitFor();
+
+    // A working link cut short when it was copied (a chat that wrapped it, a missed character): not called
+    // expired, which would send the person to ask for a new link that they may well already have.
+    const whole = String((await issue())['invite_url']);
+    const mangled = await newPage(PHONE, 'links-mangled');
+    await mangled.goto(whole.slice(0, -6));
+    await mangled.getByText(MANGLED).waitFor();
+    expect(await mangled.getByText(/expired|revoked/).count()).toBe(0);
+    expect(await mangled.getByText(MANGLED).count()).toBe(1);
+    await signInLink(mangled).waitFor();
+    await mangled.getByLabel('Your name').fill('Mo Mangled');
+    expect(await mangled.getByRole('button', { name: 'Join meeting' }).isDisabled()).toBe(true);
+    expect(await mangled.getByRole('alert').count()).toBe(0);
+    await mangled.screenshot({ path: `${ARTIFACTS}invite-link-mangled.png` });
+    // The whole link, copied again, lets the person in.
+    await mangled.goto('about:blank');
+    await mangled.goto(whole);
+    await mangled.getByRole('heading', { name: 'Link check' }).waitFor();
+    expect(await mangled.getByText(MANGLED).count()).toBe(0);
 
     // Revoked between opening the page and pressing Join: the same words, once.
     const second = await issue();
     const late = await newPage(PHONE, 'links-late');
+    // The page asks what the link opens once per page load, however the session loads around it.
+    const previews: string[] = [];
+    late.on('request', (r) => {
+      if (r.method() === 'POST' && /\/api\/meetings\/[^/]+\/preview$/.test(new URL(r.url()).pathname))
+        previews.push(r.url());
+    });
     await late.goto(String(second['invite_url']));
     await late.getByRole('heading', { name: 'Link check' }).waitFor();
+    await late.waitForLoadState('networkidle');
+    expect(previews).toHaveLength(1);
     expect(await late.getByText(INVALID).count()).toBe(0);
     await revoke(second['id']);
     await late.getByLabel('Your name').fill('Lia Late');
@@ -310,6 +345,8 @@ describe('links and forms that do not work, as a person meets them', () => {
     expect(await late.getByText(INVALID).count()).toBe(1);
     expect(await late.getByRole('alert').count()).toBe(0);
     expect(await late.getByRole('button', { name: 'Join meeting' }).isDisabled()).toBe(true);
+    await signInLink(late).waitFor();
+    expect(previews).toHaveLength(1);
     await late.screenshot({ path: `${ARTIFACTS}invite-link-revoked.png` });
 
     // The meeting link without its invite part: no passcode asked for a meeting that has none.

@@ -106,7 +106,8 @@ export interface MeetingPreview {
   state: MeetingState;
   has_passcode: boolean;
   lobby_enabled: boolean;
-  invitation: 'valid' | 'invalid' | 'none';
+  /** `expired`: a link of this meeting that expired or was revoked; `invalid`: no invitation (mangled). */
+  invitation: 'valid' | 'expired' | 'invalid' | 'none';
   access: 'member' | 'invited' | 'passcode' | 'sign_in';
 }
 

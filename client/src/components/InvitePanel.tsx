@@ -8,6 +8,7 @@ import {
   revokeInviteLinks,
 } from '../api/inviteLinks.js';
 import { meetingsApi, type IssuedInviteLink, type Meeting } from '../api/meetings.js';
+import { formatWhen } from '../lib/time.js';
 import { ConfirmButton } from './ConfirmButton.js';
 
 export interface InvitePanelProps {
@@ -18,8 +19,8 @@ export interface InvitePanelProps {
   onClose: () => void;
 }
 
-const when = (iso: string) =>
-  new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+/** A link's expiry, written as the dashboard writes its dates, in the viewer's own zone. */
+const when = (iso: string) => formatWhen(iso);
 
 /**
  * The host's invite control: an invite link (the one this browser made before, else a new one; it

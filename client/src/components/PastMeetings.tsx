@@ -1,7 +1,8 @@
 import { A } from '@solidjs/router';
 import { createResource, type JSX } from 'solid-js';
-import { meetingsApi } from '../api/meetings.js';
-import { MeetingList } from './MeetingList.js';
+import { meetingsApi, type Meeting } from '../api/meetings.js';
+import { formatWhen } from '../lib/time.js';
+import { keepUnchanged, MeetingList } from './MeetingList.js';
 
 /** The link to a meeting's chat transcript (a past meeting's, or the earlier occurrences' of a series). */
 export function ChatLink(props: { meetingId: string; title: string }): JSX.Element {
@@ -21,11 +22,17 @@ export function RecordingsLink(props: { meetingId: string; title: string }): JSX
   );
 }
 
-/** Meetings that ended, newest first, each with its chat transcript. */
-export function PastMeetings(props: { orgId: string | undefined }): JSX.Element {
-  const [past] = createResource(
-    () => props.orgId ?? '',
-    async (org) => (await meetingsApi.list(org === '' ? undefined : org, 'ended')).items,
+/**
+ * Meetings that ended, newest first, each with its chat transcript. Read again whenever `refresh` changes
+ * (the dashboard's refresh, so a meeting that ends while the page is open moves here without a reload).
+ */
+export function PastMeetings(props: { orgId: string | undefined; refresh?: number }): JSX.Element {
+  const [past] = createResource<Meeting[], string>(
+    () => `${props.refresh ?? 0} ${props.orgId ?? ''}`,
+    async (key, { value }) => {
+      const org = key.slice(key.indexOf(' ') + 1);
+      return keepUnchanged(value, (await meetingsApi.list(org === '' ? undefined : org, 'ended')).items);
+    },
   );
   return (
     <section aria-label="Past meetings">
@@ -35,7 +42,7 @@ export function PastMeetings(props: { orgId: string | undefined }): JSX.Element 
           <li class="meeting-card card" data-meeting-id={m.id}>
             <div class="meeting-main">
               <h3>{m.title}</h3>
-              <p class="muted">Ended {new Date(m.ended_at ?? m.created_at).toLocaleString()}</p>
+              <p class="muted">Ended {formatWhen(m.ended_at ?? m.created_at, m.time_zone)}</p>
             </div>
             <div class="meeting-actions">
               <ChatLink meetingId={m.id} title={m.title} />

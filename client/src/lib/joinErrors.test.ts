@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from '../api/http.js';
 import {
   asksPasscode,
+  INVITE_EXPIRED_TEXT,
   INVITE_INVALID_TEXT,
+  inviteProblem,
   joinErrorText,
   joinRefusal,
   NO_MEETING_TEXT,
@@ -18,6 +20,7 @@ const invalidInvite = new ApiError(
   'invalid_invitation',
   [],
 );
+const expiredInvite = new ApiError(403, 'The invitation expired or was revoked', 'invitation_expired', []);
 const credentialsRequired = new ApiError(
   401,
   'Sign in or use an invitation to join',
@@ -34,13 +37,30 @@ const passcodeRequired = new ApiError(
 const noMeeting = new ApiError(404, 'Meeting not found', undefined, []);
 
 describe('pressing Join with an invite link that no longer works', () => {
-  it("says it in the preview's words", () => {
-    expect(joinRefusal(invalidInvite)).toBe('invite_invalid');
-    expect(refusalText('invite_invalid', true)).toBe(INVITE_INVALID_TEXT);
-    expect(INVITE_INVALID_TEXT).toBe(
+  it("says an expired or revoked link in the preview's words", () => {
+    expect(joinRefusal(expiredInvite)).toBe('invite_expired');
+    expect(inviteProblem('expired')).toBe('invite_expired');
+    expect(refusalText('invite_expired', true)).toBe(INVITE_EXPIRED_TEXT);
+    expect(INVITE_EXPIRED_TEXT).toBe(
       'This invite link is no longer valid: it expired or was revoked. Ask the host for a new one.',
     );
+    expect(joinErrorText(expiredInvite)).toBe(INVITE_EXPIRED_TEXT);
+  });
+
+  it('says a mangled link is not valid, and how to get a working one, not that it expired', () => {
+    expect(joinRefusal(invalidInvite)).toBe('invite_invalid');
+    expect(inviteProblem('invalid')).toBe('invite_invalid');
+    expect(refusalText('invite_invalid', true)).toBe(INVITE_INVALID_TEXT);
+    expect(INVITE_INVALID_TEXT).toMatch(/^This invite link is not valid:/);
+    expect(INVITE_INVALID_TEXT).toMatch(/copied the whole link/);
+    expect(INVITE_INVALID_TEXT).toMatch(/ask the host for a new one/);
+    expect(INVITE_INVALID_TEXT).not.toMatch(/expired|revoked/);
     expect(joinErrorText(invalidInvite)).toBe(INVITE_INVALID_TEXT);
+  });
+
+  it('treats a working invitation, or none, as no problem', () => {
+    expect(inviteProblem('valid')).toBeNull();
+    expect(inviteProblem('none')).toBeNull();
   });
 
   it("says a link to no meeting in the preview's words", () => {

@@ -5,8 +5,12 @@ import { ApiError, errorText } from '../api/http.js';
 
 export const NO_MEETING_TEXT =
   'This link leads to no meeting: it may be mistyped, or the meeting was removed. Check the link with the person who sent it.';
-export const INVITE_INVALID_TEXT =
+/** A token the server knows as one of this meeting's links that expired or a host revoked. */
+export const INVITE_EXPIRED_TEXT =
   'This invite link is no longer valid: it expired or was revoked. Ask the host for a new one.';
+/** A token that is no invitation at all: most often a link cut short or changed when it was copied. */
+export const INVITE_INVALID_TEXT =
+  'This invite link is not valid: part of it may be missing or changed. Check that you copied the whole link, or ask the host for a new one.';
 export const NOT_INVITED_TEXT = 'You are not invited to this meeting. Ask the host for an invite link.';
 /** For a signed-out visitor on a link without an invite, to a meeting with no passcode (the page links "sign in"). */
 export const SIGN_IN_OR_INVITE_TEXT =
@@ -14,14 +18,24 @@ export const SIGN_IN_OR_INVITE_TEXT =
 
 /**
  * Why the link itself cannot take this person in: shown as the page's notice, in place of an error.
- * `missing`: no such meeting; `invite_invalid`: the invite expired or was revoked; `sign_in`: no invite in
- * the link and no passcode to ask for; `not_invited`: signed in, but neither a member nor invited.
+ * `missing`: no such meeting; `invite_expired`: the invite expired or was revoked; `invite_invalid`: the
+ * invite part of the link is not an invitation (mangled, cut short); `sign_in`: no invite in the link and
+ * no passcode to ask for; `not_invited`: signed in, but neither a member nor invited.
  */
-export type JoinRefusal = 'missing' | 'invite_invalid' | 'sign_in' | 'not_invited';
+export type JoinRefusal = 'missing' | 'invite_expired' | 'invite_invalid' | 'sign_in' | 'not_invited';
+
+/** The preview's word for an invite token that lets nobody in, as a refusal; null for a working one. */
+export function inviteProblem(invitation: 'valid' | 'expired' | 'invalid' | 'none'): JoinRefusal | null {
+  if (invitation === 'expired') return 'invite_expired';
+  if (invitation === 'invalid') return 'invite_invalid';
+  return null;
+}
 
 export function joinRefusal(err: unknown): JoinRefusal | null {
   if (!(err instanceof ApiError)) return null;
   switch (err.reason) {
+    case 'invitation_expired':
+      return 'invite_expired';
     case 'invalid_invitation':
       return 'invite_invalid';
     case 'credentials_required':
@@ -38,6 +52,8 @@ export function refusalText(refusal: JoinRefusal, signedOut: boolean): string {
   switch (refusal) {
     case 'missing':
       return NO_MEETING_TEXT;
+    case 'invite_expired':
+      return INVITE_EXPIRED_TEXT;
     case 'invite_invalid':
       return INVITE_INVALID_TEXT;
     case 'not_invited':

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeRrule, rruleFor, zonedToInstant } from './time.js';
+import { describeRrule, formatWhen, rruleFor, zonedToInstant } from './time.js';
 
 describe('zoned wall time to instant', () => {
   it('converts in winter and summer time', () => {
@@ -38,5 +38,23 @@ describe('recurrence', () => {
   it('describes them in words', () => {
     expect(describeRrule('FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;COUNT=20')).toBe('Every weekday, 20 times');
     expect(describeRrule(null)).toBe('');
+  });
+});
+
+describe('dates on meeting cards', () => {
+  it('writes every date and time in one format, with the zone named', () => {
+    expect(formatWhen('2025-07-15T07:30:00Z', 'Europe/Berlin', 'en-GB')).toBe('Tue 15 Jul, 09:30 CEST');
+    expect(formatWhen('2025-01-15T08:30:00Z', 'Europe/Berlin', 'en-GB')).toBe('Wed 15 Jan, 09:30 CET');
+    // A Date and its ISO text read the same.
+    const d = new Date('2025-07-15T07:30:00Z');
+    expect(formatWhen(d, 'UTC', 'en-US')).toBe(formatWhen(d.toISOString(), 'UTC', 'en-US'));
+    expect(formatWhen(d, 'UTC', 'en-US')).toMatch(/^Tue, Jul 15, 07:30 AM UTC$/);
+  });
+
+  it("uses the browser's zone when none is given, and says Now for a meeting without a start", () => {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const iso = '2025-07-15T07:30:00Z';
+    expect(formatWhen(iso, undefined, 'en-GB')).toBe(formatWhen(iso, zone, 'en-GB'));
+    expect(formatWhen(null, 'UTC')).toBe('Now');
   });
 });

@@ -81,16 +81,21 @@ export function describeRrule(rrule: string | null | undefined): string {
   return text;
 }
 
-export function formatWhen(iso: string | null, zone: string): string {
-  if (iso === null) return 'Now';
-  const d = new Date(iso);
-  return new Intl.DateTimeFormat(undefined, {
+/**
+ * A date and time as the meeting pages show every one of them ("Tue, Jul 15, 09:30 CEST" in English), with
+ * its zone named: in `zone` (a meeting's own zone, so everyone reads the same wall time), else the
+ * browser's. `null` is a meeting without a start, which starts now.
+ */
+export function formatWhen(when: string | Date | null, zone?: string, locale?: string): string {
+  if (when === null) return 'Now';
+  const d = typeof when === 'string' ? new Date(when) : when;
+  return new Intl.DateTimeFormat(locale, {
     weekday: 'short',
     month: 'short',
     day: 'numeric',
     hour: '2-digit',
     minute: '2-digit',
-    timeZone: zone,
+    ...(zone === undefined ? {} : { timeZone: zone }),
     timeZoneName: 'short',
   }).format(d);
 }

@@ -4,7 +4,7 @@ import { errorText } from '../api/http.js';
 import { inviteLinkFor } from '../api/inviteLinks.js';
 import { meetingsApi, type IssuedInviteLink, type Meeting } from '../api/meetings.js';
 import { Field, FormError } from '../components/Field.js';
-import { MeetingList } from '../components/MeetingList.js';
+import { keepUnchanged, MeetingList } from '../components/MeetingList.js';
 import { ChatLink, PastMeetings, RecordingsLink } from '../components/PastMeetings.js';
 import { PresencePanel } from '../components/PresencePanel.js';
 import { describeRrule, formatWhen, rruleFor, zonedToInstant, type Repeat } from '../lib/time.js';
@@ -25,6 +25,10 @@ function timeZones(): string[] {
 /** How long control lists an instant meeting nobody started as upcoming (platform/control instant-title.ts). */
 const INSTANT_UPCOMING_MS = 60 * 60 * 1000;
 
+/** How often the dashboard reads its lists again while one of its meetings is live, and otherwise. */
+const LIVE_REFRESH_MS = 5_000;
+const REFRESH_MS = 15_000;
+
 /** Live meetings first, then by start (an instant meeting by its creation), soonest first. */
 export function upcomingOrder(items: readonly Meeting[]): Meeting[] {
   const key = (m: Meeting) => (m.state === 'live' ? 0 : Date.parse(m.starts_at ?? m.created_at));
@@ -38,15 +42,41 @@ export function DashboardPage(): JSX.Element {
   // Set by the invitation sign-up: say which organization the new account landed in.
   const joined = () => me()?.memberships.find((m) => m.orgId === params.joined);
   // Control decides what is still upcoming (an instant meeting nobody started drops out after an hour).
-  const [meetings, { refetch }] = createResource(orgId, async (org) =>
-    upcomingOrder((await meetingsApi.upcoming(org)).items),
+  const [meetings, { refetch: refetchUpcoming }] = createResource<Meeting[], string | undefined>(
+    orgId,
+    async (org, { value }) => keepUnchanged(value, upcomingOrder((await meetingsApi.upcoming(org)).items)),
   );
-  // Meetings go live and end while the page is open (an instant meeting ends when its room empties):
-  // refresh while the tab is visible.
-  const poll = setInterval(() => {
-    if (document.visibilityState === 'visible' && !meetings.loading) void refetch();
-  }, 15_000);
-  onCleanup(() => clearInterval(poll));
+  // Each refresh reads the past meetings again too: a meeting that ended moves from one list to the other.
+  const [pastRefresh, setPastRefresh] = createSignal(0);
+  const refetch = async () => {
+    setPastRefresh(pastRefresh() + 1);
+    await refetchUpcoming();
+  };
+  // Meetings go live and end while the page is open (a meeting ends when its room has been empty for its grace,
+  // "End meeting for all" ends it for everyone): read both lists again while the tab is visible, often
+  // while a meeting is live (it may end any moment), and at once when the tab is shown again.
+  let poll: ReturnType<typeof setTimeout> | undefined;
+  const schedule = () => {
+    clearTimeout(poll);
+    const live = (meetings.latest ?? []).some((m) => m.state === 'live');
+    poll = setTimeout(
+      () => {
+        if (document.visibilityState === 'visible' && !meetings.loading) void refetch().finally(schedule);
+        else schedule();
+      },
+      live ? LIVE_REFRESH_MS : REFRESH_MS,
+    );
+  };
+  schedule();
+  const onVisible = () => {
+    if (document.visibilityState !== 'visible' || meetings.loading) return;
+    void refetch().finally(schedule);
+  };
+  document.addEventListener('visibilitychange', onVisible);
+  onCleanup(() => {
+    clearTimeout(poll);
+    document.removeEventListener('visibilitychange', onVisible);
+  });
   const [error, setError] = createSignal<string | null>(null);
   const [showForm, setShowForm] = createSignal(false);
   const [copied, setCopied] = createSignal<string | null>(null);
@@ -152,9 +182,10 @@ export function DashboardPage(): JSX.Element {
                     when={m.state === 'live'}
                     fallback={
                       m.kind === 'instant'
-                        ? `Not started yet; listed here until ${new Date(
-                            Date.parse(m.created_at) + INSTANT_UPCOMING_MS,
-                          ).toLocaleTimeString(undefined, { timeStyle: 'short' })}`
+                        ? `Not started yet; listed here until ${formatWhen(
+                            new Date(Date.parse(m.created_at) + INSTANT_UPCOMING_MS),
+                            m.time_zone,
+                          )}`
                         : formatWhen(m.starts_at, m.time_zone)
                     }
                   >
@@ -180,11 +211,7 @@ export function DashboardPage(): JSX.Element {
                 <Show when={links()[m.id]}>
                   {(l) => (
                     <p class="muted small" role="status">
-                      Guests can join with this link until{' '}
-                      {new Date(l().expires_at).toLocaleString(undefined, {
-                        dateStyle: 'medium',
-                        timeStyle: 'short',
-                      })}
+                      Guests can join with this link until {formatWhen(l().expires_at, m.time_zone)}
                       {copied() === `manual:${m.id}`
                         ? '. Copying is blocked here: copy it from the box.'
                         : '.'}
@@ -216,7 +243,7 @@ export function DashboardPage(): JSX.Element {
           )}
         </MeetingList>
       </section>
-      <PastMeetings orgId={orgId()} />
+      <PastMeetings orgId={orgId()} refresh={pastRefresh()} />
     </section>
   );
 }

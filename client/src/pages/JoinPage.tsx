@@ -1,16 +1,16 @@
 import { A, useLocation, useNavigate, useParams } from '@solidjs/router';
-import { createResource, createSignal, Match, onCleanup, Show, Switch, type JSX } from 'solid-js';
+import { createMemo, createResource, createSignal, Match, onCleanup, Show, Switch, type JSX } from 'solid-js';
 import { ApiError } from '../api/http.js';
 import { waitForAdmission } from '../api/lobby.js';
 import { meetingsApi, type JoinReady, type MeetingPreview } from '../api/meetings.js';
 import { deviceKey } from '../lib/deviceKey.js';
 import {
   asksPasscode,
+  inviteProblem,
   joinErrorText,
   joinRefusal,
   refusalText,
   NO_MEETING_TEXT,
-  INVITE_INVALID_TEXT,
   NOT_INVITED_TEXT,
   type JoinRefusal,
 } from '../lib/joinErrors.js';
@@ -92,16 +92,26 @@ export function JoinPage(): JSX.Element {
     }
     navigate(endedUrl(reason), { replace: true, state: details });
   };
+  // What the preview is asked for: the meeting, the invite token, and who asks. Read once the session is
+  // known (the answer depends on it), and compared by value: a new array for the same three (the session
+  // loading, or read again) must not ask again. A source array compared by identity sent the preview twice
+  // on every page load, once before the session loaded and once after.
+  const previewKey = createMemo<readonly [string, string | undefined, string] | false>(
+    () => (me.loading && me() === undefined ? false : [params.id, inviteToken(), me()?.user.id ?? '']),
+    false,
+    {
+      equals: (a, b) =>
+        a === b || (a !== false && b !== false && a[0] === b[0] && a[1] === b[1] && a[2] === b[2]),
+    },
+  );
   // The title and how this visitor gets in, before joining. A link to no meeting (a mistyped or removed
   // one) says so at once; any other failure leaves the form usable: joining reports the real reason.
-  const [preview] = createResource(
-    () => [params.id, inviteToken(), me()?.user.id ?? ''] as const,
-    ([id, token]) =>
-      meetingsApi
-        .preview(id, token)
-        .catch((err): MeetingPreview | 'missing' | null =>
-          err instanceof ApiError && (err.status === 404 || err.status === 400) ? 'missing' : null,
-        ),
+  const [preview] = createResource(previewKey, ([id, token]) =>
+    meetingsApi
+      .preview(id, token)
+      .catch((err): MeetingPreview | 'missing' | null =>
+        err instanceof ApiError && (err.status === 404 || err.status === 400) ? 'missing' : null,
+      ),
   );
   const known = (): MeetingPreview | null => {
     const p = preview();
@@ -172,13 +182,33 @@ export function JoinPage(): JSX.Element {
   };
 
   const signedOut = () => !me.loading && me() == null;
+  const signInHref = () => `/sign-in?next=${encodeURIComponent(`/join/${params.id}`)}`;
   const signInNotice = (): JSX.Element => (
     <>
-      To join, use the invite link from the host, or{' '}
-      <A href={`/sign-in?next=${encodeURIComponent(`/join/${params.id}`)}`}>sign in</A> if you belong to the
+      To join, use the invite link from the host, or <A href={signInHref()}>sign in</A> if you belong to the
       meeting's organization.
     </>
   );
+  /**
+   * An invite link that lets nobody in (expired or revoked, or mangled when it was copied): what to do about
+   * the link, and for a signed-out visitor the way in that needs no link at all.
+   */
+  const badLinkNotice = (refused: 'invite_expired' | 'invite_invalid'): JSX.Element => (
+    <>
+      {refusalText(refused, signedOut())}
+      <Show when={signedOut()}>
+        {" If you belong to the meeting's organization, "}
+        <A href={signInHref()}>sign in</A> to join.
+      </Show>
+    </>
+  );
+  /** The preview's word on the invite in the link, when it is what this visitor depends on to get in. */
+  const linkProblem = (): 'invite_expired' | 'invite_invalid' | null => {
+    const p = known();
+    if (p === null || p.access === 'member' || p.access === 'invited') return null;
+    const problem = inviteProblem(p.invitation);
+    return problem === 'invite_expired' || problem === 'invite_invalid' ? problem : null;
+  };
   /**
    * Join cannot work from this page as it stands: the notice says why and what to do (ask the host for a
    * link, sign in), so the page offers no Join instead of one that changes nothing when pressed.
@@ -187,9 +217,7 @@ export function JoinPage(): JSX.Element {
     if (refusal() !== null || preview() === 'missing') return true;
     const p = known();
     if (p === null) return false;
-    return (
-      p.state === 'ended' || p.state === 'cancelled' || p.invitation === 'invalid' || p.access === 'sign_in'
-    );
+    return p.state === 'ended' || p.state === 'cancelled' || linkProblem() !== null || p.access === 'sign_in';
   };
   /**
    * The meeting is over or was never there: nothing on this page can change that, so it shows the notice
@@ -203,6 +231,7 @@ export function JoinPage(): JSX.Element {
   /** The link's state in one place: what pressing Join found, else what the preview said. */
   const notice = (): JSX.Element | null => {
     const refused = refusal();
+    if (refused === 'invite_expired' || refused === 'invite_invalid') return badLinkNotice(refused);
     if (refused !== null)
       return refused === 'sign_in' && signedOut() ? signInNotice() : refusalText(refused, signedOut());
     if (preview() === 'missing') return NO_MEETING_TEXT;
@@ -210,7 +239,8 @@ export function JoinPage(): JSX.Element {
     if (p === null) return null;
     if (p.state === 'ended' || p.state === 'cancelled')
       return p.state === 'ended' ? 'This meeting has ended.' : 'This meeting was cancelled.';
-    if (p.invitation === 'invalid') return INVITE_INVALID_TEXT;
+    const problem = linkProblem();
+    if (problem !== null) return badLinkNotice(problem);
     if (p.access === 'sign_in') return signedOut() ? signInNotice() : NOT_INVITED_TEXT;
     return null;
   };

@@ -1,5 +1,5 @@
 // Shareable invite links: a random bearer token per link, stored hashed, revocable, with an expiry.
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, eq, gt, lte, or } from 'drizzle-orm';
 import { AppError } from '@origo/kit';
 import { created, updated, writeAudit, type Actor, type Db } from './audit.js';
 import { inviteLinks, type InviteLinkRow, type MeetingRow } from './db/schema.js';
@@ -125,5 +125,24 @@ export class InviteLinkStore {
       )
       .limit(1);
     return row ?? null;
+  }
+
+  /**
+   * Whether the token belongs to a link of this meeting that expired or was revoked. Only the holder of a
+   * token that once worked learns this; any other token (mangled, made up, another meeting's) is unknown.
+   */
+  async isStale(meetingId: MeetingId, token: string): Promise<boolean> {
+    const [row] = await this.db
+      .select({ id: inviteLinks.id })
+      .from(inviteLinks)
+      .where(
+        and(
+          eq(inviteLinks.meetingId, meetingId),
+          eq(inviteLinks.tokenHash, hashSecret(token)),
+          or(eq(inviteLinks.status, 'revoked'), lte(inviteLinks.expiresAt, new Date())),
+        ),
+      )
+      .limit(1);
+    return row !== undefined;
   }
 }

@@ -526,6 +526,22 @@ export class MeetingStore {
     return null;
   }
 
+  /** Whether the token is an e-mail invitation's to this meeting that a host revoked. */
+  async isRevokedInvitation(meetingId: MeetingId, token: string): Promise<boolean> {
+    const [row] = await this.db
+      .select({ id: invitations.id })
+      .from(invitations)
+      .where(
+        and(
+          eq(invitations.meetingId, meetingId),
+          eq(invitations.tokenHash, hashSecret(token)),
+          eq(invitations.status, 'revoked'),
+        ),
+      )
+      .limit(1);
+    return row !== undefined;
+  }
+
   // Lobby ------------------------------------------------------------------------------------------
 
   async enterLobby(

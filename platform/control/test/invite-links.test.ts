@@ -77,7 +77,11 @@ describe.each(backends)('invite links, preview and lobby push ($name)', (backend
       expect(revoked.body.status).toBe('revoked');
       const refused = await join(null, id, { name: 'Grace', invite_token: token });
       expect(refused.status).toBe(403);
-      expect(refused.body.reason).toBe('invalid_invitation');
+      expect(refused.body.reason).toBe('invitation_expired');
+      // The same link cut short when it was copied is not a link of this meeting at all.
+      const mangled = await join(null, id, { name: 'Grace', invite_token: token.slice(0, -4) });
+      expect(mangled.status).toBe(403);
+      expect(mangled.body.reason).toBe('invalid_invitation');
 
       const rows = await auditRows(h, link.body.id as string);
       expect(rows.map((r) => [r.action, r.actor])).toEqual([
@@ -109,6 +113,13 @@ describe.each(backends)('invite links, preview and lobby push ($name)', (backend
         .where(eq(controlSchema.inviteLinks.id, short.body.id));
       const expired = await join(null, id, { name: 'Grace', invite_token: short.body.invite_token });
       expect(expired.status).toBe(403);
+      expect(expired.body.reason).toBe('invitation_expired');
+      // A stale link of this meeting says nothing about another meeting.
+      const staleElsewhere = await join(null, other, {
+        name: 'Grace',
+        invite_token: short.body.invite_token,
+      });
+      expect(staleElsewhere.body.reason).toBe('invalid_invitation');
       const listed = await h.call(h.users.host, 'GET', `/api/meetings/${id}/invite-links`);
       expect(listed.body.map((l: { status: string }) => l.status)).toEqual(['active', 'expired']);
       expect((await join(null, id, { name: 'Grace', invite_token: token })).status).toBe(200);
@@ -179,7 +190,14 @@ describe.each(backends)('invite links, preview and lobby push ($name)', (backend
 
       await h.call(h.users.host, 'DELETE', `/api/meetings/${id}/invite-links/${link.body.id}`);
       const stale = await preview(null, id, { invite_token: token });
-      expect(stale.body).toMatchObject({ title: null, invitation: 'invalid', access: 'passcode' });
+      expect(stale.body).toMatchObject({ title: null, invitation: 'expired', access: 'passcode' });
+      // A mangled token (cut short, a character changed) is no invitation: it is invalid, not expired.
+      for (const broken of [token.slice(0, 10), `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`])
+        expect((await preview(null, id, { invite_token: broken })).body).toMatchObject({
+          title: null,
+          invitation: 'invalid',
+          access: 'passcode',
+        });
 
       const open = await instant();
       expect((await preview(null, open)).body).toMatchObject({ title: null, access: 'sign_in' });

@@ -254,7 +254,9 @@ describe.each(backends)('joining, lobby, host controls and room events ($name)',
     const fresh = again.body[0].invite_token as string;
     expect((await join(null, id, { name: 'Friend', invite_token: fresh })).status).toBe(200);
     await h.call(h.users.host, 'DELETE', `/api/meetings/${id}/invitations/${again.body[0].id}`);
-    expect((await join(null, id, { name: 'Friend', invite_token: fresh })).status).toBe(403);
+    const revoked = await join(null, id, { name: 'Friend', invite_token: fresh });
+    expect(revoked.status).toBe(403);
+    expect(revoked.body.reason).toBe('invitation_expired');
 
     // An invitation to one meeting opens no other.
     const other = await create();

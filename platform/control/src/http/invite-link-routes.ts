@@ -4,7 +4,15 @@ import { hasPermission, publicRoute, requirePermission } from '../access.js';
 import type { InviteLinkRow, MeetingRow } from '../db/schema.js';
 import type { InviteLinkId } from '../ids.js';
 import type { RouteTable } from './route.js';
-import { actorOf, assertManages, joinUrl, meetingOf, principalOf, type RouteDeps } from './routes.js';
+import {
+  actorOf,
+  assertManages,
+  invitationProblem,
+  joinUrl,
+  meetingOf,
+  principalOf,
+  type RouteDeps,
+} from './routes.js';
 import * as s from './schemas.js';
 
 export interface InviteRouteHelpers {
@@ -135,7 +143,13 @@ export function registerInviteLinkRoutes(
           : null;
       const invited = byToken !== null || byEmail !== null;
       const invitation =
-        byToken !== null ? 'valid' : body.invite_token !== undefined ? 'invalid' : invited ? 'valid' : 'none';
+        byToken !== null
+          ? 'valid'
+          : body.invite_token !== undefined
+            ? await invitationProblem(deps, meeting.id, body.invite_token)
+            : invited
+              ? 'valid'
+              : 'none';
       const access = member
         ? 'member'
         : invited

@@ -167,6 +167,22 @@ function removalView(r: ParticipantRemovalRow) {
   };
 }
 
+/**
+ * Why an invite token that lets nobody in fails: `expired` when it belongs to one of this meeting's links
+ * that expired or was revoked (or to an e-mail invitation a host revoked), else `invalid` (mangled, cut
+ * short, made up, or another meeting's). Only a token that once opened this meeting is told it is stale,
+ * so this says nothing about the meeting that the join page does not already show to anyone.
+ */
+export async function invitationProblem(
+  deps: Pick<RouteDeps, 'store' | 'links'>,
+  meetingId: MeetingRow['id'],
+  token: string,
+): Promise<'expired' | 'invalid'> {
+  const stale =
+    (await deps.links.isStale(meetingId, token)) || (await deps.store.isRevokedInvitation(meetingId, token));
+  return stale ? 'expired' : 'invalid';
+}
+
 export function lobbyView(e: LobbyEntryRow) {
   return {
     id: e.id,
@@ -675,9 +691,13 @@ export function registerRoutes(table: RouteTable, deps: RouteDeps): void {
           if (body.passcode !== undefined && meeting.passcodeHash !== null) {
             await checkPasscode(request, meeting, body.passcode);
           } else if (body.invite_token !== undefined) {
-            throw new AppError(ErrorCode.PERMISSION_DENIED, 'The invitation is not valid for this meeting', {
-              reason: 'invalid_invitation',
-            });
+            throw (await invitationProblem(deps, meeting.id, body.invite_token)) === 'expired'
+              ? new AppError(ErrorCode.PERMISSION_DENIED, 'The invitation expired or was revoked', {
+                  reason: 'invitation_expired',
+                })
+              : new AppError(ErrorCode.PERMISSION_DENIED, 'The invitation is not valid for this meeting', {
+                  reason: 'invalid_invitation',
+                });
           } else if (meeting.passcodeHash !== null) {
             throw new AppError(
               ErrorCode.PERMISSION_DENIED,

@@ -324,8 +324,10 @@ export const previewSchema = z.object({
   has_passcode: z.boolean(),
   lobby_enabled: z.boolean(),
   invitation: z
-    .enum(['valid', 'invalid', 'none'])
-    .describe("Whether the invite_token given (or the caller's verified e-mail) is a live invitation"),
+    .enum(['valid', 'expired', 'invalid', 'none'])
+    .describe(
+      "Whether the invite_token given (or the caller's verified e-mail) is a live invitation: `expired` for a token of this meeting's link that expired or was revoked (or of a revoked e-mail invitation), `invalid` for any other token (mangled, cut short, another meeting's), `none` without a token or invitation",
+    ),
   access: z
     .enum(['member', 'invited', 'passcode', 'sign_in'])
     .describe(
