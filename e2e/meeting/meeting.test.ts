@@ -204,8 +204,14 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
       await controls(host).getByRole('button', { name: 'Invite' }).click();
       const invitePanel = host.getByRole('complementary', { name: 'Invite people' });
       await invitePanel.getByLabel('Invite link').waitFor();
+      const revokeBefore = await invitePanel.getByRole('button', { name: 'Revoke links' }).boundingBox();
       await invitePanel.getByRole('button', { name: 'Copy invite link' }).click();
       await invitePanel.getByRole('button', { name: 'Link copied' }).waitFor();
+      // The confirmation moves nothing beside it, and after a few seconds the button offers to copy again.
+      expect(await invitePanel.getByRole('button', { name: 'Revoke links' }).boundingBox()).toEqual(
+        revokeBefore,
+      );
+      await invitePanel.getByRole('button', { name: 'Copy invite link' }).waitFor({ timeout: 15_000 });
       const link = await host.evaluate(() => navigator.clipboard.readText());
       expect(link).toMatch(/\/join\/mtg_[A-Za-z0-9_-]+#invite=[A-Za-z0-9_-]{20,}$/);
       expect(await invitePanel.getByLabel('Invite link').inputValue()).toBe(link);
@@ -469,6 +475,10 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
       await form.getByLabel('Passcode (optional)').fill('e2e1234');
       await form.getByRole('button', { name: 'Schedule' }).click();
       const card = host.getByRole('listitem').filter({ hasText: 'Weekly sync' });
+      // The link shown before an invite link is made is the members' one, and the card says so.
+      await card
+        .getByText('This link is for members of the organization. For guests, use Copy invite link.')
+        .waitFor();
       await card.getByRole('button', { name: 'Copy invite link' }).click();
       await card.getByRole('button', { name: 'Link copied' }).waitFor();
       const link = await host.evaluate(() => navigator.clipboard.readText());

@@ -1,4 +1,4 @@
-import { createSignal, onMount, Show, type JSX } from 'solid-js';
+import { createSignal, onCleanup, onMount, Show, type JSX } from 'solid-js';
 import { errorText } from '../api/http.js';
 import {
   activeInviteLinks,
@@ -8,6 +8,7 @@ import {
   revokeInviteLinks,
 } from '../api/inviteLinks.js';
 import { meetingsApi, type IssuedInviteLink, type Meeting } from '../api/meetings.js';
+import { COPIED_MS } from '../lib/clipboard.js';
 import { formatWhen } from '../lib/time.js';
 import { ConfirmButton } from './ConfirmButton.js';
 
@@ -32,6 +33,8 @@ export function InvitePanel(props: InvitePanelProps): JSX.Element {
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
   const [copied, setCopied] = createSignal<'yes' | 'manual' | null>(null);
+  let copiedTimer: ReturnType<typeof setTimeout> | undefined;
+  onCleanup(() => clearTimeout(copiedTimer));
   /** Active links besides the one shown (shared earlier, or made on another device). */
   const [others, setOthers] = createSignal(0);
   const [revoked, setRevoked] = createSignal<number | null>(null);
@@ -73,6 +76,9 @@ export function InvitePanel(props: InvitePanelProps): JSX.Element {
     try {
       await navigator.clipboard.writeText(l.invite_url);
       setCopied('yes');
+      // The button says it worked for a few seconds, then offers to copy again.
+      clearTimeout(copiedTimer);
+      copiedTimer = setTimeout(() => setCopied((c) => (c === 'yes' ? null : c)), COPIED_MS);
     } catch {
       // Clipboard blocked (insecure origin, permissions): select the text for the person to copy.
       input.focus();
@@ -146,8 +152,9 @@ export function InvitePanel(props: InvitePanelProps): JSX.Element {
               />
             </div>
             <div class="row gap wrap">
-              <button type="button" class="primary" onClick={() => void copy()}>
-                {copied() === 'yes' ? 'Link copied' : 'Copy invite link'}
+              <button type="button" class="primary swap-label" onClick={() => void copy()}>
+                <span classList={{ off: copied() === 'yes' }}>Copy invite link</span>
+                <span classList={{ off: copied() !== 'yes' }}>Link copied</span>
               </button>
               <ConfirmButton
                 label="Revoke links"

@@ -7,6 +7,7 @@ import { Field, FormError } from '../components/Field.js';
 import { keepUnchanged, MeetingList } from '../components/MeetingList.js';
 import { ChatLink, PastMeetings, RecordingsLink } from '../components/PastMeetings.js';
 import { PresencePanel } from '../components/PresencePanel.js';
+import { COPIED_MS } from '../lib/clipboard.js';
 import { describeRrule, formatWhen, rruleFor, zonedToInstant, type Repeat } from '../lib/time.js';
 import { useSession } from '../session.js';
 import { ROLE_PHRASE } from './InvitationSignUp.js';
@@ -80,6 +81,8 @@ export function DashboardPage(): JSX.Element {
   const [error, setError] = createSignal<string | null>(null);
   const [showForm, setShowForm] = createSignal(false);
   const [copied, setCopied] = createSignal<string | null>(null);
+  let copiedTimer: ReturnType<typeof setTimeout> | undefined;
+  onCleanup(() => clearTimeout(copiedTimer));
   // Invite links made on this page, by meeting: the token is only shown when a link is made.
   const [links, setLinks] = createSignal<Record<string, IssuedInviteLink>>({});
 
@@ -119,6 +122,8 @@ export function DashboardPage(): JSX.Element {
     try {
       await navigator.clipboard.writeText(link.invite_url);
       setCopied(m.id);
+      clearTimeout(copiedTimer);
+      copiedTimer = setTimeout(() => setCopied((c) => (c === m.id ? null : c)), COPIED_MS);
     } catch {
       // Clipboard blocked (insecure origin, permissions): the link stays selectable on screen.
       setCopied(`manual:${m.id}`);
@@ -206,8 +211,14 @@ export function DashboardPage(): JSX.Element {
                   class="invite-link"
                   readonly
                   value={links()[m.id]?.invite_url ?? m.join_url}
+                  aria-describedby={links()[m.id] ? undefined : `link-for-${m.id}`}
                   onFocus={(e) => e.currentTarget.select()}
                 />
+                <Show when={!links()[m.id]}>
+                  <p class="muted small" id={`link-for-${m.id}`}>
+                    This link is for members of the organization. For guests, use Copy invite link.
+                  </p>
+                </Show>
                 <Show when={links()[m.id]}>
                   {(l) => (
                     <p class="muted small" role="status">
@@ -223,8 +234,9 @@ export function DashboardPage(): JSX.Element {
                 <button type="button" class="primary" onClick={() => navigate(`/join/${m.id}`)}>
                   {m.state === 'live' ? 'Join' : 'Start'}
                 </button>
-                <button type="button" onClick={() => void copy(m)}>
-                  {copied() === m.id ? 'Link copied' : 'Copy invite link'}
+                <button type="button" class="swap-label" onClick={() => void copy(m)}>
+                  <span classList={{ off: copied() === m.id }}>Copy invite link</span>
+                  <span classList={{ off: copied() !== m.id }}>Link copied</span>
                 </button>
                 <Show when={m.recurrence}>
                   <ChatLink meetingId={m.id} title={m.title} />

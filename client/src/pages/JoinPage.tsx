@@ -220,14 +220,10 @@ export function JoinPage(): JSX.Element {
     return p.state === 'ended' || p.state === 'cancelled' || linkProblem() !== null || p.access === 'sign_in';
   };
   /**
-   * The meeting is over or was never there: nothing on this page can change that, so it shows the notice
-   * and where to go instead of a camera preview and a Join that is off.
+   * What the link opens is not known yet (the preview is on its way): the page waits for it before it
+   * turns the camera on, so a link that cannot work never starts the camera, even for a moment.
    */
-  const over = (): boolean => {
-    if (refusal() === 'missing' || preview() === 'missing') return true;
-    const state = known()?.state;
-    return state === 'ended' || state === 'cancelled';
-  };
+  const checking = (): boolean => preview.state === 'unresolved' || preview.state === 'pending';
   /** The link's state in one place: what pressing Join found, else what the preview said. */
   const notice = (): JSX.Element | null => {
     const refused = refusal();
@@ -247,7 +243,9 @@ export function JoinPage(): JSX.Element {
 
   return (
     <Switch>
-      <Match when={step().kind === 'prejoin' && over()}>
+      {/* Nothing on this page can take this person in (the meeting is over or was never there, or the link
+          lets nobody in): the notice says why and what to do, with no camera preview and no Join. */}
+      <Match when={step().kind === 'prejoin' && cannotJoin()}>
         <section class="page">
           <div class="card narrow center">
             <h1>{title() ?? known()?.title ?? 'Meeting'}</h1>
@@ -259,10 +257,25 @@ export function JoinPage(): JSX.Element {
                 <ChatLink meetingId={params.id} title={known()?.title ?? 'the meeting'} />
                 <RecordingsLink meetingId={params.id} title={known()?.title ?? 'the meeting'} />
               </Show>
+              <Show when={known()?.state === 'ended' && signedOut()}>
+                {/* Its chat and recordings stay with the organization: signing in is the way to them. */}
+                <A href={signInHref()} class="button">
+                  Sign in
+                </A>
+              </Show>
               <A href={signedOut() ? '/' : '/dashboard'} class="button">
                 {signedOut() ? 'Home' : 'Back to meetings'}
               </A>
             </div>
+          </div>
+        </section>
+      </Match>
+      <Match when={step().kind === 'prejoin' && checking()}>
+        <section class="page">
+          <div class="card narrow center">
+            <p class="muted" role="status">
+              Opening the meeting link
+            </p>
           </div>
         </section>
       </Match>
