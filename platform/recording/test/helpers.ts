@@ -1,7 +1,7 @@
 // A room with real media for the recording tests: an SFU worker in-process and libwebrtc peers publishing
 // synthetic VP8 video and Opus audio through its gRPC API; FFmpeg presence and ffprobe.
 import { execFile, spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createGrpcClient, createLogger, unary } from '@origo/kit';
@@ -215,13 +215,30 @@ export async function recordThenKill(o: {
       return part === undefined ? undefined : join(o.workDir, o.recordingId, part.file);
     };
     let written = 0;
+    // What the last look found, for a timeout to say where the media stopped: no part yet, a part FFmpeg
+    // has not written a readable header to, or one without video.
+    let seen: Record<string, unknown> = { part: null };
     await waitFor(
       async () => {
         const path = await partFile();
         if (path === undefined) return false;
+        const bytes = await stat(path).then(
+          (st) => st.size,
+          () => -1,
+        );
         written = await ffprobe(path).then(
-          (p) => (p.video.length > 0 ? p.durationS : 0),
-          () => 0,
+          (p) => {
+            seen = { part: path, bytes, videoStreams: p.video.length, audioStreams: p.audio.length };
+            return p.video.length > 0 ? p.durationS : 0;
+          },
+          (err: unknown) => {
+            seen = {
+              part: path,
+              bytes,
+              ffprobe: err instanceof Error ? err.message.slice(0, 300) : String(err),
+            };
+            return 0;
+          },
         );
         return written * 1000 >= o.forMs;
       },
@@ -229,7 +246,7 @@ export async function recordThenKill(o: {
         timeoutMs: 60_000 + o.forMs,
         intervalMs: 250,
         what: 'the recorder child to write its media',
-        detail: () => ({ writtenS: written }),
+        detail: () => ({ writtenS: written, ...seen, childOutput: out.slice(-500) }),
       },
     );
   } finally {
