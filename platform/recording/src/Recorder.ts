@@ -150,6 +150,8 @@ const BYE_EXIT_MS = 10_000;
 const STOP_GRACE_MS = 15_000;
 /** Keyframe requests once FFmpeg listens (the relay starts feeding it then): at once and again. */
 const KEYFRAME_RETRIES_MS = [0, 700, 2000];
+/** Then, while FFmpeg has encoded no picture yet, how often to ask again. */
+const KEYFRAME_AGAIN_MS = 1500;
 /** How long after a new part has a picture the old part keeps being fed (the overlap that is cut away). */
 const SETTLE_MS = 1000;
 /** Longest wait for a new part's first picture before the old part is stopped anyway. */
@@ -467,6 +469,19 @@ export class Recorder {
       t.unref();
       part.timers.push(t);
     }
+    // FFmpeg reads its inputs' parameters before it opens its output, a picture's size from a keyframe among
+    // them: with no keyframe it writes nothing at all. Should the requests above come to nothing (lost, or
+    // refused by the SFU's throttle or the publisher's on a loaded host), ask again for as long as the part
+    // waits for its first picture.
+    const again = setInterval(() => {
+      if (part.sawPicture || part.stopping || exited) {
+        clearInterval(again);
+        return;
+      }
+      this.o.forwarder.requestKeyframe(roomId, part.meta.forwardId).catch(() => undefined);
+    }, KEYFRAME_AGAIN_MS);
+    again.unref();
+    part.timers.push(again);
   }
 
   /** Copies what the relay learnt of the part's time 0 into its meta (saved when it changed). */
