@@ -1,5 +1,5 @@
 import { A } from '@solidjs/router';
-import { createResource, type JSX } from 'solid-js';
+import { createEffect, createResource, on, type JSX } from 'solid-js';
 import { meetingsApi, type Meeting } from '../api/meetings.js';
 import { formatWhen } from '../lib/time.js';
 import { keepUnchanged, MeetingList } from './MeetingList.js';
@@ -27,12 +27,17 @@ export function RecordingsLink(props: { meetingId: string; title: string }): JSX
  * (the dashboard's refresh, so a meeting that ends while the page is open moves here without a reload).
  */
 export function PastMeetings(props: { orgId: string | undefined; refresh?: number }): JSX.Element {
-  const [past] = createResource<Meeting[], string>(
-    () => `${props.refresh ?? 0} ${props.orgId ?? ''}`,
-    async (key, { value }) => {
-      const org = key.slice(key.indexOf(' ') + 1);
-      return keepUnchanged(value, (await meetingsApi.list(org === '' ? undefined : org, 'ended')).items);
-    },
+  const [past, { refetch }] = createResource<Meeting[], string>(
+    () => props.orgId ?? '',
+    async (org, { value }) =>
+      keepUnchanged(value, (await meetingsApi.list(org === '' ? undefined : org, 'ended')).items),
+  );
+  createEffect(
+    on(
+      () => props.refresh,
+      () => void refetch(),
+      { defer: true },
+    ),
   );
   return (
     <section aria-label="Past meetings">

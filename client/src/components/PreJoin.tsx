@@ -17,10 +17,6 @@ export function PreJoin(props: {
   askName: boolean;
   defaultName: string;
   askPasscode: boolean;
-  /** Why joining may not work (an invalid link, no way in), shown above the form. */
-  notice?: JSX.Element | null;
-  /** The meeting can no longer be joined (it ended or was cancelled): the notice says so, Join is off. */
-  closed?: boolean;
   error: string | null;
   busy: boolean;
   onJoin: (r: PreJoinResult) => void;
@@ -124,7 +120,7 @@ export function PreJoin(props: {
 
   const join = (e: SubmitEvent) => {
     e.preventDefault();
-    if (props.busy || props.closed === true) return;
+    if (props.busy) return;
     if (props.askName && name().trim() === '') {
       // Said at the field rather than a Join greyed out for no visible reason.
       const form = e.currentTarget as HTMLFormElement;
@@ -193,11 +189,6 @@ export function PreJoin(props: {
       <form class="card prejoin-form" noValidate onSubmit={join}>
         <h1>{props.title}</h1>
         <p class="muted">Check your camera and microphone, then join.</p>
-        <Show when={props.notice}>
-          <p class="notice" role="status">
-            {props.notice}
-          </p>
-        </Show>
         <FormError message={props.error ?? mediaError()} />
         <div class="field">
           <label for="pj-camera">Camera</label>
@@ -254,7 +245,7 @@ export function PreJoin(props: {
             onInput={(e) => setPasscode(e.currentTarget.value)}
           />
         </Show>
-        <button type="submit" class="primary wide" disabled={props.busy || props.closed === true}>
+        <button type="submit" class="primary wide" disabled={props.busy}>
           {props.busy ? 'Joining' : 'Join meeting'}
         </button>
       </form>

@@ -25,7 +25,9 @@ export const SIGN_IN_OR_INVITE_TEXT =
 export type JoinRefusal = 'missing' | 'invite_expired' | 'invite_invalid' | 'sign_in' | 'not_invited';
 
 /** The preview's word for an invite token that lets nobody in, as a refusal; null for a working one. */
-export function inviteProblem(invitation: 'valid' | 'expired' | 'invalid' | 'none'): JoinRefusal | null {
+export function inviteProblem(
+  invitation: 'valid' | 'expired' | 'invalid' | 'none',
+): 'invite_expired' | 'invite_invalid' | null {
   if (invitation === 'expired') return 'invite_expired';
   if (invitation === 'invalid') return 'invite_invalid';
   return null;

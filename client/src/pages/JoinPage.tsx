@@ -206,8 +206,7 @@ export function JoinPage(): JSX.Element {
   const linkProblem = (): 'invite_expired' | 'invite_invalid' | null => {
     const p = known();
     if (p === null || p.access === 'member' || p.access === 'invited') return null;
-    const problem = inviteProblem(p.invitation);
-    return problem === 'invite_expired' || problem === 'invite_invalid' ? problem : null;
+    return inviteProblem(p.invitation);
   };
   /**
    * Join cannot work from this page as it stands: the notice says why and what to do (ask the host for a
@@ -286,8 +285,6 @@ export function JoinPage(): JSX.Element {
             askName={signedOut()}
             defaultName={me()?.user.displayName ?? lastName()}
             askPasscode={needPasscode() || known()?.access === 'passcode'}
-            notice={notice()}
-            closed={cannotJoin()}
             error={error()}
             busy={busy() || me.loading}
             onJoin={(r) => void join(r)}

@@ -47,6 +47,9 @@ declare global {
   }
 }
 
+/** Why Record waits while the media connects. */
+const CONNECT_FIRST = 'Recording can start once you are connected.';
+
 export function MeetingView(props: {
   join: JoinReady;
   camera: MediaStreamTrack | null;
@@ -223,6 +226,13 @@ export function MeetingView(props: {
     props.join.recording?.allowed === false && !planNowAllows()
       ? props.join.recording.reason || "The organization's plan does not include recording."
       : null;
+  /** Why Record cannot start now, in short beside it and in full as its tooltip; null when it can. */
+  const recordWhy = (): { short: string; full: string } | null => {
+    const refusal = recordingRefusal();
+    if (refusal !== null) return { short: 'Not on this plan', full: refusal };
+    if (!s.mediaConnected && s.mediaFailure === null) return { short: 'Once connected', full: CONNECT_FIRST };
+    return null;
+  };
   /** Join time said no: ask the server anyway (the plan may have changed); it says no again, or starts. */
   const startDespiteRefusal = async (refusal: string): Promise<void> => {
     setRecordingBusy('starting');
@@ -333,31 +343,19 @@ export function MeetingView(props: {
           {/* A plan without recording (billing said so at join time): Record looks unavailable and says
               why beside it; a click asks the server again (the plan may have changed) and shows its answer. */}
           <div class="record-control">
-            <Show when={recordingRefusal()}>
-              {(refusal) => (
-                <span id="record-why" class="muted small" title={refusal()}>
-                  Not on this plan
+            <Show when={recordWhy()}>
+              {(why) => (
+                <span id="record-why" class="muted small" title={why().full}>
+                  {why().short}
                 </span>
               )}
-            </Show>
-            <Show when={recordingRefusal() === null && !s.mediaConnected && s.mediaFailure === null}>
-              <span id="record-why" class="muted small">
-                Once connected
-              </span>
             </Show>
             <button
               type="button"
               class="small record"
               aria-disabled={recordingRefusal() === null ? undefined : 'true'}
-              aria-describedby={
-                recordingRefusal() !== null || (!s.mediaConnected && s.mediaFailure === null)
-                  ? 'record-why'
-                  : undefined
-              }
-              title={
-                recordingRefusal() ??
-                (s.mediaConnected ? undefined : 'Recording can start once you are connected.')
-              }
+              aria-describedby={recordWhy() === null ? undefined : 'record-why'}
+              title={recordWhy()?.full ?? (s.mediaConnected ? undefined : CONNECT_FIRST)}
               disabled={recordingBusy() !== null || !s.mediaConnected}
               onClick={() => {
                 const refusal = recordingRefusal();
