@@ -120,6 +120,28 @@ export async function faintText(page: Page): Promise<string[]> {
 }
 
 /**
+ * Resolves once the page's CSS transitions (tiles glide for 150 ms when the layout changes) have run
+ * out: two frames first, so a layout change made in response to the last action has started its
+ * transitions, then every running transition's end, until a frame starts none. Endless animations (a
+ * pulsing dot) are not transitions and do not hold it up.
+ */
+export async function transitionsDone(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    const frame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+    await frame();
+    await frame();
+    for (;;) {
+      const running = document
+        .getAnimations()
+        .filter((a) => a instanceof CSSTransition && a.playState !== 'finished');
+      if (running.length === 0) return;
+      await Promise.all(running.map((a) => a.finished.catch(() => undefined)));
+      await frame();
+    }
+  });
+}
+
+/**
  * The layout problems a person would notice: a tile or the control bar outside the window, tiles on top
  * of each other, a tile under the control bar or an open side panel, a video cropped to its tile
  * (croppedVideos), or text too faint to read (faintText). Empty when the screen is sound.

@@ -10,6 +10,7 @@ import {
   controls,
   copyInviteLink,
   layoutProblems,
+  transitionsDone,
   tile,
   videos,
   waitRemoteAudio,
@@ -100,16 +101,20 @@ async function newPage(
 /** A screenshot for the record, then the layout checks on the same screen. */
 async function look(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${ARTIFACTS}${name}.png` });
-  expect(await layoutProblems(page), name).toEqual([]);
+  const problems = await layoutProblems(page);
+  expect(problems, `${name}: ${problems.join('; ')}`).toEqual([]);
 }
 
-/** Layout settles after a change (tiles glide for 150 ms): wait until two reads agree and are sound. */
+/**
+ * Layout settles after a change: the tiles' glide has ended and the screen is sound, or 10 s have passed
+ * (then `look` reports what is wrong).
+ */
 async function lookSettled(page: Page, name: string): Promise<void> {
   const deadline = Date.now() + 10_000;
-  let problems = await layoutProblems(page);
-  while (problems.length > 0 && Date.now() < deadline) {
+  await transitionsDone(page);
+  while ((await layoutProblems(page)).length > 0 && Date.now() < deadline) {
     await page.waitForTimeout(200);
-    problems = await layoutProblems(page);
+    await transitionsDone(page);
   }
   await look(page, name);
 }
