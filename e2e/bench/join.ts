@@ -220,6 +220,10 @@ async function run(
     results.push({ total, marks: m });
     process.stdout.write(`run ${i + 1}: ${total.toFixed(0)} ms\n`);
     await guestCtx.close();
+    // Alone again (the guest's tile gone), the host leaves without being asked to end the meeting for all.
+    await host
+      .getByRole('group', { name: `Guest ${i + 1}`, exact: true })
+      .waitFor({ state: 'detached', timeout: DEADLINE });
     await host.getByRole('button', { name: 'Leave' }).click();
     await host.waitForURL(/\/ended\?/, { timeout: DEADLINE });
   }

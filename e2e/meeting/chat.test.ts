@@ -330,7 +330,9 @@ describe('chat, reactions and raised hands in a meeting', () => {
         .waitFor();
       await dashboard.close();
 
+      // The guest leaves first; alone, the host leaves without being asked whether to end the meeting for all.
       await controls(guest).getByRole('button', { name: 'Leave' }).click();
+      await tile(host, 'Gil Guest').waitFor({ state: 'detached' });
       await controls(host).getByRole('button', { name: 'Leave' }).click();
       await host.waitForURL(/\/ended\?/);
 

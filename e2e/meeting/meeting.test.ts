@@ -457,10 +457,28 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
         expect(moved(beforeOther, await tileBoxes(other)), `${size}: the reaction went`).toEqual([]);
       }
 
+      // The host leaves while the guest is still there, and is asked: leave the guest to go on, or end the
+      // meeting for all. The question covers no control; Escape takes it back and nothing happens.
+      const leaveHost = controls(host).getByRole('button', { name: 'Leave' });
+      await leaveHost.click();
+      const choice = host.getByRole('dialog', { name: 'Leave the meeting' });
+      await choice.waitFor();
+      expect(await leaveHost.getAttribute('aria-expanded')).toBe('true');
+      await lookSettled(host, 'reactions-laptop-leave-choice');
+      expect(await buttonsUnder(host, (await choice.boundingBox())!), 'controls under the question').toEqual(
+        [],
+      );
+      await host.keyboard.press('Escape');
+      await choice.waitFor({ state: 'detached' });
+      expect(await controls(host).isVisible(), 'the host is still in the meeting').toBe(true);
+      // Leave meeting: the host goes, the guest stays in the meeting without them.
+      await leaveHost.click();
+      await choice.getByRole('button', { name: 'Leave meeting' }).click();
+      await host.waitForURL(/\/ended\?/);
+      await tile(guest, 'Rae Host').waitFor({ state: 'detached' });
+      expect(await controls(guest).isVisible(), 'the guest is still in the meeting').toBe(true);
       await controls(guest).getByRole('button', { name: 'Leave' }).click();
       await guest.waitForURL(/\/ended\?/);
-      await controls(host).getByRole('button', { name: 'Leave' }).click();
-      await host.waitForURL(/\/ended\?/);
     },
     SCENARIO_TIMEOUT,
   );
@@ -601,10 +619,16 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
       await inMeeting(guest);
       await waitVideoShown(tile(host, 'Gus Guest'), 'the host sees the guest again', DEADLINE);
 
-      await controls(guest).getByRole('button', { name: 'Leave' }).click();
-      await guest.waitForURL(/\/ended\?/);
+      // The host leaves and ends the meeting for both, from the question Leave asks while others are in it.
       await controls(host).getByRole('button', { name: 'Leave' }).click();
-      await host.waitForURL(/\/ended\?/);
+      await host
+        .getByRole('dialog', { name: 'Leave the meeting' })
+        .getByRole('button', { name: 'End meeting for all' })
+        .click();
+      for (const p of [host, guest]) {
+        await p.waitForURL(/\/ended\?/);
+        await p.getByRole('heading', { name: 'The meeting has ended' }).waitFor();
+      }
     },
     SCENARIO_TIMEOUT,
   );

@@ -136,7 +136,9 @@ describe.skipIf(skip !== undefined)('recording a meeting', () => {
         .filter({ hasText: 'The recording is ready' })
         .waitFor({ timeout: 120_000 });
 
+      // The guest leaves first; alone, the host leaves without being asked whether to end the meeting for all.
       await controls(guest).getByRole('button', { name: 'Leave' }).click();
+      await tile(host, GUEST_NAME).waitFor({ state: 'detached' });
       await controls(host).getByRole('button', { name: 'Leave' }).click();
 
       // Afterwards: the meeting's card on the dashboard (still live for a moment, then under past

@@ -24,6 +24,8 @@ export interface ControlBarProps {
   onPanel: (panel: Panel) => void;
   onHand: () => void;
   onReactions: () => void;
+  /** The host's choice between leaving and ending the meeting for all is open (LeaveChoice). */
+  leaveChoiceOpen?: boolean;
   onLeave: () => void;
 }
 
@@ -91,7 +93,12 @@ export function ControlBar(props: ControlBarProps): JSX.Element {
       >
         Devices
       </button>
-      <button type="button" class="danger" onClick={() => props.onLeave()}>
+      <button
+        type="button"
+        class="danger"
+        aria-expanded={props.isHost ? (props.leaveChoiceOpen ?? false) : undefined}
+        onClick={() => props.onLeave()}
+      >
         Leave
       </button>
     </nav>

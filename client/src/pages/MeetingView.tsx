@@ -28,6 +28,7 @@ import { ChatPanel } from '../components/ChatPanel.js';
 import { ControlBar, type Panel } from '../components/ControlBar.js';
 import { DevicesPanel } from '../components/DevicesPanel.js';
 import { InvitePanel } from '../components/InvitePanel.js';
+import { LeaveChoice } from '../components/LeaveChoice.js';
 import { MeetingStage } from '../components/MeetingStage.js';
 import { ParticipantsPanel } from '../components/ParticipantsPanel.js';
 import { RaisedHands, ReactionsBar, ReactionsShown } from '../components/Reactions.js';
@@ -198,11 +199,18 @@ export function MeetingView(props: {
       await meetingsApi.allowBack(props.join.room, r.identity);
       setRemoved(removed().filter((x) => x.identity !== r.identity));
     });
+  const endMeeting = () => meetingsApi.end(props.join.room).catch(() => room.endRoom());
   const endForAll = () =>
     act(async () => {
       if (!confirm('End the meeting for everyone?')) return;
-      await meetingsApi.end(props.join.room).catch(() => room.endRoom());
+      await endMeeting();
     });
+  // A host who leaves while others are in the meeting chooses: leave them to it, or end it for all.
+  const [leaveChoice, setLeaveChoice] = createSignal(false);
+  const leave = () => {
+    if (isHost && others().length > 0) setLeaveChoice(!leaveChoice());
+    else room.leave();
+  };
   const toggleLock = () =>
     act(async () => {
       const m = await meetingsApi.lock(props.join.room, !locked());
@@ -496,6 +504,13 @@ export function MeetingView(props: {
             <Show when={reactionsOpen()}>
               <ReactionsBar chat={chat} onSent={() => setReactionsOpen(false)} />
             </Show>
+            <Show when={leaveChoice()}>
+              <LeaveChoice
+                onLeave={() => room.leave()}
+                onEnd={() => void act(endMeeting)}
+                onCancel={() => setLeaveChoice(false)}
+              />
+            </Show>
           </div>
         </div>
         <Switch>
@@ -570,7 +585,8 @@ export function MeetingView(props: {
         onShare={() => void act(() => (s.sharing ? room.stopScreenShare() : room.startScreenShare()))}
         onSpeakerView={() => setSpeakerView(!speakerView())}
         onPanel={openPanel}
-        onLeave={() => room.leave()}
+        leaveChoiceOpen={leaveChoice()}
+        onLeave={leave}
       />
     </div>
   );

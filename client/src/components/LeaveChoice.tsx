@@ -1,0 +1,42 @@
+import { onCleanup, onMount, type JSX } from 'solid-js';
+
+/**
+ * The host leaves while others are still in the meeting: leave them to go on without you, or end the
+ * meeting for everyone. Opens above the control bar; Escape or Cancel closes it and nothing happens.
+ */
+export function LeaveChoice(props: {
+  onLeave: () => void;
+  onEnd: () => void;
+  onCancel: () => void;
+}): JSX.Element {
+  let first: HTMLButtonElement | undefined;
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === 'Escape') props.onCancel();
+  };
+  onMount(() => {
+    first?.focus();
+    document.addEventListener('keydown', onKey);
+  });
+  onCleanup(() => document.removeEventListener('keydown', onKey));
+  return (
+    <div
+      class="leave-choice"
+      role="dialog"
+      aria-label="Leave the meeting"
+      aria-describedby="leave-choice-text"
+    >
+      <p id="leave-choice-text">The others can go on without you, or you can end the meeting for everyone.</p>
+      <div class="actions">
+        <button type="button" ref={first} onClick={() => props.onLeave()}>
+          Leave meeting
+        </button>
+        <button type="button" class="danger" onClick={() => props.onEnd()}>
+          End meeting for all
+        </button>
+        <button type="button" onClick={() => props.onCancel()}>
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+}
