@@ -81,10 +81,13 @@ async function newPage(
   viewport: { width: number; height: number },
   label: string,
   storageState?: Awaited<ReturnType<BrowserContext['storageState']>>,
+  // The browser's clock zone; UTC unless a test reads the dashboard as someone elsewhere.
+  timezoneId = 'UTC',
 ): Promise<Page> {
   const context = await browser!.newContext({
     viewport,
     baseURL: stack!.url,
+    timezoneId,
     ...(storageState === undefined ? {} : { storageState }),
   });
   await context.grantPermissions(['camera', 'microphone'], { origin: stack!.url });
@@ -366,6 +369,30 @@ describe('the admin area', () => {
     expect(shape(ended.replace(/^Ended /, ''))).toBe(shape(starts));
     expect(starts).toMatch(/\d{1,2}:\d{2}/);
     await ada.screenshot({ path: `${ARTIFACTS}dashboard-instant-past-laptop.png`, fullPage: true });
+    // Ada in New York reads the meeting scheduled in UTC at her own time first, then at the time where it
+    // was scheduled: the two clocks are five hours apart in winter, four in summer.
+    const away = await newPage(
+      LAPTOP,
+      'ada-new-york',
+      await ada.context().storageState(),
+      'America/New_York',
+    );
+    await away.goto('/dashboard');
+    const there = await away
+      .getByRole('region', { name: 'Upcoming meetings' })
+      .locator('.meeting-card', { hasText: 'Board review' })
+      .locator('p.muted')
+      .first()
+      .innerText();
+    const clock = (text: string) => /(\d{1,2}):(\d{2})/.exec(text)!.slice(1).map(Number);
+    const [localH, localM] = clock(there);
+    const utc = /\((?:\p{L}+ )?(\d{1,2}:\d{2}(?:\s?[AP]M)?) in UTC\)$/u.exec(there);
+    expect(utc, `"${there}" gives the time in UTC too`).not.toBeNull();
+    expect(clock(starts)).toEqual(clock(utc![1]!));
+    expect([4 * 60, 5 * 60]).toContain(
+      ((clock(starts)[0]! - localH! + 24) % 12) * 60 + clock(starts)[1]! - localM!,
+    );
+    await away.close();
 
     // Its link now says it ended and leads to what is left of it, without starting the camera.
     await ada.goto(`/join/${meetingId!}`);

@@ -47,7 +47,7 @@ export function PastMeetings(props: { orgId: string | undefined; refresh?: numbe
           <li class="meeting-card card" data-meeting-id={m.id}>
             <div class="meeting-main">
               <h3>{m.title}</h3>
-              <p class="muted">Ended {formatWhen(m.ended_at ?? m.created_at, m.time_zone)}</p>
+              <p class="muted">Ended {formatWhen(m.ended_at ?? m.created_at)}</p>
             </div>
             <div class="meeting-actions">
               <ChatLink meetingId={m.id} title={m.title} />

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeRrule, formatWhen, rruleFor, zonedToInstant } from './time.js';
+import { describeRrule, formatMeetingTime, formatWhen, rruleFor, zonedToInstant } from './time.js';
 
 describe('zoned wall time to instant', () => {
   it('converts in winter and summer time', () => {
@@ -56,5 +56,32 @@ describe('dates on meeting cards', () => {
     const iso = '2025-07-15T07:30:00Z';
     expect(formatWhen(iso, undefined, 'en-GB')).toBe(formatWhen(iso, zone, 'en-GB'));
     expect(formatWhen(null, 'UTC')).toBe('Now');
+  });
+});
+
+describe('a meeting time for the person reading it', () => {
+  const iso = '2025-07-15T13:30:00Z';
+  it("is the reader's own time alone when the meeting was scheduled on the same clock", () => {
+    expect(formatMeetingTime(iso, 'Europe/Berlin', 'Europe/Berlin', 'en-GB')).toBe('Tue 15 Jul, 15:30 CEST');
+    // Another zone on the same clock at that moment adds nothing.
+    expect(formatMeetingTime(iso, 'Europe/Paris', 'Europe/Berlin', 'en-GB')).toBe('Tue 15 Jul, 15:30 CEST');
+  });
+
+  it('adds the time where it was scheduled when that clock differs, with the weekday if the day does', () => {
+    expect(formatMeetingTime(iso, 'America/New_York', 'Europe/Berlin', 'en-GB')).toBe(
+      'Tue 15 Jul, 15:30 CEST (09:30 in New York)',
+    );
+    expect(formatMeetingTime('2025-07-15T20:00:00Z', 'Asia/Tokyo', 'Europe/Berlin', 'en-GB')).toBe(
+      'Tue 15 Jul, 22:00 CEST (Wed 05:00 in Tokyo)',
+    );
+    expect(formatMeetingTime('2025-07-15T20:00:00Z', 'America/Los_Angeles', 'Europe/Berlin', 'en-GB')).toBe(
+      'Tue 15 Jul, 22:00 CEST (13:00 in Los Angeles)',
+    );
+  });
+
+  it("says Now for a meeting without a start, and uses the browser's zone by default", () => {
+    expect(formatMeetingTime(null, 'Asia/Tokyo')).toBe('Now');
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    expect(formatMeetingTime(iso, zone, undefined, 'en-GB')).toBe(formatWhen(iso, zone, 'en-GB'));
   });
 });

@@ -99,3 +99,36 @@ export function formatWhen(when: string | Date | null, zone?: string, locale?: s
     timeZoneName: 'short',
   }).format(d);
 }
+
+/** `America/New_York` -> `New York`: the place an IANA zone is named after, as a person reads it. */
+function placeOf(zone: string): string {
+  return (zone.split('/').pop() ?? zone).replace(/_/g, ' ');
+}
+
+/**
+ * When a meeting starts, for the person reading it: in their own zone (`viewerZone`, the browser's by
+ * default), and, where the meeting was scheduled in a zone whose clock differs at that moment, also the
+ * time there, e.g. `Fri, Dec 4, 03:00 PM GMT+1 (09:00 AM in New York)`; the weekday is added when the day
+ * there is another.
+ */
+export function formatMeetingTime(
+  when: string | null,
+  meetingZone: string | undefined,
+  viewerZone?: string,
+  locale?: string,
+): string {
+  const here = formatWhen(when, viewerZone, locale);
+  if (when === null || meetingZone === undefined) return here;
+  const d = new Date(when);
+  const viewer = viewerZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (offsetMinutes(d, meetingZone) === offsetMinutes(d, viewer)) return here;
+  const day = (zone: string) =>
+    new Intl.DateTimeFormat('en-CA', { timeZone: zone, dateStyle: 'short' }).format(d);
+  const there = new Intl.DateTimeFormat(locale, {
+    ...(day(meetingZone) === day(viewer) ? {} : { weekday: 'short' }),
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone: meetingZone,
+  }).format(d);
+  return `${here} (${there} in ${placeOf(meetingZone)})`;
+}

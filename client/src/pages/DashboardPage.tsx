@@ -8,7 +8,14 @@ import { keepUnchanged, MeetingList } from '../components/MeetingList.js';
 import { ChatLink, PastMeetings, RecordingsLink } from '../components/PastMeetings.js';
 import { PresencePanel } from '../components/PresencePanel.js';
 import { COPIED_MS } from '../lib/clipboard.js';
-import { describeRrule, formatWhen, rruleFor, zonedToInstant, type Repeat } from '../lib/time.js';
+import {
+  describeRrule,
+  formatMeetingTime,
+  formatWhen,
+  rruleFor,
+  zonedToInstant,
+  type Repeat,
+} from '../lib/time.js';
 import { useSession } from '../session.js';
 import { ROLE_PHRASE } from './InvitationSignUp.js';
 
@@ -189,9 +196,8 @@ export function DashboardPage(): JSX.Element {
                       m.kind === 'instant'
                         ? `Not started yet; listed here until ${formatWhen(
                             new Date(Date.parse(m.created_at) + INSTANT_UPCOMING_MS),
-                            m.time_zone,
                           )}`
-                        : formatWhen(m.starts_at, m.time_zone)
+                        : formatMeetingTime(m.starts_at, m.time_zone)
                     }
                   >
                     <span class="badge live">Live now</span>{' '}
@@ -222,7 +228,7 @@ export function DashboardPage(): JSX.Element {
                 <Show when={links()[m.id]}>
                   {(l) => (
                     <p class="muted small" role="status">
-                      Guests can join with this link until {formatWhen(l().expires_at, m.time_zone)}
+                      Guests can join with this link until {formatWhen(l().expires_at)}
                       {copied() === `manual:${m.id}`
                         ? '. Copying is blocked here: copy it from the box.'
                         : '.'}

@@ -13,8 +13,9 @@ import {
 import { errorText } from '../api/http.js';
 import { meetingsApi } from '../api/meetings.js';
 import { recordingsApi, type Recording } from '../api/recordings.js';
+import { formatWhen } from '../lib/time.js';
 
-const when = (iso: string) => new Date(iso).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+const when = (iso: string) => formatWhen(iso);
 
 function length(ms: number | null): string {
   if (ms === null) return '';

@@ -5,8 +5,9 @@ import { errorText } from '../api/http.js';
 import { meetingsApi } from '../api/meetings.js';
 import { ChatText } from '../components/ChatText.js';
 import { useSession } from '../session.js';
+import { formatWhen } from '../lib/time.js';
 
-const when = (iso: string) => new Date(iso).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+const when = (iso: string) => formatWhen(iso);
 
 /**
  * The chat of a meeting, read afterwards: oldest first, a page at a time from the newest, older pages on

@@ -1,6 +1,7 @@
 import { createSignal, For, Show, type JSX } from 'solid-js';
 import { meetingsApi, type Meeting, type MeetingState } from '../../api/meetings.js';
 import { FormError } from '../../components/Field.js';
+import { formatWhen } from '../../lib/time.js';
 import { useShownOrg } from './common.js';
 import { ShownOrgPicker } from './OrgPicker.js';
 import { createPagedList } from './paged.js';
@@ -27,10 +28,7 @@ export function MeetingsTab(): JSX.Element {
   });
   void load();
 
-  const when = (m: Meeting) => {
-    const at = m.started_at ?? m.starts_at ?? m.created_at;
-    return new Date(at).toLocaleString();
-  };
+  const when = (m: Meeting) => formatWhen(m.started_at ?? m.starts_at ?? m.created_at);
 
   return (
     <div>
