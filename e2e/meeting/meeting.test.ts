@@ -204,6 +204,8 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
       await inMeeting(host);
       await waitVideoShown(tile(host, 'Ann Host (you)'), 'the host sees their own camera', DEADLINE);
       await lookSettled(host, 'instant-laptop-alone');
+      // Alone, there is nothing to pin one's own tile above.
+      expect(await tile(host, 'Ann Host (you)').getByRole('button', { name: /^Pin / }).count()).toBe(0);
 
       // The invite control inside the meeting: copy the link.
       await controls(host).getByRole('button', { name: 'Invite' }).click();

@@ -71,7 +71,8 @@ export function MeetingStage(props: StageProps): JSX.Element {
                   speaking={t().participantSid !== '' && props.isSpeaking(t().participantSid)}
                   quality={t().local ? undefined : props.qualityOf(t().participantSid)}
                   pinned={props.pinned === id}
-                  onPin={() => props.onPin(id)}
+                  // Alone on the stage there is nothing to pin a tile above; a pin already set can be undone.
+                  onPin={ids().length > 1 || props.pinned === id ? () => props.onPin(id) : undefined}
                   onView={(v) => {
                     lastView = v;
                     const sid = trackSid();
