@@ -473,6 +473,10 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
       await host.keyboard.press('Escape');
       await choice.waitFor({ state: 'detached' });
       expect(await controls(host).isVisible(), 'the host is still in the meeting').toBe(true);
+      expect(
+        await leaveHost.evaluate((el) => el === document.activeElement),
+        'the focus is back on Leave',
+      ).toBe(true);
       // Leave meeting: the host goes, the guest stays in the meeting without them.
       await leaveHost.click();
       await choice.getByRole('button', { name: 'Leave meeting' }).click();
@@ -631,6 +635,12 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
         await p.waitForURL(/\/ended\?/);
         await p.getByRole('heading', { name: 'The meeting has ended' }).waitFor();
       }
+      // Each is told who ended it; the guest, who has no account, is offered the home page as well as
+      // signing in, the host their meetings.
+      await host.getByText('You ended the meeting for everyone.').waitFor();
+      await host.getByRole('main').getByRole('link', { name: 'Back to meetings' }).waitFor();
+      await guest.getByText('The host ended the meeting for everyone.').waitFor();
+      await guest.getByRole('main').getByRole('link', { name: 'Home' }).waitFor();
     },
     SCENARIO_TIMEOUT,
   );

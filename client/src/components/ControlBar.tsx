@@ -1,5 +1,8 @@
 import { Show, type JSX } from 'solid-js';
 
+/** The Leave button's id: the host's leave question gives the focus back to it when it closes. */
+export const LEAVE_BUTTON_ID = 'leave-button';
+
 export type Panel = 'none' | 'people' | 'settings' | 'invite' | 'chat';
 
 export interface ControlBarProps {
@@ -95,6 +98,7 @@ export function ControlBar(props: ControlBarProps): JSX.Element {
       </button>
       <button
         type="button"
+        id={LEAVE_BUTTON_ID}
         class="danger"
         aria-expanded={props.isHost ? (props.leaveChoiceOpen ?? false) : undefined}
         onClick={() => props.onLeave()}

@@ -2,7 +2,8 @@ import { onCleanup, onMount, type JSX } from 'solid-js';
 
 /**
  * The host leaves while others are still in the meeting: leave them to go on without you, or end the
- * meeting for everyone. Opens above the control bar; Escape or Cancel closes it and nothing happens.
+ * meeting for everyone. Opens above the control bar; Escape or Cancel closes it and nothing happens (the
+ * page then puts the focus back on Leave).
  */
 export function LeaveChoice(props: {
   onLeave: () => void;
@@ -22,9 +23,10 @@ export function LeaveChoice(props: {
     <div
       class="leave-choice"
       role="dialog"
-      aria-label="Leave the meeting"
+      aria-labelledby="leave-choice-title"
       aria-describedby="leave-choice-text"
     >
+      <h2 id="leave-choice-title">Leave the meeting?</h2>
       <p id="leave-choice-text">The others can go on without you, or you can end the meeting for everyone.</p>
       <div class="actions">
         <button type="button" ref={first} onClick={() => props.onLeave()}>

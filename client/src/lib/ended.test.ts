@@ -14,6 +14,12 @@ describe('endedText', () => {
       'An administrator of the organization ended the meeting for everyone.',
     );
     expect(endedText('room_ended', null).detail).toBe('The host ended the meeting for everyone.');
+    // The host who ended it reads that they did; only the tab's history state says so, never the address.
+    expect(endedText('room_ended', { by: 'you' }).detail).toBe('You ended the meeting for everyone.');
+    expect(endedText('room_ended', { by: 'someone' }).detail).toBe(
+      'The host ended the meeting for everyone.',
+    );
+    expect(endedText('left', { by: 'you' }).title).toBe('You left the meeting');
     expect(endedText('cancelled', null).title).toBe('The meeting was cancelled');
   });
 

@@ -59,6 +59,8 @@ const OVER = new Set(['room_ended', 'admin_ended', 'cancelled', 'time_limit']);
 export interface EndedState {
   limit?: string;
   plan?: string;
+  /** `you`: this person ended the meeting for everyone. */
+  by?: string;
 }
 
 /** The texts for `reason`; `state` is the tab's history state, read for the time limit only. */
@@ -68,6 +70,13 @@ export function endedText(reason: string, state: unknown): EndedText {
     const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
     return timeLimitEndedText(text(s['limit']), text(s['plan']));
   }
+  if (
+    reason === 'room_ended' &&
+    typeof state === 'object' &&
+    state !== null &&
+    (state as EndedState).by === 'you'
+  )
+    return { title: 'The meeting has ended', detail: 'You ended the meeting for everyone.' };
   return Object.hasOwn(TEXT, reason) ? (TEXT[reason] as EndedText) : FALLBACK;
 }
 

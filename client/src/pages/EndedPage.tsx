@@ -29,7 +29,15 @@ export function EndedPage(): JSX.Element {
         <Show when={meeting() !== undefined && !meetingIsOver(reason()) && reason() !== 'removed'}>
           <A href={`/join/${encodeURIComponent(meeting() ?? '')}${inviteFragment()}`}>Rejoin</A>
         </Show>
-        <Show when={me()} fallback={<A href="/sign-in">Sign in</A>}>
+        <Show
+          when={me()}
+          fallback={
+            <>
+              <A href="/">Home</A>
+              <A href="/sign-in">Sign in</A>
+            </>
+          }
+        >
           <A href="/dashboard">Back to meetings</A>
         </Show>
       </p>

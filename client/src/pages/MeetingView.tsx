@@ -25,7 +25,7 @@ import {
   type RemovedParticipant,
 } from '../api/meetings.js';
 import { ChatPanel } from '../components/ChatPanel.js';
-import { ControlBar, type Panel } from '../components/ControlBar.js';
+import { ControlBar, LEAVE_BUTTON_ID, type Panel } from '../components/ControlBar.js';
 import { DevicesPanel } from '../components/DevicesPanel.js';
 import { InvitePanel } from '../components/InvitePanel.js';
 import { LeaveChoice } from '../components/LeaveChoice.js';
@@ -138,7 +138,8 @@ export function MeetingView(props: {
     // A meeting ended at its plan's length cap has a page of its own that says so.
     if (ended.reason === 'room_ended' && ended.endReason === RoomEndReason.ROOM_END_REASON_TIME_LIMIT)
       props.onEnded('time_limit', timeLimitEndedParams(untrack(() => s.timeLimit)));
-    else props.onEnded(ended.reason);
+    // The page after says who ended it: the host who did reads "You ended ...".
+    else props.onEnded(ended.reason, ended.reason === 'room_ended' && endedHere ? { by: 'you' } : {});
   });
 
   const selfName = () => s.self?.name ?? props.join.name;
@@ -199,7 +200,12 @@ export function MeetingView(props: {
       await meetingsApi.allowBack(props.join.room, r.identity);
       setRemoved(removed().filter((x) => x.identity !== r.identity));
     });
-  const endMeeting = () => meetingsApi.end(props.join.room).catch(() => room.endRoom());
+  // Set once this person asks to end the meeting for everyone.
+  let endedHere = false;
+  const endMeeting = () => {
+    endedHere = true;
+    return meetingsApi.end(props.join.room).catch(() => room.endRoom());
+  };
   const endForAll = () =>
     act(async () => {
       if (!confirm('End the meeting for everyone?')) return;
@@ -508,7 +514,10 @@ export function MeetingView(props: {
               <LeaveChoice
                 onLeave={() => room.leave()}
                 onEnd={() => void act(endMeeting)}
-                onCancel={() => setLeaveChoice(false)}
+                onCancel={() => {
+                  setLeaveChoice(false);
+                  document.getElementById(LEAVE_BUTTON_ID)?.focus();
+                }}
               />
             </Show>
           </div>
