@@ -164,6 +164,16 @@ async function buttonsUnder(page: Page, box: Box): Promise<string[]> {
   return out;
 }
 
+/** How many rows the meeting controls take on screen. */
+async function controlRows(page: Page): Promise<number> {
+  const tops = new Set<number>();
+  for (const b of await controls(page).getByRole('button').all()) {
+    const bb = await b.boundingBox();
+    if (bb !== null) tops.add(Math.round(bb.y));
+  }
+  return tops.size;
+}
+
 /** The tiles' name labels and tags (Muted, a bad connection) that `box` lies over, in words. */
 async function labelsUnder(page: Page, box: Box): Promise<string[]> {
   const out: string[] = [];
@@ -529,6 +539,12 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
       // The knock is pushed to the host; the admission is pushed to the guest.
       await host.getByRole('button', { name: 'Admit Lou Guest' }).waitFor();
       await host.screenshot({ path: `${ARTIFACTS}lobby-desktop-knock.png` });
+      // The host's controls, with the waiting count on Participants, stay on one row of a laptop's window.
+      await controls(host).getByRole('button', { name: 'Participants (1), 1 waiting' }).waitFor();
+      await host.setViewportSize(WIDE);
+      expect(await controlRows(host), 'rows of controls at 1280 px').toBe(1);
+      await host.screenshot({ path: `${ARTIFACTS}lobby-laptop-knock.png` });
+      await host.setViewportSize(DESKTOP);
       await host.getByRole('button', { name: 'Admit Lou Guest' }).click();
       await inMeeting(guest);
       await waitVideoShown(tile(host, 'Lou Guest'), "the host sees the admitted guest's camera", DEADLINE);

@@ -12,7 +12,7 @@ export interface ChatPanelProps {
   onClose: () => void;
 }
 
-const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
 
 /** The meeting chat, beside the stage: messages in server order, a composer, private messages. */
 export function ChatPanel(props: ChatPanelProps): JSX.Element {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { describeRrule, formatMeetingTime, formatWhen, rruleFor, zonedToInstant } from './time.js';
+import {
+  currentZoneName,
+  describeRrule,
+  formatMeetingTime,
+  formatWhen,
+  rruleFor,
+  timeZoneChoices,
+  zonedToInstant,
+} from './time.js';
 
 describe('zoned wall time to instant', () => {
   it('converts in winter and summer time', () => {
@@ -48,7 +56,7 @@ describe('dates on meeting cards', () => {
     // A Date and its ISO text read the same.
     const d = new Date('2025-07-15T07:30:00Z');
     expect(formatWhen(d, 'UTC', 'en-US')).toBe(formatWhen(d.toISOString(), 'UTC', 'en-US'));
-    expect(formatWhen(d, 'UTC', 'en-US')).toMatch(/^Tue, Jul 15, 07:30 AM UTC$/);
+    expect(formatWhen(d, 'UTC', 'en-US')).toMatch(/^Tue, Jul 15, 7:30 AM UTC$/);
   });
 
   it("uses the browser's zone when none is given, and says Now for a meeting without a start", () => {
@@ -83,5 +91,25 @@ describe('a meeting time for the person reading it', () => {
     expect(formatMeetingTime(null, 'Asia/Tokyo')).toBe('Now');
     const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     expect(formatMeetingTime(iso, zone, undefined, 'en-GB')).toBe(formatWhen(iso, zone, 'en-GB'));
+  });
+});
+
+describe('time zone names', () => {
+  it('offers the zones under the names people know now, each once, sorted', () => {
+    const zones = timeZoneChoices();
+    for (const now of ['Asia/Kolkata', 'Europe/Kyiv', 'Asia/Ho_Chi_Minh', 'Asia/Kathmandu', 'UTC'])
+      expect(zones).toContain(now);
+    for (const old of ['Asia/Calcutta', 'Europe/Kiev', 'Asia/Saigon', 'Asia/Katmandu'])
+      expect(zones).not.toContain(old);
+    expect(new Set(zones).size).toBe(zones.length);
+    expect([...zones].sort()).toEqual(zones);
+  });
+
+  it('renames only the renamed ones, and a meeting kept under an old name reads under the new one', () => {
+    expect(currentZoneName('Asia/Calcutta')).toBe('Asia/Kolkata');
+    expect(currentZoneName('Europe/Berlin')).toBe('Europe/Berlin');
+    expect(formatMeetingTime('2025-07-15T13:30:00Z', 'Europe/Kiev', 'Europe/Berlin', 'en-GB')).toBe(
+      'Tue 15 Jul, 15:30 CEST (16:30 in Kyiv)',
+    );
   });
 });

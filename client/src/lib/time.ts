@@ -82,9 +82,9 @@ export function describeRrule(rrule: string | null | undefined): string {
 }
 
 /**
- * A date and time as the meeting pages show every one of them ("Tue, Jul 15, 09:30 CEST" in English), with
- * its zone named: in `zone` (a meeting's own zone, so everyone reads the same wall time), else the
- * browser's. `null` is a meeting without a start, which starts now.
+ * A date and time as the pages show every one of them ("Tue, Jul 15, 9:30 AM CEST" in US English), with
+ * its zone named: in `zone` if given, else the browser's, the reader's own. `null` is a meeting without a
+ * start, which starts now.
  */
 export function formatWhen(when: string | Date | null, zone?: string, locale?: string): string {
   if (when === null) return 'Now';
@@ -93,11 +93,47 @@ export function formatWhen(when: string | Date | null, zone?: string, locale?: s
     weekday: 'short',
     month: 'short',
     day: 'numeric',
-    hour: '2-digit',
+    hour: 'numeric',
     minute: '2-digit',
     ...(zone === undefined ? {} : { timeZone: zone }),
     timeZoneName: 'short',
   }).format(d);
+}
+
+/**
+ * Zones whose names changed (Kolkata, Kyiv, ...) under the names people know now. Browsers and Node
+ * still list and report the old ones (ICU keeps them as canonical); both names work everywhere.
+ */
+const RENAMED_ZONES: Readonly<Record<string, string>> = {
+  'America/Coral_Harbour': 'America/Atikokan',
+  'America/Godthab': 'America/Nuuk',
+  'Asia/Calcutta': 'Asia/Kolkata',
+  'Asia/Katmandu': 'Asia/Kathmandu',
+  'Asia/Rangoon': 'Asia/Yangon',
+  'Asia/Saigon': 'Asia/Ho_Chi_Minh',
+  'Atlantic/Faeroe': 'Atlantic/Faroe',
+  'Europe/Kiev': 'Europe/Kyiv',
+  'Pacific/Enderbury': 'Pacific/Kanton',
+  'Pacific/Ponape': 'Pacific/Pohnpei',
+  'Pacific/Truk': 'Pacific/Chuuk',
+};
+
+/** A zone under its current name: `Asia/Calcutta` -> `Asia/Kolkata`; others as they are. */
+export function currentZoneName(zone: string): string {
+  return RENAMED_ZONES[zone] ?? zone;
+}
+
+/** The browser's own zone, under its current name; UTC if the browser names none. */
+export function browserZone(): string {
+  return currentZoneName(Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
+}
+
+/** Every zone the browser knows, under current names, sorted, UTC included. */
+export function timeZoneChoices(): string[] {
+  const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] };
+  const list = (intl.supportedValuesOf?.('timeZone') ?? []).map(currentZoneName);
+  if (!list.includes('UTC')) list.push('UTC');
+  return [...new Set(list)].sort();
 }
 
 /** `America/New_York` -> `New York`: the place an IANA zone is named after, as a person reads it. */
@@ -108,7 +144,7 @@ function placeOf(zone: string): string {
 /**
  * When a meeting starts, for the person reading it: in their own zone (`viewerZone`, the browser's by
  * default), and, where the meeting was scheduled in a zone whose clock differs at that moment, also the
- * time there, e.g. `Fri, Dec 4, 03:00 PM GMT+1 (09:00 AM in New York)`; the weekday is added when the day
+ * time there, e.g. `Fri, Dec 4, 3:00 PM GMT+1 (9:00 AM in New York)`; the weekday is added when the day
  * there is another.
  */
 export function formatMeetingTime(
@@ -124,11 +160,8 @@ export function formatMeetingTime(
   if (offsetMinutes(d, meetingZone) === offsetMinutes(d, viewer)) return here;
   const day = (zone: string) =>
     new Intl.DateTimeFormat('en-CA', { timeZone: zone, dateStyle: 'short' }).format(d);
-  const there = new Intl.DateTimeFormat(locale, {
-    ...(day(meetingZone) === day(viewer) ? {} : { weekday: 'short' }),
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZone: meetingZone,
-  }).format(d);
-  return `${here} (${there} in ${placeOf(meetingZone)})`;
+  const clock = new Intl.DateTimeFormat(locale, { timeStyle: 'short', timeZone: meetingZone }).format(d);
+  const weekday = new Intl.DateTimeFormat(locale, { weekday: 'short', timeZone: meetingZone }).format(d);
+  const there = day(meetingZone) === day(viewer) ? clock : `${weekday} ${clock}`;
+  return `${here} (${there} in ${placeOf(currentZoneName(meetingZone))})`;
 }

@@ -9,10 +9,12 @@ import { ChatLink, PastMeetings, RecordingsLink } from '../components/PastMeetin
 import { PresencePanel } from '../components/PresencePanel.js';
 import { COPIED_MS } from '../lib/clipboard.js';
 import {
+  browserZone,
   describeRrule,
   formatMeetingTime,
   formatWhen,
   rruleFor,
+  timeZoneChoices,
   zonedToInstant,
   type Repeat,
 } from '../lib/time.js';
@@ -22,12 +24,6 @@ import { ROLE_PHRASE } from './InvitationSignUp.js';
 function localDate(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
-}
-
-function timeZones(): string[] {
-  const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] };
-  const list = intl.supportedValuesOf?.('timeZone') ?? [];
-  return list.includes('UTC') ? list : ['UTC', ...list];
 }
 
 /** How long control lists an instant meeting nobody started as upcoming (platform/control instant-title.ts). */
@@ -105,7 +101,7 @@ export function DashboardPage(): JSX.Element {
       const m = await meetingsApi.create({
         kind: 'instant',
         locale: navigator.language,
-        time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
+        time_zone: browserZone(),
         ...(orgId() ? { org_id: orgId() } : {}),
       });
       navigate(`/join/${m.id}`);
@@ -268,12 +264,12 @@ export function DashboardPage(): JSX.Element {
 
 function ScheduleForm(props: { onCreated: () => void | Promise<void>; onCancel: () => void }): JSX.Element {
   const { orgId } = useSession();
-  const zones = timeZones();
+  const zones = timeZoneChoices();
   const inAnHour = new Date(Date.now() + 60 * 60_000);
   const [title, setTitle] = createSignal('');
   const [date, setDate] = createSignal(localDate(inAnHour));
   const [time, setTime] = createSignal(`${String(inAnHour.getHours()).padStart(2, '0')}:00`);
-  const [zone, setZone] = createSignal(Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
+  const [zone, setZone] = createSignal(browserZone());
   const [duration, setDuration] = createSignal('60');
   const [repeat, setRepeat] = createSignal<Repeat>('none');
   const [count, setCount] = createSignal('10');
