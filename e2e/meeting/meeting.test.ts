@@ -210,6 +210,8 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
 
       await signUp(host, 'Ann Host', 'ann@example.com');
       await host.getByRole('button', { name: 'Start an instant meeting' }).click();
+      // Before joining, the host has a way back to their meetings (the page has no header).
+      await host.getByRole('link', { name: 'Back to meetings' }).waitFor();
       await host.getByRole('button', { name: 'Join meeting' }).click();
       await inMeeting(host);
       await waitVideoShown(tile(host, 'Ann Host (you)'), 'the host sees their own camera', DEADLINE);
@@ -246,6 +248,10 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
       await guest.goto(link);
       await guest.getByRole('heading', { name: 'Instant meeting' }).waitFor();
       expect(await guest.getByLabel('Meeting passcode').count()).toBe(0);
+      expect(
+        await guest.getByRole('link', { name: 'Back to meetings' }).count(),
+        'a guest has no meetings',
+      ).toBe(0);
       // Join pressed before a name is typed says what is missing, at the field, and goes there.
       await guest.getByRole('button', { name: 'Join meeting' }).click();
       await guest.getByText('Enter your name. The others see it on your tile.').waitFor();

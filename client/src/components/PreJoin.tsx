@@ -1,3 +1,4 @@
+import { A } from '@solidjs/router';
 import { createSignal, For, onCleanup, onMount, Show, type JSX } from 'solid-js';
 import { getCamera, getMicrophone, listDevices, mediaErrorText, type DeviceLists } from '../rtc/media.js';
 import { Field, focusFirstInvalid, FormError } from './Field.js';
@@ -19,6 +20,8 @@ export function PreJoin(props: {
   askPasscode: boolean;
   error: string | null;
   busy: boolean;
+  /** Where a signed-in person goes back to without joining (their meetings); none for a guest. */
+  backHref?: string;
   onJoin: (r: PreJoinResult) => void;
 }): JSX.Element {
   let video!: HTMLVideoElement;
@@ -248,6 +251,13 @@ export function PreJoin(props: {
         <button type="submit" class="primary wide" disabled={props.busy}>
           {props.busy ? 'Joining' : 'Join meeting'}
         </button>
+        <Show when={props.backHref}>
+          {(href) => (
+            <p class="center prejoin-back">
+              <A href={href()}>Back to meetings</A>
+            </p>
+          )}
+        </Show>
       </form>
     </section>
   );

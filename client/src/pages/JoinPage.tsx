@@ -287,6 +287,7 @@ export function JoinPage(): JSX.Element {
             askPasscode={needPasscode() || known()?.access === 'passcode'}
             error={error()}
             busy={busy() || me.loading}
+            backHref={me() ? '/dashboard' : undefined}
             onJoin={(r) => void join(r)}
           />
         </div>
