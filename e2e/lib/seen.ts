@@ -122,15 +122,17 @@ export async function faintText(page: Page): Promise<string[]> {
 /**
  * Resolves once the page's CSS transitions (tiles glide for 150 ms when the layout changes) have run
  * out: two frames first, so a layout change made in response to the last action has started its
- * transitions, then every running transition's end, until a frame starts none. Endless animations (a
- * pulsing dot) are not transitions and do not hold it up.
+ * transitions, then every running transition's end, until a frame starts none (or 5 s have passed).
+ * Endless animations (a pulsing dot) are not transitions and do not hold it up.
  */
 export async function transitionsDone(page: Page): Promise<void> {
   await page.evaluate(async () => {
     const frame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+    // A transition restarted on every frame (a level meter) never runs out: give up after 5 s.
+    const end = performance.now() + 5000;
     await frame();
     await frame();
-    for (;;) {
+    while (performance.now() < end) {
       const running = document
         .getAnimations()
         .filter((a) => a instanceof CSSTransition && a.playState !== 'finished');
