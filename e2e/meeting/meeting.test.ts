@@ -657,12 +657,15 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
         await p.waitForURL(/\/ended\?/);
         await p.getByRole('heading', { name: 'The meeting has ended' }).waitFor();
       }
-      // Each is told who ended it; the guest, who has no account, is offered the home page as well as
-      // signing in, the host their meetings.
+      // Each is told who ended it; the guest, who has no account, is offered one as well as signing in (the
+      // home page of a visitor is the sign-in page), the host their meetings.
       await host.getByText('You ended the meeting for everyone.').waitFor();
       await host.getByRole('main').getByRole('link', { name: 'Back to meetings' }).waitFor();
       await guest.getByText('The host ended the meeting for everyone.').waitFor();
-      await guest.getByRole('main').getByRole('link', { name: 'Home' }).waitFor();
+      await guest
+        .getByRole('main')
+        .getByRole('link', { name: 'Sign up to host your own meetings' })
+        .waitFor();
     },
     SCENARIO_TIMEOUT,
   );

@@ -33,8 +33,8 @@ export function EndedPage(): JSX.Element {
           when={me()}
           fallback={
             <>
-              <A href="/">Home</A>
               <A href="/sign-in">Sign in</A>
+              <A href="/sign-up">Sign up to host your own meetings</A>
             </>
           }
         >
