@@ -63,19 +63,17 @@ export interface EndedState {
   by?: string;
 }
 
-/** The texts for `reason`; `state` is the tab's history state, read for the time limit only. */
+/**
+ * The texts for `reason`; `state` is the tab's history state, read for the time limit and for who ended
+ * the meeting.
+ */
 export function endedText(reason: string, state: unknown): EndedText {
+  const s = (typeof state === 'object' && state !== null ? state : {}) as Record<string, unknown>;
   if (reason === 'time_limit') {
-    const s = (typeof state === 'object' && state !== null ? state : {}) as Record<string, unknown>;
     const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
     return timeLimitEndedText(text(s['limit']), text(s['plan']));
   }
-  if (
-    reason === 'room_ended' &&
-    typeof state === 'object' &&
-    state !== null &&
-    (state as EndedState).by === 'you'
-  )
+  if (reason === 'room_ended' && s['by'] === 'you')
     return { title: 'The meeting has ended', detail: 'You ended the meeting for everyone.' };
   return Object.hasOwn(TEXT, reason) ? (TEXT[reason] as EndedText) : FALLBACK;
 }

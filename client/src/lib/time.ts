@@ -164,7 +164,7 @@ export function formatMeetingTime(
   const here = formatWhen(when, viewerZone, locale);
   if (when === null || meetingZone === undefined) return here;
   const d = new Date(when);
-  const viewer = viewerZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const viewer = viewerZone ?? browserZone();
   if (offsetMinutes(d, meetingZone) === offsetMinutes(d, viewer)) return here;
   const day = (zone: string) =>
     new Intl.DateTimeFormat('en-CA', { timeZone: zone, dateStyle: 'short' }).format(d);
