@@ -499,6 +499,14 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
       await host.waitForURL(/\/ended\?/);
       await tile(guest, 'Rae Host').waitFor({ state: 'detached' });
       expect(await controls(guest).isVisible(), 'the guest is still in the meeting').toBe(true);
+      // The guest is told the host went and that the meeting goes on; the notice can be put away.
+      const hostGone = guest
+        .getByRole('status')
+        .filter({ hasText: 'Rae Host (host) left the meeting. The meeting goes on.' });
+      await hostGone.waitFor();
+      await lookSettled(guest, 'host-left-guest');
+      await hostGone.getByRole('button', { name: 'Dismiss' }).click();
+      await hostGone.waitFor({ state: 'detached' });
       await controls(guest).getByRole('button', { name: 'Leave' }).click();
       await guest.waitForURL(/\/ended\?/);
     },

@@ -296,7 +296,9 @@ export function JoinPage(): JSX.Element {
         <section class="page">
           <div class="card narrow center lobby-wait" role="status" aria-live="polite">
             <h1>{(step() as { title: string }).title}</h1>
-            <p>You are in the lobby. The host has been told you are here and will let you in shortly.</p>
+            <p>
+              You are in the lobby. The host has been told you are here; you join as soon as they let you in.
+            </p>
             <p class="muted">Keep this page open.</p>
             <button
               type="button"

@@ -17,6 +17,7 @@ import { RoomStats } from './RoomStats.js';
 import {
   applySpeakers,
   applyTracksChanged,
+  hostLeftNotice,
   initialRoomState,
   removeParticipant,
   setParticipants,
@@ -311,6 +312,8 @@ export class RoomClient {
       case 'participantLeft': {
         let gone: string[] = [];
         this.change((s) => {
+          const notice = hostLeftNotice(s, m.value.participantSid);
+          if (notice !== null) s.notice = notice;
           gone = removeParticipant(s, m.value.participantSid);
         });
         this.remote.forget(gone);

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import {
   applySpeakers,
   applyTracksChanged,
+  hostLeftNotice,
   initialRoomState,
   removeParticipant,
   setParticipants,
@@ -111,5 +112,23 @@ describe('room state', () => {
     applySpeakers(s, []);
     expect(s.speaking).toEqual({});
     expect(s.activeSpeaker).toBe('a');
+  });
+
+  it('tells the others when the last host leaves, and only then', () => {
+    const host = (sid: string): ParticipantInfo => ({ ...person(sid), name: `Host ${sid}`, isHost: true });
+    const s = fresh();
+    s.self = person('me');
+    setParticipants(s, [host('h1'), person('g')]);
+    expect(hostLeftNotice(s, 'g')).toBeNull();
+    expect(hostLeftNotice(s, 'h1')).toBe('Host h1 (host) left the meeting. The meeting goes on.');
+    upsertParticipant(s, host('h2'));
+    expect(hostLeftNotice(s, 'h1')).toBeNull();
+    // A host needs no telling; nor does anyone before the join answered.
+    s.self = { ...person('me'), isHost: true };
+    setParticipants(s, [host('h1')]);
+    expect(hostLeftNotice(s, 'h1')).toBeNull();
+    s.self = null;
+    expect(hostLeftNotice(s, 'h1')).toBeNull();
+    expect(hostLeftNotice(s, 'nobody')).toBeNull();
   });
 });

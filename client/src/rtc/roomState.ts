@@ -101,6 +101,19 @@ export function upsertParticipant(s: RoomState, p: ParticipantInfo): void {
   syncTrackInfos(s);
 }
 
+/**
+ * What the others read when a participant leaves: only the last host leaving is news (the meeting goes
+ * on, now without anyone who can use the host actions); null otherwise.
+ */
+export function hostLeftNotice(s: RoomState, sid: string): string | null {
+  const leaving = s.participants[sid];
+  if (!leaving?.isHost || s.self === null || s.self.isHost) return null;
+  const hostRemains = Object.values(s.participants).some((p) => p.sid !== sid && p.isHost);
+  if (hostRemains) return null;
+  const name = leaving.name.trim() || 'The host';
+  return `${name} (host) left the meeting. The meeting goes on.`;
+}
+
 /** Removes a participant and everything shown for it; returns the sids of its tracks. */
 export function removeParticipant(s: RoomState, sid: string): string[] {
   const p = s.participants[sid];

@@ -86,7 +86,11 @@ export function BillingTab(): JSX.Element {
             </Show>
             <Show when={s().period_end}>
               {(end) => (
-                <span class="muted"> The period runs until {new Date(end()).toLocaleDateString()}.</span>
+                <span class="muted">
+                  {' '}
+                  The period runs until{' '}
+                  {new Date(end()).toLocaleDateString(undefined, { dateStyle: 'medium' })}.
+                </span>
               )}
             </Show>
           </p>
