@@ -276,12 +276,27 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
       await waitRemoteAudio(guest, 'the guest hears the host', DEADLINE);
       expect(await tile(host, 'Gil Guest').getByText('Muted', { exact: true }).count()).toBe(0);
 
+      // The host's participants list reads the guest's link while their media flows.
+      const hostPeople = controls(host).getByRole('button', { name: /^Participants/ });
+      await hostPeople.click();
+      const guestRow = host
+        .getByRole('complementary', { name: 'Participants' })
+        .getByRole('listitem')
+        .filter({ hasText: 'Gil Guest' });
+      const linkRead = guestRow.getByText(/connection (excellent|good|poor)/);
+      await linkRead.waitFor({ timeout: DEADLINE });
+
       // The guest mutes and stops the camera: the host's tile follows.
       await controls(guest).getByRole('button', { name: 'Mute', exact: true }).click();
       await tile(host, 'Gil Guest').getByText('Muted', { exact: true }).waitFor();
       await controls(guest).getByRole('button', { name: 'Stop video' }).click();
       await tile(host, 'Gil Guest').getByText('GG', { exact: true }).waitFor();
+      // A guest who sends nothing on purpose has no reading any more, not a lost connection.
+      await linkRead.waitFor({ state: 'detached', timeout: DEADLINE });
+      expect(await guestRow.innerText()).not.toContain('connection lost');
+      expect(await tile(host, 'Gil Guest').getByText('Connection lost').count()).toBe(0);
       await host.screenshot({ path: `${ARTIFACTS}instant-laptop-guest-camera-off.png` });
+      await hostPeople.click();
       await controls(guest).getByRole('button', { name: 'Start video' }).click();
       await controls(guest).getByRole('button', { name: 'Unmute' }).click();
       await waitVideoShown(tile(host, 'Gil Guest'), "the guest's camera comes back", DEADLINE);
@@ -365,11 +380,22 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
       await again.waitFor({ state: 'detached' });
       const inviteButton = controls(host).getByRole('button', { name: 'Invite' });
       expect(await inviteButton.evaluate((el) => el === document.activeElement)).toBe(true);
-      // Opened again from the keyboard, the focus stays on the button; Escape closes the panel from there too.
+      // Opened again from the keyboard, the panel takes the focus, so Tab goes through it next; Escape
+      // closes it from anywhere and the focus goes back to the button.
       await host.keyboard.press('Enter');
       await again.getByLabel('Invite link').waitFor();
+      expect(await again.evaluate((el) => el === document.activeElement), 'the panel has the focus').toBe(
+        true,
+      );
+      await host.keyboard.press('Tab');
+      expect(
+        await again.evaluate((el) => el.contains(document.activeElement)),
+        'Tab stays in the panel',
+      ).toBe(true);
+      await controls(host).getByRole('button', { name: 'Devices' }).focus();
       await host.keyboard.press('Escape');
       await again.waitFor({ state: 'detached' });
+      expect(await inviteButton.evaluate((el) => el === document.activeElement)).toBe(true);
       await guest.goto(link);
       await guest.getByText(/no longer valid/).waitFor();
 
@@ -436,6 +462,18 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
         expect(moved(before, await tileBoxes(page)), `${size}: the bar opened`).toEqual([]);
         const barBox = (await bar.boundingBox())!;
         expect(await buttonsUnder(page, barBox), `${size}: controls under the reactions bar`).toEqual([]);
+        // The bar takes the focus, so the reactions are the next keys away; Escape closes it and gives the
+        // focus back to React.
+        expect(
+          await bar.evaluate((el) => el.contains(document.activeElement)),
+          `${size}: the reactions bar has the focus`,
+        ).toBe(true);
+        await page.keyboard.press('Escape');
+        await bar.waitFor({ state: 'detached' });
+        const reactButton = controls(page).getByRole('button', { name: 'React' });
+        expect(await reactButton.evaluate((el) => el === document.activeElement)).toBe(true);
+        await reactButton.click();
+        await bar.waitFor();
 
         // A reaction shows, to the sender and to the other person, and the bar closes: no tile moves on
         // either screen.
@@ -486,6 +524,15 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
       expect(await buttonsUnder(host, (await choice.boundingBox())!), 'controls under the question').toEqual(
         [],
       );
+      // The question holds the keyboard: Tab goes round its three answers.
+      const focused = () => host.evaluate(() => document.activeElement?.textContent ?? '');
+      expect(await focused()).toBe('Leave meeting');
+      for (const next of ['End meeting for all', 'Cancel', 'Leave meeting']) {
+        await host.keyboard.press('Tab');
+        expect(await focused()).toBe(next);
+      }
+      await host.keyboard.press('Shift+Tab');
+      expect(await focused()).toBe('Cancel');
       await host.keyboard.press('Escape');
       await choice.waitFor({ state: 'detached' });
       expect(await controls(host).isVisible(), 'the host is still in the meeting').toBe(true);

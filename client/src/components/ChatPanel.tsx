@@ -85,7 +85,7 @@ export function ChatPanel(props: ChatPanelProps): JSX.Element {
   };
 
   return (
-    <aside class="side chat" aria-label="Chat">
+    <aside tabindex="-1" class="side chat" aria-label="Chat">
       <div class="row between">
         <h2>Chat</h2>
         <button type="button" class="small" onClick={() => props.onClose()}>

@@ -2,6 +2,7 @@ import { Show, type JSX } from 'solid-js';
 
 /** The Leave button's id: the host's leave question gives the focus back to it when it closes. */
 export const LEAVE_BUTTON_ID = 'leave-button';
+export const REACT_BUTTON_ID = 'react-button';
 
 export type Panel = 'none' | 'people' | 'settings' | 'invite' | 'chat';
 
@@ -75,7 +76,12 @@ export function ControlBar(props: ControlBarProps): JSX.Element {
       <button type="button" aria-pressed={props.handRaised} onClick={() => props.onHand()}>
         {props.handRaised ? 'Lower hand' : 'Raise hand'}
       </button>
-      <button type="button" aria-pressed={props.reactionsOpen} onClick={() => props.onReactions()}>
+      <button
+        type="button"
+        id={REACT_BUTTON_ID}
+        aria-pressed={props.reactionsOpen}
+        onClick={() => props.onReactions()}
+      >
         React
       </button>
       <Show when={props.isHost}>

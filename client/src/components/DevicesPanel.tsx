@@ -13,7 +13,7 @@ export interface DevicesPanelProps {
 
 export function DevicesPanel(props: DevicesPanelProps): JSX.Element {
   return (
-    <aside class="side" aria-label="Devices">
+    <aside tabindex="-1" class="side" aria-label="Devices">
       <div class="row between">
         <h2>Devices</h2>
         <button type="button" class="small" onClick={() => props.onClose()}>

@@ -103,7 +103,7 @@ export function InvitePanel(props: InvitePanelProps): JSX.Element {
   };
 
   return (
-    <aside class="side" aria-label="Invite people">
+    <aside tabindex="-1" class="side" aria-label="Invite people">
       <div class="row between">
         <h2>Invite people</h2>
         <button type="button" class="small" onClick={() => props.onClose()}>

@@ -1,9 +1,10 @@
 import { onCleanup, onMount, type JSX } from 'solid-js';
+import { keepTabInside } from '../lib/focus.js';
 
 /**
  * The host leaves while others are still in the meeting: leave them to go on without you, or end the
- * meeting for everyone. Opens above the control bar; Escape or Cancel closes it and nothing happens (the
- * page then puts the focus back on Leave).
+ * meeting for everyone. Opens above the control bar and holds the focus (Tab goes round its three answers);
+ * Escape or Cancel closes it and nothing happens (the page then puts the focus back on Leave).
  */
 export function LeaveChoice(props: {
   onLeave: () => void;
@@ -11,8 +12,13 @@ export function LeaveChoice(props: {
   onCancel: () => void;
 }): JSX.Element {
   let first: HTMLButtonElement | undefined;
+  let box: HTMLDivElement | undefined;
   const onKey = (e: KeyboardEvent) => {
-    if (e.key === 'Escape') props.onCancel();
+    if (e.key === 'Escape') {
+      // Taken here, so the meeting page does not also close a side panel with the same key.
+      e.preventDefault();
+      props.onCancel();
+    } else if (e.key === 'Tab' && box) keepTabInside(box, e);
   };
   onMount(() => {
     first?.focus();
@@ -21,8 +27,10 @@ export function LeaveChoice(props: {
   onCleanup(() => document.removeEventListener('keydown', onKey));
   return (
     <div
+      ref={box}
       class="leave-choice"
       role="dialog"
+      aria-modal="true"
       aria-labelledby="leave-choice-title"
       aria-describedby="leave-choice-text"
     >

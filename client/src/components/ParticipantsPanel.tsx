@@ -36,7 +36,7 @@ export interface ParticipantsPanelProps {
 
 export function ParticipantsPanel(props: ParticipantsPanelProps): JSX.Element {
   return (
-    <aside class="side" aria-label="Participants">
+    <aside tabindex="-1" class="side" aria-label="Participants">
       <div class="row between">
         <h2>Participants ({props.others.length + 1})</h2>
         <button type="button" class="small" onClick={() => props.onClose()}>

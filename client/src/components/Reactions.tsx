@@ -1,16 +1,24 @@
 import type { RaisedHand } from '@origo/proto/signal';
-import { For, Show, type JSX } from 'solid-js';
+import { For, Show, onMount, type JSX } from 'solid-js';
 import type { ChatClient } from '../rtc/ChatClient.js';
 import { REACTIONS, reactionLabel } from '../rtc/chatState.js';
 
-/** The reactions the user can send, as words; the bar closes once one is sent (`onSent`). */
+/**
+ * The reactions the user can send, as words; the bar closes once one is sent (`onSent`). It takes the
+ * focus when it opens, so the reactions are the next keys away from React, not the whole page.
+ */
 export function ReactionsBar(props: { chat: ChatClient; onSent: () => void }): JSX.Element {
+  let first: HTMLButtonElement | undefined;
+  onMount(() => first?.focus());
   return (
     <nav class="reactions-bar" aria-label="Reactions">
       <For each={REACTIONS}>
-        {(r) => (
+        {(r, i) => (
           <button
             type="button"
+            ref={(el) => {
+              if (i() === 0) first = el;
+            }}
             class="small"
             onClick={() => {
               void props.chat.react(r.kind);

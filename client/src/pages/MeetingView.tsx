@@ -25,7 +25,7 @@ import {
   type RemovedParticipant,
 } from '../api/meetings.js';
 import { ChatPanel } from '../components/ChatPanel.js';
-import { ControlBar, LEAVE_BUTTON_ID, type Panel } from '../components/ControlBar.js';
+import { ControlBar, LEAVE_BUTTON_ID, REACT_BUTTON_ID, type Panel } from '../components/ControlBar.js';
 import { DevicesPanel } from '../components/DevicesPanel.js';
 import { InvitePanel } from '../components/InvitePanel.js';
 import { LeaveChoice } from '../components/LeaveChoice.js';
@@ -315,24 +315,35 @@ export function MeetingView(props: {
     if (p !== 'none') document.querySelector<HTMLElement>(`.controls [data-panel="${p}"]`)?.focus();
   };
 
-  // Escape closes the side panel, as its Close button does, when the focus is in the panel, on the button
-  // that opened it (where a click leaves it) or nowhere; not when something used the key first (a
+  const closeReactions = () => {
+    setReactionsOpen(false);
+    document.getElementById(REACT_BUTTON_ID)?.focus();
+  };
+  // Escape closes what is open, the topmost first: the reactions bar, else the side panel (as its Close
+  // button does), wherever the focus is; not when something used the key first (the leave question, a
   // confirmation it cancelled) or when it would throw away a chat draft being written.
   const closeOnEscape = (e: KeyboardEvent) => {
-    const p = panel();
-    if (e.key !== 'Escape' || e.defaultPrevented || p === 'none') return;
+    if (e.key !== 'Escape' || e.defaultPrevented) return;
+    if (reactionsOpen()) {
+      e.preventDefault();
+      closeReactions();
+      return;
+    }
+    if (panel() === 'none') return;
     const t = e.target;
     if (t instanceof HTMLTextAreaElement && t.value !== '') return;
-    const nowhere = t === document.body || t === document.documentElement;
-    const inPanel = t instanceof Element && t.closest('aside.side') !== null;
-    const onOpener = t instanceof Element && t.closest(`.controls [data-panel="${p}"]`) !== null;
-    if (nowhere || inPanel || onOpener) closePanel();
+    e.preventDefault();
+    closePanel();
   };
   window.addEventListener('keydown', closeOnEscape);
   onCleanup(() => window.removeEventListener('keydown', closeOnEscape));
 
   const openPanel = (p: Panel) => {
     setPanel(p);
+    // The panel takes the focus (as a region: a phone's keyboard stays down), so Tab goes through it next;
+    // closing it gives the focus back to its button.
+    if (p !== 'none')
+      queueMicrotask(() => document.querySelector<HTMLElement>('aside.side')?.focus({ preventScroll: true }));
     if (p === 'people' && isHost) void readRemoved();
     if (p === 'settings') {
       listDevices()
@@ -478,7 +489,7 @@ export function MeetingView(props: {
             <button type="button" class="primary small" onClick={() => void decide(lobby()[0]!, true)}>
               Admit {lobby()[0]?.display_name}
             </button>{' '}
-            <button type="button" class="small" onClick={() => setPanel('people')}>
+            <button type="button" class="small" onClick={() => openPanel('people')}>
               See all ({lobby().length})
             </button>
           </div>

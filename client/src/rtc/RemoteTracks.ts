@@ -115,6 +115,19 @@ export class RemoteTracks {
     v.play().catch(() => undefined);
   }
 
+  /**
+   * Whether packets of a received track should be arriving now: an unmuted microphone, or an unmuted
+   * camera the page shows (a hidden tile is paused at the SFU). A shared screen may stand still for
+   * seconds, so it never counts.
+   */
+  expectsMedia(trackSid: string): boolean {
+    const t = this.state.tracks[trackSid];
+    if (t === undefined || t.info.muted) return false;
+    if (t.info.source === TrackSource.TRACK_SOURCE_MICROPHONE) return true;
+    if (t.info.source !== TrackSource.TRACK_SOURCE_CAMERA) return false;
+    return this.settings.get(trackSid)?.paused !== true;
+  }
+
   /** The meeting page reports how a remote video is shown; the SFU then sends the layer that fits. */
   setView(trackSid: string, view: TileView): void {
     this.views.set(trackSid, view);

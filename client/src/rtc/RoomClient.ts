@@ -69,7 +69,12 @@ export class RoomClient {
     this.chat = new ChatClient(this.signal, () => this.state.self?.identity ?? '');
     this.local = new LocalMedia(this.signal, () => this.pub, state, setState, opts.camera, opts.microphone);
     this.remote = new RemoteTracks(this.signal, state, setState, opts.onFirstRemoteFrame);
-    this.stats = new RoomStats(state, (sid, q) => this.setState('quality', sid, q));
+    this.stats = new RoomStats(state, (sid, q) =>
+      this.change((s) => {
+        if (q === undefined) delete s.quality[sid];
+        else s.quality[sid] = q;
+      }),
+    );
     new AwayReporter(this.signal); // lives as long as the signaling session, which it follows
     this.signal.on('phase', (s) => {
       this.setState('phase', s.phase);
@@ -110,7 +115,9 @@ export class RoomClient {
     this.statsTimer = setInterval(() => {
       const sub = this.sub;
       if (sub !== null && !this.closed)
-        this.stats.poll(sub.pc).catch((e: unknown) => console.error('stats unavailable', e));
+        this.stats
+          .poll(sub.pc, (trackSid) => this.remote.expectsMedia(trackSid))
+          .catch((e: unknown) => console.error('stats unavailable', e));
     }, 2_000);
   }
 

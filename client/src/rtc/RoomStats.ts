@@ -20,32 +20,41 @@ export class RoomStats {
 
   constructor(
     private readonly state: RoomState,
-    private readonly setQuality: (participantSid: string, q: ConnectionQuality) => void,
+    private readonly setQuality: (participantSid: string, q: ConnectionQuality | undefined) => void,
   ) {}
 
-  /** Local quality estimate per remote participant from loss and round trip. */
-  async poll(pc: RTCPeerConnection): Promise<void> {
-    const byTrackId = new Map<string, string>();
-    for (const t of Object.values(this.state.tracks)) {
+  /**
+   * Local quality estimate per remote participant from loss and round trip. Silence is news only from
+   * someone whose media should be arriving (`expects`, by track sid): a person with the microphone muted
+   * and the camera off sends nothing, and has no reading rather than a lost connection.
+   */
+  async poll(pc: RTCPeerConnection, expects: (trackSid: string) => boolean): Promise<void> {
+    const byTrackId = new Map<string, { participant: string; trackSid: string }>();
+    for (const [trackSid, t] of Object.entries(this.state.tracks)) {
       const id = t.stream?.getTracks()[0]?.id;
-      if (id !== undefined) byTrackId.set(id, t.info.participantSid);
+      if (id !== undefined) byTrackId.set(id, { participant: t.info.participantSid, trackSid });
     }
-    const totals = new Map<string, { received: number; lost: number }>();
+    const totals = new Map<string, { received: number; lost: number; expected: boolean }>();
     const report = await pc.getStats();
     report.forEach((s: InboundRtp) => {
       if (s.type !== 'inbound-rtp') return;
-      const p = byTrackId.get(s.trackIdentifier ?? '');
-      if (p === undefined) return;
-      const t = totals.get(p) ?? { received: 0, lost: 0 };
+      const at = byTrackId.get(s.trackIdentifier ?? '');
+      if (at === undefined) return;
+      const t = totals.get(at.participant) ?? { received: 0, lost: 0, expected: false };
       t.received += s.packetsReceived ?? 0;
       t.lost += s.packetsLost ?? 0;
-      totals.set(p, t);
+      t.expected ||= expects(at.trackSid);
+      totals.set(at.participant, t);
     });
     for (const [sid, t] of totals) {
       const prev = this.last.get(sid) ?? { received: 0, lost: 0 };
       this.last.set(sid, t);
       if (this.serverQuality.has(sid)) continue;
       const flowing = t.received > prev.received;
+      if (!flowing && !t.expected) {
+        this.setQuality(sid, undefined);
+        continue;
+      }
       this.setQuality(
         sid,
         qualityFromSample({ lossRatio: lossBetween(prev, t), rttMs: this.state.rttMs, flowing }),

@@ -1,0 +1,92 @@
+import {
+  ConnectionQuality,
+  ParticipantState,
+  TrackKind,
+  TrackSource,
+  type TrackInfo,
+} from '@origo/proto/signal';
+import { describe, expect, it } from 'vitest';
+import { RoomStats } from './RoomStats.js';
+import { initialRoomState, type RoomState } from './roomState.js';
+
+function track(sid: string, source: TrackSource, muted: boolean): TrackInfo {
+  const video = source !== TrackSource.TRACK_SOURCE_MICROPHONE;
+  return {
+    sid,
+    participantSid: 'p',
+    kind: video ? TrackKind.TRACK_KIND_VIDEO : TrackKind.TRACK_KIND_AUDIO,
+    source,
+    muted,
+    width: video ? 1280 : 0,
+    height: video ? 720 : 0,
+    layers: [],
+    mimeType: video ? 'video/VP8' : 'audio/opus',
+  };
+}
+
+/** One remote person with a microphone and a camera, both received. */
+function room(micMuted: boolean, cameraMuted: boolean): RoomState {
+  const s = initialRoomState(null, null);
+  const mic = track('mic', TrackSource.TRACK_SOURCE_MICROPHONE, micMuted);
+  const cam = track('cam', TrackSource.TRACK_SOURCE_CAMERA, cameraMuted);
+  s.participants['p'] = {
+    sid: 'p',
+    identity: 'id-p',
+    name: 'P',
+    state: ParticipantState.PARTICIPANT_STATE_ACTIVE,
+    tracks: [mic, cam],
+    joinedAt: 1,
+    isHost: false,
+    away: false,
+  };
+  const stream = (id: string) => ({ getTracks: () => [{ id }] }) as unknown as MediaStream;
+  s.tracks['mic'] = { info: mic, stream: stream('a1') };
+  s.tracks['cam'] = { info: cam, stream: stream('v1') };
+  return s;
+}
+
+/** A subscriber connection whose statistics say what each received track got so far. */
+function connection(received: Record<string, number>): RTCPeerConnection {
+  const report = Object.entries(received).map(([id, n]) => ({
+    type: 'inbound-rtp',
+    trackIdentifier: id,
+    packetsReceived: n,
+    packetsLost: 0,
+  }));
+  return { getStats: () => Promise.resolve(report) } as unknown as RTCPeerConnection;
+}
+
+/** What the tile reads after two polls, 0 then `received` packets per track. */
+async function reading(s: RoomState, received: Record<string, number>) {
+  const quality: Record<string, ConnectionQuality | undefined> = {};
+  const stats = new RoomStats(s, (sid, q) => (quality[sid] = q));
+  const expects = (trackSid: string) => !s.tracks[trackSid]!.info.muted;
+  await stats.poll(connection({ a1: 10, v1: 10 }), expects);
+  await stats.poll(connection(received), expects);
+  return quality['p'];
+}
+
+describe('local connection quality', () => {
+  it('says lost when media should arrive and none did', async () => {
+    expect(await reading(room(false, false), { a1: 10, v1: 10 })).toBe(
+      ConnectionQuality.CONNECTION_QUALITY_LOST,
+    );
+    // Muted microphone, camera on: the camera's silence still counts.
+    expect(await reading(room(true, false), { a1: 10, v1: 10 })).toBe(
+      ConnectionQuality.CONNECTION_QUALITY_LOST,
+    );
+  });
+
+  it('has no reading for someone who sends nothing on purpose (muted, camera off)', async () => {
+    expect(await reading(room(true, true), { a1: 10, v1: 10 })).toBeUndefined();
+  });
+
+  it('reads the link as usual while packets flow', async () => {
+    expect(await reading(room(false, false), { a1: 60, v1: 90 })).toBe(
+      ConnectionQuality.CONNECTION_QUALITY_EXCELLENT,
+    );
+    expect(await reading(room(true, true), { a1: 10, v1: 20 })).toBe(
+      ConnectionQuality.CONNECTION_QUALITY_EXCELLENT,
+    );
+  });
+});
