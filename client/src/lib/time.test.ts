@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   currentZoneName,
   describeRrule,
@@ -8,6 +8,15 @@ import {
   timeZoneChoices,
   zonedToInstant,
 } from './time.js';
+
+// The dates below are in 2025; the clock is set in 2025 too, so they read as this year's (no year shown).
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(new Date('2025-06-01T12:00:00Z'));
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('zoned wall time to instant', () => {
   it('converts in winter and summer time', () => {
@@ -57,6 +66,24 @@ describe('dates on meeting cards', () => {
     const d = new Date('2025-07-15T07:30:00Z');
     expect(formatWhen(d, 'UTC', 'en-US')).toBe(formatWhen(d.toISOString(), 'UTC', 'en-US'));
     expect(formatWhen(d, 'UTC', 'en-US')).toMatch(/^Tue, Jul 15, 7:30 AM UTC$/);
+  });
+
+  it('names the year of a date in another year than now, in that zone, and only then', () => {
+    const now = new Date('2026-12-03T12:00:00Z');
+    // A start in the past (a mistyped year) must not read as next January.
+    expect(formatWhen('2020-01-01T13:00:00Z', 'UTC', 'en-US', now)).toBe('Wed, Jan 1, 2020, 1:00 PM UTC');
+    expect(formatWhen('2027-01-15T13:00:00Z', 'UTC', 'en-US', now)).toBe('Fri, Jan 15, 2027, 1:00 PM UTC');
+    expect(formatWhen('2026-07-15T07:30:00Z', 'UTC', 'en-US', now)).toBe('Wed, Jul 15, 7:30 AM UTC');
+    expect(formatWhen('2020-01-01T13:00:00Z', 'Europe/Berlin', 'en-GB', now)).toMatch(/2020/);
+    // The year is the one in the zone shown: New Year's Eve in UTC is already next year in Tokyo.
+    const eve = new Date('2026-12-31T20:00:00Z');
+    expect(formatWhen(eve, 'UTC', 'en-US', eve)).toBe('Thu, Dec 31, 8:00 PM UTC');
+    expect(formatWhen(eve, 'Asia/Tokyo', 'en-US', now)).toMatch(/^Fri, Jan 1, 2027, 5:00 AM GMT\+9$/);
+    // Without `now`, the clock's year: a date this year shows none.
+    expect(formatWhen('2025-03-01T12:00:00Z', 'UTC', 'en-US')).toBe('Sat, Mar 1, 12:00 PM UTC');
+    expect(formatMeetingTime('2020-01-01T13:00:00Z', 'America/New_York', 'UTC', 'en-US', now)).toBe(
+      'Wed, Jan 1, 2020, 1:00 PM UTC (8:00 AM in New York)',
+    );
   });
 
   it("uses the browser's zone when none is given, and says Now for a meeting without a start", () => {

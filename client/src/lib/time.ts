@@ -81,18 +81,33 @@ export function describeRrule(rrule: string | null | undefined): string {
   return text;
 }
 
+/** The year of `d` on the calendar of `zone` (the browser's if none), e.g. `2026`. */
+function yearIn(d: Date, zone: string | undefined): string {
+  return new Intl.DateTimeFormat('en-US', {
+    year: 'numeric',
+    ...(zone === undefined ? {} : { timeZone: zone }),
+  }).format(d);
+}
+
 /**
  * A date and time as the pages show every one of them ("Tue, Jul 15, 9:30 AM CEST" in US English), with
- * its zone named: in `zone` if given, else the browser's, the reader's own. `null` is a meeting without a
- * start, which starts now.
+ * its zone named: in `zone` if given, else the browser's, the reader's own. A date in another year than
+ * `now`'s there names its year ("Wed, Jan 1, 2020, 1:00 PM UTC"), so it cannot read as this year's. `null`
+ * is a meeting without a start, which starts now.
  */
-export function formatWhen(when: string | Date | null, zone?: string, locale?: string): string {
+export function formatWhen(
+  when: string | Date | null,
+  zone?: string,
+  locale?: string,
+  now: Date = new Date(),
+): string {
   if (when === null) return 'Now';
   const d = typeof when === 'string' ? new Date(when) : when;
   return new Intl.DateTimeFormat(locale, {
     weekday: 'short',
     month: 'short',
     day: 'numeric',
+    ...(yearIn(d, zone) === yearIn(now, zone) ? {} : { year: 'numeric' }),
     hour: 'numeric',
     minute: '2-digit',
     ...(zone === undefined ? {} : { timeZone: zone }),
@@ -160,8 +175,9 @@ export function formatMeetingTime(
   meetingZone: string | undefined,
   viewerZone?: string,
   locale?: string,
+  now: Date = new Date(),
 ): string {
-  const here = formatWhen(when, viewerZone, locale);
+  const here = formatWhen(when, viewerZone, locale, now);
   if (when === null || meetingZone === undefined) return here;
   const d = new Date(when);
   const viewer = viewerZone ?? browserZone();

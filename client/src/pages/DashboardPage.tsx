@@ -3,7 +3,7 @@ import { createResource, createSignal, For, onCleanup, Show, type JSX } from 'so
 import { errorText } from '../api/http.js';
 import { inviteLinkFor } from '../api/inviteLinks.js';
 import { meetingsApi, type IssuedInviteLink, type Meeting } from '../api/meetings.js';
-import { Field, FormError } from '../components/Field.js';
+import { Field, focusFirstInvalid, FormError } from '../components/Field.js';
 import { keepUnchanged, MeetingList } from '../components/MeetingList.js';
 import { ChatLink, PastMeetings, RecordingsLink } from '../components/PastMeetings.js';
 import { PresencePanel } from '../components/PresencePanel.js';
@@ -20,6 +20,21 @@ import {
 } from '../lib/time.js';
 import { useSession } from '../session.js';
 import { ROLE_PHRASE } from './InvitationSignUp.js';
+
+/** The longest title control takes (platform/control); the field says so as a title nears it. */
+const TITLE_MAX = 200;
+/** From this many characters on, the title field counts them. */
+const TITLE_COUNT_FROM = 180;
+
+/** What a start that has already passed is told, next to the date and time. */
+export const PAST_START = 'That time has passed. Pick a later time, or use Start an instant meeting.';
+
+/** The note under the title field: the limit, and near it how much of it is used (one line, so nothing jumps). */
+export function titleNote(length: number): string {
+  if (length >= TITLE_MAX) return `${TITLE_MAX} of ${TITLE_MAX} characters (the limit).`;
+  if (length >= TITLE_COUNT_FROM) return `${length} of ${TITLE_MAX} characters.`;
+  return `Titles can be up to ${TITLE_MAX} characters.`;
+}
 
 function localDate(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
@@ -276,14 +291,29 @@ function ScheduleForm(props: { onCreated: () => void | Promise<void>; onCancel: 
   const [passcode, setPasscode] = createSignal('');
   const [lobby, setLobby] = createSignal(true);
   const [error, setError] = createSignal<string | null>(null);
+  // A start already past: said under the date if that day is over there, else under the time.
+  const [past, setPast] = createSignal<'date' | 'time' | null>(null);
   const [busy, setBusy] = createSignal(false);
+  let form: HTMLFormElement | undefined;
 
   const submit = async (e: SubmitEvent) => {
     e.preventDefault();
     setError(null);
+    setPast(null);
+    let starts: Date;
+    try {
+      starts = zonedToInstant(date(), time(), zone());
+    } catch (err) {
+      setError(errorText(err));
+      return;
+    }
+    if (starts.getTime() <= Date.now()) {
+      setPast(zonedToInstant(date(), '23:59', zone()).getTime() < Date.now() ? 'date' : 'time');
+      queueMicrotask(() => focusFirstInvalid(form));
+      return;
+    }
     setBusy(true);
     try {
-      const starts = zonedToInstant(date(), time(), zone());
       const rrule = rruleFor(repeat(), date(), Number(count()));
       await meetingsApi.create({
         ...(orgId() ? { org_id: orgId() } : {}),
@@ -305,14 +335,15 @@ function ScheduleForm(props: { onCreated: () => void | Promise<void>; onCancel: 
   };
 
   return (
-    <form class="card schedule" onSubmit={(e) => void submit(e)} aria-label="Schedule a meeting">
+    <form ref={form} class="card schedule" onSubmit={(e) => void submit(e)} aria-label="Schedule a meeting">
       <h2>Schedule a meeting</h2>
       <FormError message={error()} />
       <Field
         label="Title"
         name="title"
         required
-        maxLength={200}
+        maxLength={TITLE_MAX}
+        hint={titleNote(title().length)}
         value={title()}
         onInput={(e) => setTitle(e.currentTarget.value)}
       />
@@ -323,7 +354,11 @@ function ScheduleForm(props: { onCreated: () => void | Promise<void>; onCancel: 
           name="date"
           required
           value={date()}
-          onInput={(e) => setDate(e.currentTarget.value)}
+          error={past() === 'date' ? PAST_START : undefined}
+          onInput={(e) => {
+            setDate(e.currentTarget.value);
+            setPast(null);
+          }}
         />
         <Field
           label="Time"
@@ -331,7 +366,11 @@ function ScheduleForm(props: { onCreated: () => void | Promise<void>; onCancel: 
           name="time"
           required
           value={time()}
-          onInput={(e) => setTime(e.currentTarget.value)}
+          error={past() === 'time' ? PAST_START : undefined}
+          onInput={(e) => {
+            setTime(e.currentTarget.value);
+            setPast(null);
+          }}
         />
       </div>
       <div class="grid2">
@@ -341,7 +380,10 @@ function ScheduleForm(props: { onCreated: () => void | Promise<void>; onCancel: 
             id="sched-zone"
             name="timeZone"
             value={zone()}
-            onChange={(e) => setZone(e.currentTarget.value)}
+            onChange={(e) => {
+              setZone(e.currentTarget.value);
+              setPast(null);
+            }}
           >
             <For each={zones}>{(z) => <option value={z}>{z}</option>}</For>
           </select>
