@@ -135,7 +135,12 @@ describe('the admin area', () => {
     await operator.getByRole('status').filter({ hasText: 'Created the Team plan.' }).waitFor();
     const team = plans.getByRole('row', { name: 'Plan Team' });
     await team.waitFor();
-    expect(await team.innerText()).toMatch(/25[\s\S]*120 min[\s\S]*none/);
+    // Lengths of an hour or more read in hours: 120 minutes is "2 h", the Pro plan's 1800 "30 h".
+    expect(await team.innerText()).toMatch(/25[\s\S]*2 h[\s\S]*none/);
+    expect(await team.locator('td[data-label="Length"]').innerText()).toBe('2 h');
+    expect(
+      await plans.getByRole('row', { name: 'Plan Pro' }).locator('td[data-label="Length"]').innerText(),
+    ).toBe('30 h');
 
     // The same id again is refused by billing, not overwritten.
     await operator.getByRole('button', { name: 'New plan' }).click();
@@ -164,6 +169,16 @@ describe('the admin area', () => {
     ).find((p) => p['id'] === 'pro');
     expect(pro).toMatchObject({ price_monthly_cents: 1999, recording_hours: 30 });
     await operator.screenshot({ path: `${ARTIFACTS}admin-plans-laptop.png`, fullPage: true });
+
+    // The own organization's list holds the month so far; the list of every organization holds issued
+    // invoices only and says so, so "no invoices" never stands next to an invoice.
+    const own = operator.getByRole('table', { name: 'Invoices of Operations' });
+    await own.getByRole('cell', { name: 'Month so far' }).waitFor();
+    const issued = operator.getByRole('table', { name: 'Issued invoices of every organization' });
+    await issued.getByText('No organization has an issued invoice yet.').waitFor();
+    await operator.getByRole('heading', { name: 'Issued invoices of every organization' }).waitFor();
+    await operator.getByText('The month so far of an organization is not one of them').waitFor();
+    expect(await operator.getByText('No invoices yet.').count()).toBe(0);
   });
 
   it('lets the operator pick an organization by name, once, and move it to another plan', async () => {
@@ -208,6 +223,7 @@ describe('the admin area', () => {
     await expect
       .poll(() => operator.getByTestId('billing-plan').innerText(), { timeout: DEADLINE })
       .toMatch(/^Team/);
+    expect(await operator.getByTestId('billing-plan').innerText()).toMatch(/meetings up to 2 hours,/);
     await operator.getByRole('heading', { name: `Invoices of ${ORG_NAME}` }).waitFor();
     await operator.screenshot({ path: `${ARTIFACTS}admin-plan-other-org-laptop.png`, fullPage: true });
     // The open tab is in the address: a reload keeps it.
@@ -261,6 +277,18 @@ describe('the admin area', () => {
       .getByLabel('Organization', { exact: true })
       .selectOption({ label: `${ORG_NAME} (1 member)` });
     await events.getByRole('cell', { name: 'meeting.create' }).waitFor();
+    // The select is wide enough for the organization's whole name and member count at laptop width.
+    const room = await operator.getByLabel('Organization', { exact: true }).evaluate((el) => {
+      const select = el as HTMLSelectElement;
+      const style = getComputedStyle(select);
+      const context = document.createElement('canvas').getContext('2d')!;
+      context.font = style.font;
+      const text = context.measureText(select.selectedOptions[0]?.text ?? '').width;
+      const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+      // What the text has left once the padding and the drop-down arrow (about 20 px) are taken.
+      return select.clientWidth - padding - 20 - text;
+    });
+    expect(room).toBeGreaterThan(0);
     await operator.screenshot({ path: `${ARTIFACTS}admin-audit-other-org-laptop.png` });
 
     // Ada, an organization admin, sees her own subscription changes and nothing of the operator's plans.
@@ -300,6 +328,24 @@ describe('the admin area', () => {
       );
       await page.screenshot({ path: `${ARTIFACTS}admin-outbox-${label}.png` });
     }
+  });
+
+  it("says on the operator's own row why its Disable and Sign out everywhere are greyed", async () => {
+    await openTab(operator, 'Users');
+    const own = operator.getByRole('table', { name: 'Members' }).getByRole('row', { name: 'Otto Operator' });
+    // Each greyed button carries its own reason in its name, and the row says it in visible text too.
+    const disable = own.getByRole('button', {
+      name: 'Disable Otto Operator (you cannot disable your own account)',
+    });
+    const signOut = own.getByRole('button', {
+      name: 'Sign out Otto Operator everywhere (not for your own account: Sign out at the top of the page ends this session)',
+    });
+    expect(await disable.isDisabled()).toBe(true);
+    expect(await signOut.isDisabled()).toBe(true);
+    const note = own.getByText('This is you: you cannot disable your own account or sign it out everywhere');
+    expect(await note.isVisible()).toBe(true);
+    expect(await note.innerText()).toMatch(/Sign out at the top of the page ends this session\.$/);
+    await operator.screenshot({ path: `${ARTIFACTS}admin-users-own-row-laptop.png` });
   });
 
   it('tells a host on a plan without recording why instead of offering Record', async () => {

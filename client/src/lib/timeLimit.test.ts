@@ -43,6 +43,14 @@ describe('the page after a meeting ended at its cap', () => {
     expect(timeLimitEndedText('1', 'Trial').detail).toContain('allows meetings of up to 1 minute,');
   });
 
+  it('says long caps in hours, in the banner and after', () => {
+    const pro = { endsAtMs: ends, limitMinutes: 1800, planName: 'Pro' };
+    expect(timeLimitText(pro, ends - 60_000 * 10, clock)).toContain(
+      'the Pro plan allows meetings of 30 hours.',
+    );
+    expect(timeLimitEndedText('90', 'Team').detail).toContain('allows meetings of up to 1 hour 30 minutes,');
+  });
+
   it('leaves out what the address does not carry well, and still says why the meeting ended', () => {
     expect(timeLimitEndedParams(null)).toEqual({});
     expect(timeLimitEndedParams({ ...warning, planName: '' })).toEqual({ limit: '40' });

@@ -1,6 +1,7 @@
 // What the meeting page says when the meeting will end at its plan's length cap (the free plan's 40
 // minutes): when, how long is left, and why; and what the page after it says once it ended there.
 import type { TimeLimitWarning } from '@origo/proto/signal';
+import { formatMeetingLength } from './planLength.js';
 
 /**
  * How a cap is raised, in the words of billing's refusals (platform/billing/src/quota.ts): only the
@@ -9,8 +10,6 @@ import type { TimeLimitWarning } from '@origo/proto/signal';
 export const LARGER_PLAN =
   'For longer meetings, the organization needs a larger plan, which the operator of this Origo ' +
   'installation sets in Admin, Plan and usage.';
-
-const minutes = (n: number): string => `${n} minute${n === 1 ? '' : 's'}`;
 
 /** The banner text at `nowMs`; `clock` formats the end time as the reader's local time of day. */
 export function timeLimitText(
@@ -24,7 +23,7 @@ export function timeLimitText(
   const plan = warning.planName === '' ? 'this plan' : `the ${warning.planName} plan`;
   return (
     `This meeting ends ${when} (at ${clock(warning.endsAtMs)}): ${plan} allows meetings of ` +
-    `${minutes(warning.limitMinutes)}. Start a new meeting to go on. ${LARGER_PLAN}`
+    `${formatMeetingLength(warning.limitMinutes, 'long')}. Start a new meeting to go on. ${LARGER_PLAN}`
   );
 }
 
@@ -51,7 +50,7 @@ export function timeLimitEndedText(
     n === undefined
       ? "The plan of the host's organization limits how long a meeting can last"
       : `The ${name === undefined ? '' : `${name} `}plan of the host's organization allows meetings of ` +
-        `up to ${minutes(n)}`;
+        `up to ${formatMeetingLength(n, 'long')}`;
   return {
     title: "The meeting ended at its plan's time limit",
     detail: `${allows}, so the meeting ended for everyone. To go on, start a new meeting. ${LARGER_PLAN}`,

@@ -134,6 +134,11 @@ export async function createControlService(deps: ControlServiceDeps): Promise<Co
       { name: 'database', check: () => deps.database.ping() },
       { name: 'bus', check: () => deps.busKv.ping() },
     ],
+    // REST habit is DELETE for "remove a meeting"; here a meeting is cancelled (it stays on record).
+    methodNotAllowedHint: (method, path) =>
+      method === 'DELETE' && /^\/api\/meetings\/[^/]+$/.test(path)
+        ? 'A meeting is cancelled with POST /api/meetings/{id}/cancel.'
+        : undefined,
   });
   const app = http.app;
   // Access tokens are verified here without asking auth; sessions auth ended since they were issued are

@@ -275,6 +275,23 @@ describe.each(backends)('meetings REST ($name)', (backend) => {
       expect(afterCreate).toBe(auditBefore + 1);
       expect((await h.call(h.users.host, 'GET', `/api/meetings/mtg_${'x'.repeat(22)}`)).status).toBe(404);
     });
+
+    it('answers DELETE on a meeting with 405, the methods to use and where cancelling lives', async () => {
+      const created = await create({ title: 'Not deletable' });
+      const id = String(created.body.id);
+      const deleted = await h.call(h.users.host, 'DELETE', `/api/meetings/${id}`);
+      expect(deleted.status).toBe(405);
+      expect(deleted.headers.get('allow')).toBe('GET, HEAD, PATCH');
+      expect(deleted.body).toMatchObject({
+        status: 405,
+        detail:
+          `DELETE is not allowed on /api/meetings/${id}; use GET or PATCH. ` +
+          'A meeting is cancelled with POST /api/meetings/{id}/cancel.',
+      });
+      expect((await h.call(h.users.host, 'GET', `/api/meetings/${id}`)).body).toMatchObject({
+        state: 'scheduled',
+      });
+    });
   });
 
   describe('audit', () => {

@@ -316,7 +316,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
       const name = routeFor(request.url);
       if (name === null)
-        throw AppError.notFound(`No API at ${request.method} ${request.url.split('?')[0] ?? ''}`);
+        throw new AppError(
+          ErrorCode.NOT_FOUND,
+          `No API at ${request.method} ${request.url.split('?')[0] ?? ''}`,
+        );
       return proxy(name, request, reply);
     };
     api.all('/api/*', handler);

@@ -210,9 +210,10 @@ describe('gateway routing and headers', () => {
 
   it('answers unknown API paths with a 404 problem and does not forward them', async () => {
     const before = s.auth.seen.length + s.control.seen.length;
-    const response = await fetch(`${s.url}/api/nothing-here`);
+    const response = await fetch(`${s.url}/api/nothing-here?x=1`);
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(await response.json()).toMatchObject({ detail: 'No API at GET /api/nothing-here' });
     expect(s.auth.seen.length + s.control.seen.length).toBe(before);
   });
 

@@ -193,7 +193,7 @@ export function toProblem(
   const mapping = ERROR_CODE_MAP[err.code];
   const doc: ProblemDocument = {
     type: `https://origo.dev/problems/${err.code.toLowerCase().replaceAll('_', '-')}`,
-    title: mapping.title,
+    title: err.httpStatus === 405 ? 'Method not allowed' : mapping.title,
     status: err.httpStatus,
     detail: err.message,
     code: err.code,

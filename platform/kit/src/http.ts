@@ -38,6 +38,11 @@ export interface HttpServiceOptions {
   trustProxy?: boolean;
   /** Time a readiness check may take before it counts as failed. */
   readinessTimeoutMs?: number;
+  /**
+   * An extra sentence for the 405 answered when a path exists but not for the request's method, e.g.
+   * where the action the caller meant lives (`POST .../cancel` rather than `DELETE`).
+   */
+  methodNotAllowedHint?: (method: string, path: string) => string | undefined;
 }
 
 export interface HttpService {
@@ -166,13 +171,27 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     return sendProblem(reply, appError, request);
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? request.url;
+    const allow = allowedMethods(app, registered, path);
+    if (allow.length === 0)
+      return sendProblem(
+        reply,
+        new AppError(ErrorCode.NOT_FOUND, `No route for ${request.method} ${path}`),
+        request,
+      );
+    // The path exists, only not for this method: 405 with the methods that do (RFC 9110, 15.5.6).
+    const shown = allow.filter((m) => m !== 'HEAD');
+    const hint = options.methodNotAllowedHint?.(request.method, path);
+    const detail =
+      `${request.method} is not allowed on ${path}; use ${joinOr(shown)}.` + (hint ? ` ${hint}` : '');
+    void reply.header('allow', allow.join(', '));
+    return sendProblem(
       reply,
-      new AppError(ErrorCode.NOT_FOUND, `No route for ${request.method} ${request.url.split('?')[0]}`),
+      new AppError(ErrorCode.UNIMPLEMENTED, detail, { httpStatus: 405, reason: 'method_not_allowed' }),
       request,
-    ),
-  );
+    );
+  });
 
   app.get('/health/live', async () => ({ status: 'ok' }));
 
@@ -221,6 +240,28 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
       await app.close();
     },
   };
+}
+
+/**
+ * The methods some route answers `path` with, found through fastify's own router (so parameters match
+ * as they do for requests). Catch-all (`*`) routes do not count: they would make every path "exist".
+ */
+function allowedMethods(
+  app: FastifyInstance,
+  registered: ReadonlyArray<{ method: string; url: string }>,
+  path: string,
+): string[] {
+  const methods = [...new Set(registered.map((r) => r.method))];
+  const allow = methods.filter((method) => {
+    const found = app.findRoute({ method: method as 'GET', url: path });
+    return found !== null && !('*' in (found.params as Record<string, string>));
+  });
+  if (allow.includes('GET')) allow.push('HEAD');
+  return allow.sort();
+}
+
+function joinOr(items: string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
 }
 
 /** Retry-After on a 503 problem whose error names no time of its own (RFC 9110, section 10.2.3). */

@@ -216,7 +216,27 @@ describe('HTTP edge -> gRPC service', () => {
 
     const missing = await fetch(`${baseUrl}/nope`);
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await missing.json()).toMatchObject({ code: 'NOT_FOUND', detail: 'No route for GET /nope' });
+  });
+
+  it('answers 405 with an Allow header when the path exists but not for the method', async () => {
+    const wrongMethod = await fetch(`${baseUrl}/echo/hi?x=1`, { method: 'DELETE' });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD');
+    expect(wrongMethod.headers.get('content-type')).toContain('application/problem+json');
+    expect(await wrongMethod.json()).toMatchObject({
+      status: 405,
+      title: 'Method not allowed',
+      reason: 'method_not_allowed',
+      detail: 'DELETE is not allowed on /echo/hi; use GET.',
+    });
+
+    const items = await fetch(`${baseUrl}/items`, { method: 'PUT' });
+    expect(items.status).toBe(405);
+    expect(items.headers.get('allow')).toBe('POST');
+
+    // A path no route matches for any method stays a 404.
+    expect((await fetch(`${baseUrl}/echo/hi/more`, { method: 'DELETE' })).status).toBe(404);
   });
 
   it('serves liveness, readiness (checking dependencies) and valid Prometheus metrics', async () => {

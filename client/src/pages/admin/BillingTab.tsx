@@ -9,6 +9,7 @@ import {
 } from '../../api/billing.js';
 import { errorText } from '../../api/http.js';
 import { FormError, FormNotice } from '../../components/Field.js';
+import { formatMeetingLength } from '../../lib/planLength.js';
 import { useSession } from '../../session.js';
 import { useAdminScope, useShownOrg } from './common.js';
 import { OrgName, organizationName } from './names.js';
@@ -64,7 +65,9 @@ export function BillingTab(): JSX.Element {
     const p = subscription()?.plan;
     if (p === undefined) return '';
     const minutes =
-      p.max_meeting_minutes === 0 ? 'no length cap' : `meetings up to ${p.max_meeting_minutes} minutes`;
+      p.max_meeting_minutes === 0
+        ? 'no length cap'
+        : `meetings up to ${formatMeetingLength(p.max_meeting_minutes, 'long')}`;
     const recording = p.recording_allowed ? `recording ${p.recording_hours} h a month` : 'no recording';
     return `${p.max_participants} participants, ${minutes}, ${recording}`;
   };
@@ -119,16 +122,40 @@ export function BillingTab(): JSX.Element {
       </Show>
       <h2>Invoices of {whose()}</h2>
       <ResourceError resource={invoices} />
-      <Show when={invoices()}>{(items) => <InvoiceTable items={items()} showOrg={false} />}</Show>
+      <Show when={invoices()}>
+        {(items) => (
+          <InvoiceTable
+            items={items()}
+            showOrg={false}
+            empty="No invoices yet."
+            label={`Invoices of ${whose()}`}
+          />
+        )}
+      </Show>
       <Show when={superadmin()}>
         <h2>Usage of every organization</h2>
         <ResourceError resource={all} />
         <Show when={all()}>
           {(u) => <Usage page={u()} showOrg caption={`Every organization, ${u().from} to ${u().to} (UTC)`} />}
         </Show>
-        <h2>Invoices of every organization</h2>
+        {/* Billing lists the invoices it issued when it closed a month; the month so far is a preview each
+            organization has of its own (the "Month so far" row above), never one of these. */}
+        <h2>Issued invoices of every organization</h2>
+        <p class="muted">
+          Invoices are issued when a month is closed. The month so far of an organization is not one of them:
+          it is listed under that organization's own invoices above.
+        </p>
         <ResourceError resource={allInvoices} />
-        <Show when={allInvoices()}>{(items) => <InvoiceTable items={items()} showOrg />}</Show>
+        <Show when={allInvoices()}>
+          {(items) => (
+            <InvoiceTable
+              items={items()}
+              showOrg
+              empty="No organization has an issued invoice yet."
+              label="Issued invoices of every organization"
+            />
+          )}
+        </Show>
       </Show>
     </div>
   );
@@ -291,10 +318,15 @@ const STATUS_TEXT: Record<Invoice['status'], string> = {
   void: 'Void',
 };
 
-function InvoiceTable(props: { items: Invoice[]; showOrg: boolean }): JSX.Element {
+function InvoiceTable(props: {
+  items: Invoice[];
+  showOrg: boolean;
+  empty: string;
+  label: string;
+}): JSX.Element {
   return (
     <div class="table-wrap">
-      <table class="stack" aria-label={props.showOrg ? 'Invoices of every organization' : 'Invoices'}>
+      <table class="stack" aria-label={props.label}>
         <TableHead
           columns={['Month', ...(props.showOrg ? ['Organization'] : []), 'Number', 'Plan', 'Total', 'Status']}
           hidden="Printable invoice"
@@ -302,7 +334,7 @@ function InvoiceTable(props: { items: Invoice[]; showOrg: boolean }): JSX.Elemen
         <tbody>
           <For
             each={props.items}
-            fallback={<EmptyRow columns={props.showOrg ? 7 : 6}>No invoices yet.</EmptyRow>}
+            fallback={<EmptyRow columns={props.showOrg ? 7 : 6}>{props.empty}</EmptyRow>}
           >
             {(inv) => (
               <tr aria-label={`Invoice ${inv.number ?? inv.period}`}>

@@ -47,7 +47,7 @@ export function OrgPicker(props: {
           onInput={(e) => setQuery(e.currentTarget.value)}
         />
       </div>
-      <div class="field">
+      <div class="field org-choice">
         <label for={id}>{props.label ?? 'Organization'}</label>
         <select id={id} value={props.value} onChange={(e) => props.onChange(e.currentTarget.value)}>
           {/* `selected` per option: the list arrives after the select's value was set. */}

@@ -4,6 +4,7 @@ import { createResource, createSignal, For, Show, type JSX } from 'solid-js';
 import { billingApi, formatPlanPrice, type Plan } from '../../api/billing.js';
 import { ApiError, errorText } from '../../api/http.js';
 import { Field, FormError, FormNotice } from '../../components/Field.js';
+import { formatMeetingLength } from '../../lib/planLength.js';
 import {
   planBodyOf,
   planErrorsOf,
@@ -66,7 +67,7 @@ export function PlanEditor(props: { onSaved?: (plan: Plan) => void }): JSX.Eleme
                   <td data-label="Price">{formatPlanPrice(p.price_monthly_cents, p.currency)}</td>
                   <td data-label="Participants">{p.max_participants}</td>
                   <td data-label="Length">
-                    {p.max_meeting_minutes === 0 ? 'no cap' : `${p.max_meeting_minutes} min`}
+                    {p.max_meeting_minutes === 0 ? 'no cap' : formatMeetingLength(p.max_meeting_minutes)}
                   </td>
                   <td data-label="Recording">
                     {p.recording_allowed ? `${p.recording_hours} h, ${p.storage_gb} GB` : 'none'}

@@ -214,8 +214,13 @@ export function UsersTab(): JSX.Element {
   );
 }
 
-/** Why one's own Disable and Sign out everywhere are unavailable. */
-const SELF_REASON = 'not for your own account: use Sign out in the menu';
+/** Why one's own Disable and Sign out everywhere are unavailable, each in its own words. */
+const SELF_DISABLE_REASON = 'you cannot disable your own account';
+const SELF_SIGN_OUT_REASON = 'not for your own account: Sign out at the top of the page ends this session';
+/** The same, visible on the own row: disabled buttons take no focus and show no tooltip to keyboards. */
+const SELF_NOTE =
+  'This is you: you cannot disable your own account or sign it out everywhere here. ' +
+  'Sign out at the top of the page ends this session.';
 
 function UserActions(props: {
   user: PublicUser;
@@ -240,7 +245,7 @@ function UserActions(props: {
           question={`Disable ${props.user.displayName}? They are signed out and cannot sign in until enabled.`}
           confirmLabel={`Disable ${props.user.displayName}`}
           disabled={props.self}
-          disabledReason={SELF_REASON}
+          disabledReason={SELF_DISABLE_REASON}
           onConfirm={() => props.onToggle()}
         />
       </Show>
@@ -250,9 +255,12 @@ function UserActions(props: {
         question={`Sign ${props.user.displayName} out of every device and meeting?`}
         confirmLabel={`Sign ${props.user.displayName} out`}
         disabled={props.self}
-        disabledReason={SELF_REASON}
+        disabledReason={SELF_SIGN_OUT_REASON}
         onConfirm={() => props.onSignOut()}
       />
+      <Show when={props.self}>
+        <p class="muted self-note">{SELF_NOTE}</p>
+      </Show>
     </div>
   );
 }
