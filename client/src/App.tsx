@@ -2,6 +2,7 @@ import { Navigate, Route, Router, useNavigate, type RouteSectionProps } from '@s
 import { createEffect, Show, type JSX } from 'solid-js';
 import { Shell } from './components/Shell.js';
 import { SignOutWatch } from './components/SignOutWatch.js';
+import { AccountPage } from './pages/AccountPage.js';
 import { AdminPage } from './pages/admin/AdminPage.js';
 import { DashboardPage } from './pages/DashboardPage.js';
 import { EndedPage } from './pages/EndedPage.js';
@@ -68,6 +69,7 @@ export function App(): JSX.Element {
           <Route path="/meetings/:id/recordings" component={RecordingsPage} />
           <Route path="/admin" component={AdminPage} />
           <Route path="/settings/notifications" component={NotificationSettingsPage} />
+          <Route path="/account" component={AccountPage} />
         </Route>
         <Route path="*" component={() => <p class="center">This page does not exist.</p>} />
       </Router>

@@ -1,5 +1,6 @@
 // Routes of platform/auth (src/routes/auth-routes.ts, org-routes.ts).
 import { api } from './http.js';
+import { renewingSession } from './session.js';
 
 export interface PublicUser {
   id: string;
@@ -36,6 +37,14 @@ export const authApi = {
   confirmReset: (token: string, password: string) =>
     api<void>('POST', '/api/auth/password-reset/confirm', { token, password }),
   verifyEmail: (token: string) => api<void>('POST', '/api/auth/verify-email', { token }),
+  /** Changes the signed-in person's display name (the sign-up rules); answers the updated me. */
+  updateMe: (body: { displayName: string }) => api<Me>('PATCH', '/api/auth/me', body),
+  /**
+   * Changes the signed-in person's password: refused 403 `wrong_password` when the current one is wrong.
+   * Ends every session of the account and starts a fresh one for this browser (a new cookie).
+   */
+  changePassword: (body: { currentPassword: string; newPassword: string }) =>
+    renewingSession(api<void>('POST', '/api/auth/password', body)),
   /** What an invitation link is for; refused (412) with the reason when it cannot be used. */
   previewInvitation: (token: string) =>
     api<InvitationPreview>('POST', '/api/auth/invitations/preview', { token }),

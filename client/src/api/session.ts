@@ -14,3 +14,23 @@ export const sessionApi = {
   /** Held by auth until this session ends or about 25 s pass; then ask again. */
   wait: (signal: AbortSignal) => api<SessionEnd>('GET', '/api/auth/session/wait', undefined, {}, signal),
 };
+
+let renewal: Promise<unknown> | null = null;
+
+/**
+ * Marks a request that ends this browser's session and answers with a new cookie (a password change):
+ * the session watch hears the old session end, and must wait for the new cookie before it asks who is
+ * signed in, or it would find nobody and send the tab to the sign-in page.
+ */
+export function renewingSession<T>(request: Promise<T>): Promise<T> {
+  const mine = request.finally(() => {
+    if (renewal === mine) renewal = null;
+  });
+  renewal = mine;
+  return request;
+}
+
+/** Settles once a session renewal under way (if any) has its answer. */
+export async function sessionRenewed(): Promise<void> {
+  await renewal?.catch(() => undefined);
+}

@@ -39,7 +39,9 @@ export function Shell(props: { children?: JSX.Element }): JSX.Element {
               <Show when={isAdmin()}>
                 <A href="/admin">Admin</A>
               </Show>
-              <span class="muted who">{me()?.user.displayName}</span>
+              <A href="/account" class="who" title="Your account">
+                {me()?.user.displayName}
+              </A>
               <button type="button" class="link" onClick={() => void signOut()}>
                 Sign out
               </button>

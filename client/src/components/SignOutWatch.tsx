@@ -5,7 +5,7 @@
 import { useLocation, useNavigate } from '@solidjs/router';
 import { createEffect, on, onCleanup, type JSX } from 'solid-js';
 import { ApiError } from '../api/http.js';
-import { sessionApi } from '../api/session.js';
+import { sessionApi, sessionRenewed } from '../api/session.js';
 import { returnPath, signedOutCode } from '../lib/ended.js';
 import { useSession } from '../session.js';
 
@@ -17,7 +17,8 @@ export function SignOutWatch(): JSX.Element {
   const navigate = useNavigate();
   const location = useLocation();
 
-  const ended = async (reason: string | null) => {
+  /** The session ended: true when this tab is still signed in afterwards (a new session), so watch on. */
+  const ended = async (reason: string | null): Promise<boolean> => {
     const code = signedOutCode(reason);
     // The sign-in page forgets the session when it opens with `signed_out`: forgetting it here, before the
     // navigation has landed, would let a page that needs an account send the visitor to the plain sign-in
@@ -25,21 +26,24 @@ export function SignOutWatch(): JSX.Element {
     if (code !== undefined && location.pathname !== '/sign-in') {
       const next = encodeURIComponent(returnPath(location.pathname, location.search));
       navigate(`/sign-in?signed_out=${code}&next=${next}`, { replace: true });
-      return;
+      return false;
     }
-    // This session ended otherwise (signed out in another tab): no words are needed, pages that need an
-    // account send the visitor to sign in once the session is gone.
+    // This session ended otherwise: signed out in another tab (no words are needed, pages that need an
+    // account send the visitor to sign in once the session is gone), or this browser's password change,
+    // which answers with a new session: read who is signed in once that answer is here.
+    await sessionRenewed();
     await refresh().catch(() => undefined);
+    return me() !== undefined && me() !== null;
   };
 
   const watch = async (signal: AbortSignal) => {
     while (!signal.aborted) {
       try {
         const answer = await sessionApi.wait(signal);
-        if (answer.ended) return ended(answer.reason);
+        if (answer.ended && !(await ended(answer.reason))) return;
       } catch (err) {
         if (signal.aborted) return;
-        if (err instanceof ApiError && err.status === 401) return ended(null);
+        if (err instanceof ApiError && err.status === 401 && !(await ended(null))) return;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, RETRY_MS);
           signal.addEventListener('abort', () => {

@@ -248,6 +248,44 @@ export class Accounts {
     );
   }
 
+  // ---- profile ---------------------------------------------------------------------------------------
+
+  /**
+   * Sets the caller's own display name (trimmed; the route validates it as sign-up does) and answers the
+   * updated `me`. Audited as `user.update` with the before and after rows. Principals are read from the
+   * account row on every request, so the session, new access tokens and new meeting join tokens carry the
+   * new name at once; an access token minted before keeps the old name until it expires (10 minutes).
+   */
+  async changeDisplayName(
+    principal: Principal,
+    displayName: string,
+    client: ClientInfo,
+  ): Promise<Awaited<ReturnType<Accounts['me']>>> {
+    const actor: Actor = { id: principal.userId, requestId: client.requestId };
+    const name = displayName.trim();
+    await this.o.db.transaction(async (tx) => {
+      const [before] = await tx.select().from(users).where(eq(users.id, principal.userId)).for('update');
+      if (before === undefined) throw AppError.unauthenticated();
+      // Saving the same name again changes nothing, so it writes no row and no audit event.
+      if (before.displayName === name) return;
+      const now = this.o.now();
+      const [after] = await tx
+        .update(users)
+        .set({ displayName: name, ...updated(actor, now) })
+        .where(eq(users.id, before.id))
+        .returning();
+      if (after === undefined) throw AppError.internal();
+      await writeAudit(tx, actor, {
+        action: 'user.update',
+        entity: 'user',
+        entityId: before.id,
+        before,
+        after,
+      });
+    });
+    return this.me(principal);
+  }
+
   // ---- passwords -------------------------------------------------------------------------------------
 
   /** Verifies the current password, sets the new one, ends every session and starts a fresh one. */

@@ -28,6 +28,7 @@ describe.each(backends)('hostile input on every auth route ($name)', (backend) =
       'POST /api/auth/sign-in': { email: other.email, password: GOOD_PASSWORD },
       // A wrong current password: the walk must not change the walker's own password.
       'POST /api/auth/password': { currentPassword: 'not the password', newPassword: GOOD_PASSWORD },
+      'PATCH /api/auth/me': { displayName: 'Fuzz walker' },
       'POST /api/auth/verify-email': { token: 'a'.repeat(40) },
       'POST /api/auth/password-reset/request': { email: other.email },
       'POST /api/auth/password-reset/confirm': { token: 'a'.repeat(40), password: GOOD_PASSWORD },

@@ -98,6 +98,14 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
     return accounts.me(principalOf(request));
   });
 
+  // The caller changes their own display name (the same rules as at sign-up). Cookie callers pass the
+  // same-origin check of every state-changing request (service.ts); bearer tokens carry no ambient authority.
+  app.patch('/api/auth/me', { ...authenticatedRoute() }, async (request, reply) => {
+    const body = parseOrThrow(v.updateMeBody, request.body);
+    noStore(reply);
+    return accounts.changeDisplayName(principalOf(request), body.displayName, clientInfo(request));
+  });
+
   // The caller as other services see it (used by createAuthClient); the same data as in an access token.
   app.get('/api/auth/principal', { ...authenticatedRoute() }, async (request, reply) => {
     noStore(reply);

@@ -73,6 +73,7 @@ export const signInBody = z.strictObject({ email, password });
 export const tokenBody = z.strictObject({ token });
 export const resetRequestBody = z.strictObject({ email });
 export const resetConfirmBody = z.strictObject({ token, password });
+export const updateMeBody = z.strictObject({ displayName });
 export const changePasswordBody = z.strictObject({ currentPassword: password, newPassword: password });
 export const createOrgBody = z.strictObject({ name: orgName });
 export const updateOrgBody = z.strictObject({ name: orgName });
