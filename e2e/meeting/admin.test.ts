@@ -11,6 +11,7 @@ import { ok } from '../lib/rest.js';
 import { controls } from '../lib/seen.js';
 import { startStack, type Stack } from '../lib/stack.js';
 import { signUp } from '../lib/signUp.js';
+import { showPagesAtFailure } from '../lib/failures.js';
 
 const DEADLINE = 60_000;
 /**
@@ -59,16 +60,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterEach(async (ctx) => {
-  if (ctx.task.result?.state !== 'fail') return;
-  for (const { label, page } of pages) {
-    if (page.isClosed()) continue;
-    await page.screenshot({ path: `${ARTIFACTS}failed-admin-${label}.png` }).catch(() => undefined);
-    const text = await page
-      .locator('body')
-      .innerText()
-      .catch(() => '');
-    console.error(`[${label}] at failure, ${page.url()}:\n${text.slice(0, 800)}`);
-  }
+  if (ctx.task.result?.state === 'fail') await showPagesAtFailure(`${ARTIFACTS}failed-admin-`, pages);
 });
 
 afterAll(async () => {

@@ -10,6 +10,7 @@ import { launchChromium } from '../lib/chromium.js';
 import { ok } from '../lib/rest.js';
 import { signUp } from '../lib/signUp.js';
 import { startStack, type Stack } from '../lib/stack.js';
+import { showPagesAtFailure } from '../lib/failures.js';
 
 const DEADLINE = 60_000;
 const ARTIFACTS = new URL('../artifacts/', import.meta.url).pathname;
@@ -38,16 +39,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterEach(async (ctx) => {
-  if (ctx.task.result?.state !== 'fail') return;
-  for (const { label, page } of pages) {
-    if (page.isClosed()) continue;
-    await page.screenshot({ path: `${ARTIFACTS}failed-schedule-${label}.png` }).catch(() => undefined);
-    const text = await page
-      .locator('body')
-      .innerText()
-      .catch(() => '');
-    console.error(`[${label}] at failure, ${page.url()}:\n${text.slice(0, 800)}`);
-  }
+  if (ctx.task.result?.state === 'fail') await showPagesAtFailure(`${ARTIFACTS}failed-schedule-`, pages);
 });
 
 afterAll(async () => {
