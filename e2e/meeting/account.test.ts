@@ -210,6 +210,9 @@ describe('the Account page', () => {
     expect((await call(ada, 'GET', '/api/auth/me')).status).toBe(200);
     expect(ada.url()).toMatch(/\/account$/);
     await phone.waitForURL(/\/sign-in/);
+    await phone
+      .getByText('The password of your account was changed, so this device was signed out.')
+      .waitFor();
     expect((await call(phone, 'GET', '/api/auth/me')).status).toBe(401);
     // The laptop heard its old session end at the same moment the phone did, and stayed: its session
     // watch waited for the new cookie instead of finding nobody signed in.

@@ -702,6 +702,24 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
       await inMeeting(guest);
       await waitVideoShown(tile(host, 'Gus Guest'), 'the host sees the guest again', DEADLINE);
 
+      // The guest's camera ends without them (unplugged, taken by another app, its permission withdrawn;
+      // played here as the browser does it: the track stops and fires "ended"): the guest is told what
+      // happened and what to do, the camera is off on both screens, and Start video is offered.
+      await tile(guest, 'Gus Guest (you)')
+        .locator('video')
+        .evaluate((v: HTMLVideoElement) => {
+          const camera = (v.srcObject as MediaStream).getVideoTracks()[0]!;
+          camera.stop();
+          camera.dispatchEvent(new Event('ended'));
+        });
+      await guest
+        .getByRole('status')
+        .filter({ hasText: 'Your camera stopped' })
+        .waitFor({ timeout: DEADLINE });
+      await controls(guest).getByRole('button', { name: 'Start video' }).waitFor();
+      await tile(host, 'Gus Guest').getByText('GG', { exact: true }).waitFor();
+      await lookSettled(guest, 'camera-ended-guest-laptop');
+
       // The host leaves and ends the meeting for both, from the question Leave asks while others are in it.
       await controls(host).getByRole('button', { name: 'Leave' }).click();
       await host

@@ -193,6 +193,18 @@ describe('scheduling a meeting', () => {
         form.x + form.width + 0.5,
       );
       await page.screenshot({ path: `${ARTIFACTS}schedule-long-title-prejoin-${label}.png`, fullPage: true });
+
+      // The administration's list of meetings wraps the title in its cell too.
+      await page.goto('/admin');
+      await page.getByRole('tab', { name: 'Meetings' }).click();
+      const row = page.getByRole('row', { name: TITLE });
+      await row.waitFor();
+      expect(await horizontalOverflow(page), `${label} admin meetings`).toEqual([]);
+      const cell = (await row.getByRole('cell').first().boundingBox())!;
+      expect(cell.x + cell.width, `${label} admin meetings: the title's cell on screen`).toBeLessThanOrEqual(
+        page.viewportSize()!.width + 0.5,
+      );
+      await page.screenshot({ path: `${ARTIFACTS}schedule-long-title-admin-${label}.png`, fullPage: true });
     }
   });
 });

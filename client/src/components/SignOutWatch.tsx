@@ -20,6 +20,17 @@ export function SignOutWatch(): JSX.Element {
   /** The session ended: true when this tab is still signed in afterwards (a new session), so watch on. */
   const ended = async (reason: string | null): Promise<boolean> => {
     const code = signedOutCode(reason);
+    // A password change from this browser ended the old session and answers with a new one: once that
+    // answer is here, this tab is still signed in. On another device the change signs it out, with words.
+    // Asked without touching the page's session, which a page needing an account would act on first.
+    if (code === 'password') {
+      await sessionRenewed();
+      const now = await sessionApi.current().catch(() => null);
+      if (now !== null) {
+        await refresh().catch(() => undefined);
+        return true;
+      }
+    }
     // The sign-in page forgets the session when it opens with `signed_out`: forgetting it here, before the
     // navigation has landed, would let a page that needs an account send the visitor to the plain sign-in
     // page first. The meeting page may have taken the tab there already (signaling's leave notice).
@@ -29,8 +40,8 @@ export function SignOutWatch(): JSX.Element {
       return false;
     }
     // This session ended otherwise: signed out in another tab (no words are needed, pages that need an
-    // account send the visitor to sign in once the session is gone), or this browser's password change,
-    // which answers with a new session: read who is signed in once that answer is here.
+    // account send the visitor to sign in once the session is gone), or a wait refused while this
+    // browser's password change was under way: read who is signed in once its answer is here.
     await sessionRenewed();
     await refresh().catch(() => undefined);
     return me() !== undefined && me() !== null;

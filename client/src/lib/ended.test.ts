@@ -69,7 +69,9 @@ describe('signed-out wording', () => {
       'An administrator signed you out. Sign in again to continue.',
     );
     expect(signedOutText(signedOutCode('account_disabled'))).toMatch(/disabled your account/);
-    expect(signedOutCode('password_change')).toBeUndefined();
+    expect(signedOutText(signedOutCode('password_change'))).toMatch(
+      /^The password of your account was changed/,
+    );
     expect(signedOutCode(null)).toBeUndefined();
     expect(signedOutText('anything else')).toBeUndefined();
   });

@@ -108,14 +108,17 @@ export function signedOutText(code: string | undefined): string | undefined {
       return 'An administrator signed you out. Sign in again to continue.';
     case 'disabled':
       return `An administrator disabled your account, so you were signed out. ${DISABLED_NEXT}`;
+    case 'password':
+      return 'The password of your account was changed, so this device was signed out. Sign in with the new password.';
     default:
       return undefined;
   }
 }
 
 /** The `signed_out` code for the reason auth gave when every session of the account ended. */
-export function signedOutCode(reason: string | null): 'admin' | 'disabled' | undefined {
+export function signedOutCode(reason: string | null): 'admin' | 'disabled' | 'password' | undefined {
   if (reason === 'forced_sign_out') return 'admin';
   if (reason === 'account_disabled') return 'disabled';
+  if (reason === 'password_change') return 'password';
   return undefined;
 }

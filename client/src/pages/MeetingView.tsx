@@ -340,10 +340,15 @@ export function MeetingView(props: {
 
   const openPanel = (p: Panel) => {
     setPanel(p);
-    // The panel takes the focus (as a region: a phone's keyboard stays down), so Tab goes through it next;
-    // closing it gives the focus back to its button.
+    // The panel takes the focus, so Tab goes through it next; closing it gives the focus back to its
+    // button. Chat opens ready to type where there is a keyboard; on a touch screen the panel itself takes
+    // the focus, so the on-screen keyboard does not cover the messages before a tap asks for it.
     if (p !== 'none')
-      queueMicrotask(() => document.querySelector<HTMLElement>('aside.side')?.focus({ preventScroll: true }));
+      queueMicrotask(() => {
+        const side = document.querySelector<HTMLElement>('aside.side');
+        const typing = p === 'chat' && matchMedia('(pointer: fine)').matches;
+        (typing ? side?.querySelector<HTMLElement>('textarea') : side)?.focus({ preventScroll: true });
+      });
     if (p === 'people' && isHost) void readRemoved();
     if (p === 'settings') {
       listDevices()

@@ -10,6 +10,8 @@ import type { SignalClient } from './SignalClient.js';
 
 const HOST_MUTED_MIC = 'The host muted your microphone.';
 const HOST_STOPPED_CAMERA = 'The host turned off your camera.';
+const CAMERA_ENDED =
+  'Your camera stopped: the browser took back its permission, or the camera was unplugged or taken by another app. Choose Start video to try again.';
 
 interface Publication {
   source: TrackSource;
@@ -21,7 +23,7 @@ interface Publication {
 
 export class LocalMedia {
   private readonly publications = new Map<TrackSource, Publication>();
-  camera: MediaStreamTrack | null;
+  private cameraTrack: MediaStreamTrack | null = null;
   microphone: MediaStreamTrack | null;
 
   constructor(
@@ -34,6 +36,29 @@ export class LocalMedia {
   ) {
     this.camera = camera;
     this.microphone = microphone;
+  }
+
+  get camera(): MediaStreamTrack | null {
+    return this.cameraTrack;
+  }
+
+  /**
+   * The camera in use. A camera can end without us (its permission revoked, unplugged, taken by another
+   * app; our own stop() fires no event): the camera is then off, as if stopped, and the person is told.
+   */
+  set camera(track: MediaStreamTrack | null) {
+    this.cameraTrack = track;
+    track?.addEventListener(
+      'ended',
+      () => {
+        if (this.cameraTrack !== track) return;
+        this.setState('notice', CAMERA_ENDED);
+        this.setCameraOff(true).catch((e: unknown) =>
+          console.error('turning the ended camera off failed', e),
+        );
+      },
+      { once: true },
+    );
   }
 
   get count(): number {
@@ -129,6 +154,7 @@ export class LocalMedia {
     this.camera = track;
     this.setState({ cameraOff: false, localVideo: new MediaStream([track]) });
     this.clearNotice(HOST_STOPPED_CAMERA);
+    this.clearNotice(CAMERA_ENDED);
     if (pubn) {
       await pubn.transceiver.sender.replaceTrack(track);
       pubn.track = track;

@@ -70,7 +70,9 @@ export function MeetingsTab(): JSX.Element {
             >
               {(m) => (
                 <tr aria-label={m.title}>
-                  <td data-label="Meeting">{m.title}</td>
+                  <td data-label="Meeting" class="typed">
+                    {m.title}
+                  </td>
                   <td data-label="State">
                     <span class="badge" classList={{ live: m.state === 'live' }}>
                       {m.state}
