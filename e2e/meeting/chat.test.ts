@@ -240,8 +240,12 @@ describe('chat, reactions and raised hands in a meeting', () => {
       // The guest writes; the host's Chat button counts it as unread.
       await controls(guest).getByRole('button', { name: 'Chat', exact: true }).click();
       const guestChat = guest.getByRole('complementary', { name: 'Chat' });
+      // An empty chat says so, and what it is for; the line goes with the first message.
+      const empty = guestChat.getByText('No messages yet.', { exact: false });
+      await empty.waitFor();
       await guestChat.getByRole('textbox', { name: 'Message' }).fill(XSS);
       await guestChat.getByRole('button', { name: 'Send' }).click();
+      await empty.waitFor({ state: 'detached' });
       await guestChat
         .getByRole('textbox', { name: 'Message' })
         .fill('Hello, see https://example.org/agenda.');

@@ -98,7 +98,12 @@ export function ChatPanel(props: ChatPanelProps): JSX.Element {
         </button>
       </Show>
       <ol class="chat-messages" role="log" aria-label="Chat messages" ref={list}>
-        <For each={s.messages}>
+        <For
+          each={s.messages}
+          fallback={
+            <li class="muted small">No messages yet. What you send here, everyone in the meeting reads.</li>
+          }
+        >
           {(m) => (
             <li classList={{ private: m.toIdentity !== '', own: mine(m) }}>
               <div class="chat-meta">

@@ -79,7 +79,7 @@ function NameCard(props: { email: string; name: string }): JSX.Element {
           autocomplete="name"
           required
           maxLength={100}
-          hint="Others see this name in meetings and chat."
+          hint="Others see this name in meetings and chat. Up to 100 characters."
           value={name()}
           error={fe('displayName')}
           onInput={(e) => {

@@ -26,6 +26,15 @@ const TITLE_MAX = 200;
 /** From this many characters on, the title field counts them. */
 const TITLE_COUNT_FROM = 180;
 
+/**
+ * A one-off scheduled meeting whose slot is over without it having started (one created through the API
+ * for a past time, or simply missed): the card says so rather than listing it as if it were to come.
+ */
+function timePassed(m: Meeting): boolean {
+  if (m.kind === 'instant' || m.recurrence || m.starts_at === null) return false;
+  return Date.parse(m.starts_at) + m.duration_minutes * 60_000 < Date.now();
+}
+
 /** What a start that has already passed is told, next to the date and time. */
 export const PAST_START = 'That time has passed. Pick a later time, or use Start an instant meeting.';
 
@@ -215,6 +224,9 @@ export function DashboardPage(): JSX.Element {
                     {m.participant_count > 0 ? `${m.participant_count} in the room` : 'nobody in the room'}
                   </Show>
                   <Show when={m.recurrence}>{(r) => <>; {describeRrule(r().rrule)}</>}</Show>
+                  <Show when={m.state !== 'live' && timePassed(m)}>
+                    ; its time has passed: start it now or cancel it
+                  </Show>
                 </p>
                 <p class="muted small">
                   {m.has_passcode ? 'Passcode required' : 'No passcode'};{' '}
