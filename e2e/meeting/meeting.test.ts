@@ -650,6 +650,17 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
     async () => {
       const host = await newPage(LAPTOP, 'host3');
       const guest = await newPage(LAPTOP, 'guest3');
+      // The guest's page keeps the tracks it opens, so the test can end one as a device would.
+      await guest.addInitScript(() => {
+        const devices = navigator.mediaDevices;
+        const open = devices.getUserMedia.bind(devices);
+        devices.getUserMedia = async (constraints) => {
+          const stream = await open(constraints);
+          const w = window as unknown as { __opened?: MediaStreamTrack[] };
+          (w.__opened ??= []).push(...stream.getTracks());
+          return stream;
+        };
+      });
       await signUp(host, 'Rita Host', 'rita@example.com');
       await host.getByRole('button', { name: 'Start an instant meeting' }).click();
       await host.getByRole('button', { name: 'Join meeting' }).click();
@@ -719,6 +730,31 @@ describe.each(TRANSPORTS)('the meeting a person sees (SFU on %s)', (transport) =
       await controls(guest).getByRole('button', { name: 'Start video' }).waitFor();
       await tile(host, 'Gus Guest').getByText('GG', { exact: true }).waitFor();
       await lookSettled(guest, 'camera-ended-guest-laptop');
+
+      // The microphone ends the same way: the guest is muted and told; Unmute opens a microphone again.
+      // The latest microphone the page opened is the one in use (the first join's went with it).
+      const ended = await guest.evaluate(() => {
+        const opened = (window as unknown as { __opened?: MediaStreamTrack[] }).__opened ?? [];
+        const at = opened.findLastIndex((t) => t.kind === 'audio');
+        opened[at]!.stop();
+        opened[at]!.dispatchEvent(new Event('ended'));
+        return at;
+      });
+      await guest.getByRole('status').filter({ hasText: 'Your microphone stopped' }).waitFor();
+      await tile(host, 'Gus Guest').getByText('Muted', { exact: true }).waitFor();
+      await controls(guest).getByRole('button', { name: 'Unmute' }).click();
+      await tile(host, 'Gus Guest').getByText('Muted', { exact: true }).waitFor({ state: 'detached' });
+      await guest
+        .getByRole('status')
+        .filter({ hasText: 'Your microphone stopped' })
+        .waitFor({ state: 'detached' });
+      const reopened = await guest.evaluate(() => {
+        const opened = (window as unknown as { __opened?: MediaStreamTrack[] }).__opened ?? [];
+        const at = opened.findLastIndex((t) => t.kind === 'audio');
+        return { at, live: opened[at]?.readyState === 'live' };
+      });
+      expect(reopened.at, 'a new microphone was opened').toBeGreaterThan(ended);
+      expect(reopened.live).toBe(true);
 
       // The host leaves and ends the meeting for both, from the question Leave asks while others are in it.
       await controls(host).getByRole('button', { name: 'Leave' }).click();

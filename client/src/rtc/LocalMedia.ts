@@ -10,6 +10,8 @@ import type { SignalClient } from './SignalClient.js';
 
 const HOST_MUTED_MIC = 'The host muted your microphone.';
 const HOST_STOPPED_CAMERA = 'The host turned off your camera.';
+const MIC_ENDED =
+  'Your microphone stopped: the browser took back its permission, or the microphone was unplugged or taken by another app. Choose Unmute to try again.';
 const CAMERA_ENDED =
   'Your camera stopped: the browser took back its permission, or the camera was unplugged or taken by another app. Choose Start video to try again.';
 
@@ -24,7 +26,7 @@ interface Publication {
 export class LocalMedia {
   private readonly publications = new Map<TrackSource, Publication>();
   private cameraTrack: MediaStreamTrack | null = null;
-  microphone: MediaStreamTrack | null;
+  private microphoneTrack: MediaStreamTrack | null = null;
 
   constructor(
     private readonly signal: SignalClient,
@@ -56,6 +58,27 @@ export class LocalMedia {
         this.setCameraOff(true).catch((e: unknown) =>
           console.error('turning the ended camera off failed', e),
         );
+      },
+      { once: true },
+    );
+  }
+
+  get microphone(): MediaStreamTrack | null {
+    return this.microphoneTrack;
+  }
+
+  /**
+   * The microphone in use. One that ends without us (as a camera can) mutes the person, who is told;
+   * Unmute then opens a microphone again.
+   */
+  set microphone(track: MediaStreamTrack | null) {
+    this.microphoneTrack = track;
+    track?.addEventListener(
+      'ended',
+      () => {
+        if (this.microphoneTrack !== track) return;
+        this.setMicMuted(true);
+        this.setState('notice', MIC_ENDED);
       },
       { once: true },
     );
@@ -133,10 +156,23 @@ export class LocalMedia {
   }
 
   setMicMuted(muted: boolean): void {
+    if (!muted && this.microphone?.readyState === 'ended') {
+      // The microphone ended under us: open one again (the default device), then unmute.
+      this.switchMicrophone('')
+        .then(() => this.setMicMuted(false))
+        .catch((e: unknown) => {
+          console.error('opening the microphone again failed', e);
+          this.setState('notice', MIC_ENDED);
+        });
+      return;
+    }
     const pubn = this.publications.get(TrackSource.TRACK_SOURCE_MICROPHONE);
     if (this.microphone) this.microphone.enabled = !muted;
     this.setState('micMuted', muted);
-    if (!muted) this.clearNotice(HOST_MUTED_MIC);
+    if (!muted) {
+      this.clearNotice(HOST_MUTED_MIC);
+      this.clearNotice(MIC_ENDED);
+    }
     if (pubn?.sid) this.sendMute(pubn.sid, muted);
   }
 
