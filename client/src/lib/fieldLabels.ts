@@ -30,3 +30,6 @@ export const RESET_CONFIRM_LABELS: FieldLabels = { password: 'New password', tok
 
 /** `/verify-email#token=`. */
 export const VERIFY_LABELS: FieldLabels = { token: 'The confirmation link' };
+
+/** What a new password must be, as every form that sets one says it: auth applies one policy. */
+export const PASSWORD_HINT = 'At least 8 characters, and not a common password.';

@@ -81,14 +81,6 @@ export function describeRrule(rrule: string | null | undefined): string {
   return text;
 }
 
-/** The year of `d` on the calendar of `zone` (the browser's if none), e.g. `2026`. */
-function yearIn(d: Date, zone: string | undefined): string {
-  return new Intl.DateTimeFormat('en-US', {
-    year: 'numeric',
-    ...(zone === undefined ? {} : { timeZone: zone }),
-  }).format(d);
-}
-
 /**
  * A date and time as the pages show every one of them ("Tue, Jul 15, 9:30 AM CEST" in US English), with
  * its zone named: in `zone` if given, else the browser's, the reader's own. A date in another year than
@@ -103,14 +95,16 @@ export function formatWhen(
 ): string {
   if (when === null) return 'Now';
   const d = typeof when === 'string' ? new Date(when) : when;
+  const inZone = zone === undefined ? {} : { timeZone: zone };
+  const year = new Intl.DateTimeFormat('en-US', { year: 'numeric', ...inZone });
   return new Intl.DateTimeFormat(locale, {
     weekday: 'short',
     month: 'short',
     day: 'numeric',
-    ...(yearIn(d, zone) === yearIn(now, zone) ? {} : { year: 'numeric' }),
+    ...(year.format(d) === year.format(now) ? {} : { year: 'numeric' }),
     hour: 'numeric',
     minute: '2-digit',
-    ...(zone === undefined ? {} : { timeZone: zone }),
+    ...inZone,
     timeZoneName: 'short',
   }).format(d);
 }

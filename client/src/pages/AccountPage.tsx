@@ -2,6 +2,7 @@ import { createSignal, type JSX } from 'solid-js';
 import { authApi } from '../api/auth.js';
 import { ApiError, errorText, fieldErrorText, type FieldLabels } from '../api/http.js';
 import { Field, focusFirstInvalid, FormError, FormNotice } from '../components/Field.js';
+import { PASSWORD_HINT } from '../lib/fieldLabels.js';
 import { useSession } from '../session.js';
 
 /** The name form's fields as it labels them, by the names auth reports field problems under. */
@@ -12,9 +13,6 @@ const PASSWORD_LABELS: FieldLabels = {
   newPassword: 'New password',
   confirmPassword: 'Confirm new password',
 };
-
-/** The same words as the sign-up page: auth applies the same policy to a new password. */
-const PASSWORD_HINT = 'At least 8 characters, and not a common password.';
 
 /** `/account`: the signed-in person's e-mail (read only), their display name, and their password. */
 export function AccountPage(): JSX.Element {

@@ -5,7 +5,7 @@ import { A, useNavigate } from '@solidjs/router';
 import { createResource, createSignal, Match, Show, Switch, type JSX } from 'solid-js';
 import { authApi, type InvitationPreview, type OrgRole } from '../api/auth.js';
 import { ApiError, errorText, fieldErrorText } from '../api/http.js';
-import { INVITATION_SIGN_UP_LABELS } from '../lib/fieldLabels.js';
+import { INVITATION_SIGN_UP_LABELS, PASSWORD_HINT } from '../lib/fieldLabels.js';
 import { Field, focusFirstInvalid, FormError } from '../components/Field.js';
 import { useSession } from '../session.js';
 
@@ -130,7 +130,7 @@ function InvitedForm(props: {
           name="password"
           autocomplete="new-password"
           required
-          hint="At least 8 characters, and not a common password."
+          hint={PASSWORD_HINT}
           value={password()}
           error={fe('password')}
           onInput={(e) => setPassword(e.currentTarget.value)}

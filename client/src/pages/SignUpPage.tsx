@@ -2,7 +2,7 @@ import { A, useLocation, useNavigate, useSearchParams } from '@solidjs/router';
 import { createSignal, Show, type JSX } from 'solid-js';
 import { authApi } from '../api/auth.js';
 import { ApiError, errorText, fieldErrorText } from '../api/http.js';
-import { SIGN_UP_LABELS } from '../lib/fieldLabels.js';
+import { PASSWORD_HINT, SIGN_UP_LABELS } from '../lib/fieldLabels.js';
 import { Field, focusFirstInvalid, FormError } from '../components/Field.js';
 import { useSession } from '../session.js';
 import { InvitationSignUp, invitationToken } from './InvitationSignUp.js';
@@ -87,7 +87,7 @@ function OpenSignUp(): JSX.Element {
           name="password"
           autocomplete="new-password"
           required
-          hint="At least 8 characters, and not a common password."
+          hint={PASSWORD_HINT}
           value={password()}
           error={fe('password')}
           onInput={(e) => setPassword(e.currentTarget.value)}

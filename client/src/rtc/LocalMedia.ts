@@ -23,6 +23,20 @@ interface Publication {
   sid: string | null;
 }
 
+/**
+ * Runs `then` when `track` ends by itself (its permission withdrawn, the device unplugged or taken by
+ * another app; our own stop() fires no event) while `inUse` says it is still the one in use.
+ */
+function whenDeviceEnds(track: MediaStreamTrack | null, inUse: () => boolean, then: () => void): void {
+  track?.addEventListener(
+    'ended',
+    () => {
+      if (inUse()) then();
+    },
+    { once: true },
+  );
+}
+
 export class LocalMedia {
   private readonly publications = new Map<TrackSource, Publication>();
   private cameraTrack: MediaStreamTrack | null = null;
@@ -44,22 +58,18 @@ export class LocalMedia {
     return this.cameraTrack;
   }
 
-  /**
-   * The camera in use. A camera can end without us (its permission revoked, unplugged, taken by another
-   * app; our own stop() fires no event): the camera is then off, as if stopped, and the person is told.
-   */
+  /** The camera in use; one that ends by itself turns the camera off, as Stop video does, with a notice. */
   set camera(track: MediaStreamTrack | null) {
     this.cameraTrack = track;
-    track?.addEventListener(
-      'ended',
+    whenDeviceEnds(
+      track,
+      () => this.cameraTrack === track,
       () => {
-        if (this.cameraTrack !== track) return;
         this.setState('notice', CAMERA_ENDED);
         this.setCameraOff(true).catch((e: unknown) =>
           console.error('turning the ended camera off failed', e),
         );
       },
-      { once: true },
     );
   }
 
@@ -67,20 +77,16 @@ export class LocalMedia {
     return this.microphoneTrack;
   }
 
-  /**
-   * The microphone in use. One that ends without us (as a camera can) mutes the person, who is told;
-   * Unmute then opens a microphone again.
-   */
+  /** The microphone in use; one that ends by itself mutes, with a notice; Unmute then opens one again. */
   set microphone(track: MediaStreamTrack | null) {
     this.microphoneTrack = track;
-    track?.addEventListener(
-      'ended',
+    whenDeviceEnds(
+      track,
+      () => this.microphoneTrack === track,
       () => {
-        if (this.microphoneTrack !== track) return;
         this.setMicMuted(true);
         this.setState('notice', MIC_ENDED);
       },
-      { once: true },
     );
   }
 

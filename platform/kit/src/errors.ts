@@ -173,6 +173,12 @@ export function fromGrpcError(err: Error & GrpcStatusLike): AppError {
   return new AppError(code, err.details ?? err.message, { cause: err, ...(reason ? { reason } : {}) });
 }
 
+/**
+ * Titles for a status an error sets instead of its code's own, where the code's title would misname it
+ * (a 405 is an UNIMPLEMENTED error for gRPC, but its title is about the method, not missing work).
+ */
+const STATUS_TITLES: Readonly<Partial<Record<number, string>>> = { 405: 'Method not allowed' };
+
 /** RFC 9457 problem details document. */
 export interface ProblemDocument {
   type: string;
@@ -193,7 +199,7 @@ export function toProblem(
   const mapping = ERROR_CODE_MAP[err.code];
   const doc: ProblemDocument = {
     type: `https://origo.dev/problems/${err.code.toLowerCase().replaceAll('_', '-')}`,
-    title: err.httpStatus === 405 ? 'Method not allowed' : mapping.title,
+    title: STATUS_TITLES[err.httpStatus] ?? mapping.title,
     status: err.httpStatus,
     detail: err.message,
     code: err.code,
