@@ -1,8 +1,8 @@
 // The admin area as the installation's operator (the superadmin) and an organization admin use it, in
 // Chromium through the whole platform: plans edited and created in Plan and usage with billing's field
 // messages next to the inputs, an organization picked by name and moved to a plan, billing's changes and
-// another organization's meeting log in the Audit tab, the Outbox on a phone, and a host on a plan without
-// recording who is told so instead of being offered Record.
+// another organization's meeting log in the Audit tab, the Outbox on a phone, a host on a plan without
+// recording who is told so instead of being offered Record, and an admin making themselves a member.
 import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -478,5 +478,41 @@ describe('the admin area', () => {
     // Nothing was recorded in this organization (its plan has no recording): the log is empty, not failing.
     await events.getByText('No events.').waitFor();
     expect(await ada.getByRole('alert').count()).toBe(0);
+  });
+
+  // Last: it leaves Ada without the admin area.
+  it('asks an admin who makes themselves a host first, refuses the last admin, then closes the area', async () => {
+    await openTab(ada, 'Users');
+    const own = ada.getByRole('table', { name: 'Members' }).getByRole('row', { name: 'Ada Admin' });
+    const role = own.getByLabel('Role of Ada Admin');
+    const question = own.getByRole('group', {
+      name: /^Make yourself a host\? You lose this admin area at once/,
+    });
+    await role.selectOption('host');
+    await question.waitFor();
+    // The harmless answer has the focus; it keeps the role.
+    expect(
+      await own.getByRole('button', { name: 'Stay admin' }).evaluate((b) => b === document.activeElement),
+    ).toBe(true);
+    await ada.screenshot({ path: `${ARTIFACTS}admin-users-self-demotion-laptop.png` });
+    await own.getByRole('button', { name: 'Stay admin' }).click();
+    await question.waitFor({ state: 'detached' });
+    expect(await role.inputValue()).toBe('admin');
+
+    // Ada is her organization's only admin: the server refuses, saying what to do, and her role stays.
+    await role.selectOption('host');
+    await own.getByRole('button', { name: 'Make me host' }).click();
+    await ada
+      .getByRole('alert')
+      .filter({ hasText: 'An organization needs at least one admin: make another member an admin first' })
+      .waitFor();
+    expect(await role.inputValue()).toBe('admin');
+
+    // With a second admin (the operator, added through the API) she can, and the area closes to her.
+    await ok(ada, 'POST', `/api/orgs/${adaOrg}/members`, { email: 'otto@example.com', role: 'admin' });
+    await role.selectOption('member');
+    await own.getByRole('button', { name: 'Make me member' }).click();
+    await ada.getByText('The admin area is for administrators.').waitFor();
+    expect(await ada.getByRole('link', { name: 'Admin', exact: true }).count()).toBe(0);
   });
 });

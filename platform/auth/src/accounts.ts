@@ -1030,7 +1030,10 @@ export class Accounts {
       )
       .limit(1);
     if (other === undefined)
-      throw AppError.precondition('An organization needs at least one admin', 'last_admin');
+      throw AppError.precondition(
+        'An organization needs at least one admin: make another member an admin first',
+        'last_admin',
+      );
   }
 }
 

@@ -91,6 +91,11 @@ describe.each(backends)('audit log and input validation ($name)', (backend) => {
       }),
     ];
     expect(refused.map((r) => r.status)).toEqual([404, 412, 412, 409]);
+    // The last admin is told what to do instead.
+    for (const r of refused.slice(1, 3))
+      expect(r.body['detail']).toBe(
+        'An organization needs at least one admin: make another member an admin first',
+      );
     expect(await auditCount(h.database)).toBe(before);
   });
 

@@ -116,6 +116,11 @@ export function BillingTab(): JSX.Element {
         />
       </Show>
       <h2>Usage per day of {whose()}</h2>
+      <p class="muted">
+        A person's minutes count once they leave a meeting, and a meeting's minutes once it is over (a host
+        ended it, or everyone left), so a meeting in progress shows participant minutes before meeting
+        minutes.
+      </p>
       <ResourceError resource={usage} />
       <Show when={usage()}>
         {(u) => <Usage page={u()} showOrg={false} caption={`${whose()}, ${u().from} to ${u().to} (UTC)`} />}

@@ -7,10 +7,12 @@ import { ConfirmButton } from '../../components/ConfirmButton.js';
 import { inviteNotice, InviteForm, PendingInvitations } from './Invitations.js';
 import { EmptyRow, TableHead } from './table.js';
 import { ROLE_PHRASE } from '../InvitationSignUp.js';
+import { useSession } from '../../session.js';
 
 /** Members of the organization (org admins) and every account (superadmin): invite, role, disable, sign out; pending invitations. */
 export function UsersTab(): JSX.Element {
   const { superadmin, adminOrg, myUserId } = useAdminScope();
+  const { refresh: refreshSession } = useSession();
   const [q, setQ] = createSignal('');
   const [query, setQuery] = createSignal('');
   const [error, setError] = createSignal<string | null>(null);
@@ -56,6 +58,30 @@ export function UsersTab(): JSX.Element {
       const n = result.sessionsEnded;
       return `${u.displayName} is signed out everywhere (${n} ${n === 1 ? 'session' : 'sessions'} ended).`;
     });
+  /** One's own role change to a non-admin role, waiting for the confirmation. */
+  const [selfRole, setSelfRole] = createSignal<{ role: OrgRole; select: HTMLSelectElement } | null>(null);
+  const changeRole = (
+    user: PublicUser,
+    was: OrgRole,
+    role: OrgRole,
+    select: HTMLSelectElement,
+    self = false,
+  ) => {
+    const org = adminOrg();
+    if (!org) return;
+    void run(async () => {
+      try {
+        await adminApi.changeRole(org, user.id, role);
+      } catch (err) {
+        // Refused: the list shows the role the person still has.
+        select.value = was;
+        throw err;
+      }
+      // The session learns the new role, so the admin area closes instead of failing action by action.
+      if (self) await refreshSession();
+      return `${user.displayName} is now ${ROLE_PHRASE[role]}.`;
+    });
+  };
   const resend = (invitation: Invitation) =>
     run(async () => {
       const org = adminOrg();
@@ -132,26 +158,41 @@ export function UsersTab(): JSX.Element {
                         id={`role-${m.user.id}`}
                         value={m.role}
                         onChange={(e) => {
-                          const org = adminOrg();
                           const select = e.currentTarget;
                           const role = select.value as OrgRole;
-                          if (org)
-                            void run(async () => {
-                              try {
-                                await adminApi.changeRole(org, m.user.id, role);
-                              } catch (err) {
-                                // Refused: the list shows the role the person still has.
-                                select.value = m.role;
-                                throw err;
-                              }
-                              return `${m.user.displayName} is now ${ROLE_PHRASE[role]}.`;
-                            });
+                          // Giving up one's own admin role closes this page to oneself: ask first.
+                          if (
+                            m.user.id === myUserId() &&
+                            m.role === 'admin' &&
+                            role !== 'admin' &&
+                            !superadmin()
+                          ) {
+                            setSelfRole({ role, select });
+                            return;
+                          }
+                          changeRole(m.user, m.role, role, select);
                         }}
                       >
                         <option value="admin">Admin</option>
                         <option value="host">Host</option>
                         <option value="member">Member</option>
                       </select>
+                      <Show when={m.user.id === myUserId() ? selfRole() : null}>
+                        {(pending) => (
+                          <SelfDemotion
+                            role={pending().role}
+                            onAnswer={(confirmed) => {
+                              const { role, select } = pending();
+                              setSelfRole(null);
+                              if (confirmed) changeRole(m.user, m.role, role, select, true);
+                              else {
+                                select.value = m.role;
+                                select.focus();
+                              }
+                            }}
+                          />
+                        )}
+                      </Show>
                     </td>
                     <td data-label="Status">{m.user.disabled ? 'Disabled' : 'Active'}</td>
                     <td data-label="Actions">
@@ -210,6 +251,43 @@ export function UsersTab(): JSX.Element {
           </div>
         </Show>
       </Show>
+    </div>
+  );
+}
+
+/**
+ * The question asked before an admin makes themselves a host or member: they lose the admin area at
+ * once. The focus goes to the harmless answer; Escape keeps the admin role.
+ */
+function SelfDemotion(props: { role: OrgRole; onAnswer: (confirmed: boolean) => void }): JSX.Element {
+  const question = () =>
+    `Make yourself ${ROLE_PHRASE[props.role]}? You lose this admin area at once; another admin can make you an admin again.`;
+  return (
+    <div
+      class="self-demotion"
+      role="group"
+      aria-label={question()}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          props.onAnswer(false);
+        }
+      }}
+    >
+      <p>{question()}</p>
+      <div class="row wrap">
+        <button type="button" class="small danger" onClick={() => props.onAnswer(true)}>
+          Make me {props.role}
+        </button>
+        <button
+          type="button"
+          class="small"
+          ref={(el) => queueMicrotask(() => el.focus())}
+          onClick={() => props.onAnswer(false)}
+        >
+          Stay admin
+        </button>
+      </div>
     </div>
   );
 }
