@@ -70,6 +70,8 @@ declare module 'fastify' {
 }
 
 const PROBLEM_TYPE = 'application/problem+json';
+/** Methods whose routes read a request body. */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 /**
  * Every Origo HTTP listener: request ids, W3C trace context, latency metrics, problem+json errors, and
@@ -92,6 +94,20 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
   });
 
   app.decorateRequest('origo', null as unknown as RequestState);
+
+  // An empty body sent with `content-type: application/json` (curl -H by habit) is no body on a
+  // request that takes none (GET, DELETE, a path with no route), so the answer is that route's (a 405
+  // naming the methods, a 404), not a parse error; a route that takes a body still says it is empty.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text === '' && (request.is404 || !BODY_METHODS.has(request.method))) {
+      done(null, undefined);
+      return;
+    }
+    void parseJson(request, text, done);
+  });
 
   const registered: Array<{ method: string; url: string }> = [];
   app.addHook('onRoute', (route) => {

@@ -237,6 +237,20 @@ describe('HTTP edge -> gRPC service', () => {
 
     // A path no route matches for any method stays a 404.
     expect((await fetch(`${baseUrl}/echo/hi/more`, { method: 'DELETE' })).status).toBe(404);
+
+    // An empty body under a JSON content type (curl -H by habit) is no body: the same answers, not a 400.
+    const json = { 'content-type': 'application/json' };
+    const habit = await fetch(`${baseUrl}/echo/hi`, { method: 'DELETE', headers: json });
+    expect(habit.status).toBe(405);
+    expect(habit.headers.get('allow')).toBe('GET, HEAD');
+    expect((await fetch(`${baseUrl}/nope`, { method: 'DELETE', headers: json })).status).toBe(404);
+    expect((await fetch(`${baseUrl}/echo/hi`, { headers: json })).status).toBe(200);
+    // A route that takes a body still says it is empty.
+    const empty = await fetch(`${baseUrl}/items`, { method: 'POST', headers: json });
+    expect(empty.status).toBe(400);
+    expect(await empty.json()).toMatchObject({ status: 400, detail: expect.stringMatching(/empty/i) });
+    // And a body that is not JSON is refused on any method.
+    expect((await fetch(`${baseUrl}/items`, { method: 'PUT', headers: json, body: '{' })).status).toBe(400);
   });
 
   it('serves liveness, readiness (checking dependencies) and valid Prometheus metrics', async () => {
