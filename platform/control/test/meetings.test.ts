@@ -109,13 +109,24 @@ describe.each(backends)('meetings REST ($name)', (backend) => {
     expect(patch.status).toBe(400);
   });
 
-  it('uses the only organization of the caller when org_id is omitted, and requires it otherwise', async () => {
+  it('uses the only organization of the caller when org_id is omitted, and asks for it otherwise', async () => {
     const implied = await h.call(h.users.host, 'POST', '/api/meetings', { title: 'Implied org' });
     expect(implied.status).toBe(201);
     expect(implied.body.org_id).toBe(h.orgA);
     const twoOrgs = { ...h.users.admin, orgs: { [h.orgA]: 'admin' as const, [h.orgB]: 'admin' as const } };
+    // Asked which organization, not refused as if the permission were missing; nothing is created.
     const ambiguous = await h.call(twoOrgs, 'POST', '/api/meetings', { title: 'Which org?' });
-    expect(ambiguous.status).toBe(403);
+    expect(ambiguous.status).toBe(400);
+    expect(ambiguous.body).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      errors: [{ field: 'org_id', message: 'is required when you belong to several organizations' }],
+    });
+    const list = await h.call(twoOrgs, 'GET', '/api/meetings');
+    expect(list.status).toBe(400);
+    expect(list.body.errors).toEqual([
+      { field: 'org_id', message: 'is required when you belong to several organizations' },
+    ]);
+    expect((await h.call(twoOrgs, 'GET', `/api/meetings?org_id=${h.orgB}`)).status).toBe(200);
     const explicit = await h.call(twoOrgs, 'POST', '/api/meetings', { title: 'This org', org_id: h.orgB });
     expect(explicit.status).toBe(201);
     expect(explicit.body.org_id).toBe(h.orgB);

@@ -99,17 +99,25 @@ export function assertManages(principal: Principal, meeting: MeetingRow): void {
 /** An org is named explicitly, or implied when the caller belongs to exactly one. */
 export function orgFromInput(request: FastifyRequest, explicit: string | undefined): string | undefined {
   if (explicit !== undefined) return explicit;
-  const memberships = request.principal?.memberships ?? [];
-  return memberships.length === 1 ? memberships[0]?.orgId : undefined;
+  const principal = request.principal;
+  const memberships = principal?.memberships ?? [];
+  if (memberships.length === 1) return memberships[0]?.orgId;
+  // Someone in several organizations is asked which one, not refused as if they lacked the permission
+  // (the guard runs this before the handler). The superadmin's handlers decide for themselves.
+  if (memberships.length > 1 && principal?.superadmin !== true) throw orgIdRequired();
+  return undefined;
 }
 
 export function requireOrg(request: FastifyRequest, explicit: string | undefined): OrgId {
   const orgId = orgFromInput(request, explicit);
-  if (orgId === undefined)
-    throw AppError.invalid('org_id is required', [
-      { field: 'org_id', message: 'is required when you belong to several organizations' },
-    ]);
+  if (orgId === undefined) throw orgIdRequired();
   return orgId as OrgId;
+}
+
+function orgIdRequired(): AppError {
+  return AppError.invalid('org_id is required', [
+    { field: 'org_id', message: 'is required when you belong to several organizations' },
+  ]);
 }
 
 export function joinUrl(settings: ControlSettings, meeting: MeetingRow): string {
