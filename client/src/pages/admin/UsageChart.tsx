@@ -1,7 +1,7 @@
 import { onCleanup, onMount, type JSX } from 'solid-js';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { chartTop } from './stats.js';
+import { axisIncrements, axisLabels, chartTop, formatUsage } from './stats.js';
 
 const HEIGHT = 180;
 const MIN_WIDTH = 240;
@@ -30,6 +30,14 @@ export function UsageChart(props: {
     const text = themeColor('--text', '#1b1f24');
     const line = themeColor('--line', '#dde1e6');
     const axis = { stroke: text, grid: { stroke: line, width: 1 }, ticks: { stroke: line, width: 1 } };
+    // uPlot's own labels keep three decimals, so ticks of 0.0001 GB-days all read 0; minutes tick whole.
+    const incrs = axisIncrements(props.values);
+    const yAxis: uPlot.Axis = {
+      ...axis,
+      size: 52,
+      values: (_u, splits) => axisLabels(splits),
+      ...(incrs === undefined ? {} : { incrs }),
+    };
     chart = new uPlot(
       {
         width: width(),
@@ -40,7 +48,7 @@ export function UsageChart(props: {
           x: { time: true },
           y: { range: (_u, _min, max) => [0, chartTop(max)] },
         },
-        axes: [axis, { ...axis, size: 52 }],
+        axes: [axis, yAxis],
         series: [
           {},
           {
@@ -61,15 +69,15 @@ export function UsageChart(props: {
     onCleanup(() => resize.disconnect());
   });
   onCleanup(() => chart?.destroy());
-  const total = () => props.values.reduce((a, b) => a + b, 0);
+  const total = () => formatUsage(props.values.reduce((a, b) => a + b, 0));
   return (
     <figure class="usage-chart">
       <figcaption>
-        {props.title} <span class="muted small">(total {Math.round(total() * 1000) / 1000})</span>
+        {props.title} <span class="muted small">(total {total()})</span>
       </figcaption>
       <div
         role="img"
-        aria-label={`${props.title} per day, ${props.days.length} days, total ${Math.round(total() * 1000) / 1000}`}
+        aria-label={`${props.title} per day, ${props.days.length} days, total ${total()}`}
         ref={(el) => (box = el)}
       />
     </figure>

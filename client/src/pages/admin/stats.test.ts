@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   auditParams,
+  axisIncrements,
+  axisLabels,
   bitrate,
   BitrateTracker,
   chartTop,
   formatBitrate,
   formatDuration,
+  formatUsage,
   presentMetrics,
   usageSeries,
 } from './stats.js';
@@ -140,5 +143,47 @@ describe('the top of a usage chart', () => {
     expect(chartTop(0)).toBe(1);
     expect(chartTop(Number.NaN)).toBe(1);
     expect(chartTop(-Infinity)).toBe(1);
+  });
+});
+
+describe('usage chart numbers', () => {
+  it('shows a small fraction of a GB-day with significant digits, not 0', () => {
+    expect(formatUsage(0.000297)).toBe('0.0003');
+    expect(formatUsage(0.0123)).toBe('0.012');
+    expect(formatUsage(0.25)).toBe('0.25');
+    expect(formatUsage(0.1 + 0.2)).toBe('0.3');
+    expect(formatUsage(3e-9)).toBe('0.000000003');
+  });
+
+  it('keeps whole amounts (minutes) whole and larger fractions to three decimals', () => {
+    expect(formatUsage(0)).toBe('0');
+    expect(formatUsage(1234)).toBe('1234');
+    expect(formatUsage(12.34567)).toBe('12.346');
+    expect(formatUsage(2.5)).toBe('2.5');
+    expect(formatUsage(7.0000001)).toBe('7');
+  });
+
+  it('labels ticks of small fractions each differently', () => {
+    // The storage chart of 0.000297 GB-days: uPlot's ticks 0.0001 apart up to chartTop's 0.0005.
+    const top = chartTop(0.000297);
+    expect(top).toBe(0.0005);
+    const labels = axisLabels([0, 0.0001, 0.0002, 0.00030000000000000003, 0.0004, 0.0005]);
+    expect(labels).toEqual(['0', '0.0001', '0.0002', '0.0003', '0.0004', '0.0005']);
+    expect(new Set(labels).size).toBe(labels.length);
+    expect(axisLabels([0, 0.00025, 0.0005])).toEqual(['0', '0.00025', '0.0005']);
+    expect(axisLabels([0, 0.5, 1, 1.5])).toEqual(['0', '0.5', '1', '1.5']);
+  });
+
+  it('labels whole ticks as whole numbers', () => {
+    expect(axisLabels([0, 20, 40, 60])).toEqual(['0', '20', '40', '60']);
+    expect(axisLabels([0])).toEqual(['0']);
+    expect(axisLabels([])).toEqual([]);
+  });
+
+  it('ticks whole numbers for whole amounts only', () => {
+    const incrs = axisIncrements([0, 12, 3]);
+    expect(incrs?.slice(0, 6)).toEqual([1, 2, 5, 10, 20, 50]);
+    expect(incrs?.every((i) => Number.isInteger(i))).toBe(true);
+    expect(axisIncrements([0, 0.000297])).toBeUndefined();
   });
 });

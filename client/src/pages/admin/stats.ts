@@ -154,3 +154,52 @@ export function chartTop(max: number): number {
   const nice = step <= 1 ? 1 : step <= 2 ? 2 : step <= 5 ? 5 : 10;
   return Number((nice * power).toPrecision(12));
 }
+
+/** Digits after the point of `value` to two significant digits (below 1), at most 20. */
+function fractionDigits(value: number): number {
+  return Math.min(20, Math.max(0, 1 - Math.floor(Math.log10(Math.abs(value)))));
+}
+
+/** `0.000300` -> `0.0003`, `2.50` -> `2.5`, `4.0` -> `4`. */
+function trimZeros(fixed: string): string {
+  return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
+}
+
+/**
+ * A usage amount for a chart's caption: whole amounts as they are (minutes), amounts from 1 on to three
+ * decimals at most, and smaller ones to two significant digits, so 0.000297 GB-days reads 0.0003, not 0.
+ */
+export function formatUsage(value: number): string {
+  if (!Number.isFinite(value)) return '-';
+  if (value === 0 || Number.isInteger(value)) return String(value);
+  if (Math.abs(value) >= 1) return trimZeros(value.toFixed(3));
+  return trimZeros(value.toFixed(fractionDigits(value)));
+}
+
+/**
+ * The labels of a usage chart's y axis at `splits` (its tick values, evenly spaced): every label with the
+ * decimals the spacing needs and no more, so ticks 0.0001 apart read 0, 0.0001, 0.0002 and never the same
+ * label twice; whole ticks (minutes) read as whole numbers.
+ */
+export function axisLabels(splits: readonly number[]): string[] {
+  const finite = splits.filter((v) => Number.isFinite(v));
+  const steps = finite.slice(1).map((v, i) => Math.abs(v - finite[i]!));
+  const step = steps.length > 0 ? Math.min(...steps.filter((s) => s > 0), Infinity) : Infinity;
+  const tolerance = Number.isFinite(step) ? step * 1e-6 : 1e-12;
+  let digits = 0;
+  while (digits < 20 && !finite.every((v) => Math.abs(Number(v.toFixed(digits)) - v) <= tolerance))
+    digits += 1;
+  return splits.map((v) => (Number.isFinite(v) ? trimZeros(v.toFixed(digits)) : ''));
+}
+
+/**
+ * The tick spacings a usage chart's y axis may use for a series of whole amounts (minutes): 1, 2 and 5
+ * times a power of ten, so its ticks are whole numbers. Undefined for fractional amounts (uPlot's own
+ * spacings, down to the small fractions of a GB-day).
+ */
+export function axisIncrements(values: readonly number[]): number[] | undefined {
+  if (!values.every((v) => Number.isInteger(v))) return undefined;
+  const incrs: number[] = [];
+  for (let power = 1; power <= 1e12; power *= 10) incrs.push(power, 2 * power, 5 * power);
+  return incrs;
+}
