@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../lib/chromium.js';
 import { ok } from '../lib/rest.js';
 import { controls, tile, waitVideoShown } from '../lib/seen.js';
+import { signUp } from '../lib/signUp.js';
 import { startStack, type Stack } from '../lib/stack.js';
 import { GUEST_NAME, HOST_NAME, TwoPeople } from '../lib/twoPeople.js';
 
@@ -101,11 +102,15 @@ describe.skipIf(skip !== undefined)('recording a meeting', () => {
       // Recording is not in the free plan: the host, the installation's first account and so its
       // superadmin, moves the organization to the Pro plan before the meeting (the meeting learns at join
       // time whether the plan records, and offers Record only then).
+      let orgId = '';
+      let orgName = '';
       people = new TwoPeople(browser!, stack!.url, {
         deadlineMs: DEADLINE,
         beforeMeeting: async (host) => {
           const me = await ok(host, 'GET', '/api/auth/me');
-          const orgId = (me['memberships'] as { orgId: string }[])[0]!.orgId;
+          const first = (me['memberships'] as { orgId: string; orgName: string }[])[0]!;
+          orgId = first.orgId;
+          orgName = first.orgName;
           await ok(host, 'PUT', `/api/billing/orgs/${orgId}/subscription`, { plan_id: 'pro' });
         },
       });
@@ -145,7 +150,9 @@ describe.skipIf(skip !== undefined)('recording a meeting', () => {
       // meetings) leads to its recordings, which play in the page.
       await host.waitForURL(/\/ended\?/);
       await host.goto('/dashboard');
-      await host.getByRole('link', { name: 'Recordings of Instant meeting' }).first().click();
+      const recordingsLink = host.getByRole('link', { name: 'Recordings of Instant meeting' }).first();
+      const recordingsPath = await recordingsLink.getAttribute('href');
+      await recordingsLink.click();
       await host.getByRole('heading', { name: 'Recordings of Instant meeting' }).waitFor();
       const item = host.getByRole('list', { name: 'Recordings' }).getByRole('listitem').first();
       await item.getByText(/^Ready - /).waitFor();
@@ -245,6 +252,46 @@ describe.skipIf(skip !== undefined)('recording a meeting', () => {
       await expect
         .poll(() => host.getByRole('spinbutton', { name: 'Days to keep recordings' }).inputValue())
         .toBe('30');
+
+      // A member of the organization who did not host the meeting opens its recordings page: the page says,
+      // in the recording service's words, that only the host or an admin may, and whom to ask, in place of
+      // the list (not a lasting "Loading recordings"), and nothing fails unhandled in the page.
+      const memberContext = await browser!.newContext({
+        viewport: { width: 1280, height: 720 },
+        baseURL: stack!.url,
+      });
+      try {
+        const member = await memberContext.newPage();
+        member.setDefaultTimeout(DEADLINE);
+        const pageErrors: string[] = [];
+        member.on('pageerror', (error) => pageErrors.push(error.message));
+        await signUp(member, 'Mia Member', 'mia@example.com');
+        await ok(host, 'POST', `/api/orgs/${orgId}/members`, { email: 'mia@example.com', role: 'member' });
+        expect(recordingsPath).toMatch(/^\/meetings\/.+\/recordings$/);
+        await member.goto(recordingsPath!);
+        await member
+          .getByRole('alert')
+          .filter({
+            hasText: /Only the meeting host or an admin may manage recordings\. Ask the meeting's host/,
+          })
+          .waitFor();
+        expect(await member.getByText('Loading recordings').count()).toBe(0);
+        await member.screenshot({ path: `${ARTIFACTS}recording-not-host.png` });
+        // On her dashboard she picks the host's organization (she is in two now): the meeting is among its
+        // past meetings with its chat, and without a Recordings link that would only lead to that refusal.
+        await member.goto('/dashboard');
+        await member.getByLabel('Organization').selectOption({ label: orgName });
+        const past = member.getByRole('region', { name: 'Past meetings' });
+        await past
+          .getByRole('link', { name: /^Chat of Instant meeting/ })
+          .first()
+          .waitFor();
+        expect(await past.getByRole('link', { name: /^Recordings of/ }).count()).toBe(0);
+        await member.screenshot({ path: `${ARTIFACTS}recording-member-dashboard.png` });
+        expect(pageErrors).toEqual([]);
+      } finally {
+        await memberContext.close();
+      }
     },
     SCENARIO_TIMEOUT,
   );

@@ -1,7 +1,9 @@
 import { A } from '@solidjs/router';
-import { createEffect, createResource, on, type JSX } from 'solid-js';
+import { createEffect, createResource, on, Show, type JSX } from 'solid-js';
 import { meetingsApi, type Meeting } from '../api/meetings.js';
+import { mayOpenRecordings } from '../lib/recordingAccess.js';
 import { formatWhen } from '../lib/time.js';
+import { useSession } from '../session.js';
 import { keepUnchanged, MeetingList } from './MeetingList.js';
 
 /** The link to a meeting's chat transcript (a past meeting's, or the earlier occurrences' of a series). */
@@ -13,12 +15,22 @@ export function ChatLink(props: { meetingId: string; title: string }): JSX.Eleme
   );
 }
 
-/** The link to a meeting's recordings (hosts see them; others are told they may not). */
-export function RecordingsLink(props: { meetingId: string; title: string }): JSX.Element {
+/**
+ * The link to a meeting's recordings. With `meeting` given, only for those control lets in (its host, an
+ * admin of its organization, the operator); the recordings page itself tells anyone else who to ask.
+ */
+export function RecordingsLink(props: {
+  meetingId: string;
+  title: string;
+  meeting?: { host_id: string; org_id: string };
+}): JSX.Element {
+  const { me } = useSession();
   return (
-    <A href={`/meetings/${encodeURIComponent(props.meetingId)}/recordings`} class="button">
-      Recordings<span class="sr-only"> of {props.title}</span>
-    </A>
+    <Show when={props.meeting === undefined || mayOpenRecordings(me(), props.meeting)}>
+      <A href={`/meetings/${encodeURIComponent(props.meetingId)}/recordings`} class="button">
+        Recordings<span class="sr-only"> of {props.title}</span>
+      </A>
+    </Show>
   );
 }
 
@@ -51,7 +63,7 @@ export function PastMeetings(props: { orgId: string | undefined; refresh?: numbe
             </div>
             <div class="meeting-actions">
               <ChatLink meetingId={m.id} title={m.title} />
-              <RecordingsLink meetingId={m.id} title={m.title} />
+              <RecordingsLink meetingId={m.id} title={m.title} meeting={m} />
             </div>
           </li>
         )}

@@ -1,5 +1,5 @@
 import { useNavigate, useSearchParams } from '@solidjs/router';
-import { createResource, createSignal, For, onCleanup, Show, type JSX } from 'solid-js';
+import { createEffect, createResource, createSignal, For, on, onCleanup, Show, type JSX } from 'solid-js';
 import { errorText } from '../api/http.js';
 import { inviteLinkFor } from '../api/inviteLinks.js';
 import { meetingsApi, type IssuedInviteLink, type Meeting } from '../api/meetings.js';
@@ -64,11 +64,17 @@ export function upcomingOrder(items: readonly Meeting[]): Meeting[] {
 }
 
 export function DashboardPage(): JSX.Element {
-  const { orgId, me } = useSession();
+  const { orgId, setOrgId, me } = useSession();
   const navigate = useNavigate();
   const [params] = useSearchParams();
-  // Set by the invitation sign-up: say which organization the new account landed in.
+  // Set by the invitation sign-up: say which organization the new account landed in, and show it.
   const joined = () => me()?.memberships.find((m) => m.orgId === params.joined);
+  createEffect(
+    on(joined, (m) => {
+      if (m !== undefined) setOrgId(m.orgId);
+    }),
+  );
+  const memberships = () => me()?.memberships ?? [];
   // Control decides what is still upcoming (an instant meeting nobody started drops out after an hour).
   const [meetings, { refetch: refetchUpcoming }] = createResource<Meeting[], string | undefined>(
     orgId,
@@ -180,6 +186,15 @@ export function DashboardPage(): JSX.Element {
           </button>
         </div>
       </div>
+      <Show when={memberships().length > 1}>
+        {/* Someone in several organizations sees one at a time: its meetings, who is online, where new ones go. */}
+        <div class="field org-switch">
+          <label for="dashboard-org">Organization</label>
+          <select id="dashboard-org" value={orgId() ?? ''} onChange={(e) => setOrgId(e.currentTarget.value)}>
+            <For each={memberships()}>{(m) => <option value={m.orgId}>{m.orgName}</option>}</For>
+          </select>
+        </div>
+      </Show>
       <Show when={joined()}>
         {(m) => (
           <p class="notice" role="status">
@@ -271,7 +286,7 @@ export function DashboardPage(): JSX.Element {
                   <ChatLink meetingId={m.id} title={m.title} />
                 </Show>
                 <Show when={m.recurrence || m.state === 'live'}>
-                  <RecordingsLink meetingId={m.id} title={m.title} />
+                  <RecordingsLink meetingId={m.id} title={m.title} meeting={m} />
                 </Show>
                 {/* A live meeting is ended from inside it (End meeting for all), not cancelled. */}
                 <Show when={m.state !== 'live'}>

@@ -10,9 +10,10 @@ import {
   Switch,
   type JSX,
 } from 'solid-js';
-import { errorText } from '../api/http.js';
+import { ApiError, errorText } from '../api/http.js';
 import { meetingsApi } from '../api/meetings.js';
 import { recordingsApi, type Recording } from '../api/recordings.js';
+import { FormError } from '../components/Field.js';
 import { formatWhen } from '../lib/time.js';
 
 const when = (iso: string) => formatWhen(iso);
@@ -37,6 +38,35 @@ const STATUS_TEXT: Record<Recording['status'], string> = {
   failed: 'Failed',
 };
 
+/** `text` as a sentence: a server's detail often comes without its full stop. */
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
+
+/**
+ * Why the recordings could not be read, in the server's words, and what the person can do about it: the
+ * recording service lets only the meeting's host and the organization's admins see them (403), so anyone
+ * else is sent to the host.
+ */
+function recordingsErrorText(error: unknown): string {
+  const message = sentence(errorText(error));
+  if (!(error instanceof ApiError)) return `${message} Reload the page to try again.`;
+  switch (error.status) {
+    case 0:
+      // The message already says to check the connection and try again.
+      return message;
+    case 401:
+      return `${message} Sign in again to see the recordings.`;
+    case 403:
+      return `${message} Ask the meeting's host or an admin of your organization for the recording: they can send you a link to watch it.`;
+    case 404:
+      return `${message} Check the link, or open the meeting from your list of meetings.`;
+    default:
+      return error.status >= 500 ? `${message} Reload the page to try again in a moment.` : message;
+  }
+}
+
 /**
  * A meeting's recordings, for its hosts: each ready one plays here (the browser's own player, seeking by
  * byte ranges) and can be downloaded or deleted. The recording service decides who may see them.
@@ -51,6 +81,10 @@ export function RecordingsPage(): JSX.Element {
     () => params.id,
     (id) => recordingsApi.list(id),
   );
+  /** The list, or undefined while it loads or when it could not be read (reading it then would throw). */
+  const list = (): Recording[] | undefined => (recordings.error ? undefined : recordings());
+  /** The meeting's title, once known; a meeting that cannot be read leaves the heading general. */
+  const title = (): string => (meeting.error ? undefined : meeting()?.title) ?? 'the meeting';
   const [error, setError] = createSignal<string | null>(null);
   const [playing, setPlaying] = createSignal<string | null>(null);
   /**
@@ -111,25 +145,24 @@ export function RecordingsPage(): JSX.Element {
       <p>
         <A href="/dashboard">Back to meetings</A>
       </p>
-      <h1>Recordings of {meeting()?.title ?? 'the meeting'}</h1>
-      <Show when={error() ?? (recordings.error ? errorText(recordings.error) : null)}>
-        {(message) => (
-          <p class="alert" role="alert">
-            {message()}
-          </p>
-        )}
-      </Show>
+      <h1>Recordings of {title()}</h1>
+      <FormError message={error()} />
       <Switch>
+        {/* The list could not be read (someone who does not host the meeting, a lost connection): the
+            server's reason and the next step, in place of the list. */}
+        <Match when={recordings.error}>
+          {(failure) => <FormError message={recordingsErrorText(failure())} />}
+        </Match>
         <Match when={recordings.loading}>
           <p class="muted">Loading recordings</p>
         </Match>
-        <Match when={recordings()?.length === 0}>
+        <Match when={list()?.length === 0}>
           <p class="muted">This meeting has no recordings. A host starts one with Record in the meeting.</p>
         </Match>
-        <Match when={recordings()}>
-          {(list) => (
+        <Match when={list()}>
+          {(items) => (
             <ul class="recording-list" aria-label="Recordings">
-              <For each={list()}>
+              <For each={items()}>
                 {(r) => (
                   <li class="card recording-item" data-recording-id={r.id}>
                     <div class="recording-main">
