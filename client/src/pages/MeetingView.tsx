@@ -408,6 +408,11 @@ export function MeetingView(props: {
             Connection lost. Reconnecting...
           </div>
         </Show>
+        <Show when={s.ownLinkTrouble && !s.reconnecting && s.ended === null}>
+          <div class="banner warn" role="status">
+            Your connection is unstable: the others' audio and video are not coming through well.
+          </div>
+        </Show>
         <Show
           when={
             !s.mediaConnected &&
@@ -512,7 +517,9 @@ export function MeetingView(props: {
             onPin={(id) => setPinned(pinned() === id ? null : id)}
             isSpeaking={(sid) => s.speaking[sid] !== undefined}
             qualityOf={(sid) => {
-              // A tile only speaks up about a bad link; the participants panel lists every reading.
+              // A tile only speaks up about a bad link; the participants panel lists every reading. While
+              // this side reconnects, the silence is ours, not theirs.
+              if (s.reconnecting) return undefined;
               const q = s.quality[sid];
               const label = q === undefined ? undefined : qualityLabel(q);
               return label === 'Poor' || label === 'Lost' ? label : undefined;

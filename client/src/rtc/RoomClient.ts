@@ -69,11 +69,14 @@ export class RoomClient {
     this.chat = new ChatClient(this.signal, () => this.state.self?.identity ?? '');
     this.local = new LocalMedia(this.signal, () => this.pub, state, setState, opts.camera, opts.microphone);
     this.remote = new RemoteTracks(this.signal, state, setState, opts.onFirstRemoteFrame);
-    this.stats = new RoomStats(state, (sid, q) =>
-      this.change((s) => {
-        if (q === undefined) delete s.quality[sid];
-        else s.quality[sid] = q;
-      }),
+    this.stats = new RoomStats(
+      state,
+      (sid, q) =>
+        this.change((s) => {
+          if (q === undefined) delete s.quality[sid];
+          else s.quality[sid] = q;
+        }),
+      (trouble) => this.setState('ownLinkTrouble', trouble),
     );
     new AwayReporter(this.signal); // lives as long as the signaling session, which it follows
     this.signal.on('phase', (s) => {

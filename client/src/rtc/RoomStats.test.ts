@@ -90,3 +90,63 @@ describe('local connection quality', () => {
     );
   });
 });
+
+/** Two remote people, P and Q, each with a microphone and a camera, all unmuted. */
+function two(): RoomState {
+  const s = room(false, false);
+  const q = (sid: string, id: string, source: TrackSource) => ({
+    info: { ...track(sid, source, false), participantSid: 'q' },
+    stream: { getTracks: () => [{ id }] } as unknown as MediaStream,
+  });
+  s.tracks['mic2'] = q('mic2', 'a2', TrackSource.TRACK_SOURCE_MICROPHONE);
+  s.tracks['cam2'] = q('cam2', 'v2', TrackSource.TRACK_SOURCE_CAMERA);
+  s.participants['q'] = { ...s.participants['p']!, sid: 'q', identity: 'id-q', name: 'Q' };
+  return s;
+}
+
+describe("this side's own link", () => {
+  async function poll(received: Record<string, number>) {
+    const s = two();
+    const quality: Record<string, ConnectionQuality | undefined> = {};
+    const trouble: boolean[] = [];
+    const stats = new RoomStats(
+      s,
+      (sid, q) => (quality[sid] = q),
+      (t) => trouble.push(t),
+    );
+    const expects = () => true;
+    await stats.poll(connection({ a1: 10, v1: 10, a2: 10, v2: 10 }), expects);
+    await stats.poll(connection(received), expects);
+    return { quality, trouble: trouble.at(-1) };
+  }
+
+  it('blames nobody else when media from everyone stops at once', async () => {
+    const { quality, trouble } = await poll({ a1: 10, v1: 10, a2: 10, v2: 10 });
+    expect(trouble).toBe(true);
+    expect(quality['p']).toBeUndefined();
+    expect(quality['q']).toBeUndefined();
+  });
+
+  it('labels the one person whose media stopped while the other still arrives', async () => {
+    const { quality, trouble } = await poll({ a1: 10, v1: 10, a2: 60, v2: 90 });
+    expect(trouble).toBe(false);
+    expect(quality['p']).toBe(ConnectionQuality.CONNECTION_QUALITY_LOST);
+    expect(quality['q']).toBe(ConnectionQuality.CONNECTION_QUALITY_EXCELLENT);
+  });
+});
+
+describe("this side's own link, while joining", () => {
+  it('labels people whose media has not started yet, instead of calling it our trouble', async () => {
+    const quality: Record<string, ConnectionQuality | undefined> = {};
+    const trouble: boolean[] = [];
+    const stats = new RoomStats(
+      two(),
+      (sid, q) => (quality[sid] = q),
+      (t) => trouble.push(t),
+    );
+    await stats.poll(connection({ a1: 0, v1: 0, a2: 0, v2: 0 }), () => true);
+    expect(trouble).toEqual([false]);
+    expect(quality['p']).toBe(ConnectionQuality.CONNECTION_QUALITY_LOST);
+    expect(quality['q']).toBe(ConnectionQuality.CONNECTION_QUALITY_LOST);
+  });
+});

@@ -1,6 +1,6 @@
 // Reads the subscriber connection's statistics: connection quality per remote participant (until the
 // server reports its own) and decoded frames per remote track (diagnostics and tests).
-import type { ConnectionQuality } from '@origo/proto/signal';
+import { ConnectionQuality } from '@origo/proto/signal';
 import { lossBetween, qualityFromSample } from './quality.js';
 import type { RoomState } from './roomState.js';
 
@@ -13,6 +13,10 @@ interface InboundRtp {
   framesDecoded?: number;
 }
 
+function isBad(q: ConnectionQuality): boolean {
+  return q === ConnectionQuality.CONNECTION_QUALITY_POOR || q === ConnectionQuality.CONNECTION_QUALITY_LOST;
+}
+
 export class RoomStats {
   private readonly last = new Map<string, { received: number; lost: number }>();
   /** Participants the server reported a quality for: its figure wins. */
@@ -21,6 +25,7 @@ export class RoomStats {
   constructor(
     private readonly state: RoomState,
     private readonly setQuality: (participantSid: string, q: ConnectionQuality | undefined) => void,
+    private readonly setOwnLinkTrouble: (trouble: boolean) => void = () => undefined,
   ) {}
 
   /**
@@ -46,20 +51,26 @@ export class RoomStats {
       t.expected ||= expects(at.trackSid);
       totals.set(at.participant, t);
     });
+    const readings = new Map<string, ConnectionQuality | undefined>();
+    /** Whether every reading is bad from media that had been arriving before (not a join still starting). */
+    let allWentBad = true;
     for (const [sid, t] of totals) {
       const prev = this.last.get(sid) ?? { received: 0, lost: 0 };
       this.last.set(sid, t);
       if (this.serverQuality.has(sid)) continue;
       const flowing = t.received > prev.received;
-      if (!flowing && !t.expected) {
-        this.setQuality(sid, undefined);
-        continue;
-      }
-      this.setQuality(
-        sid,
-        qualityFromSample({ lossRatio: lossBetween(prev, t), rttMs: this.state.rttMs, flowing }),
-      );
+      const q =
+        !flowing && !t.expected
+          ? undefined
+          : qualityFromSample({ lossRatio: lossBetween(prev, t), rttMs: this.state.rttMs, flowing });
+      readings.set(sid, q);
+      if (q !== undefined && (!isBad(q) || prev.received === 0)) allWentBad = false;
     }
+    // Two or more people, each on their own link, all going bad at once: the common part is ours (our own
+    // network dropped or came back), so none of them is labelled for it.
+    const ownTrouble = allWentBad && [...readings.values()].filter((q) => q !== undefined).length >= 2;
+    this.setOwnLinkTrouble(ownTrouble);
+    for (const [sid, q] of readings) this.setQuality(sid, ownTrouble ? undefined : q);
   }
 
   /** Decoded frames per remote video track sid. */

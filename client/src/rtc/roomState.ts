@@ -22,6 +22,11 @@ export interface RoomState {
   mediaConnected: boolean;
   /** Socket or ICE trouble right now; the banner shows while true. */
   reconnecting: boolean;
+  /**
+   * Media from every other person (two or more) stalled or degraded at once: the trouble is this side's
+   * link, so the page says so instead of labelling each of them.
+   */
+  ownLinkTrouble: boolean;
   /** Media could not connect in time: what went wrong and what to do next (null while fine). */
   mediaFailure: string | null;
   self: ParticipantInfo | null;
@@ -57,6 +62,7 @@ export function initialRoomState(
     phase: 'idle',
     mediaConnected: false,
     reconnecting: false,
+    ownLinkTrouble: false,
     mediaFailure: null,
     self: null,
     roomName: '',
