@@ -1,17 +1,15 @@
-import { TrackKind, TrackSource, type ConnectionQuality, type ParticipantInfo } from '@origo/proto/signal';
+import type { ConnectionQuality, ParticipantInfo } from '@origo/proto/signal';
 import { For, Show, type JSX } from 'solid-js';
 import type { LobbyEntry, RemovedParticipant } from '../api/meetings.js';
 import { qualityLabel } from '../rtc/quality.js';
-
-/** The microphone as the others see it: muted, live, or not published. */
-export function micState(p: ParticipantInfo): 'muted' | 'live' | 'none' {
-  const mic = p.tracks.find(
-    (t) => t.kind === TrackKind.TRACK_KIND_AUDIO && t.source === TrackSource.TRACK_SOURCE_MICROPHONE,
-  );
-  return mic === undefined ? 'none' : mic.muted ? 'muted' : 'live';
-}
+import { canMute, micState } from './participantMic.js';
 
 const MIC_TEXT = { muted: 'Muted', live: 'Unmuted', none: 'No microphone' } as const;
+
+/** The name the row shows, and its buttons' names end with ("Mute Ann", "Remove Ann"). */
+function nameOf(p: ParticipantInfo): string {
+  return p.name || p.identity;
+}
 
 export interface ParticipantsPanelProps {
   selfName: string;
@@ -76,7 +74,7 @@ export function ParticipantsPanel(props: ParticipantsPanelProps): JSX.Element {
           {(p) => (
             <li>
               <span class="break">
-                {p.name || p.identity}
+                {nameOf(p)}
                 {p.isHost ? ', host' : ''}
                 <Show when={props.raisedHands.has(p.identity)}>
                   <span class="small">, hand raised</span>
@@ -93,16 +91,15 @@ export function ParticipantsPanel(props: ParticipantsPanelProps): JSX.Element {
               </span>
               <Show when={props.isHost}>
                 <span class="row gap">
-                  <button
-                    type="button"
-                    class="small"
-                    disabled={micState(p) !== 'live'}
-                    onClick={() => props.onMute(p)}
-                  >
-                    Mute<span class="sr-only"> {p.name}</span>
-                  </button>
+                  {/* Mute only while there is a live microphone to mute: the state beside the name already
+                      says Muted (or No microphone), so a greyed-out Mute would only look like an offer. */}
+                  <Show when={canMute(p)}>
+                    <button type="button" class="small" onClick={() => props.onMute(p)}>
+                      Mute<span class="sr-only"> {nameOf(p)}</span>
+                    </button>
+                  </Show>
                   <button type="button" class="small danger-text" onClick={() => props.onRemove(p)}>
-                    Remove<span class="sr-only"> {p.name}</span>
+                    Remove<span class="sr-only"> {nameOf(p)}</span>
                   </button>
                 </span>
               </Show>
