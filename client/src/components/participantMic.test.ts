@@ -1,40 +1,10 @@
-import {
-  ParticipantState,
-  TrackKind,
-  TrackSource,
-  type ParticipantInfo,
-  type TrackInfo,
-} from '@origo/proto/signal';
+import { TrackSource, type TrackInfo } from '@origo/proto/signal';
 import { describe, expect, it } from 'vitest';
+import { participantInfo, trackInfo } from '../rtc/signalFixtures.js';
 import { canMute, micState } from './participantMic.js';
 
-function track(source: TrackSource, muted: boolean): TrackInfo {
-  const audio = source === TrackSource.TRACK_SOURCE_MICROPHONE;
-  return {
-    sid: `t-${source}`,
-    participantSid: 'p1',
-    kind: audio ? TrackKind.TRACK_KIND_AUDIO : TrackKind.TRACK_KIND_VIDEO,
-    source,
-    muted,
-    width: audio ? 0 : 1280,
-    height: audio ? 0 : 720,
-    layers: [],
-    mimeType: audio ? 'audio/opus' : 'video/VP8',
-  };
-}
-
-function person(tracks: TrackInfo[]): ParticipantInfo {
-  return {
-    sid: 'p1',
-    identity: 'id-p1',
-    name: 'Gil Guest',
-    state: ParticipantState.PARTICIPANT_STATE_ACTIVE,
-    tracks,
-    joinedAt: 1,
-    isHost: false,
-    away: false,
-  };
-}
+const track = (source: TrackSource, muted: boolean) => trackInfo(`t-${source}`, 'p1', source, muted);
+const person = (tracks: TrackInfo[]) => participantInfo('p1', tracks, 'Gil Guest');
 
 describe('participants panel: Mute for a host', () => {
   it('offers Mute only for a live microphone', () => {

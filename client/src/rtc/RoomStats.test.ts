@@ -1,44 +1,15 @@
-import {
-  ConnectionQuality,
-  ParticipantState,
-  TrackKind,
-  TrackSource,
-  type TrackInfo,
-} from '@origo/proto/signal';
+import { ConnectionQuality, TrackSource } from '@origo/proto/signal';
 import { describe, expect, it } from 'vitest';
 import { RoomStats } from './RoomStats.js';
 import { initialRoomState, type RoomState } from './roomState.js';
-
-function track(sid: string, source: TrackSource, muted: boolean): TrackInfo {
-  const video = source !== TrackSource.TRACK_SOURCE_MICROPHONE;
-  return {
-    sid,
-    participantSid: 'p',
-    kind: video ? TrackKind.TRACK_KIND_VIDEO : TrackKind.TRACK_KIND_AUDIO,
-    source,
-    muted,
-    width: video ? 1280 : 0,
-    height: video ? 720 : 0,
-    layers: [],
-    mimeType: video ? 'video/VP8' : 'audio/opus',
-  };
-}
+import { participantInfo, trackInfo } from './signalFixtures.js';
 
 /** One remote person with a microphone and a camera, both received. */
 function room(micMuted: boolean, cameraMuted: boolean): RoomState {
   const s = initialRoomState(null, null);
-  const mic = track('mic', TrackSource.TRACK_SOURCE_MICROPHONE, micMuted);
-  const cam = track('cam', TrackSource.TRACK_SOURCE_CAMERA, cameraMuted);
-  s.participants['p'] = {
-    sid: 'p',
-    identity: 'id-p',
-    name: 'P',
-    state: ParticipantState.PARTICIPANT_STATE_ACTIVE,
-    tracks: [mic, cam],
-    joinedAt: 1,
-    isHost: false,
-    away: false,
-  };
+  const mic = trackInfo('mic', 'p', TrackSource.TRACK_SOURCE_MICROPHONE, micMuted);
+  const cam = trackInfo('cam', 'p', TrackSource.TRACK_SOURCE_CAMERA, cameraMuted);
+  s.participants['p'] = participantInfo('p', [mic, cam], 'P');
   const stream = (id: string) => ({ getTracks: () => [{ id }] }) as unknown as MediaStream;
   s.tracks['mic'] = { info: mic, stream: stream('a1') };
   s.tracks['cam'] = { info: cam, stream: stream('v1') };
@@ -95,12 +66,12 @@ describe('local connection quality', () => {
 function two(): RoomState {
   const s = room(false, false);
   const q = (sid: string, id: string, source: TrackSource) => ({
-    info: { ...track(sid, source, false), participantSid: 'q' },
+    info: trackInfo(sid, 'q', source),
     stream: { getTracks: () => [{ id }] } as unknown as MediaStream,
   });
   s.tracks['mic2'] = q('mic2', 'a2', TrackSource.TRACK_SOURCE_MICROPHONE);
   s.tracks['cam2'] = q('cam2', 'v2', TrackSource.TRACK_SOURCE_CAMERA);
-  s.participants['q'] = { ...s.participants['p']!, sid: 'q', identity: 'id-q', name: 'Q' };
+  s.participants['q'] = participantInfo('q', [s.tracks['mic2'].info, s.tracks['cam2'].info], 'Q');
   return s;
 }
 

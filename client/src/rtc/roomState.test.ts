@@ -1,11 +1,6 @@
-import {
-  ParticipantState,
-  TrackKind,
-  TrackSource,
-  type ParticipantInfo,
-  type TrackInfo,
-} from '@origo/proto/signal';
+import { TrackSource, type ParticipantInfo } from '@origo/proto/signal';
 import { describe, expect, it } from 'vitest';
+import { participantInfo as person, trackInfo as track } from './signalFixtures.js';
 import {
   applySpeakers,
   applyTracksChanged,
@@ -17,35 +12,6 @@ import {
   upsertParticipant,
   type RoomState,
 } from './roomState.js';
-
-function track(sid: string, participantSid: string, source: TrackSource, muted = false): TrackInfo {
-  const video =
-    source === TrackSource.TRACK_SOURCE_CAMERA || source === TrackSource.TRACK_SOURCE_SCREEN_SHARE;
-  return {
-    sid,
-    participantSid,
-    kind: video ? TrackKind.TRACK_KIND_VIDEO : TrackKind.TRACK_KIND_AUDIO,
-    source,
-    muted,
-    width: video ? 1280 : 0,
-    height: video ? 720 : 0,
-    layers: [],
-    mimeType: video ? 'video/VP8' : 'audio/opus',
-  };
-}
-
-function person(sid: string, tracks: TrackInfo[] = []): ParticipantInfo {
-  return {
-    sid,
-    identity: `id-${sid}`,
-    name: sid,
-    state: ParticipantState.PARTICIPANT_STATE_ACTIVE,
-    tracks,
-    joinedAt: 1,
-    isHost: false,
-    away: false,
-  };
-}
 
 function fresh(): RoomState {
   return initialRoomState(null, null);
